@@ -1,0 +1,99 @@
+"""A problem instance as the kernels see it, built once per fit.
+
+Holds the design, float64 labels and weights, the encoded penalty, the
+per-feature Lipschitz constants and weighted means, and the reference point
+w = 0 (with its best intercept b0) that scales the tolerance.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._kernels import codes
+from ._kernels.datafit import column_stats, datafit_raw_grad, datafit_value, rmatvec
+from ._kernels.optimality import optimality_kernel
+
+
+@dataclass
+class Problem:
+    design: object
+    y: np.ndarray
+    sw: np.ndarray
+    fit_intercept: bool
+    datafit: object
+    penalty: object
+    pen_code: int
+    pen_params: np.ndarray
+    pen_weights: np.ndarray
+    means: np.ndarray
+    lipschitz: np.ndarray
+    b0: float
+    grad0: np.ndarray
+    scale: float
+    objective0: float
+
+    @property
+    def df_code(self):
+        return self.datafit.code
+
+    @property
+    def penalty_args(self):
+        return self.pen_code, self.pen_params, self.pen_weights
+
+
+def best_intercept_at_zero(df_code, y, sw, fit_intercept):
+    """argmin_b F(0, b): the weighted mean of y (quadratic), the log-odds (logistic)."""
+    if not fit_intercept:
+        return 0.0
+    n = y.shape[0]
+    if df_code == codes.QUADRATIC:
+        return float(sw @ y) / n
+    frac = float(sw @ (y > 0)) / n
+    if frac <= 0.0 or frac >= 1.0:
+        raise ValueError("The target has a single class: the logistic intercept is unbounded.")
+    return float(np.log(frac / (1.0 - frac)))
+
+
+def make_problem(design, y, sw, datafit, penalty, fit_intercept):
+    """Encode the penalty, compute column statistics and the scale of the problem.
+
+    ``scale`` = ||grad F(0, b0)||_inf, which equals alpha_max for the L1
+    penalty with unit weights: tolerances are relative to it (scale-free).
+    """
+    n, p = design.n_samples, design.n_features
+    pen_code, pen_params, pen_weights = penalty.encode(p)
+    means = np.zeros(p)
+    sq = np.zeros(p)
+    center = bool(fit_intercept) and datafit.code == codes.QUADRATIC
+    column_stats(*design.args, n, p, sw, center, means, sq)
+    if datafit.code == codes.LOGISTIC:
+        lipschitz = sq / 4.0
+    else:
+        lipschitz = sq
+    b0 = best_intercept_at_zero(datafit.code, y, sw, fit_intercept)
+    z = np.full(n, b0)
+    u = np.empty(n)
+    datafit_raw_grad(datafit.code, y, z, sw, n, u)
+    grad0 = np.empty(p)
+    rmatvec(*design.args, u, grad0)
+    scale = float(np.max(np.abs(grad0))) if p else 0.0
+    objective0 = float(datafit_value(datafit.code, y, z, sw, n))
+    return Problem(design, y, sw, bool(fit_intercept), datafit, penalty, pen_code, pen_params,
+                   pen_weights, means, lipschitz, b0, grad0, scale, objective0)
+
+
+def evaluate(problem, w, b):
+    """Run the optimality kernel at (w, b): a dict of the raw pieces."""
+    design = problem.design
+    n, p = design.n_samples, design.n_features
+    z = np.empty(n)
+    u = np.empty(n)
+    grad = np.empty(p)
+    viol = np.empty(p)
+    margin = np.empty(p)
+    max_viol, g_b, loss, pen = optimality_kernel(
+        *design.args, n, problem.y, problem.sw, w, float(b), problem.fit_intercept,
+        problem.df_code, *problem.penalty_args, problem.lipschitz, problem.means,
+        z, u, grad, viol, margin)
+    return dict(z=z, u=u, grad=grad, viol=viol, margin=margin, max_violation=float(max_viol),
+                intercept_grad=float(g_b), loss=float(loss), penalty=float(pen))

@@ -1,0 +1,86 @@
+"""Input checks and conversions to what the kernels read.
+
+Dense X becomes Fortran-ordered (a copy when the caller's array is not:
+coordinate descent reads whole columns); sparse X becomes CSC with sorted
+indices and no duplicates (a copy when needed). Nothing is ever densified, and
+the caller's arrays are never written to.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+_EMPTY_DENSE = {np.dtype(np.float64): np.empty((0, 0), dtype=np.float64, order="F"),
+                np.dtype(np.float32): np.empty((0, 0), dtype=np.float32, order="F")}
+
+
+@dataclass(frozen=True)
+class Design:
+    """X as the kernels take it: ``args`` = (X_dense, X_data, X_indices, X_indptr, is_sparse)."""
+
+    args: tuple
+    n_samples: int
+    n_features: int
+    dtype: np.dtype
+    is_sparse: bool
+    nnz: int
+
+
+def as_design(X):
+    """Wrap a validated float32/float64 dense array or sparse matrix as a :class:`Design`."""
+    n, p = X.shape
+    if sp.issparse(X):
+        X = X.tocsc()
+        if not X.has_canonical_format:
+            # sum_duplicates/sort_indices work in place: never on the caller's matrix
+            X = X.copy()
+            X.sum_duplicates()
+        dtype = X.dtype
+        index_dtype = np.int32 if X.nnz < np.iinfo(np.int32).max else np.int64
+        indices = np.ascontiguousarray(X.indices, dtype=index_dtype)
+        indptr = np.ascontiguousarray(X.indptr, dtype=index_dtype)
+        data = np.ascontiguousarray(X.data)
+        args = (_EMPTY_DENSE[dtype], data, indices, indptr, True)
+        return Design(args, n, p, dtype, True, int(X.nnz))
+    X = np.asfortranarray(X)
+    empty = np.empty(0, dtype=X.dtype)
+    empty_idx = np.empty(0, dtype=np.int32)
+    return Design((X, empty, empty_idx, empty_idx, False), n, p, X.dtype, False, n * p)
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Sample weights as float64, rescaled to sum to n_samples.
+
+    Raises a ValueError naming ``sample_weight`` for negative, non-finite,
+    all-zero or wrongly shaped weights.
+    """
+    if sample_weight is None:
+        return np.ones(n_samples)
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.ndim == 0:
+        sw = np.full(n_samples, float(sw))
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must be a 1-D array of length n_samples={n_samples}; got shape {sw.shape}."
+        )
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if np.any(sw < 0):
+        raise ValueError("sample_weight must be >= 0; negative weights were given.")
+    total = sw.sum()
+    if total <= 0:
+        raise ValueError("sample_weight sums to zero: at least one sample must have positive weight.")
+    return sw * (n_samples / total)
+
+
+def check_coef(coef, n_features, name="coef"):
+    """A 1-D finite float64 copy of coefficients, of length n_features."""
+    w = np.asarray(coef, dtype=np.float64)
+    if w.ndim == 2 and 1 in w.shape:
+        w = w.ravel()
+    if w.ndim != 1 or w.shape[0] != n_features:
+        raise ValueError(f"{name} must have n_features={n_features} entries; got shape {np.shape(coef)}.")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return w.copy()

@@ -1,0 +1,248 @@
+r"""The first-order optimality certificate.
+
+For the problem  min_{w, b} F(w, b) + sum_j G_j(w_j)  and a candidate (w, b),
+with g_j = dF/dw_j at (w, b), the violation of feature j is the distance from
+-g_j to the subdifferential of G_j at w_j:
+
+* L1, w_j != 0:  |g_j + alpha c_j sign(w_j)|;   w_j = 0:  max(0, |g_j| - alpha c_j)
+* elastic net:   the same with threshold alpha c_j rho and the ridge term's
+  derivative alpha c_j (1 - rho) w_j added
+* ``positive``:  a zero needs g_j >= -threshold; a negative w_j is infeasible (inf)
+* intercept:     |dF/db|
+
+The candidate is certified when max_j violation_j <= tol, where the absolute
+``tol`` is the user's scale-free tolerance times ``scale`` = ||grad F(0, b0)||_inf
+(alpha_max for L1 with unit weights), so rescaling X or y leaves its meaning
+unchanged. For the convex problems the certificate also carries the duality
+gap P(w, b) - D(u), a global bound on suboptimality, absolute and relative to
+P(0, b0).
+"""
+
+import numpy as np
+
+from ._problem import evaluate, make_problem
+from ._kernels.optimality import duality_gap_kernel
+from ._validation import as_design, check_coef, check_sample_weight
+
+
+class Certificate:
+    """Immutable result of an optimality check (in the spirit of ``OptimizeResult``).
+
+    Attributes
+    ----------
+    converged : bool
+        ``max_violation <= tol``.
+    kind : {"global", "local"}
+        "global" when the problem is convex (a stationary point is a global
+        minimum), "local" otherwise.
+    max_violation : float
+        Largest violation over all features and the intercept, in gradient units.
+    argmax : int or None
+        Feature with the largest violation (None when it is the intercept).
+    duality_gap, relative_gap : float or None
+        P - D and (P - D) / P(0, b0); None when the problem is not convex.
+    tol : float
+        Absolute tolerance (``tol_relative * scale``).
+    tol_relative, scale : float
+        The scale-free tolerance and ||grad F(0, b0)||_inf.
+    objective : float
+        P(w, b) = F(w, b) + G(w).
+    intercept_gradient : float
+        dF/db (0 without an intercept).
+    gradient, violation, margin : ndarray of shape (n_features,)
+        g_j; violation_j; threshold_j - |g_j| (how deep inside the dead zone a
+        zero coefficient sits: positive means the penalty holds it at 0).
+    coef : ndarray of shape (n_features,)
+        The coefficients checked.
+    n_iter : int or None, solver : str or None
+        Filled when the certificate comes from a fit.
+    datafit, penalty : str
+        Names of the problem's parts; ``alpha`` its regularization strength.
+    """
+
+    _fields = ("converged", "kind", "max_violation", "argmax", "duality_gap", "relative_gap",
+               "tol", "tol_relative", "scale", "objective", "intercept_gradient", "gradient",
+               "violation", "margin", "coef", "n_iter", "solver", "datafit", "penalty", "alpha",
+               "distributed")
+
+    def __init__(self, **kwargs):
+        missing = set(self._fields) - set(kwargs) - {"distributed"}
+        if missing:
+            raise TypeError(f"Certificate is missing fields {sorted(missing)}")
+        kwargs.setdefault("distributed", False)
+        for name, value in kwargs.items():
+            if isinstance(value, np.ndarray):
+                value = value.copy()
+                value.flags.writeable = False
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Certificate is immutable")
+
+    def __reduce__(self):
+        return (_rebuild_certificate, ({k: getattr(self, k) for k in self._fields},))
+
+    @property
+    def n_nonzero(self):
+        return int(np.count_nonzero(self.coef))
+
+    def __repr__(self):
+        status = "certified" if self.converged else "NOT certified"
+        gap = ""
+        if self.duality_gap is not None:
+            gap = f", duality_gap={self.duality_gap:.3g} (relative {self.relative_gap:.3g})"
+        where = "intercept" if self.argmax is None else f"feature {self.argmax}"
+        it = f", n_iter={self.n_iter}" if self.n_iter is not None else ""
+        solver = f", solver={self.solver!r}" if self.solver else ""
+        return (f"Certificate({status}, kind={self.kind!r}, "
+                f"max_violation={self.max_violation:.3g} at {where} <= tol={self.tol:.3g}"
+                f" is {bool(self.converged)}{gap}, objective={self.objective:.10g}, "
+                f"nonzeros={self.n_nonzero}/{self.coef.shape[0]}{it}{solver})")
+
+    def explain(self, feature_names=None, top=10):
+        """Say, for the user, why each listed coefficient is zero or not.
+
+        Lists the ``top`` features with the largest violation (those that keep
+        the point from being optimal), then the zero coefficients closest to
+        leaving their dead zone, then a summary.
+        """
+        p = self.coef.shape[0]
+        names = [f"x{j}" for j in range(p)] if feature_names is None else [str(f) for f in feature_names]
+        thr = self.margin + np.abs(self.gradient)
+        lines = [repr(self), ""]
+        lines.append(f"{self.datafit} datafit + {self.penalty} penalty, alpha={self.alpha:.6g}; "
+                     f"a zero w_j is optimal when |g_j| <= threshold_j (the dead zone), "
+                     f"a nonzero one when g_j balances the penalty's slope.")
+        bad = np.flatnonzero(self.violation > self.tol)
+        if bad.size:
+            order = bad[np.argsort(-self.violation[bad])][:top]
+            lines.append(f"{bad.size} feature(s) violate optimality by more than tol:")
+            for j in order:
+                state = "zero" if self.coef[j] == 0 else f"w={self.coef[j]:.6g}"
+                why = ("|g| exceeds the threshold: the penalty cannot hold it at 0"
+                       if self.coef[j] == 0 else "g does not balance the penalty's slope")
+                lines.append(f"  {names[j]}: {state}, g={self.gradient[j]:.4g}, "
+                             f"threshold={thr[j]:.4g}, violation={self.violation[j]:.3g} ({why})")
+        if abs(self.intercept_gradient) > self.tol:
+            lines.append(f"  intercept: dF/db={self.intercept_gradient:.3g} is not 0")
+        zeros = np.flatnonzero(self.coef == 0)
+        ok_zeros = zeros[self.violation[zeros] <= self.tol]
+        if ok_zeros.size:
+            order = ok_zeros[np.argsort(self.margin[ok_zeros])][:top]
+            lines.append(f"{ok_zeros.size} zero coefficient(s) inside their dead zone; "
+                         f"the {len(order)} nearest its edge:")
+            for j in order:
+                lines.append(f"  {names[j]}: |g|={abs(self.gradient[j]):.4g} <= threshold="
+                             f"{thr[j]:.4g} (margin {self.margin[j]:.3g})")
+        nz = np.flatnonzero(self.coef != 0)
+        if nz.size:
+            order = nz[np.argsort(-np.abs(self.coef[nz]))][:top]
+            lines.append(f"{nz.size} nonzero coefficient(s); the {len(order)} largest:")
+            for j in order:
+                lines.append(f"  {names[j]}: w={self.coef[j]:.6g}, g={self.gradient[j]:.4g}, "
+                             f"violation={self.violation[j]:.3g}")
+        return "\n".join(lines)
+
+
+def _rebuild_certificate(fields):
+    return Certificate(**fields)
+
+
+def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pieces=None):
+    """Certificate of (w, b) for ``problem``; ``pieces`` reuses an :func:`evaluate` result."""
+    if pieces is None:
+        pieces = evaluate(problem, w, b)
+    tol = tol_relative * problem.scale
+    objective = pieces["loss"] + pieces["penalty"]
+    convex = getattr(problem.penalty, "convex", True)
+    gap = rel_gap = None
+    if convex:
+        buf = np.empty(problem.design.n_samples)
+        grad_dual = pieces["grad"].copy()
+        u = pieces["u"].copy()
+        gap = float(duality_gap_kernel(problem.df_code, problem.y, problem.sw,
+                                       problem.design.n_samples, u, grad_dual, problem.means,
+                                       problem.fit_intercept, *problem.penalty_args,
+                                       problem.lipschitz, objective, buf))
+        rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
+    viol = pieces["viol"]
+    max_v = pieces["max_violation"]
+    argmax = int(np.argmax(viol)) if viol.size and (viol.max() >= abs(pieces["intercept_grad"])) else None
+    converged = bool(max_v <= tol)
+    return Certificate(
+        converged=converged, kind="global" if convex else "local", max_violation=max_v,
+        argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol, tol_relative=tol_relative,
+        scale=problem.scale, objective=objective, intercept_gradient=pieces["intercept_grad"],
+        gradient=pieces["grad"], violation=viol, margin=pieces["margin"], coef=w,
+        n_iter=n_iter, solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
+        alpha=float(problem.penalty.alpha))
+
+
+def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_weight=None, tol=1e-4):
+    r"""Check the first-order optimality of coefficients from any source.
+
+    Solves nothing: evaluates, at (w, b) = (``coef``, ``intercept``), the
+    gradient of the datafit and each feature's distance to the penalty's
+    subdifferential (see the module docstring), and the duality gap for the
+    convex problems.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Real targets (quadratic) or two classes (logistic: the larger label
+        is +1, as :class:`~sklearn.preprocessing.LabelEncoder` orders them).
+    coef : array-like of shape (n_features,)
+    intercept : float or None
+        None means the model has no intercept; a number makes the intercept a
+        free variable, whose stationarity |dF/db| is checked.
+    datafit : {"quadratic", "logistic"} or a :mod:`sparsecert.datafits` object
+    penalty : a :mod:`sparsecert.penalties` object (alpha, weights, positive)
+    sample_weight : array-like of shape (n_samples,), optional
+    tol : float, default 1e-4
+        Scale-free: the point is certified when max violation <= tol * ||grad F(0, b0)||_inf.
+
+    Returns
+    -------
+    Certificate
+    """
+    from sklearn.utils import check_array, check_consistent_length
+
+    from .datafits import as_datafit
+
+    datafit = as_datafit(datafit)
+    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
+    X = check_array(X, accept_sparse=["csc", "csr", "coo"], dtype=[np.float64, np.float32],
+                    input_name="X")
+    y_arr = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+    if y_arr.ndim != 1:
+        raise ValueError(f"y must be 1-D; got shape {y_arr.shape}.")
+    check_consistent_length(X, y_arr)
+    y64 = encode_target(datafit, y_arr)
+    design = as_design(X)
+    sw = check_sample_weight(sample_weight, design.n_samples)
+    w = check_coef(coef, design.n_features)
+    fit_intercept = intercept is not None
+    b = 0.0
+    if fit_intercept:
+        b = float(np.asarray(intercept, dtype=np.float64).reshape(-1)[0])
+        if not np.isfinite(b):
+            raise ValueError("intercept is NaN or infinite.")
+    problem = make_problem(design, y64, sw, datafit, penalty, fit_intercept)
+    return build_certificate(problem, w, b, float(tol))
+
+
+def encode_target(datafit, y):
+    """y as float64: unchanged for the quadratic datafit, in {-1, +1} for logistic."""
+    from ._kernels import codes
+
+    if datafit.code == codes.LOGISTIC:
+        classes = np.unique(y)
+        if classes.shape[0] != 2:
+            raise ValueError(f"The logistic datafit needs exactly two classes in y; got {classes.shape[0]}.")
+        return np.where(y == classes[1], 1.0, -1.0)
+    y64 = np.asarray(y, dtype=np.float64)
+    if not np.all(np.isfinite(y64)):
+        raise ValueError("y contains NaN or infinity.")
+    return y64

@@ -1,0 +1,5 @@
+"""scikit-learn estimators."""
+
+from .linear import ElasticNet, GeneralizedLinearEstimator, Lasso
+
+__all__ = ["ElasticNet", "GeneralizedLinearEstimator", "Lasso"]

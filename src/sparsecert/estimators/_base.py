@@ -1,0 +1,115 @@
+"""Shared machinery of the estimators: validation, warm starts, results.
+
+Estimators hold no numerical code: they validate, build a problem, call
+:func:`sparsecert.solvers.solve` and store what it returns.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._problem import make_problem
+from .._validation import as_design, check_sample_weight
+from ..certificate import encode_target
+from ..solvers import solve
+
+COMMON_CONSTRAINTS = {
+    "fit_intercept": ["boolean"],
+    "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+    "tol": [Interval(numbers.Real, 0, None, closed="neither")],
+    "warm_start": ["boolean"],
+    "solver": [StrOptions({"auto", "cd", "fista"})],
+    "verbose": ["verbose"],
+}
+
+
+def validate_Xy(estimator, X, y, *, reset=True, y_numeric=True):
+    """scikit-learn validation, then the kernels' layout; returns (X, y, design)."""
+    X, y = validate_data(estimator, X, y, reset=reset, accept_sparse=["csc", "csr", "coo"],
+                         dtype=[np.float64, np.float32], y_numeric=y_numeric,
+                         multi_output=False)
+    return X, y, as_design(X)
+
+
+class SparseLinearRegressor(RegressorMixin, BaseEstimator):
+    """Base of the regression estimators: subclasses define ``_penalty()``."""
+
+    _parameter_constraints = dict(COMMON_CONSTRAINTS)
+
+    def _datafit(self):
+        from ..datafits import Quadratic
+
+        return Quadratic()
+
+    def _solver_name(self):
+        return self.solver
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model; see the class docstring for the objective.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Dense input is used in Fortran order (copied if it is not);
+            sparse input is used as CSC and never densified.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative; rescaled to sum to n_samples.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        # forget a previous fit first, so that an interrupted fit never leaves
+        # an estimator that looks fitted with stale attributes
+        warm = self._warm_start_coef()
+        for attr in ("coef_", "intercept_", "certificate_", "n_iter_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        X, y, design = validate_Xy(self, X, y)
+        if warm is not None and warm[0].shape[0] != design.n_features:
+            raise ValueError(
+                f"warm_start=True but X has {design.n_features} features while the previous "
+                f"fit had {warm[0].shape[0]}: refit with warm_start=False.")
+        sw = check_sample_weight(sample_weight, design.n_samples)
+        datafit = self._datafit()
+        y64 = encode_target(datafit, y)
+        penalty = self._penalty()
+        problem = make_problem(design, y64, sw, datafit, penalty, self.fit_intercept)
+        w0 = None if warm is None else warm[0]
+        res = solve(problem, w0, tol=self.tol, max_iter=self.max_iter,
+                    solver=self._solver_name(), verbose=self.verbose)
+        self.coef_ = res.coef.astype(X.dtype, copy=False)
+        self.intercept_ = float(res.intercept) if self.fit_intercept else 0.0
+        self.n_iter_ = res.n_iter
+        self.certificate_ = res.certificate
+        return self
+
+    def _warm_start_coef(self):
+        if self.warm_start and hasattr(self, "coef_"):
+            return np.asarray(self.coef_, dtype=np.float64).copy(), self.intercept_
+        return None
+
+    def predict(self, X):
+        """Predicted values X @ coef_ + intercept_."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
+                          dtype=[np.float64, np.float32])
+        return safe_sparse_dot(X, self.coef_, dense_output=True) + self.intercept_
+
+    @property
+    def sparse_coef_(self):
+        """coef_ as a scipy.sparse CSR matrix of shape (1, n_features)."""
+        import scipy.sparse as sp
+
+        return sp.csr_matrix(self.coef_.reshape(1, -1))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
