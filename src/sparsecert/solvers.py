@@ -72,8 +72,11 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     feats = np.arange(p, dtype=np.int64)
     chunk = _epochs_per_call(design)
     n_iter = 0
-    cert = None
-    while True:
+    # the starting point may already be optimal (alpha >= alpha_max, a warm
+    # start): certify it exactly before any epoch, so that such a fit returns
+    # the start untouched rather than a point moved by rounding
+    cert = build_certificate(problem, w, b, tol, n_iter=0, solver="cd")
+    while not cert.converged:
         budget = min(chunk, max_iter - n_iter)
         if budget > 0:
             ep, cheap, b = cd_quadratic(*design.args, n, sw_r, problem.sw, w, b,
@@ -94,7 +97,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
             cert = build_certificate(problem, w, b, tol, n_iter=n_iter, solver="cd")
             if verbose:
                 print(f"[sparsecert] epoch {n_iter}: {cert!r}")
-            if cert.converged or n_iter >= max_iter:
+            if n_iter >= max_iter:
                 break
     if not cert.converged:
         _warn_not_converged(cert, max_iter, "coordinate descent")
@@ -111,3 +114,59 @@ def _warn_not_converged(cert, max_iter, what):
         f"(= tol {cert.tol_relative:g} x scale {cert.scale:.3e}). Increase max_iter, "
         f"loosen tol, or standardize the features.",
         ConvergenceWarning, stacklevel=3)
+
+
+def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
+              sample_weight=None, weights=None, positive=False):
+    r"""Smallest alpha for which w = 0 (on every penalized feature) is optimal.
+
+    For L1 (``l1_ratio=1``) and the elastic net, with g = grad F at the point
+    where every penalized coefficient is 0 and the unpenalized ones (c_j = 0)
+    and the intercept are optimal,
+
+        alpha_max = max_{j: c_j > 0} |g_j| / (c_j rho)        (g_j replaced by
+        max(-g_j, 0) when ``positive``).
+
+    Returns ``inf`` when ``l1_ratio == 0`` (ridge never gives exact zeros).
+    """
+    from sklearn.utils import check_array, check_consistent_length
+
+    from . import penalties
+    from ._problem import make_problem
+    from ._validation import as_design, check_sample_weight
+    from .certificate import encode_target
+    from .datafits import as_datafit
+
+    datafit = as_datafit(datafit)
+    if not 0.0 <= l1_ratio <= 1.0:
+        raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}.")
+    X = check_array(X, accept_sparse=["csc", "csr", "coo"], dtype=[np.float64, np.float32],
+                    input_name="X")
+    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+    check_consistent_length(X, y)
+    y64 = encode_target(datafit, y)
+    design = as_design(X)
+    sw = check_sample_weight(sample_weight, design.n_samples)
+    if l1_ratio == 0.0:
+        return np.inf
+    pen = penalties.L1(alpha=0.0, weights=weights, positive=positive)
+    problem = make_problem(design, y64, sw, datafit, pen, fit_intercept)
+    c = problem.pen_weights
+    if not np.any(c > 0):
+        raise ValueError("weights are all zero: no feature is penalized, so alpha_max is undefined.")
+    if np.any(c == 0):
+        # optimise the unpenalized features first (alpha = 0 leaves them free
+        # and keeps the penalized ones at zero since we only sweep the others)
+        free = np.flatnonzero(c == 0)
+        sub = make_problem(as_design(X[:, free] if not hasattr(X, "tocsc") else X.tocsc()[:, free]),
+                           y64, sw, datafit, penalties.L1(alpha=0.0, weights=np.zeros(free.size)),
+                           fit_intercept)
+        res = solve(sub, tol=1e-10, max_iter=100000)
+        w = np.zeros(design.n_features)
+        w[free] = res.coef
+        grad = evaluate(problem, w, res.intercept)["grad"]
+    else:
+        grad = problem.grad0
+    g = -grad if positive else np.abs(grad)
+    pos = c > 0
+    return float(max(np.max(g[pos] / c[pos]), 0.0) / l1_ratio)
