@@ -16,7 +16,8 @@ the same iterates, and each coordinate step costs O(nnz of the column).
 
 from numba import njit
 
-from .datafit import col_dot
+from ._flags import FASTMATH
+from .datafit import col_dot_fast
 from .prox import prox_1d, subdiff_distance_1d
 
 
@@ -56,7 +57,7 @@ def cd_quadratic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                     b -= wj * means[j]
                     w[j] = 0.0
                 continue
-            g = -col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, sw_r) / n + b * means[j]
+            g = -col_dot_fast(X_dense, X_data, X_indices, X_indptr, is_sparse, j, sw_r) / n + b * means[j]
             v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj)
             if v > cheap:
                 cheap = v
@@ -72,7 +73,7 @@ def cd_quadratic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
     return epoch, cheap, b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
 def _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j, delta, sw_r, sw):
     """s*r -= delta s X_j: the weighted residual after w_j <- w_j + delta."""
     if is_sparse:

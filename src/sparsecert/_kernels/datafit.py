@@ -17,12 +17,27 @@ with sample weights s_i summing to n.
 import numpy as np
 from numba import njit
 
+from ._flags import FASTMATH
 from .codes import LOGISTIC, QUADRATIC
 
 
 @njit(cache=True, nogil=True)
 def col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v):
     """sum_i X[i, j] v[i]."""
+    acc = 0.0
+    if is_sparse:
+        for k in range(X_indptr[j], X_indptr[j + 1]):
+            acc += X_data[k] * v[X_indices[k]]
+    else:
+        for i in range(X_dense.shape[0]):
+            acc += X_dense[i, j] * v[i]
+    return acc
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def col_dot_fast(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v):
+    """sum_i X[i, j] v[i], reassociated so that it vectorizes (solvers only:
+    the certificate uses :func:`col_dot`)."""
     acc = 0.0
     if is_sparse:
         for k in range(X_indptr[j], X_indptr[j + 1]):

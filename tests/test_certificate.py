@@ -1,0 +1,188 @@
+"""The certificate is itself tested: it passes optima and flags wrong answers."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn import linear_model as sk
+from sklearn.datasets import load_diabetes
+
+import sparsecert as sc
+from sparsecert.penalties import L1, ElasticNet
+from conftest import make_regression
+from naive import enet_violation, quadratic_gradient, quadratic_objective
+
+TIGHT = dict(tol=1e-12, max_iter=100000)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_regression(80, 40, seed=21)
+    alpha = sc.alpha_max(X, y) / 10
+    est = sc.Lasso(alpha=alpha, **TIGHT).fit(X, y)
+    return X, y, alpha, est
+
+
+def check(X, y, coef, b, alpha, **kw):
+    return sc.check_optimality(X, y, coef, b, datafit="quadratic", penalty=L1(alpha=alpha), **kw)
+
+
+def test_optimum_passes_and_matches_naive(fitted):
+    X, y, alpha, est = fitted
+    cert = check(X, y, est.coef_, est.intercept_, alpha, tol=1e-9)
+    assert cert.converged and cert.kind == "global"
+    g, gb = quadratic_gradient(X, y, est.coef_, est.intercept_)
+    np.testing.assert_allclose(cert.gradient, g, rtol=1e-10, atol=1e-12 * cert.scale)
+    np.testing.assert_allclose(cert.violation, enet_violation(est.coef_, g, alpha),
+                               atol=1e-12 * cert.scale)
+    np.testing.assert_allclose(cert.margin, alpha - np.abs(g), atol=1e-12 * cert.scale)
+    assert cert.intercept_gradient == pytest.approx(gb, abs=1e-12 * cert.scale)
+    assert cert.objective == pytest.approx(quadratic_objective(X, y, est.coef_, est.intercept_, alpha))
+    assert cert.scale == pytest.approx(sc.alpha_max(X, y))
+
+
+def test_moving_a_nonzero_is_flagged_at_that_coordinate(fitted):
+    X, y, alpha, est = fitted
+    j = int(np.flatnonzero(est.coef_)[0])
+    w = est.coef_.copy()
+    w[j] += 0.1 * abs(w[j])
+    cert = check(X, y, w, est.intercept_, alpha)
+    assert not cert.converged and cert.argmax == j
+
+
+def test_zeroing_a_nonzero_is_flagged(fitted):
+    X, y, alpha, est = fitted
+    j = int(np.argmax(np.abs(est.coef_)))
+    w = est.coef_.copy()
+    w[j] = 0.0
+    cert = check(X, y, w, est.intercept_, alpha)
+    assert not cert.converged and cert.argmax == j
+    assert cert.margin[j] < 0  # |g_j| left the dead zone
+
+
+def test_making_a_zero_nonzero_is_flagged(fitted):
+    X, y, alpha, est = fitted
+    zeros = np.flatnonzero(est.coef_ == 0)
+    # the zero deepest inside its dead zone: moving it is unambiguous
+    j = int(zeros[np.argmax(alpha - np.abs(quadratic_gradient(X, y, est.coef_, est.intercept_)[0][zeros]))])
+    w = est.coef_.copy()
+    w[j] = 0.5
+    cert = check(X, y, w, est.intercept_, alpha)
+    assert not cert.converged and cert.argmax == j
+
+
+def test_wrong_intercept_is_flagged(fitted):
+    X, y, alpha, est = fitted
+    cert = check(X, y, est.coef_, est.intercept_ + 1.0, alpha)
+    assert not cert.converged and cert.argmax is None
+    assert cert.intercept_gradient == pytest.approx(1.0)
+
+
+def test_duality_gap_nonnegative_and_shrinks():
+    X, y = make_regression(80, 40, seed=22)
+    alpha = sc.alpha_max(X, y) / 20
+    gaps = []
+    for tol in (1e-1, 1e-3, 1e-6, 1e-10):
+        est = sc.Lasso(alpha=alpha, tol=tol, max_iter=100000).fit(X, y)
+        gaps.append(est.certificate_.duality_gap)
+    assert all(g >= -1e-12 for g in gaps)
+    assert est.certificate_.relative_gap <= 1e-9
+    assert gaps[-1] < gaps[0]
+    # at a random point the gap is positive and large
+    cert = check(X, y, np.random.default_rng(0).standard_normal(40), 0.0, alpha)
+    assert cert.duality_gap > 0 and cert.relative_gap > 1e-3
+
+
+def test_gap_bounds_suboptimality():
+    X, y = make_regression(60, 30, seed=23)
+    alpha = sc.alpha_max(X, y) / 10
+    best = sc.Lasso(alpha=alpha, **TIGHT).fit(X, y)
+    p_star = quadratic_objective(X, y, best.coef_, best.intercept_, alpha)
+    rough = sc.Lasso(alpha=alpha, tol=1e-2).fit(X, y)
+    cert = rough.certificate_
+    assert cert.objective - p_star <= cert.duality_gap + 1e-12
+
+
+@pytest.mark.parametrize("l1_ratio", [0.3, 1.0])
+@pytest.mark.parametrize("positive", [False, True])
+def test_enet_and_positive_violations_match_naive(l1_ratio, positive):
+    X, y = make_regression(50, 20, seed=24)
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal(20) * (rng.random(20) < 0.5)
+    if positive:
+        w = np.abs(w)
+    alpha = 0.3
+    cert = sc.check_optimality(X, y, w, 0.5, datafit="quadratic",
+                               penalty=ElasticNet(alpha=alpha, l1_ratio=l1_ratio, positive=positive))
+    g, _ = quadratic_gradient(X, y, w, 0.5)
+    np.testing.assert_allclose(cert.violation, enet_violation(w, g, alpha, l1_ratio, positive=positive),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_negative_coef_with_positive_is_infeasible():
+    X, y = make_regression(30, 5, seed=25)
+    cert = sc.check_optimality(X, y, [-1.0, 0, 0, 0, 0], None, datafit="quadratic",
+                               penalty=L1(alpha=0.1, positive=True))
+    assert not cert.converged and cert.violation[0] == np.inf and cert.argmax == 0
+
+
+def test_certifies_scikit_learn_solutions():
+    X, y = load_diabetes(return_X_y=True)
+    alpha = 0.05
+    tight = sk.Lasso(alpha=alpha, tol=1e-14, max_iter=100000).fit(X, y)
+    assert check(X, y, tight.coef_, tight.intercept_, alpha, tol=1e-6).converged
+    loose = sk.Lasso(alpha=alpha, tol=0.5, max_iter=3).fit(X, y)
+    cert = check(X, y, loose.coef_, loose.intercept_, alpha, tol=1e-6)
+    assert not cert.converged
+
+
+def test_sample_weight_changes_the_problem():
+    X, y = make_regression(40, 10, seed=26)
+    sw = np.linspace(0.1, 2.0, 40)
+    est = sc.Lasso(alpha=0.05, **TIGHT).fit(X, y, sample_weight=sw)
+    assert check(X, y, est.coef_, est.intercept_, 0.05, sample_weight=sw, tol=1e-9).converged
+    assert not check(X, y, est.coef_, est.intercept_, 0.05, tol=1e-9).converged
+
+
+def test_tolerance_is_scale_free():
+    X, y = make_regression(60, 30, seed=27)
+    a = sc.Lasso(alpha=0.1, tol=1e-6).fit(X, y)
+    b = sc.Lasso(alpha=0.1 * 1e6, tol=1e-6).fit(X, y * 1e6)
+    np.testing.assert_allclose(b.coef_, a.coef_ * 1e6, rtol=1e-6, atol=1e-6 * 1e6 * np.abs(a.coef_).max())
+    assert b.certificate_.tol == pytest.approx(a.certificate_.tol * 1e6)
+    assert a.n_iter_ == b.n_iter_
+
+
+def test_certificate_is_immutable_readable_and_pickles(fitted):
+    X, y, alpha, est = fitted
+    cert = est.certificate_
+    with pytest.raises(AttributeError):
+        cert.converged = False
+    with pytest.raises(ValueError):
+        cert.gradient[0] = 1.0
+    text = repr(cert)
+    assert "certified" in text and "max_violation" in text and "duality_gap" in text
+    again = pickle.loads(pickle.dumps(cert))
+    assert again.converged == cert.converged
+    np.testing.assert_array_equal(again.violation, cert.violation)
+    names = [f"gene{j}" for j in range(40)]
+    out = cert.explain(feature_names=names, top=3)
+    assert "dead zone" in out and "gene" in out
+    w = est.coef_.copy()
+    w[int(np.argmax(np.abs(w)))] = 0.0
+    bad = check(X, y, w, est.intercept_, alpha).explain()
+    assert "violate" in bad
+
+
+def test_check_optimality_rejects_bad_input():
+    X, y = make_regression(20, 5, seed=28)
+    with pytest.raises(ValueError, match="coef"):
+        sc.check_optimality(X, y, np.zeros(4), datafit="quadratic", penalty=L1(alpha=0.1))
+    with pytest.raises(ValueError, match="datafit"):
+        sc.check_optimality(X, y, np.zeros(5), datafit="hinge", penalty=L1(alpha=0.1))
+    with pytest.raises(ValueError, match="tol"):
+        sc.check_optimality(X, y, np.zeros(5), datafit="quadratic", penalty=L1(alpha=0.1), tol=0)
+    with pytest.raises(ValueError, match="alpha"):
+        sc.check_optimality(X, y, np.zeros(5), datafit="quadratic", penalty=L1(alpha=-1))
+    with pytest.raises(ValueError, match="coef"):
+        sc.check_optimality(X, y, np.full(5, np.nan), datafit="quadratic", penalty=L1(alpha=0.1))
