@@ -10,18 +10,23 @@ _LAZY = {
     "Lasso": "sparsecert.estimators",
     "ElasticNet": "sparsecert.estimators",
     "GeneralizedLinearEstimator": "sparsecert.estimators",
+    "LpRegression": "sparsecert.estimators",
     "check_optimality": "sparsecert.certificate",
     "Certificate": "sparsecert.certificate",
     "alpha_max": "sparsecert.solvers",
 }
 
-__all__ = sorted(_LAZY)
+_SUBMODULES = ("datafits", "penalties")
+
+__all__ = sorted(_LAZY) + list(_SUBMODULES)
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _SUBMODULES:
+        return importlib.import_module(f"sparsecert.{name}")
+    if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value

@@ -117,3 +117,47 @@ class ElasticNet(_Penalty):
 def l1_ratio_of(penalty):
     """The weight of the L1 part: 1 for L1, rho for the elastic net."""
     return getattr(penalty, "l1_ratio", 1.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Lp(_Penalty):
+    r"""G(w) = alpha sum_j c_j |w_j|^p, for any p > 0.
+
+    * p > 1 (p = 2 is ridge): convex and smooth; a zero w_j is optimal only if
+      g_j = 0 exactly, so Lp never gives exact zeros.
+    * p = 1: the L1 penalty (encoded as such).
+    * 0 < p < 1: nonconvex, with an infinite slope at 0: every zero is a
+      local minimum of its coordinate. Optimality is certified by
+      L-stationarity (w_j is a fixed point of the coordinate prox step), a
+      *local* certificate.
+    """
+
+    alpha: float = 1.0
+    p: float = 0.5
+    weights: Any = None
+    positive: bool = False
+
+    name = "lp"
+    code = codes.LP
+
+    @property
+    def convex(self):
+        return self.p >= 1
+
+    @property
+    def sparsifying(self):
+        return self.p <= 1
+
+    def _params(self):
+        p = self.p
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not np.isfinite(p) or p <= 0:
+            raise ValueError(f"p must be a finite real number > 0; got {p!r}.")
+        params = super()._params()
+        params[codes.PARAM_P] = p
+        return params
+
+    def encode(self, n_features):
+        code, params, weights = super().encode(n_features)
+        if self.p == 1:
+            code = codes.L1
+        return code, params, weights

@@ -96,6 +96,10 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
         if c == 0.0:
             continue
         thr = threshold_1d(pen_code, pen_params, c, lipschitz[j])
+        if not thr > 0.0:
+            # no dead zone (a smooth penalty): its conjugate is finite
+            # everywhere, no rescaling is needed for it
+            continue
         v = -grad[j] if positive else abs(grad[j])
         if v > thr:
             t = min(t, thr / v)

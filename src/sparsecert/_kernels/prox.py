@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from .codes import ELASTIC_NET, L1, LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P, PARAM_POSITIVE
+from .prox_lp import lp_threshold, prox_lp
 
 
 @njit(cache=True, nogil=True)
@@ -33,6 +34,8 @@ def prox_1d(code, params, weight, x, step):
 
     * L1: soft thresholding at step alpha c_j.
     * elastic net: soft(x, step alpha c_j rho) / (1 + step alpha c_j (1 - rho)).
+    * Lp: the exact scalar prox of step alpha c_j |z|^p (:mod:`prox_lp`); for
+      p < 1 it jumps from 0 to at least beta_p at the threshold tau_p.
 
     With ``positive`` the minimisation is over z >= 0; because each prox here
     is odd and nondecreasing, that is the unconstrained prox clipped at 0.
@@ -43,6 +46,8 @@ def prox_1d(code, params, weight, x, step):
     elif code == ELASTIC_NET:
         rho = params[PARAM_L1_RATIO]
         z = soft_threshold(x, step * a * rho) / (1.0 + step * a * (1.0 - rho))
+    elif code == LP:
+        z = prox_lp(x, step * a, params[PARAM_P])
     else:
         return np.nan
     if params[PARAM_POSITIVE] != 0.0 and z < 0.0:
@@ -61,6 +66,8 @@ def penalty_value(code, params, weight, w):
     if code == ELASTIC_NET:
         rho = params[PARAM_L1_RATIO]
         return a * (rho * abs(w) + 0.5 * (1.0 - rho) * w * w)
+    if code == LP:
+        return a * abs(w) ** params[PARAM_P] if w != 0.0 else 0.0
     return np.nan
 
 
@@ -68,13 +75,22 @@ def penalty_value(code, params, weight, w):
 def threshold_1d(code, params, weight, lipschitz):
     """Largest |g_j| for which w_j = 0 is optimal (the dead zone's half-width).
 
-    L1: alpha c_j; elastic net: alpha c_j rho.
+    L1: alpha c_j; elastic net: alpha c_j rho; Lp with p > 1: 0 (a smooth
+    penalty has no dead zone); Lp with p < 1: L_j tau_p(alpha c_j / L_j), the
+    gradient size beyond which the prox step leaves 0 (L-stationarity).
     """
     a = params[PARAM_ALPHA] * weight
     if code == L1:
         return a
     if code == ELASTIC_NET:
         return a * params[PARAM_L1_RATIO]
+    if code == LP:
+        p = params[PARAM_P]
+        if p > 1.0:
+            return 0.0
+        if lipschitz <= 0.0:
+            return np.inf if a > 0.0 else 0.0
+        return lipschitz * lp_threshold(a / lipschitz, p)
     return np.nan
 
 
@@ -88,6 +104,9 @@ def subdiff_distance_1d(code, params, weight, w, g, lipschitz):
     * w != 0: |g + d(w) + thr sign(w)|
     * w == 0: max(0, |g| - thr); with ``positive``: max(0, -g - thr)
     * w < 0 with ``positive``: infeasible, +inf.
+    * Lp, p < 1: the first-order test is vacuous at 0 (the subdifferential is
+      the whole line), so L-stationarity is used instead:
+      L_j |w - prox_{G_j/L_j}(w - g/L_j)|, see :func:`lp_stationarity_violation`.
     """
     positive = params[PARAM_POSITIVE] != 0.0
     a = params[PARAM_ALPHA] * weight
@@ -98,6 +117,17 @@ def subdiff_distance_1d(code, params, weight, w, g, lipschitz):
         rho = params[PARAM_L1_RATIO]
         thr = a * rho
         smooth = a * (1.0 - rho) * w
+    elif code == LP:
+        p = params[PARAM_P]
+        if positive and w < 0.0:
+            return np.inf
+        if p < 1.0:
+            return lp_stationarity_violation(params, weight, w, g, lipschitz)
+        # smooth penalty: the derivative a p |w|^(p-1) sign(w), 0 at w = 0
+        thr = 0.0
+        smooth = 0.0
+        if w != 0.0:
+            smooth = a * p * abs(w) ** (p - 1.0) * (1.0 if w > 0.0 else -1.0)
     else:
         return np.nan
     if w == 0.0:
@@ -117,7 +147,9 @@ def conjugate_1d(code, params, weight, v):
 
     L1: indicator of |v| <= alpha c_j (v <= alpha c_j when positive).
     Elastic net with rho < 1: max(|v| - a rho, 0)^2 / (2 a (1 - rho)), with
-    |v| replaced by max(v, 0) when positive.
+    |v| replaced by max(v, 0) when positive. Lp with p > 1:
+    (1/q) (a p)^(1-q) |v|^q with q = p / (p - 1). NaN for Lp with p < 1
+    (nonconvex: no useful conjugate).
     """
     positive = params[PARAM_POSITIVE] != 0.0
     a = params[PARAM_ALPHA] * weight
@@ -128,6 +160,16 @@ def conjugate_1d(code, params, weight, v):
         rho = params[PARAM_L1_RATIO]
         thr = a * rho
         ridge = a * (1.0 - rho)
+    elif code == LP and params[PARAM_P] > 1.0:
+        # (a |t|^p)^*(v) = (1/q) (a p)^(1 - q) |v|^q,  1/p + 1/q = 1
+        p = params[PARAM_P]
+        q = p / (p - 1.0)
+        vv = max(v, 0.0) if positive else abs(v)
+        if vv == 0.0:
+            return 0.0
+        if a == 0.0:
+            return np.inf
+        return np.exp((1.0 - q) * np.log(a * p) + q * np.log(vv)) / q
     else:
         return np.nan
     excess = v - thr if positive else abs(v) - thr
@@ -136,3 +178,20 @@ def conjugate_1d(code, params, weight, v):
     if ridge == 0.0:
         return np.inf
     return excess * excess / (2.0 * ridge)
+
+
+@njit(cache=True, nogil=True)
+def lp_stationarity_violation(params, weight, w, g, lipschitz):
+    """L-stationarity residual of an Lp (p < 1) coordinate, in gradient units.
+
+    L |w - prox_{a|.|^p / L}(w - g / L)| with a = alpha c_j: zero exactly when
+    w is a fixed point of the coordinate's proximal-gradient step, which for a
+    zero coefficient means |g| / L <= tau_p(a / L). With L = 0 (a column the
+    datafit ignores) only w = 0 is stationary for a penalized coordinate.
+    """
+    if lipschitz <= 0.0:
+        if w == 0.0:
+            return abs(g)
+        return np.inf
+    z = prox_1d(LP, params, weight, w - g / lipschitz, 1.0 / lipschitz)
+    return lipschitz * abs(w - z)

@@ -1,5 +1,5 @@
 """scikit-learn estimators."""
 
-from .linear import ElasticNet, GeneralizedLinearEstimator, Lasso
+from .linear import ElasticNet, GeneralizedLinearEstimator, Lasso, LpRegression
 
-__all__ = ["ElasticNet", "GeneralizedLinearEstimator", "Lasso"]
+__all__ = ["ElasticNet", "GeneralizedLinearEstimator", "Lasso", "LpRegression"]
