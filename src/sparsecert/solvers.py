@@ -119,6 +119,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
 # bound of lambda_max), capped by the trace bound; checks every _FISTA_CHECK
 _FISTA_SAFETY = 1.1
 _FISTA_POWER_ITER = 30
+_FISTA_POWER_RTOL = 1e-3
 _FISTA_CHECK = 10
 
 
@@ -136,7 +137,7 @@ def _fista_lipschitz(problem):
     n, p = design.n_samples, design.n_features
     v = np.random.default_rng(0).standard_normal(p + 1)
     est = gram_power_iteration(*design.args, n, problem.sw, problem.fit_intercept, v,
-                               _FISTA_POWER_ITER)
+                               _FISTA_POWER_ITER, _FISTA_POWER_RTOL)
     # trace of [X 1]^T S [X 1] / n: sum_j (1/n) sum_i s_i X_ij^2 (+ 1)
     sq = np.zeros(p)
     column_stats(*design.args, n, p, problem.sw, False, np.zeros(p), sq)

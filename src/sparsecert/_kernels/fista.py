@@ -273,8 +273,11 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
 
 @njit(cache=True, nogil=True)
 def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
-                         fit_intercept, v, n_iter):
+                         fit_intercept, v, n_iter, rtol):
     """Estimate the largest eigenvalue of A = [X 1]^T S [X 1] / n by power iteration.
+
+    Stops after ``n_iter`` products with A, or earlier once the Rayleigh
+    quotient changes by at most ``rtol`` relatively between two iterations.
 
     The column of ones is included only with ``fit_intercept``. ``v`` (length
     n_features + 1, the last entry for the intercept) is the start vector and is
@@ -291,6 +294,7 @@ def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
         v[p] = 0.0
     est = 0.0
     for _ in range(n_iter):
+        prev = est
         nrm = 0.0
         for k in range(p + 1):
             nrm += v[k] * v[k]
@@ -306,6 +310,8 @@ def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
             quad += sw[i] * z[i] * z[i]
             z[i] *= sw[i] / n
         est = quad / n
+        if abs(est - prev) <= rtol * est:
+            return est
         for j in range(p):
             v[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, z)
         if fit_intercept:
