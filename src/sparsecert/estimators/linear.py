@@ -37,6 +37,9 @@ class Lasso(SparseLinearRegressor):
     positive : bool, default=False
         Constrain the coefficients to be >= 0.
     solver : {"auto", "cd", "fista"}, default="auto"
+        "auto" and "cd": coordinate descent. "fista": accelerated proximal
+        gradient with adaptive restart and backtracking (slower here; for
+        users who ask for it). Both stop on the same certificate.
     weights : array-like of shape (n_features,), default=None
         Per-feature penalty weights c_j >= 0 (0 = unpenalized); all ones if None.
     verbose : int, default=0
@@ -46,7 +49,7 @@ class Lasso(SparseLinearRegressor):
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
     n_iter_ : int
-        Epochs run.
+        Epochs (coordinate descent) or iterations (FISTA) run.
     certificate_ : sparsecert.Certificate
         The optimality certificate at the returned point.
     n_features_in_ : int

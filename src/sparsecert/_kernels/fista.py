@@ -1,0 +1,324 @@
+r"""FISTA with adaptive restart and backtracking, the whole loop compiled.
+
+Problem: minimize over x = (w, b)
+
+    P(x) = F(w, b) + sum_j G_j(w_j),
+
+F smooth (quadratic or logistic datafit, see :mod:`datafit`), G_j separable
+with a scalar prox (:func:`prox.prox_1d`, dispatched by penalty code). The
+intercept b is one more coordinate whose penalty is 0, so its prox is the
+identity; without an intercept b stays 0.
+
+Iteration k (Beck & Teboulle's FISTA), with momentum t_0 = 1:
+
+    t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2,     beta_k = (t_k - 1) / t_{k+1}
+    y_k     = x_k + beta_k (x_k - x_{k-1})                 (extrapolated point)
+    x_{k+1} = prox_{G / L}(y_k - grad F(y_k) / L)          (b: y_b - dF/db / L)
+
+Backtracking: x_{k+1} is accepted when the sufficient-decrease condition
+
+    F(x_{k+1}) <= F(y_k) + <grad F(y_k), x_{k+1} - y_k> + (L/2) ||x_{k+1} - y_k||^2
+
+holds; otherwise L <- 2 L and the prox step is redone from the same y_k (the
+gradient is reused, only the prox and one product X w are recomputed). The
+left minus the first two terms of the right side is the Bregman divergence
+D_F(x_{k+1}, y_k) = sum_i s_i d(z_i', z_i) / n of the per-sample losses at the
+predictors z = X w + b; it is evaluated per sample in a form free of the
+cancellation of F(x_{k+1}) - F(y_k), so the test stays meaningful down to
+steps near machine precision (a naive test would fail spuriously there and
+keep doubling L). L never decreases within a solve.
+
+Adaptive restart (O'Donoghue & Candes, 2015): the momentum is reset, t <- 1
+(so the next step starts from y = x_{k+1}, a plain proximal-gradient step), when
+
+* gradient-mapping test: <y_k - x_{k+1}, x_{k+1} - x_k> > 0 (the step moves
+  against the gradient mapping L (y_k - x_{k+1})), or
+* function test: P(x_{k+1}) > P(x_k) + 10 eps |P(x_k)| (a real increase, not
+  rounding noise: near the optimum objective differences fall below eps).
+
+Every ``check_every`` iterations the kernel evaluates, at the current iterate
+x_k (never at y_k), the gradient and the certificate's maximum violation with
+exactly the arithmetic of :func:`optimality.optimality_kernel`, and returns
+when it is <= ``tol``. When the next step starts right after a restart
+(beta = 0, y = x) that gradient is reused, so the check costs nothing then.
+"""
+
+import numpy as np
+from numba import njit
+
+from .codes import LOGISTIC, QUADRATIC
+from .datafit import col_dot, datafit_raw_grad, datafit_value, matvec, sigmoid
+from .prox import penalty_value, prox_1d, subdiff_distance_1d
+
+# layout of the float64 state array carried between calls
+STATE_B = 0  # intercept of the current iterate x_k
+STATE_B_PREV = 1  # intercept of x_{k-1}
+STATE_T = 2  # momentum t_k
+STATE_LIPSCHITZ = 3  # current Lipschitz estimate L (step 1/L)
+STATE_VIOLATION = 4  # max violation at the last check (inf if none yet)
+STATE_RESTARTS = 5  # number of momentum restarts (cumulative)
+STATE_BACKTRACKS = 6  # number of doublings of L (cumulative)
+N_STATE = 7
+
+_EPS = 2.220446049250313e-16
+_MAX_BACKTRACKS = 64
+
+
+@njit(cache=True, nogil=True)
+def bregman_divergence(code, y, sw, n_samples, z0, z1):
+    """D = F(z1) - F(z0) - <F'(z0), z1 - z0> over the predictors, without cancellation.
+
+    quadratic: (1/2n) sum_i s_i (z1_i - z0_i)^2.
+    logistic: (1/n) sum_i s_i d(m_i + e_i, m_i) with m = -y z0, e = -y (z1 - z0) and,
+    for phi(m) = log(1 + exp(m)) and sigma its derivative,
+
+        d(m + e, m) = log1p(sigma(m) expm1(e)) - sigma(m) e,
+
+    using d(m + e, m) = d(-m - e, -m) to evaluate it at m <= 0, where
+    1 - sigma(m) >= 1/2 and the two terms lose only log10(1/|e|) digits.
+    """
+    acc = 0.0
+    if code == QUADRATIC:
+        for i in range(y.shape[0]):
+            d = z1[i] - z0[i]
+            acc += sw[i] * d * d
+        return acc / (2.0 * n_samples)
+    if code == LOGISTIC:
+        for i in range(y.shape[0]):
+            if sw[i] == 0.0:
+                continue
+            m = -y[i] * z0[i]
+            e = -y[i] * (z1[i] - z0[i])
+            if m > 0.0:
+                m = -m
+                e = -e
+            s = sigmoid(m)
+            val = np.log1p(s * np.expm1(e)) - s * e
+            if val > 0.0:
+                acc += sw[i] * val
+        return acc / n_samples
+    return np.nan
+
+
+@njit(cache=True, nogil=True)
+def _penalty_sum(pen_code, pen_params, pen_weights, w):
+    acc = 0.0
+    for j in range(w.shape[0]):
+        acc += penalty_value(pen_code, pen_params, pen_weights[j], w[j])
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
+                   fit_intercept, df_code, z, u, grad):
+    """u = F'(z) per sample, grad = X^T u; returns dF/db = sum u (0 without intercept)."""
+    datafit_raw_grad(df_code, y, z, sw, n_samples, u)
+    for j in range(grad.shape[0]):
+        grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
+    g_b = 0.0
+    if fit_intercept:
+        for i in range(n_samples):
+            g_b += u[i]
+    return g_b
+
+
+@njit(cache=True, nogil=True)
+def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
+              fit_intercept, df_code, pen_code, pen_params, pen_weights, coord_lipschitz,
+              w, w_prev, z, z_prev, state, max_iter, check_every, tol):
+    """Run at most ``max_iter`` FISTA iterations from the state given; return the count.
+
+    Parameters
+    ----------
+    X_dense, X_data, X_indices, X_indptr, is_sparse : the design (see :mod:`datafit`)
+    n_samples : int
+    y, sw : float64 arrays of shape (n_samples,)
+        Labels (+-1 for logistic) and sample weights summing to n_samples.
+    fit_intercept : bool
+    df_code, pen_code, pen_params, pen_weights : the encoded datafit and penalty
+    coord_lipschitz : float64 array of shape (n_features,)
+        Per-coordinate constants, used only by the violation of penalties whose
+        certificate needs them (as in the certificate).
+    w, w_prev : float64 arrays of shape (n_features,), updated in place
+        Current iterate x_k and previous iterate x_{k-1}.
+    z, z_prev : float64 arrays of shape (n_samples,), updated in place
+        X w + b and X w_prev + b_prev (must be consistent with w, w_prev on entry).
+    state : float64 array of shape (N_STATE,), updated in place
+        Intercepts, momentum, L and counters; layout in the ``STATE_*`` constants.
+    max_iter, check_every : int
+    tol : float
+        Absolute tolerance on the maximum violation at x_k, checked every
+        ``check_every`` iterations; the call returns as soon as it holds.
+
+    Returns
+    -------
+    n_iter : int
+        Iterations run in this call; ``state[STATE_VIOLATION]`` holds the
+        violation at the last check.
+    """
+    n = n_samples
+    p = w.shape[0]
+    b = state[STATE_B]
+    b_prev = state[STATE_B_PREV]
+    t = state[STATE_T]
+    L = state[STATE_LIPSCHITZ]
+    restarts = state[STATE_RESTARTS]
+    backtracks = state[STATE_BACKTRACKS]
+    viol = state[STATE_VIOLATION]
+
+    v = np.empty(p)
+    w_new = np.empty(p)
+    grad = np.empty(p)
+    zy = np.empty(n)
+    z_new = np.empty(n)
+    u = np.empty(n)
+
+    obj = datafit_value(df_code, y, z, sw, n) + _penalty_sum(pen_code, pen_params, pen_weights, w)
+    have_grad_at_x = False
+    g_b = 0.0
+    it = 0
+    while it < max_iter:
+        t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+        beta = (t - 1.0) / t_new
+        if beta == 0.0:
+            for j in range(p):
+                v[j] = w[j]
+            vb = b
+            for i in range(n):
+                zy[i] = z[i]
+            if not have_grad_at_x:
+                g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                                     fit_intercept, df_code, zy, u, grad)
+        else:
+            for j in range(p):
+                v[j] = w[j] + beta * (w[j] - w_prev[j])
+            vb = b + beta * (b - b_prev)
+            for i in range(n):
+                zy[i] = z[i] + beta * (z[i] - z_prev[i])
+            g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                                 fit_intercept, df_code, zy, u, grad)
+
+        # proximal-gradient step from y, with backtracking on L
+        n_bt = 0
+        b_new = 0.0
+        while True:
+            step = 1.0 / L
+            dd = 0.0
+            for j in range(p):
+                wj = prox_1d(pen_code, pen_params, pen_weights[j], v[j] - step * grad[j], step)
+                w_new[j] = wj
+                d = wj - v[j]
+                dd += d * d
+            if fit_intercept:
+                b_new = vb - step * g_b
+                dd += (b_new - vb) * (b_new - vb)
+            matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n, w_new, z_new)
+            for i in range(n):
+                z_new[i] += b_new
+            breg = bregman_divergence(df_code, y, sw, n, zy, z_new)
+            if breg <= 0.5 * L * dd * (1.0 + 1e-9) or n_bt >= _MAX_BACKTRACKS:
+                break
+            L *= 2.0
+            n_bt += 1
+        backtracks += n_bt
+
+        obj_new = (datafit_value(df_code, y, z_new, sw, n)
+                   + _penalty_sum(pen_code, pen_params, pen_weights, w_new))
+        # gradient-mapping restart test <y - x_new, x_new - x> > 0
+        gm = (vb - b_new) * (b_new - b)
+        for j in range(p):
+            gm += (v[j] - w_new[j]) * (w_new[j] - w[j])
+        restart = gm > 0.0 or obj_new > obj + 10.0 * _EPS * abs(obj)
+
+        for j in range(p):
+            w_prev[j] = w[j]
+            w[j] = w_new[j]
+        for i in range(n):
+            z_prev[i] = z[i]
+            z[i] = z_new[i]
+        b_prev = b
+        b = b_new
+        obj = obj_new
+        if restart:
+            t = 1.0
+            restarts += 1.0
+        else:
+            t = t_new
+        it += 1
+
+        have_grad_at_x = False
+        if it % check_every == 0:
+            # the certificate's violation at x_k, as optimality_kernel computes it
+            g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                                 fit_intercept, df_code, z, u, grad)
+            have_grad_at_x = True
+            viol = abs(g_b)
+            for j in range(p):
+                vj = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], grad[j],
+                                         coord_lipschitz[j])
+                if vj > viol or vj != vj:
+                    viol = vj
+            if viol <= tol or viol != viol:
+                break
+
+    state[STATE_B] = b
+    state[STATE_B_PREV] = b_prev
+    state[STATE_T] = t
+    state[STATE_LIPSCHITZ] = L
+    state[STATE_VIOLATION] = viol
+    state[STATE_RESTARTS] = restarts
+    state[STATE_BACKTRACKS] = backtracks
+    return it
+
+
+@njit(cache=True, nogil=True)
+def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
+                         fit_intercept, v, n_iter, rtol):
+    """Estimate the largest eigenvalue of A = [X 1]^T S [X 1] / n by power iteration.
+
+    Stops after ``n_iter`` products with A, or earlier once the Rayleigh
+    quotient changes by at most ``rtol`` relatively between two iterations.
+
+    The column of ones is included only with ``fit_intercept``. ``v`` (length
+    n_features + 1, the last entry for the intercept) is the start vector and is
+    overwritten. Returns the last Rayleigh quotient v^T A v / v^T v, a lower
+    bound of lambda_max that converges to it; the caller multiplies it by a
+    safety factor (and backtracking corrects what remains). lambda_max is the
+    Lipschitz constant of grad F for the quadratic datafit and 4 times it for
+    the logistic one.
+    """
+    n = n_samples
+    p = v.shape[0] - 1
+    z = np.empty(n)
+    if not fit_intercept:
+        v[p] = 0.0
+    est = 0.0
+    for _ in range(n_iter):
+        prev = est
+        nrm = 0.0
+        for k in range(p + 1):
+            nrm += v[k] * v[k]
+        nrm = np.sqrt(nrm)
+        if nrm == 0.0:
+            return 0.0
+        for k in range(p + 1):
+            v[k] /= nrm
+        matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n, v[:p], z)
+        quad = 0.0
+        for i in range(n):
+            z[i] += v[p]
+            quad += sw[i] * z[i] * z[i]
+            z[i] *= sw[i] / n
+        est = quad / n
+        if abs(est - prev) <= rtol * est:
+            return est
+        for j in range(p):
+            v[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, z)
+        if fit_intercept:
+            acc = 0.0
+            for i in range(n):
+                acc += z[i]
+            v[p] = acc
+        else:
+            v[p] = 0.0
+    return est
