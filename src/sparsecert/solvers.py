@@ -202,7 +202,7 @@ def _solve_fista(problem, w0, b0, tol, max_iter, verbose, *, _lipschitz=None, _s
     z = evaluate(problem, w, b)["z"] if not cert.converged else None
     z_prev = None if z is None else z.copy()
     # a multiple of the check period, about _WORK_PER_CALL nonzeros per call
-    chunk = _FISTA_CHECK * max(_epochs_per_call(design) // (2 * _FISTA_CHECK), 1)
+    chunk = _FISTA_CHECK * max(_epochs_per_call_for(design, design.n_features) // (2 * _FISTA_CHECK), 1)
     while not cert.converged and n_iter < max_iter:
         budget = min(chunk, max_iter - n_iter)
         ran = fista.fista_run(*design.args, n, problem.y, problem.sw, problem.fit_intercept,
