@@ -63,7 +63,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     design = problem.design
     n, p = design.n_samples, design.n_features
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
-    tol_abs = tol * problem.scale
+    tol_abs = problem.tolerances(tol)[0]
     # the residual and the profiled intercept, exact at the start
     pieces = evaluate(problem, w, 0.0)
     resid = problem.y - pieces["z"]
