@@ -29,10 +29,24 @@ COMMON_CONSTRAINTS = {
 
 def validate_Xy(estimator, X, y, *, reset=True, y_numeric=True):
     """scikit-learn validation, then the kernels' layout; returns (X, y, design)."""
-    X, y = validate_data(estimator, X, y, reset=reset, accept_sparse=["csc", "csr", "coo"],
-                         dtype=[np.float64, np.float32], y_numeric=y_numeric,
-                         multi_output=False)
+    try:
+        X, y = validate_data(estimator, X, y, reset=reset, accept_sparse=["csc", "csr", "coo"],
+                             dtype=[np.float64, np.float32], y_numeric=y_numeric,
+                             multi_output=False)
+    except ValueError as exc:
+        raise _name_the_input(exc) from exc
     return X, y, as_design(X)
+
+
+def _name_the_input(exc):
+    """scikit-learn's shape errors ("Found array with 0 sample(s)...") do not say
+    which argument is wrong: prefix its name, keeping scikit-learn's wording."""
+    msg = str(exc)
+    if "inconsistent numbers of samples" in msg:
+        return type(exc)(f"X and y have different lengths: {msg}")
+    if msg.startswith("Found array with") or msg.startswith("Expected 2D array"):
+        return type(exc)(f"X: {msg}")
+    return exc
 
 
 class SparseLinearRegressor(RegressorMixin, BaseEstimator):
