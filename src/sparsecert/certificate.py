@@ -13,7 +13,12 @@ with g_j = dF/dw_j at (w, b), the violation of feature j is the distance from
 The candidate is certified when max_j violation_j <= tol, where the absolute
 ``tol`` is the user's scale-free tolerance times ``scale`` = ||grad F(0, b0)||_inf
 (alpha_max for L1 with unit weights), so rescaling X or y leaves its meaning
-unchanged. For the convex problems the certificate also carries the duality
+unchanged. The intercept's |dF/db| is in units of y, not of X^T y: it is held
+to its own tolerance ``tol_relative * scale_intercept`` (RMS of the loss
+derivative at (0, b0)) and reported rescaled by ``tol / tol_intercept``, so
+that rescaling X alone changes neither. Both tolerances are floored at the
+rounding error of the sums they bound (about 8 sqrt(n) eps |X| |y|): a request
+below it is honoured as the floor, and ``tol`` reports what was used. For the convex problems the certificate also carries the duality
 gap P(w, b) - D(u), a global bound on suboptimality, absolute and relative to
 P(0, b0).
 """
