@@ -12,6 +12,7 @@ import numpy as np
 from ._kernels import codes
 from ._kernels.datafit import column_stats, datafit_raw_grad, datafit_value, rmatvec
 from ._kernels.optimality import optimality_kernel
+from ._validation import check_no_overflow, check_no_underflow
 
 
 @dataclass
@@ -31,6 +32,9 @@ class Problem:
     grad0: np.ndarray
     scale: float
     objective0: float
+    scale_intercept: float = 0.0
+    tol_floor: float = 0.0
+    tol_floor_intercept: float = 0.0
 
     @property
     def df_code(self):
@@ -39,6 +43,19 @@ class Problem:
     @property
     def penalty_args(self):
         return self.pen_code, self.pen_params, self.pen_weights
+
+    def tolerances(self, tol_relative):
+        """Absolute tolerances (features, intercept) for a scale-free ``tol_relative``.
+
+        Features: ``tol_relative * scale``; the intercept: ``tol_relative *
+        scale_intercept``, its own units (those of y), so that rescaling X
+        alone changes neither. Each is floored at the rounding error of the
+        gradient it bounds (``tol_floor*``): a tolerance below what float
+        arithmetic resolves (a constant y makes ``scale`` pure rounding noise)
+        could never be certified.
+        """
+        return (max(tol_relative * self.scale, self.tol_floor),
+                max(tol_relative * self.scale_intercept, self.tol_floor_intercept))
 
 
 def best_intercept_at_zero(df_code, y, sw, fit_intercept):
@@ -52,6 +69,15 @@ def best_intercept_at_zero(df_code, y, sw, fit_intercept):
     if frac <= 0.0 or frac >= 1.0:
         raise ValueError("The target has a single class: the logistic intercept is unbounded.")
     return float(np.log(frac / (1.0 - frac)))
+
+
+def _weighted_rms(v, sw, n):
+    """sqrt((1/n) sum_i s_i v_i^2), scaled first so that no square under- or overflows."""
+    m = float(np.max(np.abs(v))) if v.size else 0.0
+    if m == 0.0 or not np.isfinite(m):
+        return m
+    r = v / m
+    return m * float(np.sqrt(sw @ (r * r) / n))
 
 
 def make_problem(design, y, sw, datafit, penalty, fit_intercept):
@@ -78,8 +104,23 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept):
     rmatvec(*design.args, u, grad0)
     scale = float(np.max(np.abs(grad0))) if p else 0.0
     objective0 = float(datafit_value(datafit.code, y, z, sw, n))
+    check_no_overflow(lipschitz, scale, objective0)
+    check_no_underflow(design, lipschitz, center)
+    # the intercept's own scale: the weighted RMS of the per-sample loss
+    # derivative at (0, b0) (for least squares, of y - b0). By Cauchy-Schwarz
+    # |grad0_j| <= rms(X_j) * scale_intercept: the same reference point.
+    pos = sw > 0
+    scale_intercept = _weighted_rms(n * u[pos] / sw[pos], sw[pos], n)
+    # rounding floors: sums of n terms of size |x||y| resolve to about
+    # sqrt(n) eps of their magnitude (the intercept's b0 itself carries eps |y|)
+    y_rms = _weighted_rms(y, sw, n)
+    col_rms = np.sqrt(sq + means * means) if p else np.zeros(1)
+    floor = 8.0 * np.sqrt(n) * np.finfo(np.float64).eps
+    tol_floor = float(floor * y_rms * np.max(col_rms))
+    tol_floor_intercept = float(floor * y_rms)
     return Problem(design, y, sw, bool(fit_intercept), datafit, penalty, pen_code, pen_params,
-                   pen_weights, means, lipschitz, b0, grad0, scale, objective0)
+                   pen_weights, means, lipschitz, b0, grad0, scale, objective0,
+                   scale_intercept, tol_floor, tol_floor_intercept)
 
 
 def evaluate(problem, w, b):

@@ -84,3 +84,50 @@ def check_coef(coef, n_features, name="coef"):
     if not np.all(np.isfinite(w)):
         raise ValueError(f"{name} contains NaN or infinity.")
     return w.copy()
+
+
+def check_no_overflow(lipschitz, scale, objective0):
+    """Raise a ValueError when X or y is too large for float64 arithmetic.
+
+    A column with entries near 1e154 or beyond has a squared norm (its
+    coordinate Lipschitz constant) that overflows to inf: coordinate descent
+    could then never move it and the certificate would be inf - inf. Rather
+    than return a wrong answer or NaN, ask for rescaled data.
+    """
+    bad = np.flatnonzero(~np.isfinite(lipschitz))
+    if bad.size:
+        raise ValueError(
+            f"X has column(s) {bad[:5].tolist()} whose squared norm overflows float64 "
+            f"(entries of magnitude about 1e154 or more): rescale X, e.g. with "
+            f"sklearn.preprocessing.MaxAbsScaler, and the coefficients accordingly.")
+    if not np.isfinite(scale):
+        raise ValueError("X^T y overflows float64 (X and y too large together): rescale X or y.")
+    if not np.isfinite(objective0):
+        raise ValueError("y is too large: its squared loss overflows float64 (|y| about 1e154 "
+                         "or more): rescale y.")
+
+
+def check_no_underflow(design, lipschitz, centered):
+    """Raise a ValueError for a non-constant column whose squared norm underflows to 0.
+
+    ``centered``: whether L_j is the centred second moment (with an intercept).
+    Coordinate descent treats L_j = 0 as a constant column and leaves w_j at
+    0, which is right for a constant column and wrong for a column of tiny
+    but varying entries (about 1e-160 or below): ask for rescaled data.
+    Costs one pass over the columns with L_j = 0 only.
+    """
+    X_dense, X_data, _, X_indptr, is_sparse = design.args
+    for j in np.flatnonzero(lipschitz == 0.0):
+        if is_sparse:
+            col = X_data[X_indptr[j]:X_indptr[j + 1]]
+            if col.size < design.n_samples:
+                col = np.append(col, 0.0)  # the implicit zeros
+        else:
+            col = X_dense[:, j]
+        # without an intercept only an all-zero column may have L_j = 0
+        varies = col.size > 0 and (np.ptp(col) > 0 if centered else np.any(col != 0))
+        if varies:
+            raise ValueError(
+                f"X column {j} is not constant but its squared norm underflows to 0 in "
+                f"float64 (entries of magnitude about 1e-160 or less): rescale X, e.g. "
+                f"with sklearn.preprocessing.MaxAbsScaler, and the coefficients accordingly.")

@@ -13,7 +13,12 @@ with g_j = dF/dw_j at (w, b), the violation of feature j is the distance from
 The candidate is certified when max_j violation_j <= tol, where the absolute
 ``tol`` is the user's scale-free tolerance times ``scale`` = ||grad F(0, b0)||_inf
 (alpha_max for L1 with unit weights), so rescaling X or y leaves its meaning
-unchanged. For the convex problems the certificate also carries the duality
+unchanged. The intercept's |dF/db| is in units of y, not of X^T y: it is held
+to its own tolerance ``tol_relative * scale_intercept`` (RMS of the loss
+derivative at (0, b0)) and reported rescaled by ``tol / tol_intercept``, so
+that rescaling X alone changes neither. Both tolerances are floored at the
+rounding error of the sums they bound (about 8 sqrt(n) eps |X| |y|): a request
+below it is honoured as the floor, and ``tol`` reports what was used. For the convex problems the certificate also carries the duality
 gap P(w, b) - D(u), a global bound on suboptimality, absolute and relative to
 P(0, b0).
 """
@@ -36,13 +41,21 @@ class Certificate:
         "global" when the problem is convex (a stationary point is a global
         minimum), "local" otherwise.
     max_violation : float
-        Largest violation over all features and the intercept, in gradient units.
+        Largest violation over all features and the intercept, in the
+        features' gradient units (the intercept's |dF/db| is rescaled by
+        ``tol / tol_intercept``).
     argmax : int or None
         Feature with the largest violation (None when it is the intercept).
     duality_gap, relative_gap : float or None
         P - D and (P - D) / P(0, b0); None when the problem is not convex.
     tol : float
-        Absolute tolerance (``tol_relative * scale``).
+        Absolute tolerance of the features (``tol_relative * scale``, floored
+        at the rounding error of the gradient).
+    tol_intercept, scale_intercept : float
+        The intercept's own absolute tolerance ``tol_relative *
+        scale_intercept`` (same floor), in units of y: rescaling X leaves it
+        unchanged. ``scale_intercept`` is the weighted RMS of the loss
+        derivative at (0, b0) (of y - b0 for least squares).
     tol_relative, scale : float
         The scale-free tolerance and ||grad F(0, b0)||_inf.
     objective : float
@@ -63,13 +76,16 @@ class Certificate:
     _fields = ("converged", "kind", "max_violation", "argmax", "duality_gap", "relative_gap",
                "tol", "tol_relative", "scale", "objective", "intercept_gradient", "gradient",
                "violation", "margin", "coef", "n_iter", "solver", "datafit", "penalty", "alpha",
-               "distributed")
+               "distributed", "tol_intercept", "scale_intercept")
 
     def __init__(self, **kwargs):
-        missing = set(self._fields) - set(kwargs) - {"distributed"}
+        missing = set(self._fields) - set(kwargs) - {"distributed", "tol_intercept",
+                                                     "scale_intercept"}
         if missing:
             raise TypeError(f"Certificate is missing fields {sorted(missing)}")
         kwargs.setdefault("distributed", False)
+        kwargs.setdefault("tol_intercept", kwargs["tol"])
+        kwargs.setdefault("scale_intercept", kwargs["scale"])
         for name, value in kwargs.items():
             if isinstance(value, np.ndarray):
                 value = value.copy()
@@ -123,7 +139,7 @@ class Certificate:
                        if self.coef[j] == 0 else "g does not balance the penalty's slope")
                 lines.append(f"  {names[j]}: {state}, g={self.gradient[j]:.4g}, "
                              f"threshold={thr[j]:.4g}, violation={self.violation[j]:.3g} ({why})")
-        if abs(self.intercept_gradient) > self.tol:
+        if abs(self.intercept_gradient) > self.tol_intercept:
             lines.append(f"  intercept: dF/db={self.intercept_gradient:.3g} is not 0")
         zeros = np.flatnonzero(self.coef == 0)
         ok_zeros = zeros[self.violation[zeros] <= self.tol]
@@ -152,7 +168,7 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
     """Certificate of (w, b) for ``problem``; ``pieces`` reuses an :func:`evaluate` result."""
     if pieces is None:
         pieces = evaluate(problem, w, b)
-    tol = tol_relative * problem.scale
+    tol, tol_intercept = problem.tolerances(tol_relative)
     objective = pieces["loss"] + pieces["penalty"]
     convex = getattr(problem.penalty, "convex", True)
     gap = rel_gap = None
@@ -166,13 +182,27 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
                                        problem.lipschitz, objective, buf))
         rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
     viol = pieces["viol"]
-    max_v = pieces["max_violation"]
-    argmax = int(np.argmax(viol)) if viol.size and (viol.max() >= abs(pieces["intercept_grad"])) else None
+    g_b = pieces["intercept_grad"]
+    # the intercept is checked against its own tolerance (units of y, not of
+    # X^T y): its violation is reported rescaled to the features' units, so
+    # that ``converged == (max_violation <= tol)`` still holds
+    if g_b == 0.0:
+        v_b = 0.0
+    elif tol_intercept > 0.0:
+        v_b = abs(g_b) * (tol / tol_intercept) if tol > 0.0 else abs(g_b) / tol_intercept * np.inf
+    else:
+        v_b = np.inf if np.isfinite(g_b) else g_b
+    max_feat = float(np.max(viol)) if viol.size else 0.0
+    argmax = int(np.argmax(viol)) if viol.size and not (v_b > max_feat) else None
+    max_v = max_feat if (max_feat >= v_b or np.isnan(max_feat)) else float(v_b)
+    if np.isnan(pieces["max_violation"]):
+        max_v = np.nan
     converged = bool(max_v <= tol)
     return Certificate(
         converged=converged, kind="global" if convex else "local", max_violation=max_v,
         argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol, tol_relative=tol_relative,
-        scale=problem.scale, objective=objective, intercept_gradient=pieces["intercept_grad"],
+        scale=problem.scale, objective=objective, intercept_gradient=g_b,
+        tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
         gradient=pieces["grad"], violation=viol, margin=pieces["margin"], coef=w,
         n_iter=n_iter, solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
         alpha=float(problem.penalty.alpha))

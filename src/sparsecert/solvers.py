@@ -77,7 +77,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     design = problem.design
     n, p = design.n_samples, design.n_features
     w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
-    tol_abs = tol * problem.scale
+    tol_abs = problem.tolerances(tol)[0]
     all_feats = np.arange(p, dtype=np.int64)
     state = {}
 
@@ -189,7 +189,7 @@ def _solve_fista(problem, w0, b0, tol, max_iter, verbose, *, _lipschitz=None, _s
     else:
         # the best intercept for the given w
         b = float(problem.sw @ (problem.y - evaluate(problem, w, 0.0)["z"])) / n
-    tol_abs = tol * problem.scale
+    tol_abs = problem.tolerances(tol)[0]
     cert = build_certificate(problem, w, b, tol, n_iter=0, solver="fista")
     n_iter = 0
     lipschitz = _fista_lipschitz(problem) if _lipschitz is None else float(_lipschitz)

@@ -7,7 +7,7 @@ the certificate must not inherit the solver's bookkeeping.
 import numpy as np
 from numba import njit
 
-from .codes import PARAM_POSITIVE, QUADRATIC
+from .codes import PARAM_ALPHA, PARAM_POSITIVE, QUADRATIC
 from .datafit import (col_dot, datafit_conjugate, datafit_raw_grad,
                       datafit_value, matvec)
 from .prox import conjugate_1d, penalty_value, subdiff_distance_1d, threshold_1d
@@ -55,16 +55,17 @@ def dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code, pen_params,
                pen_weights, buf):
     """D(t u) = -f^*(t u) - sum_j G_j^*(-t X_j^T u), with X^T u = ``grad``.
 
-    Unpenalized features (weight 0) are left out of the sum: their conjugate
-    is the indicator of X_j^T u = 0, which holds at the optimum and whose
-    departure is reported as their violation instead.
+    Unpenalized features (weight 0, or alpha = 0) are left out of the sum:
+    their conjugate is the indicator of X_j^T u = 0, which holds at the
+    optimum and whose departure is reported as their violation instead.
     """
     for i in range(u.shape[0]):
         buf[i] = t * u[i]
     d = -datafit_conjugate(df_code, y, buf, sw, n_samples)
+    alpha = pen_params[PARAM_ALPHA]
     for j in range(grad.shape[0]):
         c = pen_weights[j]
-        if c != 0.0:
+        if c != 0.0 and alpha != 0.0:
             d -= conjugate_1d(pen_code, pen_params, c, -t * grad[j])
     return d
 
@@ -93,7 +94,7 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
     t = 1.0
     for j in range(grad.shape[0]):
         c = pen_weights[j]
-        if c == 0.0:
+        if c == 0.0 or pen_params[PARAM_ALPHA] == 0.0:
             continue
         thr = threshold_1d(pen_code, pen_params, c, lipschitz[j])
         if not thr > 0.0:

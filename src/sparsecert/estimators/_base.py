@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _num_features, check_is_fitted, validate_data
 
 from .._problem import make_problem
 from .._validation import as_design, check_sample_weight
@@ -29,10 +29,24 @@ COMMON_CONSTRAINTS = {
 
 def validate_Xy(estimator, X, y, *, reset=True, y_numeric=True):
     """scikit-learn validation, then the kernels' layout; returns (X, y, design)."""
-    X, y = validate_data(estimator, X, y, reset=reset, accept_sparse=["csc", "csr", "coo"],
-                         dtype=[np.float64, np.float32], y_numeric=y_numeric,
-                         multi_output=False)
+    try:
+        X, y = validate_data(estimator, X, y, reset=reset, accept_sparse=["csc", "csr", "coo"],
+                             dtype=[np.float64, np.float32], y_numeric=y_numeric,
+                             multi_output=False)
+    except ValueError as exc:
+        raise _name_the_input(exc) from exc
     return X, y, as_design(X)
+
+
+def _name_the_input(exc):
+    """scikit-learn's shape errors ("Found array with 0 sample(s)...") do not say
+    which argument is wrong: prefix its name, keeping scikit-learn's wording."""
+    msg = str(exc)
+    if "inconsistent numbers of samples" in msg:
+        return type(exc)(f"X and y have different lengths: {msg}")
+    if msg.startswith("Found array with") or msg.startswith("Expected 2D array"):
+        return type(exc)(f"X: {msg}")
+    return exc
 
 
 class SparseLinearRegressor(RegressorMixin, BaseEstimator):
@@ -65,17 +79,22 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         self
         """
         self._validate_params()
+        warm = self._warm_start_coef()
+        if warm is not None:
+            # checked before anything is discarded: the previous fit stays
+            # intact and usable when the new X cannot continue from it
+            n_features = _num_features(X)
+            if n_features != warm[0].shape[0]:
+                raise ValueError(
+                    f"warm_start=True but X has {n_features} features while the previous "
+                    f"fit had {warm[0].shape[0]}: refit with warm_start=False. The "
+                    f"previous fit is left unchanged.")
         # forget a previous fit first, so that an interrupted fit never leaves
         # an estimator that looks fitted with stale attributes
-        warm = self._warm_start_coef()
         for attr in ("coef_", "intercept_", "certificate_", "n_iter_"):
             if hasattr(self, attr):
                 delattr(self, attr)
         X, y, design = validate_Xy(self, X, y)
-        if warm is not None and warm[0].shape[0] != design.n_features:
-            raise ValueError(
-                f"warm_start=True but X has {design.n_features} features while the previous "
-                f"fit had {warm[0].shape[0]}: refit with warm_start=False.")
         sw = check_sample_weight(sample_weight, design.n_samples)
         datafit = self._datafit()
         y64 = encode_target(datafit, y)
@@ -89,6 +108,11 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         self.n_iter_ = res.n_iter
         self.certificate_ = res.certificate
         return self
+
+    def __sklearn_is_fitted__(self):
+        # n_features_in_ is set as soon as X is validated; a fit interrupted
+        # later (Ctrl-C, an error) must not look fitted
+        return hasattr(self, "certificate_")
 
     def _warm_start_coef(self):
         if self.warm_start and hasattr(self, "coef_"):

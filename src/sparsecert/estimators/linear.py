@@ -33,7 +33,8 @@ class Lasso(SparseLinearRegressor):
     tol : float, default=1e-4
         Scale-free tolerance: stop when max violation <= tol * ||grad F(0, b0)||_inf.
     warm_start : bool, default=False
-        Start from the previous ``coef_``.
+        Start from the previous ``coef_``. A fit on X with another number of
+        features raises a ValueError and leaves the previous fit unchanged.
     positive : bool, default=False
         Constrain the coefficients to be >= 0.
     solver : {"auto", "cd", "fista"}, default="auto"

@@ -1,0 +1,179 @@
+"""Property tests: a certificate that says "converged" is right, checked by an
+independent plain-NumPy recomputation; a fit stopped by max_iter says so.
+
+To fuzz a new penalty, add an entry to ``PENALTY_KINDS``: a function building
+(estimator, naive penalty description) from the drawn parameters.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning
+
+import sparsecert
+from sparsecert import penalties
+
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+# ------------------------------------------------------------ the naive twin
+
+def naive_certificate(X, y, sw, coef, intercept, fit_intercept, alpha, l1_ratio, weights,
+                      positive):
+    """Gradient, per-feature violations and intercept gradient, in plain NumPy.
+
+    F(w, b) = (1/2n) sum_i s_i (y_i - x_i w - b)^2, s summing to n;
+    G(w) = alpha sum_j c_j (rho |w_j| + (1 - rho)/2 w_j^2).
+    """
+    X = X.toarray() if sp.issparse(X) else np.asarray(X)
+    X = X.astype(np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n = X.shape[0]
+    s = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64) * n / np.sum(sw)
+    b = intercept if fit_intercept else 0.0
+    u = -s * (y - X @ coef - b) / n
+    grad = X.T @ u
+    g_b = u.sum() if fit_intercept else 0.0
+    c = np.ones(X.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
+    thr = alpha * c * l1_ratio
+    smooth = alpha * c * (1 - l1_ratio) * coef
+    viol = np.empty_like(coef)
+    for j, w in enumerate(coef):
+        if w == 0:
+            viol[j] = max(0.0, -grad[j] - thr[j]) if positive else max(0.0, abs(grad[j]) - thr[j])
+        elif positive and w < 0:
+            viol[j] = np.inf
+        else:
+            viol[j] = abs(grad[j] + smooth[j] + thr[j] * np.sign(w))
+    return grad, viol, g_b
+
+
+# ------------------------------------------------------------ problems
+
+def _lasso(alpha, l1_ratio, weights, positive, fit_intercept, **kw):
+    return sparsecert.Lasso(alpha=alpha, weights=weights, positive=positive,
+                            fit_intercept=fit_intercept, **kw), 1.0
+
+
+def _enet(alpha, l1_ratio, weights, positive, fit_intercept, **kw):
+    return sparsecert.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, weights=weights,
+                                 positive=positive, fit_intercept=fit_intercept, **kw), l1_ratio
+
+
+def _glm_enet(alpha, l1_ratio, weights, positive, fit_intercept, **kw):
+    pen = penalties.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, weights=weights, positive=positive)
+    return sparsecert.GeneralizedLinearEstimator(penalty=pen, fit_intercept=fit_intercept,
+                                                 **kw), l1_ratio
+
+
+PENALTY_KINDS = {"lasso": _lasso, "enet": _enet, "glm-enet": _glm_enet}
+
+
+@st.composite
+def problems(draw):
+    n = draw(st.integers(2, 30))
+    p = draw(st.integers(1, 20))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    X = rng.standard_normal((n, p))
+    X[rng.uniform(size=(n, p)) < draw(st.sampled_from([0.0, 0.5]))] = 0.0
+    X *= 10.0 ** rng.uniform(-2, 2, size=p)  # uneven column scales
+    w = np.where(rng.uniform(size=p) < 0.3, rng.standard_normal(p) * 3, 0.0)
+    y = X @ w + rng.standard_normal(n) * draw(st.sampled_from([0.01, 1.0])) + 5.0
+    X, y = X.astype(dtype), y.astype(dtype)
+    if draw(st.booleans()):
+        X = sp.csc_matrix(X)
+    sw = rng.uniform(0.1, 3.0, size=n) if draw(st.booleans()) else None
+    weights = None
+    if draw(st.booleans()):
+        weights = rng.uniform(0.2, 2.0, size=p)
+        weights[rng.uniform(size=p) < 0.3] = 0.0
+        weights[rng.integers(p)] = 1.0  # at least one penalized feature
+    return dict(
+        X=X, y=y, sw=sw, weights=weights,
+        kind=draw(st.sampled_from(sorted(PENALTY_KINDS))),
+        l1_ratio=draw(st.floats(0.05, 1.0)),
+        positive=draw(st.booleans()),
+        fit_intercept=draw(st.booleans()),
+        fraction=draw(st.floats(0.01, 1.5)),
+    )
+
+
+def _build(prob, **kw):
+    l1_ratio = 1.0 if prob["kind"] == "lasso" else prob["l1_ratio"]
+    amax = sparsecert.alpha_max(prob["X"], prob["y"], l1_ratio=l1_ratio,
+                                fit_intercept=prob["fit_intercept"], sample_weight=prob["sw"],
+                                weights=prob["weights"], positive=prob["positive"])
+    alpha = prob["fraction"] * amax
+    est, rho = PENALTY_KINDS[prob["kind"]](alpha, l1_ratio, prob["weights"], prob["positive"],
+                                           prob["fit_intercept"], **kw)
+    return est, alpha, rho
+
+
+def _fit(est, prob):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(prob["X"], prob["y"], sample_weight=prob["sw"])
+    return [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def _check_against_naive(est, prob, alpha, rho):
+    cert = est.certificate_
+    grad, viol, g_b = naive_certificate(prob["X"], prob["y"], prob["sw"], cert.coef,
+                                        est.intercept_, prob["fit_intercept"], alpha, rho,
+                                        prob["weights"], prob["positive"])
+    # agreement to ~1e-8 of the problem's scale (float32 X is exact in float64)
+    atol = 1e-8 * max(cert.scale, np.abs(grad).max(), 1e-300)
+    np.testing.assert_allclose(cert.gradient, grad, rtol=1e-8, atol=atol)
+    np.testing.assert_allclose(cert.violation, viol, rtol=1e-8, atol=atol)
+    assert abs(cert.intercept_gradient - g_b) <= 1e-8 * max(cert.scale_intercept, 1e-300) + 1e-15 * abs(
+        np.asarray(prob["y"], dtype=float)).max()
+    v_b = abs(g_b) * cert.tol / cert.tol_intercept if cert.tol_intercept > 0 else 0.0
+    naive_max = max(viol.max(), v_b)
+    assert cert.max_violation == pytest.approx(naive_max, rel=1e-6, abs=atol)
+    # the coefficients the user gets are those certified (up to float32 rounding)
+    np.testing.assert_array_equal(est.coef_, cert.coef.astype(est.coef_.dtype))
+    if prob["positive"]:
+        assert np.all(cert.coef >= 0)
+    return naive_max
+
+
+@SETTINGS
+@given(problems())
+def test_converged_certificate_agrees_with_naive_recomputation(prob):
+    est, alpha, rho = _build(prob, tol=1e-6, max_iter=5000)
+    caught = _fit(est, prob)
+    cert = est.certificate_
+    naive_max = _check_against_naive(est, prob, alpha, rho)
+    if cert.converged:
+        assert not caught
+        assert naive_max <= cert.tol * (1 + 1e-6)
+    else:
+        assert caught and est.n_iter_ == 5000
+    if prob["fraction"] >= 1.0:
+        # alpha >= alpha_max: the penalized coefficients are exactly 0
+        c = np.ones(cert.coef.size) if prob["weights"] is None else prob["weights"]
+        assert np.all(cert.coef[c > 0] == 0) or not cert.converged
+
+
+@SETTINGS
+@given(problems())
+def test_stopping_at_max_iter_warns_and_is_not_converged(prob):
+    est, alpha, rho = _build(prob, tol=1e-15, max_iter=1)
+    caught = _fit(est, prob)
+    cert = est.certificate_
+    _check_against_naive(est, prob, alpha, rho)
+    if cert.converged:
+        # certified within one epoch (or at the start): then no warning
+        assert not caught and est.n_iter_ <= 1
+    else:
+        assert est.n_iter_ == 1
+        assert len(caught) == 1
+        msg = str(caught[0].message)
+        assert "max_iter=1" in msg and f"{cert.max_violation:.3e}" in msg

@@ -1,0 +1,174 @@
+"""Determinism, thread safety, pickling, warm starts, cloning, interrupted fits."""
+
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+import sparsecert
+import sparsecert.solvers
+from sparsecert.certificate import Certificate
+
+from _helpers import ESTIMATOR_FACTORIES, ESTIMATOR_IDS, regression_data
+
+estimators = pytest.mark.parametrize("make", ESTIMATOR_FACTORIES, ids=ESTIMATOR_IDS)
+FITTED = ("coef_", "intercept_", "certificate_", "n_iter_")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return regression_data(n=60, p=15, seed=3)
+
+
+def _cert_arrays(cert):
+    return {k: getattr(cert, k) for k in cert._fields if isinstance(getattr(cert, k), np.ndarray)}
+
+
+@estimators
+@pytest.mark.parametrize("sparse", [False, True])
+def test_deterministic(make, data, sparse):
+    X, y = data
+    X = sp.csc_matrix(X) if sparse else X
+    a, b = clone(make()).fit(X, y), clone(make()).fit(X, y)
+    assert a.coef_.tobytes() == b.coef_.tobytes()
+    assert a.intercept_ == b.intercept_ and a.n_iter_ == b.n_iter_
+    for k, v in _cert_arrays(a.certificate_).items():
+        assert v.tobytes() == getattr(b.certificate_, k).tobytes(), k
+
+
+@estimators
+def test_thread_safe(make, data):
+    """Four fits at once (the kernels release the GIL) equal the serial ones, bitwise."""
+    X, y = data
+    rng = np.random.default_rng(0)
+    problems = [(X, y), (sp.csc_matrix(X), y), (X, y + rng.standard_normal(len(y))),
+                (X[:, ::-1].copy(), y)]
+    serial = [clone(make()).fit(Xi, yi) for Xi, yi in problems * 2]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda p: clone(make()).fit(*p), problems * 2))
+    for s, t in zip(serial, threaded):
+        assert s.coef_.tobytes() == t.coef_.tobytes()
+        assert s.intercept_ == t.intercept_
+        assert s.certificate_.max_violation == t.certificate_.max_violation
+
+
+@estimators
+def test_pickle_round_trip(make, data):
+    X, y = data
+    est = clone(make()).fit(X, y)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.coef_, est.coef_)
+    assert again.intercept_ == est.intercept_
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    cert, cert2 = est.certificate_, again.certificate_
+    assert isinstance(cert2, Certificate) and repr(cert2) == repr(cert)
+    for k in cert._fields:
+        v, w = getattr(cert, k), getattr(cert2, k)
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(w, v, err_msg=k)
+            assert w.dtype == v.dtype and not w.flags.writeable, k
+        else:
+            assert w == v or (v != v and w != w), k
+    # immutable after unpickling too
+    with pytest.raises(AttributeError, match="immutable"):
+        cert2.converged = False
+    with pytest.raises(ValueError, match="read-only"):
+        cert2.gradient[0] = 1.0
+    # the certificate alone
+    cert3 = pickle.loads(pickle.dumps(cert))
+    np.testing.assert_array_equal(cert3.violation, cert.violation)
+    assert cert3.converged == cert.converged
+
+
+@estimators
+def test_warm_start_other_n_features_keeps_previous_fit(make, data):
+    """Decision: the mismatch is detected before anything is discarded, so
+    the ValueError leaves the previous fit intact and usable."""
+    X, y = data
+    est = clone(make()).set_params(warm_start=True).fit(X, y)
+    coef, intercept, cert = est.coef_.copy(), est.intercept_, est.certificate_
+    with pytest.raises(ValueError, match=r"warm_start=True but X has 14 features while the "
+                                         r"previous fit had 15.*left unchanged"):
+        est.fit(X[:, :-1], y)
+    check_is_fitted(est)
+    np.testing.assert_array_equal(est.coef_, coef)
+    assert est.intercept_ == intercept and est.certificate_ is cert
+    assert est.n_features_in_ == 15
+    np.testing.assert_array_equal(est.predict(X), X @ coef + intercept)
+    # and warm_start=False refits on the new shape
+    est.set_params(warm_start=False).fit(X[:, :-1], y)
+    assert est.coef_.shape == (14,) and est.n_features_in_ == 14
+
+
+@estimators
+def test_warm_start_continues_from_previous(make, data):
+    X, y = data
+    est = clone(make()).set_params(warm_start=True, tol=1e-8).fit(X, y)
+    n_cold = est.n_iter_
+    est.fit(X, y)
+    assert est.n_iter_ == 0  # the previous solution is certified before any epoch
+    assert est.certificate_.converged and n_cold > 0
+
+
+@estimators
+def test_clone_get_set_params(make, data):
+    X, y = data
+    est = make()
+    params = est.get_params()
+    est2 = clone(est)
+    assert est2.get_params().keys() == params.keys()
+    est.fit(X, y)
+    fresh = clone(est)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(fresh)
+    for attr in FITTED:
+        assert not hasattr(fresh, attr)
+    fresh.set_params(tol=1e-3, max_iter=7)
+    assert fresh.get_params()["tol"] == 1e-3 and fresh.get_params()["max_iter"] == 7
+    assert est.get_params()["tol"] == params["tol"]  # the original is untouched
+    with pytest.raises(ValueError, match="Invalid parameter 'no_such_param'"):
+        fresh.set_params(no_such_param=1)
+
+
+class _Interrupt(KeyboardInterrupt):
+    pass
+
+
+@estimators
+@pytest.mark.parametrize("previously_fitted", [False, True])
+def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, previously_fitted):
+    """Ctrl-C after the first compiled chunk: the estimator must not look fitted
+    (neither with half-done nor with the previous fit's attributes)."""
+    X, y = data
+    est = clone(make()).set_params(tol=1e-14, max_iter=10000)
+    if previously_fitted:
+        est.fit(X, y)
+    real = sparsecert.solvers.cd_quadratic
+    calls = []
+
+    def first_chunk_then_interrupt(*args):
+        if calls:
+            raise _Interrupt()
+        calls.append(1)
+        out = real(*args)
+        return out
+
+    monkeypatch.setattr(sparsecert.solvers, "_epochs_per_call_for", lambda design, n_feats: 1)
+    monkeypatch.setattr(sparsecert.solvers, "cd_quadratic", first_chunk_then_interrupt)
+    with pytest.raises(_Interrupt):
+        est.fit(X, y)
+    assert calls == [1]
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+    for attr in FITTED:
+        assert not hasattr(est, attr)
+    monkeypatch.undo()
+    est.fit(X, y)  # and it is usable again
+    check_is_fitted(est)

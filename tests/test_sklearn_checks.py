@@ -1,0 +1,16 @@
+"""scikit-learn's own estimator checks over every estimator in ESTIMATORS."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from _helpers import ESTIMATOR_FACTORIES
+
+# No check is expected to fail: an entry here needs a reason scikit-learn
+# itself accepts for its own linear models (see its `_tags`/`PER_ESTIMATOR_XFAIL`).
+EXPECTED_FAILED_CHECKS = {}
+
+
+@parametrize_with_checks([factory() for factory in ESTIMATOR_FACTORIES],
+                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(
+                             type(est).__name__, {}))
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
