@@ -158,3 +158,19 @@ def test_invalid_p_is_rejected():
             sc.LpRegression(p=p).fit(X, y)
     with pytest.raises(ValueError, match="p must be"):
         sc.check_optimality(X, y, np.zeros(5), datafit="quadratic", penalty=Lp(alpha=1.0, p=np.nan))
+
+
+@pytest.mark.parametrize("p", [1.5, 2.0, 3.0])
+@pytest.mark.parametrize("density", [None, 0.3])
+def test_fista_and_cd_agree_for_smooth_lp(p, density):
+    X, y = make_regression(50, 20, density=density, seed=39)
+    a = sc.LpRegression(alpha=0.3, p=p, **TIGHT).fit(X, y)
+    b = sc.LpRegression(alpha=0.3, p=p, solver="fista", **TIGHT).fit(X, y)
+    assert a.certificate_.converged and b.certificate_.converged
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_fista_refuses_nonconvex_lp_clearly():
+    X, y = make_regression(30, 10, seed=40)
+    with pytest.raises(ValueError, match="fista.*p < 1"):
+        sc.LpRegression(alpha=0.1, p=0.5, solver="fista").fit(X, y)

@@ -57,6 +57,15 @@ def solve(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, solver="auto", 
         full-gradient method parallelizes and CD does not.
     """
     if solver == "fista":
+        if not getattr(problem.penalty, "convex", True):
+            # the local certificate is coordinate-wise L-stationarity, the
+            # fixed-point condition of coordinate descent; a full-gradient
+            # step with one global step size has other fixed points, so FISTA
+            # can stall at a point the certificate rightly rejects
+            raise ValueError(
+                "solver='fista' cannot certify the nonconvex Lp penalty (p < 1): its "
+                "fixed points are not the coordinate-wise L-stationary points the "
+                "certificate checks. Use solver='cd' (or 'auto').")
         return _solve_fista(problem, w0, b0, tol, max_iter, verbose)
     if solver not in ("auto", "cd"):
         raise ValueError(f"solver must be 'auto', 'cd' or 'fista'; got {solver!r}.")
