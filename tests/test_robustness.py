@@ -148,7 +148,7 @@ def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, pr
     est = clone(make()).set_params(tol=1e-14, max_iter=10000)
     if previously_fitted:
         est.fit(X, y)
-    real = sparsecert.solvers.cd_quadratic
+    real = sparsecert.solvers.cd_quadratic_anderson
     calls = []
 
     def first_chunk_then_interrupt(*args):
@@ -159,7 +159,7 @@ def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, pr
         return out
 
     monkeypatch.setattr(sparsecert.solvers, "_epochs_per_call_for", lambda design, n_feats: 1)
-    monkeypatch.setattr(sparsecert.solvers, "cd_quadratic", first_chunk_then_interrupt)
+    monkeypatch.setattr(sparsecert.solvers, "cd_quadratic_anderson", first_chunk_then_interrupt)
     with pytest.raises(_Interrupt):
         est.fit(X, y)
     assert calls == [1]

@@ -16,9 +16,12 @@ the same iterates, and each coordinate step costs O(nnz of the column).
 
 from numba import njit
 
+import numpy as np
+
 from ._flags import FASTMATH
+from .datafit import col_axpy as _axpy
 from .datafit import col_dot_fast
-from .prox import prox_1d, subdiff_distance_1d
+from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
 
 @njit(cache=True, nogil=True)
@@ -38,39 +41,156 @@ def cd_quadratic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
 
     Returns (epochs_run, cheap_violation, b).
     """
-    n = float(n_samples)
     cheap = 0.0
     epoch = 0
     while epoch < max_epochs:
         epoch += 1
-        cheap = 0.0
-        for jj in range(feats.shape[0]):
-            j = feats[jj]
-            lj = lipschitz[j]
-            wj = w[j]
-            if lj == 0.0:
-                # a constant (after centring) column: the datafit ignores it,
-                # so a penalized coefficient belongs at 0
-                if wj != 0.0 and pen_weights[j] != 0.0:
-                    _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
-                                     -wj, sw_r, sw)
-                    b -= wj * means[j]
-                    w[j] = 0.0
-                continue
-            g = -col_dot_fast(X_dense, X_data, X_indices, X_indptr, is_sparse, j, sw_r) / n + b * means[j]
-            v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj)
-            if v > cheap:
-                cheap = v
-            new = prox_1d(pen_code, pen_params, pen_weights[j], wj - g / lj, 1.0 / lj)
-            if new != wj:
-                delta = new - wj
-                _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
-                                 delta, sw_r, sw)
-                b -= delta * means[j]
-                w[j] = new
+        cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+                             sw_r, sw, w, b, means, lipschitz, feats,
+                             pen_code, pen_params, pen_weights)
         if cheap <= tol:
             break
     return epoch, cheap, b
+
+
+@njit(cache=True, nogil=True)
+def _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+              sw_r, sw, w, b, means, lipschitz, feats, pen_code, pen_params, pen_weights):
+    """One cyclic pass over ``feats``; returns (cheap violation bound, b)."""
+    n = float(n_samples)
+    cheap = 0.0
+    for jj in range(feats.shape[0]):
+        j = feats[jj]
+        lj = lipschitz[j]
+        wj = w[j]
+        if lj == 0.0:
+            # a constant (after centring) column: the datafit ignores it,
+            # so a penalized coefficient belongs at 0
+            if wj != 0.0 and pen_weights[j] != 0.0:
+                _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
+                                 -wj, sw_r, sw)
+                b -= wj * means[j]
+                w[j] = 0.0
+            continue
+        g = -col_dot_fast(X_dense, X_data, X_indices, X_indptr, is_sparse, j, sw_r) / n + b * means[j]
+        v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj)
+        if v > cheap:
+            cheap = v
+        new = prox_1d(pen_code, pen_params, pen_weights[j], wj - g / lj, 1.0 / lj)
+        if new != wj:
+            delta = new - wj
+            _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
+                             delta, sw_r, sw)
+            b -= delta * means[j]
+            w[j] = new
+    return cheap, b
+
+
+@njit(cache=True, nogil=True)
+def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+                          y, sw_r, sw, w, b, means, lipschitz, feats,
+                          pen_code, pen_params, pen_weights, max_epochs, tol,
+                          fit_intercept, n_anderson, resid_buf):
+    """CD epochs on a working set ``feats``, with Anderson extrapolation.
+
+    Every ``n_anderson`` epochs, with w^(0..K) the last K+1 iterates
+    restricted to ``feats`` and U the K differences w^(k+1) - w^(k), the
+    extrapolated point is sum_k c_k w^(k+1) with c = (U U^T)^-1 1 / 1^T (U U^T)^-1 1
+    (the affine combination of iterates whose combined step is smallest). It
+    is kept only if it lowers the objective, recomputed from scratch (which
+    also refreshes the residual): extrapolation can change speed, never the
+    answer or monotonicity. Every coefficient outside ``feats`` must be 0.
+
+    Returns (epochs_run, cheap_violation, b, n_accepted).
+    """
+    m = feats.shape[0]
+    K = n_anderson
+    hist = np.empty((K + 1, m))
+    for jj in range(m):
+        hist[0, jj] = w[feats[jj]]
+    count = 0
+    accepted = 0
+    cheap = np.inf
+    epoch = 0
+    while epoch < max_epochs:
+        epoch += 1
+        cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+                             sw_r, sw, w, b, means, lipschitz, feats,
+                             pen_code, pen_params, pen_weights)
+        if cheap <= tol:
+            break
+        if K <= 0:
+            continue
+        count += 1
+        for jj in range(m):
+            hist[count, jj] = w[feats[jj]]
+        if count < K:
+            continue
+        count = 0
+        U = hist[1:] - hist[:-1]
+        gram = U @ U.T
+        scale = 0.0
+        for k in range(K):
+            scale += gram[k, k]
+        if not scale > 0.0:
+            for jj in range(m):
+                hist[0, jj] = w[feats[jj]]
+            continue
+        for k in range(K):
+            gram[k, k] += 1e-10 * scale
+        z = np.linalg.solve(gram, np.ones(K))
+        zs = z.sum()
+        if not (zs != 0.0 and np.isfinite(zs)):
+            for jj in range(m):
+                hist[0, jj] = w[feats[jj]]
+            continue
+        c = z / zs
+        w_acc = c @ hist[1:]
+        p_cur, _ = _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+                                 y, sw, w, feats, hist[K], fit_intercept, pen_code,
+                                 pen_params, pen_weights, resid_buf)
+        p_acc, b_acc = _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse,
+                                     n_samples, y, sw, w, feats, w_acc, fit_intercept,
+                                     pen_code, pen_params, pen_weights, resid_buf)
+        if p_acc < p_cur:
+            accepted += 1
+            for jj in range(m):
+                w[feats[jj]] = w_acc[jj]
+            for i in range(n_samples):
+                sw_r[i] = sw[i] * resid_buf[i]
+            b = b_acc
+        for jj in range(m):
+            hist[0, jj] = w[feats[jj]]
+    return epoch, cheap, b, accepted
+
+
+@njit(cache=True, nogil=True)
+def _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw, w,
+                  feats, w_feats, fit_intercept, pen_code, pen_params, pen_weights, resid):
+    """P at the point equal to ``w_feats`` on ``feats`` and 0 elsewhere.
+
+    Fills ``resid`` with y - X w (uncentred) and returns (P, profiled b).
+    """
+    n = float(n_samples)
+    for i in range(n_samples):
+        resid[i] = y[i]
+    pen = 0.0
+    for jj in range(feats.shape[0]):
+        j = feats[jj]
+        v = w_feats[jj]
+        if v != 0.0:
+            _axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, j, -v, resid)
+            pen += penalty_value(pen_code, pen_params, pen_weights[j], v)
+    b = 0.0
+    if fit_intercept:
+        for i in range(n_samples):
+            b += sw[i] * resid[i]
+        b /= n
+    loss = 0.0
+    for i in range(n_samples):
+        d = resid[i] - b
+        loss += sw[i] * d * d
+    return loss / (2.0 * n) + pen, b
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)

@@ -16,18 +16,22 @@ from .prox import conjugate_1d, penalty_value, subdiff_distance_1d, threshold_1d
 @njit(cache=True, nogil=True)
 def optimality_kernel(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                       y, sw, w, b, fit_intercept, df_code, pen_code, pen_params,
-                      pen_weights, lipschitz, means, z, u, grad, viol, margin):
+                      pen_weights, lipschitz, means, z, u, grad, viol, margin,
+                      have_grad):
     """Fill z = Xw + b, u = f'(z), grad = X^T u, violations and margins.
 
+    With ``have_grad`` the caller has filled z, u and grad already (dense X
+    in float64 uses BLAS for the two products) and only the rest is done.
     Returns (max_violation, intercept_gradient, datafit_value, penalty_value).
     ``max_violation`` includes |dF/db| when ``fit_intercept``.
     """
     n_features = w.shape[0]
     positive = pen_params[PARAM_POSITIVE] != 0.0
-    matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, w, z)
-    for i in range(n_samples):
-        z[i] += b
-    datafit_raw_grad(df_code, y, z, sw, n_samples, u)
+    if not have_grad:
+        matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, w, z)
+        for i in range(n_samples):
+            z[i] += b
+        datafit_raw_grad(df_code, y, z, sw, n_samples, u)
     g_b = 0.0
     if fit_intercept:
         for i in range(n_samples):
@@ -35,8 +39,11 @@ def optimality_kernel(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
     max_viol = abs(g_b)
     pen = 0.0
     for j in range(n_features):
-        g = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
-        grad[j] = g
+        if have_grad:
+            g = grad[j]
+        else:
+            g = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
+            grad[j] = g
         c = pen_weights[j]
         v = subdiff_distance_1d(pen_code, pen_params, c, w[j], g, lipschitz[j])
         viol[j] = v
