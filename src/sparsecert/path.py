@@ -146,8 +146,10 @@ def _sub_design(design, idx):
         take = np.repeat(starts - indptr[:-1], lens) + np.arange(nnz)
         args = (X_dense, X_data[take], X_indices[take], indptr.astype(X_indptr.dtype), True)
         return Design(args, design.n_samples, k, design.dtype, True, nnz)
-    sub = np.empty((design.n_samples, k), dtype=X_dense.dtype, order="F")
-    np.take(X_dense, idx, axis=1, out=sub)
+    # X_dense is Fortran-ordered: its transpose's rows are the columns, and
+    # gathering whole rows of a C array is a few memcpys (np.take into an
+    # F-ordered ``out`` was 50x slower)
+    sub = X_dense.T.take(idx, axis=0).T
     empty = X_data
     return Design((sub, empty, X_indices, X_indptr, False), design.n_samples, k, design.dtype,
                   False, design.n_samples * k)
