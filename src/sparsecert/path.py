@@ -82,12 +82,14 @@ class PathResult:
         without screening).
     n_kkt_added : ndarray of shape (n_alphas,)
         Features the strong rule discarded and the KKT re-check added back.
+    kkt_added : list of ndarray
+        Their indices, per alpha (empty arrays where the rule held).
     converged : bool
         Whether every certificate holds.
     """
 
     def __init__(self, alphas, coefs, intercepts, dual_gaps, certificates, n_iters, n_kept,
-                 n_kkt_added, converged):
+                 n_kkt_added, converged, kkt_added=None):
         self.alphas = alphas
         self.coefs = coefs
         self.intercepts = intercepts
@@ -97,6 +99,7 @@ class PathResult:
         self.n_kept = n_kept
         self.n_kkt_added = n_kkt_added
         self.converged = converged
+        self.kkt_added = kkt_added
 
     def _as_tuple(self):
         return (self.alphas, self.coefs, self.dual_gaps)
@@ -314,6 +317,7 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
     n_iters = np.zeros(n_alphas, dtype=np.int64)
     n_kept = np.zeros(n_alphas, dtype=np.int64)
     n_added = np.zeros(n_alphas, dtype=np.int64)
+    added = []
     certs = []
     all_converged = True
     solver_verbose = max(verbose - 1, 0)
@@ -325,6 +329,7 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
         else:
             keep = np.ones(p, dtype=bool)
         sub_tol = tol
+        added_k = []
         tightened = 0
         iters = 0 if k else total_start_iter
         with warnings.catch_warnings(record=True) as caught:
@@ -358,6 +363,7 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
                 back = (cert.violation > cert.tol) & ~keep
                 if back.any():
                     n_added[k] += int(back.sum())
+                    added_k.append(np.flatnonzero(back))
                     keep |= back
                     continue
                 if res is not None and res.certificate.converged and tightened < _MAX_TIGHTEN:
@@ -368,6 +374,7 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
                     continue
                 break
         n_kept[k] = int(keep.sum())
+        added.append(np.concatenate(added_k) if added_k else np.zeros(0, dtype=np.int64))
         n_iters[k] = iters
         if not cert.converged:
             all_converged = False
@@ -394,7 +401,7 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
                   f"re-check), {np.count_nonzero(w)} nonzero, {iters} iterations, "
                   f"max violation {cert.max_violation:.2e} (tol {cert.tol:.2e})")
     return PathResult(grid, coefs, intercepts, gaps, certs if return_certificates else None,
-                      n_iters, n_kept, n_added, all_converged)
+                      n_iters, n_kept, n_added, all_converged, added)
 
 
 def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4, max_iter=1000,
