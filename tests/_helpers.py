@@ -31,6 +31,14 @@ def _lp_smooth():
     return sparsecert.LpRegression(alpha=0.1, p=1.5)
 
 
+def _lasso_cv():
+    return sparsecert.LassoCV(n_alphas=5, cv=3)
+
+
+def _enet_cv():
+    return sparsecert.ElasticNetCV(l1_ratio=[0.5, 0.9], n_alphas=5, cv=3)
+
+
 # (id, factory) pairs; the factory returns a fresh unfitted estimator
 ESTIMATORS = [
     ("Lasso", _lasso),
@@ -38,6 +46,8 @@ ESTIMATORS = [
     ("GeneralizedLinearEstimator", _glm),
     ("LpRegression-p0.5", _lp_half),
     ("LpRegression-p1.5", _lp_smooth),
+    ("LassoCV", _lasso_cv),
+    ("ElasticNetCV", _enet_cv),
 ]
 
 ESTIMATOR_IDS = [name for name, _ in ESTIMATORS]

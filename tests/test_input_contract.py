@@ -202,6 +202,9 @@ def test_alpha_at_least_alpha_max_gives_exact_zeros(make, data, factor):
     if "alpha" in params:
         amax = alpha_max(X, y, l1_ratio=params.get("l1_ratio", 1.0))
         est.set_params(alpha=factor * amax)
+    elif "alphas" in params:  # CV estimators: a one-alpha grid, above every l1_ratio's alpha_max
+        amax = alpha_max(X, y, l1_ratio=float(np.min(params.get("l1_ratio", 1.0))))
+        est.set_params(alphas=[factor * amax])
     else:  # the general estimator carries alpha in its penalty
         amax = alpha_max(X, y, l1_ratio=getattr(params["penalty"], "l1_ratio", 1.0))
         est.set_params(penalty=params["penalty"].with_alpha(factor * amax))

@@ -1,5 +1,7 @@
 """scikit-learn estimators."""
 
+from .cv import ElasticNetCV, LassoCV
 from .linear import ElasticNet, GeneralizedLinearEstimator, Lasso, LpRegression
 
-__all__ = ["ElasticNet", "GeneralizedLinearEstimator", "Lasso", "LpRegression"]
+__all__ = ["ElasticNet", "ElasticNetCV", "GeneralizedLinearEstimator", "Lasso", "LassoCV",
+           "LpRegression"]
