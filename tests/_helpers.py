@@ -31,12 +31,16 @@ def _lp_smooth():
     return sparsecert.LpRegression(alpha=0.1, p=1.5)
 
 
+# scikit-learn's sample-weight equivalence check compares predictions at
+# rtol 1e-7 on a p > n problem down to alpha_max / 1000: only a tight
+# tolerance makes the weighted and the repeated fits agree that closely
 def _lasso_cv():
-    return sparsecert.LassoCV(n_alphas=5, cv=3)
+    return sparsecert.LassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
 
 
 def _enet_cv():
-    return sparsecert.ElasticNetCV(l1_ratio=[0.5, 0.9], n_alphas=5, cv=3)
+    return sparsecert.ElasticNetCV(l1_ratio=[0.5, 0.9], n_alphas=5, cv=3, tol=1e-10,
+                                   max_iter=100000)
 
 
 # (id, factory) pairs; the factory returns a fresh unfitted estimator
