@@ -10,6 +10,7 @@ _LAZY = {
     "Lasso": "sparsecert.estimators",
     "ElasticNet": "sparsecert.estimators",
     "GeneralizedLinearEstimator": "sparsecert.estimators",
+    "SparseLogisticRegression": "sparsecert.estimators",
     "check_optimality": "sparsecert.certificate",
     "Certificate": "sparsecert.certificate",
     "alpha_max": "sparsecert.solvers",
