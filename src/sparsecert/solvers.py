@@ -122,7 +122,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
 
 
 # proximal Newton: CD epochs on each local model, and working-set sizing
-_PN_MAX_INNER = 20
+_PN_MAX_INNER = 100
 _WS_MIN_FEATURES = 200   # below this many features, always work on all of them
 _WS_START = 64
 
