@@ -9,6 +9,7 @@ from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sparsecert import (GeneralizedLinearEstimator, SparseLogisticRegression, alpha_max,
                         check_optimality)
@@ -269,7 +270,7 @@ def test_alpha_above_alpha_max_gives_zero(cancer):
         est = SparseLogisticRegression(alpha=alpha).fit(X, y)
         assert np.all(est.coef_ == 0) and est.certificate_.converged
         np.testing.assert_allclose(est.intercept_[0], b0, rtol=1e-12)
-        assert est.n_iter_[0] == 0
+        assert est.certificate_.n_iter == 0 and est.n_iter_[0] == 1
     est = SparseLogisticRegression(alpha=0.99 * amax).fit(X, y)
     assert np.count_nonzero(est.coef_) >= 1
 
@@ -288,7 +289,7 @@ def test_string_classes_warm_start_and_lp(cancer):
     ref = SparseLogisticRegression(alpha=0.01).fit(X, y)
     np.testing.assert_allclose(est.coef_, -ref.coef_, atol=1e-6)
     est.fit(X, labels)
-    assert est.n_iter_[0] == 0
+    assert est.certificate_.n_iter == 0
     with pytest.raises(ValueError, match="lp"):
         SparseLogisticRegression(penalty="lp").fit(X, y)
     with pytest.raises(ValueError, match="one class"):
@@ -309,3 +310,8 @@ def test_generalized_estimator_with_logistic_datafit(cancer):
         assert set(gle.predict(X)) <= {-1, 1}
         np.testing.assert_array_equal(gle.predict(X) == 1, ref.predict(X) == 1)
         assert gle.certificate_.converged
+
+
+@parametrize_with_checks([SparseLogisticRegression()])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
