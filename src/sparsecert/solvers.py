@@ -135,7 +135,7 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     violates), with the nonzero and the unpenalized ones always included; the
     kernel solves on the top ``size`` features to the same absolute tolerance,
     then the exact certificate over all features decides; if it fails the
-    size doubles. Each feature outside the set is touched once per round.
+    size at least doubles and grows to hold every nonzero and every violator. Each feature outside the set is touched once per round.
     """
     design = problem.design
     n, p = design.n_samples, design.n_features
@@ -188,7 +188,9 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
             # the kernel and the certificate disagree at this very point
             # (rounding): nothing more can be done here
             stalled = True
-        size = min(p, 2 * max(size, int(np.count_nonzero(w))))
+        # grow geometrically, and at once to hold every current violator
+        n_viol = int(np.count_nonzero(np.asarray(cert.violation) > cert.tol))
+        size = min(p, max(2 * size, int(np.count_nonzero(w)) + n_viol))
     if not cert.converged:
         _warn_logistic(problem, cert, pieces, max_iter, stalled)
     elif problem.penalty.alpha == 0.0 or not np.any(problem.pen_weights > 0):
