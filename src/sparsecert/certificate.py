@@ -16,6 +16,14 @@ The candidate is certified when max_j violation_j <= tol, where the absolute
 unchanged. For the convex problems the certificate also carries the duality
 gap P(w, b) - D(u), a global bound on suboptimality, absolute and relative to
 P(0, b0).
+
+Logistic datafit with an intercept: the dual carries the constraint
+sum_i u_i = 0, which u = f'(z) meets only at the optimum (it is dF/db = 0).
+The gap is computed at a rebalanced u' (the heavier class's part shrunk so
+that sum u' = 0, see :func:`_balanced_logistic_dual_point`): it is always a
+valid upper bound on P(w, b) - P*, equal to the usual gap at the optimum
+(where it tends to 0), and looser away from it by a term that vanishes with
+dF/db; the violation |dF/db| itself is reported separately.
 """
 
 import numpy as np
