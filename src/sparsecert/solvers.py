@@ -125,6 +125,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
 _PN_MAX_INNER = 100
 _WS_MIN_FEATURES = 200   # below this many features, always work on all of them
 _WS_START = 64
+_WS_MAX_FRACTION = 0.25  # past this fraction of the features, work on all of them
 
 
 def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
@@ -135,7 +136,8 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     violates), with the nonzero and the unpenalized ones always included; the
     kernel solves on the top ``size`` features to the same absolute tolerance,
     then the exact certificate over all features decides; if it fails the
-    size at least doubles and grows to hold every nonzero and every violator. Each feature outside the set is touched once per round.
+    size at least doubles and grows to hold every nonzero and every violator;
+    once it would exceed a quarter of the features, all of them are used. Each feature outside the set is touched once per round.
     """
     design = problem.design
     n, p = design.n_samples, design.n_features
@@ -191,6 +193,9 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
         # grow geometrically, and at once to hold every current violator
         n_viol = int(np.count_nonzero(np.asarray(cert.violation) > cert.tol))
         size = min(p, max(2 * size, int(np.count_nonzero(w)) + n_viol))
+        if size > _WS_MAX_FRACTION * p:
+            # a working set this large saves little and costs rounds
+            size = p
     if not cert.converged:
         _warn_logistic(problem, cert, pieces, max_iter, stalled)
     elif problem.penalty.alpha == 0.0 or not np.any(problem.pen_weights > 0):
