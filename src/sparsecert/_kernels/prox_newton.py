@@ -46,7 +46,7 @@ import numpy as np
 from numba import njit
 
 from .codes import ELASTIC_NET, PARAM_ALPHA, PARAM_L1_RATIO
-from .datafit import col_axpy, col_dot, log1pexp, sigmoid
+from .datafit import col_dot, log1pexp, sigmoid
 from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
 # status codes returned by :func:`prox_newton_logistic`
@@ -54,7 +54,7 @@ PN_CONVERGED = 0      # violation over the working features <= tol
 PN_MAX_ITER = 1       # outer-iteration budget spent
 PN_LINE_SEARCH = 2    # no step decreased the objective (precision limit)
 
-H_FLOOR = 1e-12       # relative to the largest possible curvature, 1/4
+H_FLOOR = 1e-12       # floor of h_i in units of s_i / n (the largest h_i is s_i / 4n)
 ARMIJO = 1e-4
 MAX_BACKTRACK = 40
 INNER_FRACTION = 0.02  # inner epochs stop when steps move the model by < this x violation
