@@ -82,14 +82,15 @@ def main():
         # liblinear: the intercept enters as a feature of value 1e5, so its
         # penalty (|b| / 1e5) is negligible next to the target violation
         scaling = 1e5
-        for tol in (1e-4, 1e-6, 1e-8):
+        for tol in (1e-4, 1e-6, 1e-8, 1e-10):
             lib = LogisticRegression(l1_ratio=1, solver="liblinear", C=1 / (n * alpha),
-                                     tol=tol, max_iter=10000, intercept_scaling=scaling)
+                                     tol=tol, max_iter=10000, intercept_scaling=scaling,
+                                     random_state=0)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 t_lib, lib = best_time(lambda: lib.fit(X, y), warm_up=False)
             v_lib, _ = violation(lib.coef_[0], lib.intercept_[0])
-            if v_lib <= target:
+            if v_lib <= target or t_lib > 30.0:
                 break
         print(f"{name}: alpha = alpha_max/20 = {alpha:.4g}, target violation {target:.2e}")
         print(f"  sparsecert  {t_ours * 1e3:9.1f} ms  violation {v_ours:.2e}  nnz {nnz}  "
