@@ -265,12 +265,11 @@ def test_logistic_with_intercept_and_sample_weight_matches_scipy(sparse):
 
 
 def test_logistic_auto_is_not_silently_fista():
-    # "auto" keeps meaning CD; on this branch CD has no logistic kernel yet
+    # "auto" means proximal Newton with CD inner solves for the logistic datafit
     X, y = _logistic_data(False)
     problem = make_problem(as_design(X), y, np.ones(X.shape[0]), Logistic(),
                            penalties.L1(alpha=0.01), True)
-    with pytest.raises(ValueError):
-        solve(problem, solver="auto")
+    assert solve(problem, solver="auto").certificate.solver == "prox_newton"
 
 
 # ------------------------------------------ restart, backtracking, max_iter

@@ -18,6 +18,7 @@ _LAZY = {
     "logistic_path": "sparsecert.path",
     "regularization_path": "sparsecert.path",
     "PathResult": "sparsecert.path",
+    "SparseLogisticRegression": "sparsecert.estimators",
     "check_optimality": "sparsecert.certificate",
     "Certificate": "sparsecert.certificate",
     "alpha_max": "sparsecert.solvers",

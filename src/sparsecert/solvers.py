@@ -4,11 +4,20 @@ Picks a kernel, runs it in chunks of epochs (so that Ctrl-C is honoured
 between chunks and verbosity can report progress), stops on the certificate
 and assembles the result. Numerical loops live in :mod:`sparsecert._kernels`.
 
-Stopping rule: after every epoch the kernel measures each coordinate's
+Stopping rule (quadratic): after every epoch the kernel measures each coordinate's
 violation just before its own update (free: the gradient is computed anyway);
 when that cheap bound is <= tol, the exact certificate over all features is
 computed from scratch at the current point, and the solver stops only if it
 holds.
+
+Logistic datafit: proximal Newton (:mod:`sparsecert._kernels.prox_newton`),
+one outer iteration being one Newton step (local model, CD epochs, line
+search); ``n_iter`` counts those. The kernel measures the exact violation over
+its working features at the start of every outer iteration; when it is <= tol
+the exact certificate over all features is computed, and the solver stops only
+if that holds. On wide problems the kernel works on a working set of features
+ranked by how far each is from its dead zone, grown geometrically until the
+full certificate holds.
 """
 
 import warnings
@@ -22,6 +31,7 @@ from ._kernels.cd import cd_quadratic_anderson
 from ._kernels.datafit import matvec
 from ._kernels.datafit import column_stats
 from ._kernels.fista import gram_power_iteration
+from ._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
 from .certificate import build_certificate
 from ._problem import evaluate
 
@@ -52,9 +62,12 @@ def solve(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, solver="auto", 
     tol : float
         Scale-free tolerance: stop when max violation <= tol * problem.scale.
     max_iter : int
-        Maximum number of epochs (passes over the features).
+        Maximum number of epochs (CD passes over the working set) for the
+        quadratic datafit; of outer proximal Newton iterations for the
+        logistic one; of iterations for FISTA.
     solver : {"auto", "cd", "fista"}
-        "auto" picks coordinate descent: for these separable penalties a CD
+        "auto" and "cd" pick coordinate descent (proximal Newton with CD inner
+        solves for the logistic datafit): for these separable penalties a CD
         epoch costs one pass over X, as a FISTA iteration does (two passes in
         fact), but moves every coordinate with its own curvature, so it needs
         far fewer passes. "fista" (:func:`_solve_fista`, any datafit) is for
@@ -74,6 +87,11 @@ def solve(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, solver="auto", 
         return _solve_fista(problem, w0, b0, tol, max_iter, verbose)
     if solver not in ("auto", "cd"):
         raise ValueError(f"solver must be 'auto', 'cd' or 'fista'; got {solver!r}.")
+    if problem.df_code == codes.LOGISTIC:
+        if problem.pen_code not in (codes.L1, codes.ELASTIC_NET):
+            raise ValueError("The logistic datafit is solved for the L1 and elastic-net "
+                             f"penalties only; got {problem.penalty.name!r}.")
+        return _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose)
     if problem.df_code != codes.QUADRATIC:
         raise ValueError("Coordinate descent here handles the quadratic datafit only.")
     return _solve_cd_quadratic(problem, w0, tol, max_iter, verbose)
@@ -212,7 +230,9 @@ def _solve_fista(problem, w0, b0, tol, max_iter, verbose, *, _lipschitz=None, _s
     else:
         # the best intercept for the given w
         b = float(problem.sw @ (problem.y - evaluate(problem, w, 0.0)["z"])) / n
-    tol_abs = problem.tolerances(tol)[0]
+    # the kernel checks features and intercept against one number: the
+    # smaller of the two tolerances, so that its stop implies both
+    tol_abs = min(problem.tolerances(tol))
     cert = build_certificate(problem, w, b, tol, n_iter=0, solver="fista")
     n_iter = 0
     lipschitz = _fista_lipschitz(problem) if _lipschitz is None else float(_lipschitz)
@@ -252,16 +272,143 @@ def _solve_fista(problem, w0, b0, tol, max_iter, verbose, *, _lipschitz=None, _s
     return SolverResult(w, b, cert, n_iter)
 
 
-def _warn_not_converged(cert, max_iter, what):
+# proximal Newton: CD epochs on each local model, and working-set sizing
+_PN_MAX_INNER = 100
+_WS_MIN_FEATURES = 200   # below this many features, always work on all of them
+_PN_WS_START = 64
+_WS_MAX_FRACTION = 0.25  # past this fraction of the features, work on all of them
+
+
+def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
+    """Proximal Newton for the logistic datafit with working sets (see module docstring).
+
+    Working-set rule: the features are ranked by ``-margin`` (a zero
+    coefficient's distance past the edge of its dead zone: positive means it
+    violates), with the nonzero and the unpenalized ones always included; the
+    kernel solves on the top ``size`` features to the same absolute tolerance,
+    then the exact certificate over all features decides; if it fails the
+    size at least doubles and grows to hold every nonzero and every violator;
+    once it would exceed a quarter of the features, all of them are used. Each feature outside the set is touched once per round.
+    """
+    design = problem.design
+    n, p = design.n_samples, design.n_features
+    w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
+    if not problem.fit_intercept:
+        b = 0.0
+    elif b0 is not None:
+        b = float(b0)
+    else:
+        b = problem.b0
+    # the kernel checks features and intercept against one number: the
+    # smaller of the two tolerances, so that its stop implies both
+    tol_abs = min(problem.tolerances(tol))
+    chunk = max(_epochs_per_call_for(design, p) // 4, 1)
+    n_iter = 0
+    pieces = evaluate(problem, w, b)
+    cert = build_certificate(problem, w, b, tol, n_iter=0, solver="prox_newton", pieces=pieces)
+    use_ws = p > _WS_MIN_FEATURES
+    size = max(_PN_WS_START, 2 * int(np.count_nonzero(w)))
+    stalled = False
+    while not cert.converged and n_iter < max_iter and not stalled:
+        if use_ws and size < p:
+            priority = -np.asarray(cert.margin, dtype=np.float64).copy()
+            priority[(w != 0) | (problem.pen_weights == 0)] = np.inf
+            feats = np.sort(np.argpartition(-priority, size - 1)[:size]).astype(np.int64)
+        else:
+            feats = np.arange(p, dtype=np.int64)
+        z = pieces["z"].copy()  # exact at every round: no drift accumulates
+        start = n_iter
+        status = PN_CONVERGED
+        while n_iter < max_iter:
+            budget = min(chunk, max_iter - n_iter)
+            it, status, viol, b = prox_newton_logistic(
+                *design.args, n, problem.y, problem.sw, w, b, problem.fit_intercept, z, feats,
+                *problem.penalty_args, budget, _PN_MAX_INNER, tol_abs)
+            n_iter += it
+            if verbose:
+                print(f"[sparsecert] prox-Newton iteration {n_iter}: violation on "
+                      f"{feats.size} working features {viol:.3e} (tol {tol_abs:.3e})")
+            if status == PN_CONVERGED:
+                break
+            if status == PN_LINE_SEARCH:
+                stalled = True
+                break
+        pieces = evaluate(problem, w, b)
+        cert = build_certificate(problem, w, b, tol, n_iter=n_iter, solver="prox_newton",
+                                 pieces=pieces)
+        if verbose:
+            print(f"[sparsecert] iteration {n_iter}: {cert!r}")
+        if (feats.size == p and status == PN_CONVERGED and n_iter == start
+                and not cert.converged):
+            # the kernel and the certificate disagree at this very point
+            # (rounding): nothing more can be done here
+            stalled = True
+        # grow geometrically, and at once to hold every current violator
+        n_viol = int(np.count_nonzero(np.asarray(cert.violation) > cert.tol))
+        size = min(p, max(2 * size, int(np.count_nonzero(w)) + n_viol))
+        if size > _WS_MAX_FRACTION * p:
+            # a working set this large saves little and costs rounds
+            size = p
+    if not cert.converged:
+        _warn_logistic(problem, cert, pieces, max_iter, stalled)
+    elif problem.penalty.alpha == 0.0 or not np.any(problem.pen_weights > 0):
+        _warn_if_separable(problem, cert, pieces)
+    return SolverResult(w, b, cert, n_iter)
+
+
+def _separated(problem, pieces):
+    """True when every (weighted) sample is on the right side of the boundary."""
+    margins = problem.y * pieces["z"]
+    active = problem.sw > 0
+    return bool(np.all(margins[active] > 0))
+
+
+def _warn_if_separable(problem, cert, pieces):
+    from sklearn.exceptions import ConvergenceWarning
+
+    if _separated(problem, pieces):
+        warnings.warn(
+            f"The data are linearly separable and alpha={problem.penalty.alpha:g} does not "
+            f"bound the coefficients: the logistic loss has no minimizer, the returned point "
+            f"(max |coef| {np.max(np.abs(cert.coef), initial=0.0):.3g}) is only approximately "
+            f"stationary and its coefficients grow without limit as tol decreases. "
+            f"Use alpha > 0.", ConvergenceWarning, stacklevel=3)
+
+
+def _warn_logistic(problem, cert, pieces, max_iter, stalled):
+    from sklearn.exceptions import ConvergenceWarning
+
+    if _separated(problem, pieces):
+        warnings.warn(
+            f"Proximal Newton stopped before the optimality certificate held (max violation "
+            f"{cert.max_violation:.3e} > tol {cert.tol:.3e}) with every training sample "
+            f"separated and coefficients as large as "
+            f"{np.max(np.abs(cert.coef), initial=0.0):.3g}: the data look linearly separable "
+            f"and alpha={problem.penalty.alpha:g} is too small to keep the coefficients "
+            f"bounded (they diverge as alpha -> 0). Increase alpha.",
+            ConvergenceWarning, stacklevel=3)
+    elif stalled:
+        where = "the intercept" if cert.argmax is None else f"feature {cert.argmax}"
+        warnings.warn(
+            f"Proximal Newton stopped: no step along the Newton direction decreased the "
+            f"objective (floating-point precision reached) before the optimality certificate "
+            f"held: max violation {cert.max_violation:.3e} (at {where}) > tol {cert.tol:.3e}. "
+            f"Loosen tol or standardize the features.", ConvergenceWarning, stacklevel=3)
+    else:
+        _warn_not_converged(cert, max_iter, "proximal Newton", unit="outer iterations",
+                            stacklevel=4)
+
+
+def _warn_not_converged(cert, max_iter, what, unit="epochs", stacklevel=3):
     from sklearn.exceptions import ConvergenceWarning
 
     where = "the intercept" if cert.argmax is None else f"feature {cert.argmax}"
     warnings.warn(
-        f"{what} stopped at max_iter={max_iter} epochs before the optimality certificate "
+        f"{what} stopped at max_iter={max_iter} {unit} before the optimality certificate "
         f"held: max violation {cert.max_violation:.3e} (at {where}) > tol {cert.tol:.3e} "
         f"(= tol {cert.tol_relative:g} x scale {cert.scale:.3e}). Increase max_iter, "
         f"loosen tol, or standardize the features.",
-        ConvergenceWarning, stacklevel=3)
+        ConvergenceWarning, stacklevel=stacklevel)
 
 
 def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,

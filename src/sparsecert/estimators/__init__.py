@@ -2,6 +2,7 @@
 
 from .cv import ElasticNetCV, LassoCV
 from .linear import ElasticNet, GeneralizedLinearEstimator, Lasso, LpRegression
+from .logistic import SparseLogisticRegression
 
 __all__ = ["ElasticNet", "ElasticNetCV", "GeneralizedLinearEstimator", "Lasso", "LassoCV",
-           "LpRegression"]
+           "LpRegression", "SparseLogisticRegression"]

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _num_features, check_is_fitted, validate_data
 
+from .._kernels import codes
 from .._problem import make_problem
 from .._validation import as_design, check_sample_weight
 from ..certificate import encode_target
@@ -91,17 +92,22 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
                     f"previous fit is left unchanged.")
         # forget a previous fit first, so that an interrupted fit never leaves
         # an estimator that looks fitted with stale attributes
-        for attr in ("coef_", "intercept_", "certificate_", "n_iter_"):
+        for attr in ("coef_", "intercept_", "certificate_", "n_iter_", "classes_"):
             if hasattr(self, attr):
                 delattr(self, attr)
-        X, y, design = validate_Xy(self, X, y)
-        sw = check_sample_weight(sample_weight, design.n_samples)
         datafit = self._datafit()
+        logistic = datafit.code == codes.LOGISTIC
+        X, y, design = validate_Xy(self, X, y, y_numeric=not logistic)
+        if logistic:
+            # two classes, the larger one coded +1 (see encode_target)
+            self.classes_ = np.unique(y)
+        sw = check_sample_weight(sample_weight, design.n_samples)
         y64 = encode_target(datafit, y)
         penalty = self._penalty()
         problem = make_problem(design, y64, sw, datafit, penalty, self.fit_intercept)
         w0 = None if warm is None else warm[0]
-        res = solve(problem, w0, tol=self.tol, max_iter=self.max_iter,
+        b0 = None if warm is None else float(warm[1])
+        res = solve(problem, w0, b0, tol=self.tol, max_iter=self.max_iter,
                     solver=self._solver_name(), verbose=self.verbose)
         self.coef_ = res.coef.astype(X.dtype, copy=False)
         self.intercept_ = float(res.intercept) if self.fit_intercept else 0.0

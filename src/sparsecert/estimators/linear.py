@@ -2,9 +2,11 @@
 
 import numbers
 
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval
 
 from .. import penalties
+from .._kernels import codes
 from ._base import SparseLinearRegressor
 
 
@@ -137,7 +139,19 @@ class GeneralizedLinearEstimator(SparseLinearRegressor):
     datafit : sparsecert.datafits object or name, default=Quadratic()
     penalty : sparsecert.penalties object, default=L1(alpha=1.0)
     fit_intercept, max_iter, tol, warm_start, solver, verbose
-        As in :class:`Lasso`.
+        As in :class:`Lasso`. With the logistic datafit ``max_iter`` counts
+        proximal Newton iterations.
+
+    Notes
+    -----
+    This is a regressor class. With ``datafit=Logistic()`` (or "logistic"),
+    y must hold exactly two classes (e.g. -1/+1, 0/1 or two strings); the
+    larger one, ``classes_[1]``, is coded +1. ``predict`` then returns
+    ``classes_[1]`` where x^T w + b > 0 and ``classes_[0]`` elsewhere, and
+    :meth:`decision_function` gives x^T w + b; for probabilities, multiclass
+    and scikit-learn's classifier tooling use :class:`SparseLogisticRegression`.
+    Note that ``score`` stays the regressor's R^2 of the predicted labels only
+    when they are numbers; prefer ``accuracy_score(y, est.predict(X))``.
     """
 
     _parameter_constraints = {
@@ -164,6 +178,22 @@ class GeneralizedLinearEstimator(SparseLinearRegressor):
 
     def _penalty(self):
         return penalties.L1(alpha=1.0) if self.penalty is None else self.penalty
+
+    def _is_classifier(self):
+        return self._datafit().code == codes.LOGISTIC
+
+    @available_if(_is_classifier)
+    def decision_function(self, X):
+        """x^T w + b for every row of X (only with the logistic datafit: a
+        regressor has none, as scikit-learn's conventions require)."""
+        return SparseLinearRegressor.predict(self, X)
+
+    def predict(self, X):
+        """Predicted values; for the logistic datafit, the class on the side of x^T w + b."""
+        d = SparseLinearRegressor.predict(self, X)
+        if self._datafit().code == codes.LOGISTIC:
+            return self.classes_[(d > 0).astype(int)]
+        return d
 
 
 class LpRegression(SparseLinearRegressor):

@@ -1,0 +1,317 @@
+"""Sparse logistic regression: proximal Newton, certificate, estimator."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sparsecert import (GeneralizedLinearEstimator, SparseLogisticRegression, alpha_max,
+                        check_optimality)
+from sparsecert.datafits import Logistic
+from sparsecert.penalties import L1, ElasticNet
+
+
+# ---------------------------------------------------------------- naive twins
+def naive_logistic(X, y_pm, w, b, sw=None):
+    """(objective F, gradient wrt w, dF/db) in plain NumPy, y in {-1, +1}."""
+    n = X.shape[0]
+    sw = np.ones(n) if sw is None else sw * n / sw.sum()
+    z = np.asarray(X @ w).ravel() + b
+    m = y_pm * z
+    loss = np.sum(sw * np.logaddexp(0.0, -m)) / n
+    u = -sw * y_pm * np.exp(-np.logaddexp(0.0, m)) / n   # -s y sigmoid(-y z) / n
+    return loss, np.asarray(X.T @ u).ravel(), u.sum()
+
+
+def naive_violation(grad, w, alpha, l1_ratio=1.0, positive=False):
+    """Distance from -grad to the subdifferential of the (elastic-net) penalty."""
+    thr = alpha * l1_ratio
+    smooth = grad + alpha * (1 - l1_ratio) * w
+    v = np.where(w > 0, np.abs(smooth + thr), np.abs(smooth - thr))
+    zero = np.maximum(0.0, -grad - thr) if positive else np.maximum(0.0, np.abs(grad) - thr)
+    return np.where(w == 0, zero, v)
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def synthetic(n=200, p=60, seed=0, density=None):
+    rng = np.random.default_rng(seed)
+    if density is None:
+        X = rng.standard_normal((n, p))
+    else:
+        X = sp.random(n, p, density=density, format="csc", random_state=seed,
+                      data_rvs=rng.standard_normal)
+    w = np.zeros(p)
+    w[:5] = [2.0, -1.5, 1.0, -1.0, 0.5]
+    y = (np.asarray(X @ w).ravel() + 0.5 * rng.standard_normal(n) > 0).astype(int)
+    return X, y
+
+
+# ------------------------------------------------------- agreement with sklearn
+def test_l1_no_intercept_matches_liblinear(cancer):
+    # liblinear solves exactly our problem when there is no intercept (with an
+    # intercept it penalizes it): C = 1/(n alpha) turns C sum(loss) + |w|_1
+    # into n alpha x ours, the same minimizer
+    X, y = cancer
+    n = X.shape[0]
+    alpha = alpha_max(X, y, datafit="logistic", fit_intercept=False) / 20
+    ours = SparseLogisticRegression(alpha=alpha, fit_intercept=False, tol=1e-10).fit(X, y)
+    ref = LogisticRegression(l1_ratio=1, solver="liblinear", C=1 / (n * alpha),
+                             fit_intercept=False, tol=1e-10, max_iter=100000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0,
+                               atol=1e-5 * np.abs(ref.coef_).max())
+    assert np.array_equal(ours.coef_ != 0, ref.coef_ != 0)
+    assert ours.certificate_.converged
+    # our certificate of liblinear's point is no better than of our own
+    pen = L1(alpha=alpha)
+    c_ref = check_optimality(X, y, ref.coef_, None, datafit="logistic", penalty=pen, tol=1e-10)
+    assert ours.certificate_.objective <= c_ref.objective + 1e-12
+
+
+def test_l1_intercept_matches_saga(cancer):
+    # saga leaves the intercept unpenalized: the same problem as ours
+    X, y = cancer
+    n = X.shape[0]
+    alpha = alpha_max(X, y, datafit="logistic") / 20
+    ours = SparseLogisticRegression(alpha=alpha, tol=1e-10).fit(X, y)
+    ref = LogisticRegression(l1_ratio=1, solver="saga", C=1 / (n * alpha), tol=1e-12,
+                             max_iter=100000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-5)
+    loss, grad, gb = naive_logistic(X, np.where(y == 1, 1.0, -1.0), ours.coef_[0],
+                                    ours.intercept_[0])
+    assert abs(gb) <= 1e-10 * alpha * 20 + 1e-14
+    assert naive_violation(grad, ours.coef_[0], alpha).max() <= 1e-9
+
+
+def test_elastic_net_matches_saga(cancer):
+    X, y = cancer
+    n = X.shape[0]
+    alpha = alpha_max(X, y, datafit="logistic", l1_ratio=0.5) / 10
+    ours = SparseLogisticRegression(alpha=alpha, penalty="elasticnet", l1_ratio=0.5,
+                                    tol=1e-10).fit(X, y)
+    ref = LogisticRegression(l1_ratio=0.5, solver="saga", C=1 / (n * alpha), tol=1e-12,
+                             max_iter=100000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-5)
+    _, grad, _ = naive_logistic(X, np.where(y == 1, 1.0, -1.0), ours.coef_[0],
+                                ours.intercept_[0])
+    assert naive_violation(grad, ours.coef_[0], alpha, 0.5).max() <= 1e-9
+
+
+def test_multiclass_ovr_matches_binary_fits():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    n = X.shape[0]
+    alpha = 0.01
+    est = SparseLogisticRegression(alpha=alpha, fit_intercept=False, tol=1e-10).fit(X, y)
+    assert est.coef_.shape == (3, 4) and est.intercept_.shape == (3,)
+    assert isinstance(est.certificate_, list) and len(est.certificate_) == 3
+    assert all(c.converged for c in est.certificate_)
+    for k in range(3):
+        yk = (y == k).astype(int)
+        ref = LogisticRegression(l1_ratio=1, solver="liblinear", C=1 / (n * alpha),
+                                 fit_intercept=False, tol=1e-10, max_iter=100000).fit(X, yk)
+        np.testing.assert_allclose(est.coef_[k], ref.coef_[0], rtol=0, atol=1e-4)
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.exp(est.predict_log_proba(X)), proba)
+    assert est.decision_function(X).shape == (n, 3)
+    assert np.array_equal(est.predict(X), est.classes_[proba.argmax(axis=1)])
+    assert est.score(X, y) > 0.8
+
+
+# ------------------------------------------------------------ layouts, weights
+def test_dense_and_csc_same_solution():
+    Xs, y = synthetic(n=300, p=80, seed=3, density=0.2)
+    Xd = Xs.toarray()
+    alpha = alpha_max(Xd, y, datafit="logistic") / 10
+    a = SparseLogisticRegression(alpha=alpha, tol=1e-10).fit(Xd, y)
+    b = SparseLogisticRegression(alpha=alpha, tol=1e-10).fit(Xs, y)
+    c = SparseLogisticRegression(alpha=alpha, tol=1e-10).fit(Xs.tocsr(), y)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-9)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-9)
+    np.testing.assert_allclose(b.coef_, c.coef_, atol=1e-12)
+    assert a.certificate_.converged and b.certificate_.converged
+
+
+def test_float32_stays_float32():
+    X, y = synthetic(seed=5)
+    est = SparseLogisticRegression(alpha=0.02).fit(X.astype(np.float32), y)
+    assert est.coef_.dtype == np.float32 and est.certificate_.converged
+
+
+def test_sample_weight_equals_repetition():
+    X, y = synthetic(n=120, p=30, seed=1)
+    rng = np.random.default_rng(0)
+    reps = rng.integers(0, 4, size=X.shape[0])
+    alpha = 0.02
+    a = SparseLogisticRegression(alpha=alpha, tol=1e-10).fit(X, y, sample_weight=reps)
+    b = SparseLogisticRegression(alpha=alpha, tol=1e-10).fit(np.repeat(X, reps, axis=0),
+                                                             np.repeat(y, reps))
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-8)
+
+
+def test_positive(cancer):
+    X, y = cancer
+    alpha = alpha_max(X, y, datafit="logistic", positive=True) / 20
+    est = SparseLogisticRegression(alpha=alpha, positive=True, tol=1e-10).fit(X, y)
+    w = est.coef_[0]
+    assert np.all(w >= 0) and np.count_nonzero(w) > 0
+    _, grad, gb = naive_logistic(X, np.where(y == 1, 1.0, -1.0), w, est.intercept_[0])
+    assert naive_violation(grad, w, alpha, positive=True).max() <= 1e-9
+    unconstrained = SparseLogisticRegression(alpha=alpha, tol=1e-10).fit(X, y)
+    assert np.any(unconstrained.coef_ < 0)
+
+
+# ---------------------------------------------------------------- certificate
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_certificate_independently_recomputed(fit_intercept):
+    X, y = synthetic(n=250, p=100, seed=7)
+    alpha = alpha_max(X, y, datafit="logistic", fit_intercept=fit_intercept) / 15
+    est = SparseLogisticRegression(alpha=alpha, fit_intercept=fit_intercept).fit(X, y)
+    cert = est.certificate_
+    w, b = est.coef_[0], est.intercept_[0]
+    y_pm = np.where(y == 1, 1.0, -1.0)
+    loss, grad, gb = naive_logistic(X, y_pm, w, b)
+    np.testing.assert_allclose(cert.gradient, grad, atol=1e-14)
+    viol = naive_violation(grad, w, alpha)
+    np.testing.assert_allclose(cert.violation, viol, atol=1e-14)
+    v_max = max(viol.max(), abs(gb) if fit_intercept else 0.0)
+    assert v_max <= cert.tol and cert.converged
+    np.testing.assert_allclose(cert.objective, loss + alpha * np.abs(w).sum(), rtol=1e-12)
+    assert 0.0 <= cert.duality_gap <= 1e-3 * cert.objective
+    # a perturbed solution is flagged
+    w_bad = w.copy()
+    j = int(np.flatnonzero(w == 0)[0])
+    w_bad[j] = 0.5
+    bad = check_optimality(X, y, w_bad, b if fit_intercept else None, datafit="logistic",
+                           penalty=L1(alpha=alpha))
+    assert not bad.converged and bad.argmax == j
+    assert bad.duality_gap > cert.duality_gap
+
+
+def test_duality_gap_vanishes_and_bounds_suboptimality(cancer):
+    X, y = cancer
+    alpha = alpha_max(X, y, datafit="logistic") / 20
+    pen = L1(alpha=alpha)
+    gaps = []
+    for tol in (1e-3, 1e-6, 1e-11):
+        est = SparseLogisticRegression(alpha=alpha, tol=tol).fit(X, y)
+        gaps.append(est.certificate_.duality_gap)
+    assert all(g >= 0 for g in gaps)
+    assert gaps[-1] <= 1e-10 and gaps[0] > gaps[-1]
+    p_star = est.certificate_.objective
+    # away from the optimum in the intercept, sum(u) != 0: the reported gap comes
+    # from a rebalanced feasible dual point and still bounds P - P*
+    for shift in (0.5, -2.0):
+        c = check_optimality(X, y, est.coef_[0], est.intercept_[0] + shift,
+                             datafit="logistic", penalty=pen)
+        assert abs(c.intercept_gradient) > 1e-3
+        assert c.duality_gap >= c.objective - p_star >= 0
+
+
+# ------------------------------------------------------------ numerical safety
+def test_large_margins_no_overflow(cancer):
+    # rescaling X alone leaves the margins at the solution unchanged; copies of
+    # well-classified rows moved 500 times farther out (same labels) give the
+    # solution margins of 1e3 and more without changing it much
+    X, y = cancer
+    alpha = alpha_max(X, y, datafit="logistic") / 20
+    base = SparseLogisticRegression(alpha=alpha).fit(X, y)
+    far = np.flatnonzero(np.where(y == 1, 1, -1) * base.decision_function(X) > 4)[:50]
+    Xbig = np.vstack([X, 500.0 * X[far]])
+    ybig = np.concatenate([y, y[far]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        est = SparseLogisticRegression(alpha=alpha).fit(Xbig, ybig)
+        z = est.decision_function(Xbig)
+        assert np.abs(z).max() > 1e3
+        cert = est.certificate_
+        assert cert.converged and np.isfinite(cert.objective) and np.isfinite(cert.duality_gap)
+        proba = est.predict_proba(Xbig)
+        assert np.all(np.isfinite(proba))
+        # any point, however large its margins, has a finite certificate
+        c = check_optimality(Xbig, ybig, 1e3 * est.coef_[0], 0.0, datafit="logistic",
+                             penalty=L1(alpha=alpha))
+        assert np.isfinite(c.objective) and np.all(np.isfinite(c.gradient))
+
+
+def test_separable_tiny_alpha_warns_without_nan():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)   # linearly separable
+    with pytest.warns(ConvergenceWarning, match="alpha=0"):
+        est = SparseLogisticRegression(alpha=0.0, max_iter=50).fit(X, y)
+    assert np.all(np.isfinite(est.coef_)) and np.isfinite(est.intercept_).all()
+    assert np.all(np.isfinite(est.predict_proba(X)))
+    assert est.score(X, y) == 1.0
+
+
+def test_alpha_above_alpha_max_gives_zero(cancer):
+    X, y = cancer
+    amax = alpha_max(X, y, datafit="logistic")
+    y_pm = np.where(y == 1, 1.0, -1.0)
+    b0 = np.log(np.mean(y == 1) / np.mean(y == 0))
+    _, grad, _ = naive_logistic(X, y_pm, np.zeros(X.shape[1]), b0)
+    np.testing.assert_allclose(amax, np.abs(grad).max(), rtol=1e-12)
+    for alpha in (amax, 2 * amax):
+        est = SparseLogisticRegression(alpha=alpha).fit(X, y)
+        assert np.all(est.coef_ == 0) and est.certificate_.converged
+        np.testing.assert_allclose(est.intercept_[0], b0, rtol=1e-12)
+        assert est.certificate_.n_iter == 0 and est.n_iter_[0] == 1
+    est = SparseLogisticRegression(alpha=0.99 * amax).fit(X, y)
+    assert np.count_nonzero(est.coef_) >= 1
+
+
+# ------------------------------------------------------------------- estimator
+def test_string_classes_warm_start_and_lp(cancer):
+    X, y = cancer
+    labels = np.array(["benign", "malignant"])[1 - y]   # "malignant" is y == 0
+    est = SparseLogisticRegression(alpha=0.01, warm_start=True).fit(X, labels)
+    assert list(est.classes_) == ["benign", "malignant"]
+    assert est.coef_.shape == (1, 30) and est.intercept_.shape == (1,)
+    assert est.decision_function(X).shape == (X.shape[0],)
+    assert set(est.predict(X)) == {"benign", "malignant"}
+    np.testing.assert_allclose(est.predict_proba(X).sum(axis=1), 1.0)
+    # the positive class is classes_[1] = "malignant": opposite sign to y == 1
+    ref = SparseLogisticRegression(alpha=0.01).fit(X, y)
+    np.testing.assert_allclose(est.coef_, -ref.coef_, atol=1e-6)
+    est.fit(X, labels)
+    assert est.certificate_.n_iter == 0
+    with pytest.raises(ValueError, match="lp"):
+        SparseLogisticRegression(penalty="lp").fit(X, y)
+    with pytest.raises(ValueError, match="one class"):
+        SparseLogisticRegression().fit(X, np.ones(X.shape[0]))
+
+
+def test_generalized_estimator_with_logistic_datafit(cancer):
+    X, y = cancer
+    alpha = 0.01
+    ref = SparseLogisticRegression(alpha=alpha, penalty="elasticnet", l1_ratio=0.7).fit(X, y)
+    y_pm = np.where(y == 1, 1, -1)
+    for datafit in (Logistic(), "logistic"):
+        gle = GeneralizedLinearEstimator(datafit=datafit,
+                                         penalty=ElasticNet(alpha=alpha, l1_ratio=0.7))
+        gle.fit(X, y_pm)
+        np.testing.assert_allclose(gle.coef_, ref.coef_[0], atol=1e-8)
+        np.testing.assert_allclose(gle.intercept_, ref.intercept_[0], atol=1e-8)
+        assert set(gle.predict(X)) <= {-1, 1}
+        np.testing.assert_array_equal(gle.predict(X) == 1, ref.predict(X) == 1)
+        assert gle.certificate_.converged
+
+
+@parametrize_with_checks([SparseLogisticRegression()])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
