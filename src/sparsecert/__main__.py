@@ -55,6 +55,7 @@ def _fit_builtin(args):
 
     import sparsecert as sc
 
+    _check_output(args.out, (".npz", ".json", ".csv"))
     if args.model not in (None, "lasso"):
         raise CLIError(f"without DATA, fit runs the built-in Lasso on the diabetes data; "
                        f"give a DATA file to fit --model {args.model}")
@@ -167,7 +168,7 @@ class Problem:
                     fit_intercept=self.fit_intercept)
 
 
-def _check_params(args):
+def _check_params(args, default_model="lasso"):
     def bad(msg):
         raise CLIError(msg)
 
@@ -185,7 +186,7 @@ def _check_params(args):
         bad(f"--tol must be > 0; got {args.tol:g}")
     if getattr(args, "max_iter", None) is not None and args.max_iter < 1:
         bad(f"--max-iter must be >= 1; got {args.max_iter}")
-    model = getattr(args, "model", None)
+    model = getattr(args, "model", None) or default_model
     if model is not None:
         if getattr(args, "l1_ratio", None) is not None and model in ("lasso", "lp"):
             bad(f"--l1-ratio applies to --model enet or logistic, not {model}")
@@ -251,7 +252,7 @@ def _describe_data(data):
     n, p = data.X.shape
     density = data.nnz / float(n * p)
     return (f"data: {data.source}: n_samples={n}, n_features={p}, nnz={data.nnz} "
-            f"({100 * density:.3g}% dense{', sparse' if _is_sparse(data.X) else ''})")
+            f"({100 * density:.3g}% of entries{'; sparse storage' if _is_sparse(data.X) else ''})")
 
 
 def _is_sparse(X):
@@ -293,6 +294,7 @@ def cmd_fit(args):
         _reject_data_options(args, "fit")
         return _fit_builtin(args)
     _check_params(args)
+    _check_output(args.out, (".npz", ".json", ".csv"))
     problem = Problem(args.model or "lasso", args.l1_ratio, args.p, not args.no_intercept)
     data = _load(args)
     _check_target(problem, data.y)
@@ -320,6 +322,17 @@ def cmd_fit(args):
                   feature_names=data.feature_names)
         print(f"\nwrote {args.out}")
     return 0 if cert.converged else 1
+
+
+def _check_output(path, suffixes):
+    """Fail before any work if ``path`` cannot be written in one of ``suffixes``."""
+    if not path:
+        return
+    if not path.lower().endswith(suffixes):
+        raise CLIError(f"{path}: unknown output format (use {', '.join(suffixes)})")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise CLIError(f"cannot write {path}: directory {parent} does not exist")
 
 
 def _reject_data_options(args, command):
@@ -416,9 +429,9 @@ def cmd_path(args):
         raise CLIError(f"--eps must be > 0; got {args.eps:g}")
     if args.cv is not None and args.cv < 2:
         raise CLIError(f"--cv must be >= 2 folds; got {args.cv}")
-    if args.out and not args.out.lower().endswith(".npz"):
-        raise CLIError(f"--out {args.out}: path results are written as .npz")
-    problem = Problem(args.model, args.l1_ratio, None, not args.no_intercept)
+    _check_output(args.out, (".npz",))
+    _check_output(args.plot, (".png", ".pdf", ".svg", ".jpg", ".jpeg"))
+    problem = Problem(args.model or "lasso", args.l1_ratio, None, not args.no_intercept)
     if problem.rho is None:
         raise CLIError("--l1-ratio 0 (ridge) has no alpha_max and no sparsity path; "
                        "use --l1-ratio > 0")
@@ -508,7 +521,7 @@ def cmd_certify(args):
     import sparsecert as sc
     from ._cli_io import load_coef
 
-    _check_params(args)
+    _check_params(args, default_model=None)
     coef, file_intercept, meta = load_coef(args.coef)
     model = args.model or meta.get("model") or "lasso"
     if model not in MODELS:
