@@ -104,7 +104,7 @@ def path(path_result_or_alphas, coefs=None, *, chosen_alpha=None, ax=None, featu
         ax.axvline(chosen_alpha, color="k", ls="--", lw=1.2,
                    label=f"chosen alpha={chosen_alpha:.3g} ({nnz} nonzero)")
     if labelled or chosen_alpha is not None:
-        ax.legend(fontsize="small", loc="best")
+        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
 
