@@ -346,9 +346,9 @@ def load_vector(path, what):
             v = np.array(cells, dtype=np.float64)
         except ValueError:
             try:
-                v = np.array(cells[1:], dtype=np.float64)  # a header line
+                v = np.array(cells[1:], dtype=np.float64)  # a header line, then numbers
             except ValueError:
-                v = np.array(cells[1:])
+                v = np.array(cells)  # class labels (no header line is assumed)
     v = np.asarray(v)
     if v.ndim == 2 and 1 in v.shape:
         v = v.ravel()
