@@ -547,7 +547,8 @@ def cmd_certify(args):
     if coef.shape[0] != n_features:
         raise CLIError(f"inconsistent shapes: {args.coef} holds {coef.shape[0]} coefficients "
                        f"but {args.data} has {n_features} features"
-                       + (" (svmlight: set --n-features)" if coef.shape[0] > n_features else ""))
+                       + (" (set --n-features)" if coef.shape[0] > n_features
+                          and "(svmlight)" in data.source else ""))
     _check_target(problem, data.y)
     same_problem = args.model is None or args.model == meta.get("model")
     alpha, origin = _resolve_alpha(args, problem, data.X, data.y,
