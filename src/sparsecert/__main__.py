@@ -186,6 +186,10 @@ def _check_params(args, default_model="lasso"):
         bad(f"--tol must be > 0; got {args.tol:g}")
     if getattr(args, "max_iter", None) is not None and args.max_iter < 1:
         bad(f"--max-iter must be >= 1; got {args.max_iter}")
+    if getattr(args, "top", None) is not None and args.top < 0:
+        bad(f"--top must be >= 0; got {args.top}")
+    if getattr(args, "repeat", None) is not None and args.repeat < 1:
+        bad(f"--repeat must be >= 1; got {args.repeat}")
     model = getattr(args, "model", None) or default_model
     if model is not None:
         if getattr(args, "l1_ratio", None) is not None and model in ("lasso", "lp"):
@@ -351,7 +355,7 @@ def _reject_data_options(args, command):
 
 def _progress(total, desc, quiet):
     """A tqdm bar on stderr, disabled with --quiet or when stderr is not a terminal."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     disable = quiet or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
     return tqdm(total=total, desc=desc, unit="alpha", file=sys.stderr, disable=disable,
