@@ -213,3 +213,16 @@ def test_not_converged_warns_once_per_alpha():
     msgs = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert not res.converged
     assert 1 <= len(msgs) <= 3 and all("regularization path" in str(m.message) for m in msgs)
+
+
+def test_callback_called_once_per_alpha_with_full_certificate():
+    X, y = make_regression(n=40, p=15, seed=3)
+    seen = []
+    res = sc.regularization_path(X, y, datafit="quadratic", penalty=sc.penalties.L1(alpha=0.0),
+                                 n_alphas=6, eps=1e-2, tol=1e-6,
+                                 callback=lambda k, a, c: seen.append((k, a, c)))
+    assert [k for k, _, _ in seen] == list(range(6))
+    np.testing.assert_array_equal([a for _, a, _ in seen], res.alphas)
+    for k, _, cert in seen:
+        assert cert.converged
+        np.testing.assert_array_equal(cert.coef, res.coefs[:, k])

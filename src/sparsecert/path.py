@@ -202,7 +202,8 @@ def _validate(X, y, datafit, sample_weight):
 
 def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alphas=100,
                         tol=1e-4, max_iter=1000, fit_intercept=True, sample_weight=None,
-                        solver="auto", screening="strong", verbose=0, return_certificates=True):
+                        solver="auto", screening="strong", verbose=0, return_certificates=True,
+                        callback=None):
     r"""Solve F(w, b) + G_alpha(w) for a decreasing grid of alphas, with warm starts.
 
     Generic over the datafit and penalty: each problem is solved by
@@ -248,6 +249,10 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
     return_certificates : bool, default=True
         Keep each alpha's :class:`~sparsecert.Certificate` (4 arrays of
         n_features each) in the result.
+    callback : callable, optional
+        Called as ``callback(k, alpha, certificate)`` after the k-th alpha is
+        solved (k from 0), with that alpha's full certificate (its ``coef``
+        is the solution). For progress reporting; its return value is ignored.
 
     Returns
     -------
@@ -400,6 +405,8 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
                   f"{n_kept[k]}/{p} features solved ({n_added[k]} added by the KKT "
                   f"re-check), {np.count_nonzero(w)} nonzero, {iters} iterations, "
                   f"max violation {cert.max_violation:.2e} (tol {cert.tol:.2e})")
+        if callback is not None:
+            callback(k, float(alpha), cert)
     return PathResult(grid, coefs, intercepts, gaps, certs if return_certificates else None,
                       n_iters, n_kept, n_added, all_converged, added)
 

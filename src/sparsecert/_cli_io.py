@@ -1,0 +1,525 @@
+"""Reading data and coefficients, writing results: the command line's file formats.
+
+Every failure raises :class:`CLIError` with a one-line message naming the
+file and what is wrong; the command line prints it as ``sparsecert: error:``.
+
+Data formats (chosen by the file name, or by ``fmt``):
+
+* svmlight / libsvm text (any other name; ``.gz`` and ``.bz2`` are read
+  compressed), through :func:`sklearn.datasets.load_svmlight_file`;
+* ``.npz``: a scipy sparse matrix saved by :func:`scipy.sparse.save_npz`
+  (y from ``target``); arrays ``X`` and ``y``; or CSR parts ``X_data``,
+  ``X_indices``, ``X_indptr``, ``X_shape`` and ``y`` (the layout of the
+  shared data sets). ``feature_names``, when present, names the features;
+* ``.npy``: X as a 2-D array, y from ``target`` (a ``.npy`` or a one-column
+  text file);
+* ``.csv`` / ``.tsv``: a header row of column names, numbers below; y is the
+  column ``target_column``, every other column is a feature.
+"""
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class CLIError(Exception):
+    """A user-facing error: printed as one line, exit status 2."""
+
+
+@dataclass
+class Dataset:
+    """X, y and what the summary says about them."""
+
+    X: object
+    y: np.ndarray
+    feature_names: list = None
+    source: str = ""
+    info: dict = field(default_factory=dict)
+
+    @property
+    def nnz(self):
+        import scipy.sparse as sp
+
+        if sp.issparse(self.X):
+            return int(self.X.nnz)
+        return int(np.count_nonzero(self.X))
+
+
+_COMPRESSED = (".gz", ".bz2")
+
+
+def _stem_suffix(path):
+    """The meaningful suffix of ``path``: ``.svm`` for ``a.svm.gz``."""
+    name = os.path.basename(str(path)).lower()
+    for comp in _COMPRESSED:
+        if name.endswith(comp):
+            name = name[: -len(comp)]
+    return os.path.splitext(name)[1]
+
+
+def detect_format(path):
+    """"npz", "npy", "csv" or "svmlight" from the file name."""
+    suffix = _stem_suffix(path)
+    if suffix == ".npz":
+        return "npz"
+    if suffix == ".npy":
+        return "npy"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    return "svmlight"
+
+
+def _check_exists(path, what):
+    if not os.path.exists(path):
+        raise CLIError(f"{what} file not found: {path}")
+    if os.path.isdir(path):
+        raise CLIError(f"{what} path is a directory, not a file: {path}")
+
+
+def load_data(path, *, fmt="auto", target=None, target_column=None, target_key="y",
+              n_features=None, delimiter=None):
+    """Read a data set; see the module docstring for the formats.
+
+    Parameters
+    ----------
+    path : str
+    fmt : {"auto", "svmlight", "npz", "npy", "csv"}
+    target : str, optional
+        A ``.npy`` or one-column text file holding y (required for ``.npy`` X
+        and for a scipy sparse ``.npz``; overrides y for the other formats).
+    target_column : str, optional
+        CSV: the name (or 0-based index) of the target column.
+    target_key : str, default="y"
+        ``.npz``: the array holding y.
+    n_features : int, optional
+        svmlight: the number of features (files whose largest index is below
+        the true width, such as a test split, need it).
+    delimiter : str, optional
+        CSV delimiter (default: "," for .csv, tab for .tsv).
+
+    Returns
+    -------
+    Dataset
+    """
+    path = str(path)
+    _check_exists(path, "data")
+    if fmt == "auto":
+        fmt = detect_format(path)
+    if fmt == "csv":
+        data = _load_csv(path, target_column, delimiter)
+    elif target_column is not None:
+        raise CLIError(f"--target-column is for CSV files; {path} is read as {fmt}")
+    elif fmt == "npz":
+        data = _load_npz(path, target_key, need_y=target is None)
+    elif fmt == "npy":
+        data = _load_npy(path, target)
+    elif fmt == "svmlight":
+        data = _load_svmlight(path, n_features)
+    else:
+        raise CLIError(f"unknown data format {fmt!r}")
+    if n_features is not None and fmt != "svmlight":
+        raise CLIError("--n-features is for svmlight files")
+    if target is not None:
+        data.y = load_vector(target, "target")
+        data.source += f", y from {target}"
+    _check_shapes(data, path)
+    return data
+
+
+def _check_shapes(data, path):
+    X, y = data.X, data.y
+    if getattr(X, "ndim", 2) != 2:
+        raise CLIError(f"{path}: X must be 2-D; got shape {X.shape}")
+    if y is None:
+        raise CLIError(f"{path}: no target y (give --target FILE)")
+    if y.ndim != 1:
+        raise CLIError(f"{path}: y must be 1-D; got shape {y.shape}")
+    if X.shape[0] != y.shape[0]:
+        raise CLIError(f"inconsistent shapes: X has {X.shape[0]} rows but y has "
+                       f"{y.shape[0]} values")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise CLIError(f"{path}: empty data (X has shape {X.shape})")
+    if data.feature_names is not None and len(data.feature_names) != X.shape[1]:
+        data.feature_names = None
+
+
+def _load_svmlight(path, n_features):
+    from sklearn.datasets import load_svmlight_file
+
+    try:
+        X, y = load_svmlight_file(path, n_features=n_features)
+    except ValueError as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        hint = ""
+        if "n_features" in msg:
+            hint = " (raise --n-features)"
+        raise CLIError(f"{path}: not a valid svmlight/libsvm file: {msg}{hint}") from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise CLIError(f"{path}: cannot read as svmlight/libsvm: {exc}") from None
+    return Dataset(X.tocsc(), np.asarray(y, dtype=np.float64), None, f"{path} (svmlight)")
+
+
+def _open_npz(path):
+    try:
+        return np.load(path, allow_pickle=False)
+    except Exception as exc:  # zipfile.BadZipFile, ValueError, OSError
+        raise CLIError(f"{path}: cannot read as .npz: {exc}") from None
+
+
+def _load_npz(path, target_key, need_y):
+    import scipy.sparse as sp
+
+    with _open_npz(path) as f:
+        keys = set(f.files)
+        names = _names(_get(f, "feature_names", path)) if "feature_names" in keys else None
+        y = np.asarray(_get(f, target_key, path)) if target_key in keys else None
+        if {"format", "shape", "data"} <= keys:
+            try:
+                X = sp.load_npz(path)
+            except Exception as exc:
+                raise CLIError(f"{path}: bad scipy sparse .npz: {exc}") from None
+            kind = "scipy sparse"
+        elif {"X_data", "X_indices", "X_indptr", "X_shape"} <= keys:
+            try:
+                X = sp.csr_matrix((f["X_data"], f["X_indices"], f["X_indptr"]),
+                                  shape=tuple(int(s) for s in f["X_shape"]))
+            except Exception as exc:
+                raise CLIError(f"{path}: bad CSR parts X_data/X_indices/X_indptr/X_shape: "
+                               f"{exc}") from None
+            kind = "CSR parts"
+        elif "X" in keys:
+            X = np.asarray(f["X"])
+            kind = "arrays"
+        else:
+            raise CLIError(f"{path}: no X in this .npz (found {sorted(keys)}); expected a "
+                           f"scipy.sparse.save_npz file, arrays X and y, or X_data/X_indices/"
+                           f"X_indptr/X_shape")
+    if y is None and need_y:
+        raise CLIError(f"{path}: no array {target_key!r} for y (found {sorted(keys)}); "
+                       f"give --target FILE or --target-key NAME")
+    X = _as_float_matrix(X, path)
+    return Dataset(X, _as_target(y, path), names, f"{path} (.npz, {kind})")
+
+
+def _get(f, key, path):
+    try:
+        return f[key]
+    except ValueError as exc:  # object arrays need pickle, which we never allow
+        raise CLIError(f"{path}: cannot read array {key!r}: {exc}") from None
+
+
+def _as_float_matrix(X, path):
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        if X.dtype.kind not in "fiub":
+            raise CLIError(f"{path}: X is not numeric (dtype {X.dtype})")
+        return X.tocsc().astype(np.float64) if X.dtype.kind != "f" else X.tocsc()
+    if X.dtype.kind not in "fiub":
+        raise CLIError(f"{path}: X is not numeric (dtype {X.dtype})")
+    return X if X.dtype.kind == "f" else X.astype(np.float64)
+
+
+def _as_target(y, path):
+    if y is None:
+        return None
+    y = np.asarray(y)
+    if y.ndim == 2 and 1 in y.shape:
+        y = y.ravel()
+    if y.dtype.kind in "fiub":
+        return y.astype(np.float64)
+    return y  # class labels (strings): fine for the logistic model
+
+
+def _names(arr):
+    return [str(v) for v in np.asarray(arr).ravel()]
+
+
+def _load_npy(path, target):
+    if target is None:
+        raise CLIError(f"{path}: a .npy file holds X only; give y with --target FILE.npy")
+    try:
+        X = np.load(path, allow_pickle=False)
+    except Exception as exc:
+        raise CLIError(f"{path}: cannot read as .npy: {exc}") from None
+    return Dataset(_as_float_matrix(np.asarray(X), path), None, None, f"{path} (.npy)")
+
+
+def _read_csv_rows(path, delimiter):
+    if delimiter is None:
+        delimiter = "\t" if _stem_suffix(path) == ".tsv" else ","
+    opener = _opener(path)
+    try:
+        with opener(path, "rt", newline="") as fh:
+            rows = [row for row in csv.reader(fh, delimiter=delimiter) if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CLIError(f"{path}: cannot read as CSV: {exc}") from None
+    return rows
+
+
+def _opener(path):
+    name = str(path).lower()
+    if name.endswith(".gz"):
+        import gzip
+
+        return gzip.open
+    if name.endswith(".bz2"):
+        import bz2
+
+        return bz2.open
+    return open
+
+
+def _floats(rows, path, header, first_line):
+    try:
+        return np.array(rows, dtype=np.float64)
+    except ValueError:
+        pass
+    width = len(header)
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise CLIError(f"{path}: line {i + first_line} has {len(row)} fields, "
+                           f"the header has {width}")
+        for j, value in enumerate(row):
+            try:
+                float(value)
+            except ValueError:
+                raise CLIError(f"{path}: line {i + first_line}, column {header[j]!r}: "
+                               f"{value!r} is not a number") from None
+    raise CLIError(f"{path}: not a numeric table")
+
+
+def _load_csv(path, target_column, delimiter):
+    rows = _read_csv_rows(path, delimiter)
+    if len(rows) < 2:
+        raise CLIError(f"{path}: a CSV needs a header row and at least one data row")
+    header = [h.strip() for h in rows[0]]
+    if target_column is None:
+        raise CLIError(f"{path}: name the target with --target-column (columns: "
+                       f"{_short_list(header)})")
+    if target_column in header:
+        t = header.index(target_column)
+    elif target_column.lstrip("-").isdigit() and -len(header) <= int(target_column) < len(header):
+        t = int(target_column) % len(header)
+    else:
+        raise CLIError(f"{path}: no column {target_column!r} (columns: {_short_list(header)})")
+    body = rows[1:]
+    target = [row[t] if t < len(row) else "" for row in body]
+    features = [row[:t] + row[t + 1:] for row in body]
+    names = header[:t] + header[t + 1:]
+    if not names:
+        raise CLIError(f"{path}: no feature columns besides the target {header[t]!r}")
+    X = _floats(features, path, names, 2)
+    try:
+        y = np.array(target, dtype=np.float64)
+    except ValueError:
+        y = np.array([v.strip() for v in target])  # class labels
+    return Dataset(X, y, names, f"{path} (CSV, target column {header[t]!r})")
+
+
+def _short_list(items, limit=8):
+    items = list(items)
+    shown = ", ".join(repr(s) for s in items[:limit])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+def load_vector(path, what):
+    """A 1-D array from ``.npy`` or a one-column text/CSV file (header optional)."""
+    path = str(path)
+    _check_exists(path, what)
+    suffix = _stem_suffix(path)
+    if suffix == ".npy":
+        try:
+            v = np.load(path, allow_pickle=False)
+        except Exception as exc:
+            raise CLIError(f"{path}: cannot read as .npy: {exc}") from None
+    else:
+        rows = _read_csv_rows(path, None)
+        if rows and len(rows[0]) == 1:
+            cells = [r[0].strip() for r in rows if len(r) == 1]
+        else:
+            raise CLIError(f"{path}: expected one column of values")
+        try:
+            v = np.array(cells, dtype=np.float64)
+        except ValueError:
+            try:
+                v = np.array(cells[1:], dtype=np.float64)  # a header line, then numbers
+            except ValueError:
+                v = np.array(cells)  # class labels (no header line is assumed)
+    v = np.asarray(v)
+    if v.ndim == 2 and 1 in v.shape:
+        v = v.ravel()
+    if v.ndim != 1:
+        raise CLIError(f"{path}: {what} must be 1-D; got shape {v.shape}")
+    return v.astype(np.float64) if v.dtype.kind in "iub" else v
+
+
+# --------------------------------------------------------------------------
+# coefficients
+
+INTERCEPT_NAMES = ("(intercept)", "intercept", "_intercept", "b")
+
+
+def load_coef(path):
+    """Coefficients from ``.npz`` / ``.npy`` / ``.json`` / CSV.
+
+    Returns
+    -------
+    coef : ndarray of shape (n_features,)
+    intercept : float or None
+        None when the file holds none.
+    meta : dict
+        What ``fit --out`` recorded about the problem (model, alpha,
+        l1_ratio, p), for ``certify`` to reuse; empty for other files.
+    """
+    path = str(path)
+    _check_exists(path, "coefficient")
+    suffix = _stem_suffix(path)
+    meta = {}
+    intercept = None
+    if suffix == ".npz":
+        with _open_npz(path) as f:
+            if "coef" not in f.files:
+                raise CLIError(f"{path}: no array 'coef' (found {sorted(f.files)})")
+            coef = np.asarray(f["coef"])
+            if "intercept" in f.files:
+                intercept = f["intercept"]
+            for key in ("model", "alpha", "l1_ratio", "p", "fit_intercept"):
+                if key in f.files:
+                    meta[key] = f[key].item()
+    elif suffix == ".npy":
+        coef = load_vector(path, "coefficient")
+    elif suffix == ".json":
+        try:
+            with open(path) as fh:
+                doc = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise CLIError(f"{path}: cannot read as JSON: {exc}") from None
+        if isinstance(doc, list):
+            doc = {"coef": doc}
+        if not isinstance(doc, dict) or "coef" not in doc:
+            raise CLIError(f"{path}: JSON needs a 'coef' list (or is the list itself)")
+        coef = doc["coef"]
+        if isinstance(coef, dict):  # {"name": value}
+            coef = list(coef.values())
+        intercept = doc.get("intercept")
+        meta = {k: doc[k] for k in ("model", "alpha", "l1_ratio", "p", "fit_intercept")
+                if doc.get(k) is not None}
+    else:
+        coef, intercept = _coef_from_csv(path)
+    try:
+        coef = np.asarray(coef, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CLIError(f"{path}: coefficients are not numbers") from None
+    if coef.ndim == 2 and 1 in coef.shape:
+        coef = coef.ravel()
+    if coef.ndim != 1:
+        raise CLIError(f"{path}: coef must be 1-D (one binary model); got shape {coef.shape}")
+    if intercept is not None:
+        arr = np.asarray(intercept, dtype=np.float64).ravel()
+        if arr.size != 1:
+            raise CLIError(f"{path}: intercept must be one number; got {arr.size}")
+        intercept = float(arr[0])
+    if not np.all(np.isfinite(coef)):
+        raise CLIError(f"{path}: coefficients contain NaN or infinity")
+    return coef, intercept, meta
+
+
+def _coef_from_csv(path):
+    """One column (header optional), or name,value rows with an optional intercept row."""
+    rows = [[c.strip() for c in r] for r in _read_csv_rows(path, None)]
+    if not rows:
+        raise CLIError(f"{path}: empty file")
+    width = len(rows[0])
+    if any(len(r) != width for r in rows):
+        raise CLIError(f"{path}: rows have different numbers of fields")
+
+    def number(s):
+        try:
+            return float(s)
+        except ValueError:
+            return None
+
+    if number(rows[0][-1]) is None:
+        rows = rows[1:]  # header
+    coef, intercept = [], None
+    for i, row in enumerate(rows):
+        value = number(row[-1])
+        if value is None:
+            raise CLIError(f"{path}: {row[-1]!r} is not a number")
+        if width > 1 and row[0].lower() in INTERCEPT_NAMES:
+            intercept = value
+        else:
+            coef.append(value)
+    if width > 2:
+        raise CLIError(f"{path}: expected one column (coef) or two (name, coef); got {width}")
+    return coef, intercept
+
+
+def _jsonable(value):
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if np.isfinite(value) else None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def certificate_summary(cert):
+    """The scalar facts of a certificate, for result files."""
+    return dict(certified=bool(cert.converged), kind=cert.kind,
+                max_violation=float(cert.max_violation), tol=float(cert.tol),
+                tol_relative=float(cert.tol_relative),
+                duality_gap=None if cert.duality_gap is None else float(cert.duality_gap),
+                relative_gap=None if cert.relative_gap is None else float(cert.relative_gap),
+                objective=float(cert.objective), n_nonzero=int(cert.n_nonzero),
+                datafit=cert.datafit, penalty=cert.penalty)
+
+
+def save_coef(path, coef, intercept, *, meta, cert, feature_names=None):
+    """Write coefficients as ``.npz``, ``.json`` or ``.csv`` (chosen by the suffix)."""
+    path = str(path)
+    suffix = os.path.splitext(path.lower())[1]
+    summary = certificate_summary(cert)
+    names = feature_names if feature_names is not None else [f"x{j}" for j in range(coef.shape[0])]
+    try:
+        if suffix == ".npz":
+            arrays = dict(coef=np.asarray(coef, dtype=np.float64),
+                          feature_names=np.asarray(names, dtype=str))
+            if intercept is not None:
+                arrays["intercept"] = np.float64(intercept)
+            for key, value in meta.items():
+                if value is not None:
+                    arrays[key] = np.asarray(value)
+            for key, value in summary.items():
+                arrays[f"certificate_{key}"] = np.asarray(np.nan if value is None else value)
+            np.savez(path, **arrays)
+        elif suffix == ".json":
+            doc = dict(meta, intercept=intercept, coef=coef, feature_names=list(names),
+                       certificate=summary)
+            with open(path, "w") as fh:
+                json.dump(_jsonable(doc), fh, indent=1)
+                fh.write("\n")
+        elif suffix == ".csv":
+            with open(path, "w", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["feature", "coef"])
+                if intercept is not None:
+                    writer.writerow(["(intercept)", repr(float(intercept))])
+                for name, value in zip(names, coef):
+                    writer.writerow([name, repr(float(value))])
+        else:
+            raise CLIError(f"--out {path}: unknown format (use .npz, .json or .csv)")
+    except OSError as exc:
+        raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,315 @@
+r"""Figures: coefficient paths, the certificate's dead zone, and why L1 is sparse.
+
+Needs matplotlib (``pip install 'sparsecert[plot]'``), imported only inside
+the functions, so ``import sparsecert.plot`` costs nothing. Every function
+draws on ``ax`` when given (and returns its figure), else on a new
+``pyplot`` figure, and returns the :class:`matplotlib.figure.Figure`.
+
+The picture behind :func:`certificate`: for the penalty alpha c_j |w_j| a
+zero coefficient is optimal exactly when the datafit's partial derivative
+satisfies |g_j| <= alpha c_j (the *dead zone*: a whole interval of gradients
+is compatible with w_j = 0, because the penalty has a kink there), while a
+nonzero one needs |g_j| = alpha c_j with the opposite sign. A smooth penalty
+(ridge, Lp with p > 1) has an empty dead zone: a zero needs g_j = 0 exactly,
+so it never happens.
+"""
+
+import numpy as np
+
+_NONZERO_COLOR = "C0"
+_ZERO_COLOR = "0.45"
+_VIOLATION_COLOR = "C3"
+_ZONE_COLOR = "0.88"
+
+
+def _axes(ax, figsize):
+    if ax is not None:
+        return ax.figure, ax
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=figsize)
+    return fig, ax
+
+
+def _names(feature_names, p):
+    if feature_names is None:
+        return [f"x{j}" for j in range(p)]
+    names = [str(n) for n in feature_names]
+    if len(names) != p:
+        raise ValueError(f"feature_names has {len(names)} entries for {p} features.")
+    return names
+
+
+def path(path_result_or_alphas, coefs=None, *, chosen_alpha=None, ax=None, feature_names=None,
+         n_labels=8):
+    """Coefficient paths against alpha (log scale), with the chosen alpha marked.
+
+    Parameters
+    ----------
+    path_result_or_alphas : PathResult or array-like of shape (n_alphas,)
+        A :class:`~sparsecert.PathResult` (from :func:`sparsecert.lasso_path`
+        and friends), or the alphas, with ``coefs`` given.
+    coefs : array-like of shape (n_features, n_alphas), optional
+        Column k is the solution at ``alphas[k]`` (scikit-learn's layout).
+    chosen_alpha : float, optional
+        Marked with a vertical line (e.g. ``LassoCV().alpha_``).
+    ax : matplotlib Axes, optional
+    feature_names : sequence of str, optional
+        Names of the ``n_labels`` features with the largest final |coef|,
+        shown in the legend.
+    n_labels : int, default=8
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if coefs is None:
+        if not hasattr(path_result_or_alphas, "coefs"):
+            raise TypeError("pass a PathResult, or alphas and coefs.")
+        alphas, coefs = path_result_or_alphas.alphas, path_result_or_alphas.coefs
+        certs = getattr(path_result_or_alphas, "certificates", None)
+    else:
+        alphas, certs = path_result_or_alphas, None
+    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    coefs = np.asarray(coefs, dtype=np.float64)
+    if coefs.ndim != 2 or coefs.shape[1] != alphas.shape[0]:
+        raise ValueError(f"coefs must have shape (n_features, n_alphas={alphas.shape[0]}); "
+                         f"got {coefs.shape}.")
+    if np.any(alphas <= 0):
+        raise ValueError("alphas must be > 0 for a log-scale plot.")
+    p = coefs.shape[0]
+    names = _names(feature_names, p)
+    fig, ax = _axes(ax, (7, 4.5))
+    final = np.abs(coefs[:, int(np.argmin(alphas))])
+    largest = np.argsort(-final)[:n_labels]
+    labelled = set(largest[final[largest] > 0].tolist())
+    ever = np.flatnonzero(np.any(coefs != 0, axis=1))
+    for j in ever:
+        if j in labelled:
+            ax.plot(alphas, coefs[j], lw=1.6, label=names[j])
+        else:
+            ax.plot(alphas, coefs[j], lw=0.8, color="0.6", alpha=0.7)
+    ax.axhline(0.0, color="k", lw=0.6)
+    ax.set_xscale("log")
+    ax.set_xlabel("alpha (log scale; alpha_max at the right)")
+    ax.set_ylabel("coefficient")
+    title = f"Coefficient paths: {len(ever)} of {p} features enter"
+    if certs:
+        ok = sum(bool(c.converged) for c in certs)
+        title += f"; {ok}/{len(certs)} alphas certified"
+    ax.set_title(title)
+    if chosen_alpha is not None:
+        k = int(np.argmin(np.abs(np.log(alphas) - np.log(chosen_alpha))))
+        nnz = int(np.count_nonzero(coefs[:, k]))
+        ax.axvline(chosen_alpha, color="k", ls="--", lw=1.2,
+                   label=f"chosen alpha={chosen_alpha:.3g} ({nnz} nonzero)")
+    if labelled or chosen_alpha is not None:
+        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return fig
+
+
+def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
+    """Per feature, |gradient| against the dead zone: why each weight is (not) zero.
+
+    Each feature gets a grey bar from 0 to its threshold (alpha c_j rho for
+    L1/elastic net, recovered as ``cert.margin + |cert.gradient|``): the dead
+    zone, where the penalty holds w_j at exactly 0. Its |g_j| is a marker:
+
+    * hollow grey circle, a zero coefficient inside its dead zone (optimal;
+      its distance to the top of the bar is the margin);
+    * filled blue circle, a nonzero coefficient (optimal ones sit on the
+      threshold, where the gradient balances the penalty's slope);
+    * red cross, a feature whose violation exceeds ``cert.tol`` (not optimal:
+      e.g. a zero whose |g_j| left the dead zone).
+
+    Parameters
+    ----------
+    cert : Certificate
+        From ``est.certificate_`` or :func:`sparsecert.check_optimality`.
+    ax : matplotlib Axes, optional
+    feature_names : sequence of str, optional
+    top : int, optional
+        Show only the ``top`` features nearest their threshold (largest
+        |g_j| / threshold_j, violators first). Default: all.
+    sort : bool, default=True
+        Order features by |g_j| / threshold_j, decreasing (else by index).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    grad = np.abs(np.asarray(cert.gradient, dtype=np.float64))
+    thr = np.asarray(cert.margin, dtype=np.float64) + grad
+    thr = np.where(np.isfinite(thr), np.maximum(thr, 0.0), 0.0)
+    coef = np.asarray(cert.coef)
+    viol = np.asarray(cert.violation, dtype=np.float64)
+    p = coef.shape[0]
+    names = _names(feature_names, p)
+    bad = viol > cert.tol
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(thr > 0, grad / thr, np.where(grad > 0, np.inf, 0.0))
+    order = np.arange(p)
+    if sort or top is not None:
+        order = np.lexsort((-ratio, ~bad))  # violators first, then nearest the edge
+    if top is not None:
+        order = order[:int(top)]
+        if not sort:
+            order = np.sort(order)
+    x = np.arange(order.shape[0])
+    g, t, c, b = grad[order], thr[order], coef[order], bad[order]
+    fig, ax = _axes(ax, (max(6.0, min(14.0, 0.35 * len(x) + 3)), 4.5))
+    width = 0.8 if len(x) <= 200 else 1.0
+    ax.bar(x, t, width=width, color=_ZONE_COLOR, edgecolor="none",
+           label="dead zone |g_j| <= threshold_j (w_j = 0 is optimal here)")
+    ms = 6 if len(x) <= 100 else 3
+    zero = (c == 0) & ~b
+    nonzero = (c != 0) & ~b
+    ax.plot(x[zero], g[zero], "o", mfc="none", mec=_ZERO_COLOR, ms=ms, ls="none",
+            label=f"zero, inside its dead zone ({int(zero.sum())})")
+    ax.plot(x[nonzero], g[nonzero], "o", color=_NONZERO_COLOR, ms=ms, ls="none",
+            label=f"nonzero: gradient balances the penalty ({int(nonzero.sum())})")
+    if b.any():
+        ax.plot(x[b], g[b], "x", color=_VIOLATION_COLOR, ms=ms + 2, mew=2, ls="none",
+                label=f"violation > tol: not optimal ({int(b.sum())})")
+    if len(x) <= 40:
+        ax.set_xticks(x)
+        ax.set_xticklabels([names[j] for j in order], rotation=60, ha="right",
+                           fontsize="small")
+    else:
+        ax.set_xlabel(f"features ({len(x)} shown{', sorted by |g|/threshold' if sort else ''})")
+    ax.set_ylabel("|g_j| = |dF/dw_j| at the solution")
+    status = "certified" if cert.converged else "NOT certified"
+    ax.set_title(f"{status} ({cert.kind}): {cert.datafit} + {cert.penalty}, "
+                 f"alpha={cert.alpha:.3g}, {int(np.count_nonzero(coef))}/{p} nonzero")
+    top_y = float(np.max(np.r_[g, t])) if len(x) else 1.0
+    ax.set_ylim(0, 1.3 * top_y if top_y > 0 else 1.0)
+    ax.set_xlim(-0.6, len(x) - 0.4)
+    ax.legend(fontsize="small", loc="upper right")
+    return fig
+
+
+def penalty_story(X, y, *, ps=(0.5, 1.0, 2.0), alphas=None, n_alphas=25, eps=1e-3,
+                  feature_names=None, tol=1e-6, max_iter=5000, fig=None):
+    r"""Why L1 (and Lp, p < 1) gives exact zeros and L2 does not, on your data.
+
+    Fits least squares with the penalty alpha sum_j |w_j|^p for each p in
+    ``ps`` along a grid of alphas (warm starts, each solution certified), and
+    draws two panels:
+
+    * left, the number of exact zeros against alpha: with p <= 1 the penalty
+      has a kink (p = 1) or an infinite slope (p < 1) at 0, so coefficients
+      become exactly zero; with p > 1 it is smooth and none ever does;
+    * right, the coefficients side by side at equal training error (for each
+      p, the alpha whose mean squared training error is closest to that of
+      the L1 fit with about half the features nonzero).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Best standardized, so that one alpha means the same for every feature.
+    y : array-like of shape (n_samples,)
+    ps : sequence of float, default=(0.5, 1.0, 2.0)
+    alphas : array-like, optional
+        Grid shared by every p. Default: ``n_alphas`` values from
+        ``alpha_max`` (of L1) down to ``eps * alpha_max``.
+    n_alphas : int, default=25
+    eps : float, default=1e-3
+    feature_names : sequence of str, optional
+    tol, max_iter : as in :func:`sparsecert.regularization_path`
+    fig : matplotlib Figure, optional
+        Drawn on (two axes are added); a new figure by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from . import penalties
+    from .path import regularization_path
+    from .solvers import alpha_max
+
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, p = X.shape
+    names = _names(feature_names, p)
+    if alphas is None:
+        amax = alpha_max(X, y)
+        alphas = np.geomspace(amax, amax * eps, n_alphas)
+    alphas = np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
+    results = {}
+    for q in ps:
+        pen = penalties.L1(alpha=0.0) if q == 1 else penalties.Lp(alpha=0.0, p=float(q))
+        res = regularization_path(X, y, datafit="quadratic", penalty=pen, alphas=alphas,
+                                  tol=tol, max_iter=max_iter)
+        resid = y[:, None] - X @ res.coefs - res.intercepts[None, :]
+        results[q] = (res, np.mean(resid ** 2, axis=0))
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(12, 4.5))
+    left, right = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1, 1.3]))
+    for i, q in enumerate(ps):
+        res, _ = results[q]
+        zeros = np.sum(res.coefs == 0, axis=0)
+        kind = "kink at 0" if q == 1 else ("infinite slope at 0" if q < 1 else "smooth at 0")
+        left.plot(res.alphas, zeros, marker="o", ms=3, color=f"C{i}",
+                  label=f"p={q:g} ({kind})")
+    left.set_xscale("log")
+    left.set_ylim(-0.5, p + 0.5)
+    left.set_xlabel("alpha (log scale)")
+    left.set_ylabel(f"exact zeros among {p} coefficients")
+    left.set_title("alpha * sum |w_j|^p: who gives exact zeros?")
+    left.legend(fontsize="small")
+
+    # equal training error: the L1 solution with about half the features
+    # nonzero sets the target; each p's alpha is found by bisection on log alpha
+    ref_q = 1.0 if 1.0 in results else ps[0]
+    ref_res, ref_mse = results[ref_q]
+    nnz = np.count_nonzero(ref_res.coefs, axis=0)
+    k_ref = int(np.argmin(np.abs(nnz - max(1, p // 2))))
+    target = ref_mse[k_ref]
+    width = 0.8 / len(ps)
+    xs = np.arange(p)
+    for i, q in enumerate(ps):
+        if q == ref_q:
+            alpha, w = ref_res.alphas[k_ref], ref_res.coefs[:, k_ref]
+        else:
+            alpha, w = _alpha_at_mse(X, y, q, target, alphas[0], tol, max_iter)
+        offset = (i - (len(ps) - 1) / 2) * width
+        right.bar(xs + offset, w, width=width, color=f"C{i}",
+                  label=f"p={q:g}: alpha={alpha:.3g}, {int(np.sum(w == 0))} exact zeros")
+        zero = np.flatnonzero(w == 0)
+        right.plot(xs[zero] + offset, np.zeros(zero.size), "x", color=f"C{i}", ms=6, mew=2)
+    right.axhline(0.0, color="k", lw=0.6)
+    right.set_xticks(xs)
+    right.set_xticklabels(names, rotation=60 if p > 8 else 0, ha="right" if p > 8 else "center",
+                          fontsize="small")
+    right.set_ylabel("coefficient")
+    right.set_title(f"at equal training MSE ({target:.4g}); x = exactly zero")
+    right.legend(fontsize="small", loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def _alpha_at_mse(X, y, q, target, alpha_ref, tol, max_iter, steps=40):
+    """(alpha, coef) of the Lp fit whose training MSE is closest to ``target`` (bisection)."""
+    from .estimators import LpRegression
+
+    def fit(alpha):
+        est = LpRegression(alpha=alpha, p=float(q), tol=tol, max_iter=max_iter).fit(X, y)
+        mse = float(np.mean((y - est.predict(X)) ** 2))
+        return mse, est.coef_
+
+    lo, hi = np.log(alpha_ref) - 40.0, np.log(alpha_ref) + 10.0  # training MSE grows with alpha
+    best = None
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        mse, coef = fit(np.exp(mid))
+        if best is None or abs(mse - target) < abs(best[0] - target):
+            best = (mse, np.exp(mid), coef)
+        if mse > target:
+            hi = mid
+        else:
+            lo = mid
+        if abs(mse - target) <= 1e-4 * target:
+            break
+    return best[1], best[2]

@@ -1,0 +1,364 @@
+"""The command line: data formats, --out round trips, certify's exit status, one-line errors.
+
+Most tests call :func:`sparsecert.__main__.main` in-process (fast); a few run
+``python -m sparsecert`` in a subprocess to check what a shell user sees.
+"""
+
+import bz2
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import dump_svmlight_file, load_diabetes
+from sklearn.linear_model import Lasso as SkLasso
+
+import sparsecert as sc
+from sparsecert.__main__ import main
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SRC = Path(sc.__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    d = load_diabetes()
+    return d.data, d.target, list(d.feature_names)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, diabetes):
+    """The diabetes data in every input format."""
+    X, y, names = diabetes
+    root = tmp_path_factory.mktemp("data")
+    dump_svmlight_file(X, y, str(root / "d.svm"))
+    raw = (root / "d.svm").read_bytes()
+    (root / "d.svm.gz").write_bytes(gzip.compress(raw))
+    (root / "d.svm.bz2").write_bytes(bz2.compress(raw))
+    header = ",".join(names + ["progression"])
+    rows = np.column_stack([X, y])
+    np.savetxt(root / "d.csv", rows, delimiter=",", header=header, comments="", fmt="%.17g")
+    np.savez(root / "d.npz", X=X, y=y, feature_names=np.array(names))
+    sp.save_npz(root / "X_sparse.npz", sp.csr_matrix(X))
+    Xc = sp.csr_matrix(X)
+    np.savez(root / "parts.npz", X_data=Xc.data, X_indices=Xc.indices, X_indptr=Xc.indptr,
+             X_shape=np.array(Xc.shape), y=y)
+    np.save(root / "X.npy", X)
+    np.save(root / "y.npy", y)
+    np.save(root / "y10.npy", y[:10])  # ten numbers: a coefficient vector without a problem
+    return root
+
+
+def run(capsys, *argv):
+    """(exit status, stdout, stderr) of ``sparsecert argv`` in-process."""
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def reference(X, y, alpha, **kw):
+    return sc.Lasso(alpha=alpha, tol=1e-6, max_iter=10000, **kw).fit(X, y)
+
+
+# ---------------------------------------------------------------- fit
+
+
+@pytest.mark.parametrize("name, extra", [
+    ("d.svm", []),
+    ("d.svm.gz", []),
+    ("d.svm.bz2", []),
+    ("d.csv", ["--target-column", "progression"]),
+    ("d.npz", []),
+    ("parts.npz", []),
+    ("X_sparse.npz", ["--target", "y.npy"]),
+    ("X.npy", ["--target", "y.npy"]),
+])
+def test_fit_every_format_gives_the_library_solution(capsys, files, diabetes, name, extra,
+                                                     tmp_path):
+    X, y, _ = diabetes
+    extra = [str(files / e) if e.endswith(".npy") else e for e in extra]
+    out_file = tmp_path / "coef.npz"
+    code, out, err = run(capsys, "fit", files / name, "--alpha", 0.3, *extra, "--out", out_file)
+    assert code == 0, err
+    assert "n_samples=442, n_features=10, nnz=4420" in out
+    assert "Certificate(certified" in out
+    assert "nonzeros: 4/10" in out and "fit time:" in out and "objective=" in out
+    saved = np.load(out_file)
+    ref = reference(X, y, 0.3)
+    np.testing.assert_allclose(saved["coef"], ref.coef_, rtol=1e-6, atol=1e-6)
+    assert float(saved["intercept"]) == pytest.approx(ref.intercept_, rel=1e-9)
+    assert saved["model"].item() == "lasso" and saved["alpha"].item() == 0.3
+    assert bool(saved["certificate_certified"])
+
+
+def test_fit_csv_names_features_and_alpha_ratio(capsys, files, diabetes):
+    X, y, _ = diabetes
+    code, out, _ = run(capsys, "fit", files / "d.csv", "--target-column", "progression",
+                       "--alpha-ratio", 0.1)
+    assert code == 0
+    amax = sc.alpha_max(X, y)
+    assert f"alpha={0.1 * amax:.6g}" in out and "0.1 x alpha_max" in out
+    assert "bmi: w=" in out  # feature names from the header
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".npz"])
+def test_fit_out_round_trips_through_certify(capsys, files, tmp_path, suffix):
+    coef_file = tmp_path / f"coef{suffix}"
+    code, _, _ = run(capsys, "fit", files / "d.svm", "--model", "enet", "--l1-ratio", 0.7,
+                     "--alpha", 0.05, "--out", coef_file)
+    assert code == 0
+    from sparsecert._cli_io import load_coef
+
+    coef, intercept, meta = load_coef(coef_file)
+    assert coef.shape == (10,) and intercept is not None
+    if suffix != ".csv":
+        assert meta["model"] == "enet" and meta["alpha"] == 0.05 and meta["l1_ratio"] == 0.7
+    if suffix == ".json":
+        doc = json.loads(coef_file.read_text())
+        assert doc["certificate"]["certified"] is True and len(doc["feature_names"]) == 10
+    # json/npz carry the problem; the CSV needs it spelled out
+    problem = [] if suffix != ".csv" else ["--model", "enet", "--l1-ratio", 0.7, "--alpha", 0.05]
+    code, out, _ = run(capsys, "certify", files / "d.svm", coef_file, *problem)
+    assert code == 0 and "CERTIFIED" in out and "l1_ratio=0.7" in out
+
+
+def test_fit_lp_and_no_intercept(capsys, files, diabetes):
+    X, y, _ = diabetes
+    code, out, _ = run(capsys, "fit", files / "d.svm", "--model", "lp", "--p", 0.5, "--alpha", 1,
+                       "--no-intercept")
+    assert code == 0
+    assert "kind='local'" in out and "no intercept" in out and "intercept=" not in out
+
+
+def test_fit_without_data_keeps_the_quick_start(capsys):
+    code, out, _ = run(capsys, "fit", "--repeat", 1)
+    assert code == 0
+    assert out.startswith("data: scikit-learn diabetes (442 x 10)")
+    assert "Certificate(certified" in out and "ratio scikit-learn / sparsecert" in out
+
+
+def test_logistic_fit(capsys, tmp_path):
+    if not hasattr(sc, "SparseLogisticRegression"):
+        pytest.skip("SparseLogisticRegression not merged yet")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 12))
+    y = np.where(X[:, 0] - 2 * X[:, 3] + 0.3 * rng.standard_normal(200) > 0, "yes", "no")
+    np.save(tmp_path / "X.npy", X)
+    (tmp_path / "y.txt").write_text("\n".join(y))
+    out_file = tmp_path / "c.json"
+    penalties = [[], ["--l1-ratio", 0.5]]
+    if "p" in sc.SparseLogisticRegression().get_params():  # the Lp penalty, once available
+        penalties.append(["--p", 0.5])
+    for penalty in penalties:
+        alpha = ["--alpha", 0.01] if penalty and penalty[0] == "--p" else ["--alpha-ratio", 0.2]
+        code, out, err = run(capsys, "fit", tmp_path / "X.npy", "--target", tmp_path / "y.txt",
+                             "--model", "logistic", *penalty, *alpha, "--out", out_file)
+        assert code == 0, err
+        assert "logistic datafit" in out and "Certificate(certified" in out
+        code, out, err = run(capsys, "certify", tmp_path / "X.npy", out_file, "--target",
+                             tmp_path / "y.txt")
+        assert code == 0, err
+
+
+# ---------------------------------------------------------------- certify
+
+
+@pytest.mark.parametrize("fmt", ["npz", "npy", "csv"])
+def test_certify_sklearn_tight_passes_loose_fails(capsys, files, diabetes, tmp_path, fmt):
+    X, y, _ = diabetes
+    tight = SkLasso(alpha=0.2, tol=1e-12, max_iter=100000).fit(X, y)
+    loose = SkLasso(alpha=0.2, tol=1e-1, max_iter=3).fit(X, y)
+    for label, model, expected in (("tight", tight, 0), ("loose", loose, 1)):
+        path = tmp_path / f"{label}.{fmt}"
+        intercept = []
+        if fmt == "npz":
+            np.savez(path, coef=model.coef_, intercept=model.intercept_)
+        elif fmt == "npy":
+            np.save(path, model.coef_)
+            intercept = ["--intercept", repr(float(model.intercept_))]
+        else:
+            np.savetxt(path, model.coef_[:, None], fmt="%.17g")  # one column, no header
+            intercept = ["--intercept", repr(float(model.intercept_))]
+        code, out, err = run(capsys, "certify", files / "d.svm", path, "--alpha", 0.2, "--tol",
+                             1e-6, *intercept)
+        assert code == expected, (label, out, err)
+        assert ("NOT CERTIFIED" in out) == (expected == 1)
+        assert "dead zone" in out  # explain()
+    # without an intercept, the model without one is checked, and says so (the
+    # diabetes columns are centred, so the missing intercept does not move g)
+    np.save(tmp_path / "c.npy", tight.coef_)
+    code, out, _ = run(capsys, "certify", files / "d.svm", tmp_path / "c.npy", "--alpha", 0.2)
+    assert code in (0, 1) and "holds no intercept" in out and "no intercept)" in out
+
+
+def test_certify_logistic_datafit(capsys, tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((150, 8))
+    y = np.where(X[:, 1] + 0.5 * rng.standard_normal(150) > 0, 1, -1)
+    dump_svmlight_file(X, y, str(tmp_path / "b.svm"))
+    pen = sc.penalties.L1(alpha=0.02)
+    res = sc.logistic_path(X, y, alphas=[0.02], tol=1e-8, solver="fista", max_iter=100000)
+    np.savez(tmp_path / "w.npz", coef=res.coefs[:, 0], intercept=res.intercepts[0])
+    code, out, err = run(capsys, "certify", tmp_path / "b.svm", tmp_path / "w.npz", "--model",
+                         "logistic", "--alpha", 0.02)
+    expected = sc.check_optimality(X, y, res.coefs[:, 0], res.intercepts[0], datafit="logistic",
+                                   penalty=pen, tol=1e-4)
+    assert code == (0 if expected.converged else 1), err
+    assert "logistic datafit" in out
+
+
+# ---------------------------------------------------------------- path
+
+
+def test_path_out_plot_and_cv(capsys, files, diabetes, tmp_path):
+    pytest.importorskip("matplotlib")
+    X, y, _ = diabetes
+    out_file, png = tmp_path / "path.npz", tmp_path / "path.png"
+    code, out, err = run(capsys, "path", files / "d.svm", "--n-alphas", 20, "--cv", 3, "--out",
+                         out_file, "--plot", png, "--quiet")
+    assert code == 0, err
+    assert "20/20 certified" in out and "cross-validation (3 folds)" in out
+    saved = np.load(out_file)
+    assert saved["coefs"].shape == (10, 20) and saved["certified"].all()
+    ref = sc.lasso_path(X, y, n_alphas=20, tol=1e-4)
+    np.testing.assert_allclose(saved["alphas"], ref.alphas)
+    cv = sc.LassoCV(alphas=ref.alphas, cv=3).fit(X, y)
+    assert saved["chosen_alpha"].item() == pytest.approx(cv.alpha_)
+    data = png.read_bytes()
+    assert len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "\r" not in err  # --quiet and a non-terminal stderr: no progress bar
+
+
+def test_path_enet_and_logistic(capsys, files, tmp_path):
+    code, out, _ = run(capsys, "path", files / "d.svm", "--model", "enet", "--l1-ratio", 0.5,
+                       "--n-alphas", 8)
+    assert code == 0 and "elastic net penalty, l1_ratio=0.5" in out
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((120, 6))
+    y = (X[:, 0] + 0.4 * rng.standard_normal(120) > 0).astype(int)
+    dump_svmlight_file(X, y, str(tmp_path / "b.svm"))
+    code, out, err = run(capsys, "path", tmp_path / "b.svm", "--model", "logistic", "--n-alphas",
+                         5, "--eps", 0.05, "--cv", 3, "--out", tmp_path / "p.npz")
+    assert code == 0, err
+    assert "held-out log-loss" in out
+    assert np.load(tmp_path / "p.npz")["coefs"].shape == (6, 5)
+
+
+def test_progress_bar_follows_the_terminal(monkeypatch, capsys, files):
+    """The bar is drawn when stderr is a terminal, and only then."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    code, _, err = run(capsys, "path", files / "d.svm", "--n-alphas", 5)
+    assert code == 0 and "alpha/s" in err  # drawn, then cleared (leave=False)
+    code, _, err = run(capsys, "path", files / "d.svm", "--n-alphas", 5, "--quiet")
+    assert code == 0 and "alpha/s" not in err
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _bad_files(root):
+    (root / "garbage.svm").write_text("this is not svmlight\n")
+    (root / "bad.csv").write_text("a,b\n1,x\n")
+    (root / "bad.json").write_text('{"weights": [1, 2]}')
+    (root / "trunc.npz").write_bytes(b"PK\x03\x04 not really")
+    np.save(root / "three.npy", np.ones(3))
+    return root
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["fit", "missing.svm"], "not found"),
+    (["fit", "garbage.svm"], "not a valid svmlight"),
+    (["fit", "trunc.npz"], "cannot read as .npz"),
+    (["fit", "{d}/d.csv"], "--target-column"),
+    (["fit", "{d}/d.csv", "--target-column", "nope"], "no column 'nope'"),
+    (["fit", "bad.csv", "--target-column", "a"], "is not a number"),
+    (["fit", "{d}/X.npy"], "--target"),
+    (["fit", "{d}/X.npy", "--target", "three.npy"], "inconsistent shapes"),
+    (["fit", "{d}/d.svm", "--alpha", "-1"], "--alpha must be >= 0"),
+    (["fit", "{d}/d.svm", "--alpha", "abc"], "invalid float value"),
+    (["fit", "{d}/d.svm", "--tol", "0"], "--tol must be > 0"),
+    (["fit", "{d}/d.svm", "--model", "ridge"], "invalid choice"),
+    (["fit", "{d}/d.svm", "--model", "lp", "--alpha-ratio", "0.1"], "give --alpha"),
+    (["fit", "{d}/d.svm", "--model", "logistic"], "logistic"),
+    (["fit", "{d}/d.svm", "--out", "coef.txt"], "unknown output format"),
+    (["fit", "{d}/d.svm", "--l1-ratio", "2"], "--l1-ratio must be in [0, 1]"),
+    (["path", "{d}/d.svm", "--model", "lp"], "invalid choice"),
+    (["path", "{d}/d.svm", "--cv", "1"], "--cv must be >= 2"),
+    (["certify", "{d}/d.svm"], "required"),
+    (["certify", "{d}/d.svm", "three.npy", "--alpha", "1"], "3 coefficients but"),
+    (["certify", "{d}/d.svm", "bad.json", "--alpha", "1"], "'coef'"),
+    (["certify", "{d}/d.svm", "{d}/y10.npy"], "give --alpha or --alpha-ratio"),
+    (["nonsense"], "invalid choice"),
+])
+def test_errors_are_one_line_exit_2(capsys, files, tmp_path, monkeypatch, argv, words):
+    monkeypatch.chdir(_bad_files(tmp_path))
+    code, _, err = run(capsys, *[a.replace("{d}", str(files)) for a in argv])
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("sparsecert: error: ") and words in lines[0], lines[0]
+    assert "Traceback" not in err
+
+
+def _shell(*argv, cwd):
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
+    return subprocess.run([sys.executable, "-m", "sparsecert", *map(str, argv)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_shell_user_sees_help_and_one_line_errors(tmp_path):
+    proc = _shell("--help", cwd=tmp_path)
+    assert proc.returncode == 0 and "fit" in proc.stdout and "certify" in proc.stdout
+    for cmd in ("fit", "path", "certify"):
+        proc = _shell(cmd, "--help", cwd=tmp_path)
+        assert proc.returncode == 0 and f"usage: sparsecert {cmd}" in proc.stdout
+    proc = _shell("fit", "no_such_file.svm", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "sparsecert: error: data file not found: no_such_file.svm"
+
+
+def test_console_script_is_declared():
+    pyproject = (SRC.parent / "pyproject.toml").read_text()
+    assert 'sparsecert = "sparsecert.__main__:main"' in pyproject
+
+
+# ---------------------------------------------------------------- shared data sets
+
+
+def _shared(name):
+    path = DATA / name
+    if not path.exists():
+        pytest.skip(f"{path} not found (the shared data folder sits beside the repo)")
+    return path
+
+
+def test_shared_a9a_svmlight_gz_needs_n_features(capsys, tmp_path):
+    path = _shared("a9a.t.svmlight.gz")
+    code, out, err = run(capsys, "path", path, "--n-features", 123, "--model", "logistic",
+                         "--n-alphas", 3, "--eps", 0.3, "--quiet")
+    assert code == 0, err
+    assert "n_samples=16281, n_features=123, nnz=225731" in out
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "w.npy", rng.standard_normal(123) * 0.01)
+    code, out, err = run(capsys, "certify", path, tmp_path / "w.npy", "--n-features", 123,
+                         "--model", "logistic", "--alpha", 0.01, "--intercept", 0)
+    assert code == 1 and "NOT CERTIFIED" in out
+
+
+def test_shared_congress109_npz(capsys, tmp_path):
+    path = _shared("congress109_textir.npz")
+    code, out, err = run(capsys, "fit", path, "--alpha-ratio", 0.1, "--out", tmp_path / "c.json",
+                         "--top", 3)
+    assert code == 0, err
+    assert "n_samples=529, n_features=1000, nnz=48275" in out and "sparse storage" in out
+    assert "Certificate(certified" in out
+    doc = json.loads((tmp_path / "c.json").read_text())
+    assert len(doc["coef"]) == 1000 and doc["feature_names"][0] != "x0"  # phrase names
+    code, out, _ = run(capsys, "certify", path, tmp_path / "c.json")
+    assert code == 0 and "CERTIFIED" in out
