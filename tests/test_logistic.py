@@ -276,7 +276,7 @@ def test_alpha_above_alpha_max_gives_zero(cancer):
 
 
 # ------------------------------------------------------------------- estimator
-def test_string_classes_warm_start_and_lp(cancer):
+def test_string_classes_warm_start_and_bad_p(cancer):
     X, y = cancer
     labels = np.array(["benign", "malignant"])[1 - y]   # "malignant" is y == 0
     est = SparseLogisticRegression(alpha=0.01, warm_start=True).fit(X, labels)
@@ -290,8 +290,8 @@ def test_string_classes_warm_start_and_lp(cancer):
     np.testing.assert_allclose(est.coef_, -ref.coef_, atol=1e-6)
     est.fit(X, labels)
     assert est.certificate_.n_iter == 0
-    with pytest.raises(ValueError, match="lp"):
-        SparseLogisticRegression(penalty="lp").fit(X, y)
+    with pytest.raises(ValueError, match="p"):
+        SparseLogisticRegression(penalty="lp", p=0.0).fit(X, y)
     with pytest.raises(ValueError, match="one class"):
         SparseLogisticRegression().fit(X, np.ones(X.shape[0]))
 

@@ -45,7 +45,7 @@ helpers of :mod:`datafit`.
 import numpy as np
 from numba import njit
 
-from .codes import ELASTIC_NET, PARAM_ALPHA, PARAM_L1_RATIO
+from .codes import ELASTIC_NET, LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P
 from .datafit import col_dot, log1pexp, sigmoid
 from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
@@ -102,8 +102,14 @@ def _col_update_model(X_dense, X_data, X_indices, X_indptr, is_sparse, j, delta,
 
 @njit(cache=True, nogil=True)
 def _penalty_slope(pen_code, pen_params, weight, v, d):
-    """Right derivative of t -> G_j(v + t d) at t = 0 (L1 or elastic net)."""
+    """Right derivative of t -> G_j(v + t d) at t = 0 (L1, elastic net, Lp p > 1)."""
     a = pen_params[PARAM_ALPHA] * weight
+    if pen_code == LP:
+        # smooth for p > 1 (the only Lp case this solver is given)
+        p = pen_params[PARAM_P]
+        if v == 0.0:
+            return 0.0
+        return a * p * abs(v) ** (p - 1.0) * (1.0 if v > 0.0 else -1.0) * d
     rho = 1.0
     if pen_code == ELASTIC_NET:
         rho = pen_params[PARAM_L1_RATIO]

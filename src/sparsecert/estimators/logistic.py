@@ -28,7 +28,7 @@ def _expit(t):
 
 
 class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
-    r"""Logistic regression with an L1 or elastic-net penalty, certified at the solution.
+    r"""Logistic regression with an L1, elastic-net or Lp penalty, certified at the solution.
 
     For two classes (the larger of ``classes_`` is the positive one, y_i = +1)
     it minimizes over (w, b)
@@ -60,9 +60,15 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         datafit="logistic")`` the binary solution is exactly zero. alpha = 0
         on linearly separable data has no solution (a warning says so).
     penalty : {"l1", "elasticnet", "lp"}, default="l1"
-        "lp" is reserved for the Lp penalty (raises until it is available).
+        "lp" is alpha sum_j c_j |w_j|^p: for p > 1 convex and smooth (no exact
+        zeros; solved by proximal Newton, global certificate with a gap); for
+        0 < p < 1 nonconvex (solved by fixed-step coordinate proximal gradient
+        from w = 0 and the log-odds intercept, deterministic; the certificate
+        is L-stationarity, ``kind == "local"``).
     l1_ratio : float in [0, 1], default=0.5
         rho, used with ``penalty="elasticnet"``.
+    p : float > 0, default=0.5
+        The exponent, used with ``penalty="lp"``.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     max_iter : int, default=1000
@@ -73,8 +79,10 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         Start from the previous ``coef_`` and ``intercept_`` (same classes).
     positive : bool, default=False
         Constrain the coefficients to be >= 0.
-    solver : {"auto", "cd"}, default="auto"
-        Both mean proximal Newton with coordinate-descent inner solves.
+    solver : {"auto", "cd", "fista"}, default="auto"
+        "auto" and "cd" mean proximal Newton with coordinate-descent inner
+        solves (fixed-step coordinate descent for Lp with p < 1); "fista" the
+        accelerated proximal gradient method (convex penalties only).
     weights : array-like of shape (n_features,), default=None
         Per-feature penalty weights c_j >= 0 (0 = unpenalized); all ones if None.
     verbose : int, default=0
@@ -97,19 +105,21 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
-        "solver": [StrOptions({"auto", "cd"})],
+        "solver": [StrOptions({"auto", "cd", "fista"})],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "penalty": [StrOptions({"l1", "elasticnet", "lp"})],
         "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
+        "p": [Interval(numbers.Real, 0, None, closed="neither")],
         "positive": ["boolean"],
         "weights": ["array-like", None],
     }
 
-    def __init__(self, alpha=1.0, *, penalty="l1", l1_ratio=0.5, fit_intercept=True,
+    def __init__(self, alpha=1.0, *, penalty="l1", l1_ratio=0.5, p=0.5, fit_intercept=True,
                  max_iter=1000, tol=1e-4, warm_start=False, positive=False, solver="auto",
                  weights=None, verbose=0):
         self.alpha = alpha
         self.penalty = penalty
+        self.p = p
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
@@ -127,10 +137,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         if self.penalty == "elasticnet":
             return penalties.ElasticNet(alpha=alpha, l1_ratio=float(self.l1_ratio),
                                         weights=self.weights, positive=self.positive)
-        raise ValueError(
-            "penalty='lp' is not available for SparseLogisticRegression yet: the Lp penalty "
-            "and its logistic solver have not landed in this version of sparsecert. Use "
-            "penalty='l1' or penalty='elasticnet'.")
+        return penalties.Lp(alpha=alpha, p=float(self.p), weights=self.weights,
+                            positive=self.positive)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model (one certified binary fit per class when k > 2).
