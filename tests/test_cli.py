@@ -324,7 +324,8 @@ def test_shell_user_sees_help_and_one_line_errors(tmp_path):
 
 
 def test_console_script_is_declared():
-    pyproject = (SRC.parent / "pyproject.toml").read_text()
+    # the repository's file, wherever the package was installed from
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     assert 'sparsecert = "sparsecert.__main__:main"' in pyproject
 
 
