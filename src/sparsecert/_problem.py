@@ -101,7 +101,10 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept):
     u = np.empty(n)
     datafit_raw_grad(datafit.code, y, z, sw, n, u)
     grad0 = np.empty(p)
-    rmatvec(*design.args, u, grad0)
+    if not design.is_sparse and design.args[0].dtype == np.float64:
+        np.dot(design.args[0].T, u, out=grad0)  # BLAS, as in evaluate()
+    else:
+        rmatvec(*design.args, u, grad0)
     scale = float(np.max(np.abs(grad0))) if p else 0.0
     objective0 = float(datafit_value(datafit.code, y, z, sw, n))
     check_no_overflow(lipschitz, scale, objective0)

@@ -87,6 +87,9 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
     -(sum u) m_j. ``t`` is the largest step in (0, 1] that brings -t X^T u'
     inside the dead zones of the sparsifying terms (as in the usual rescaled
     residual dual point). ``grad`` is overwritten with X^T u'.
+
+    Returns (gap, t) with t the scaling of the dual point that gave the gap
+    (what gap-safe screening needs).
     """
     n = float(n_samples)
     if fit_intercept and df_code == QUADRATIC:
@@ -110,10 +113,16 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
             continue
         v = -grad[j] if positive else abs(grad[j])
         if v > thr:
-            t = min(t, thr / v)
+            # shrunk by a few ulps: t v must not round back above thr, where
+            # the L1 conjugate is +inf
+            t = min(t, (thr / v) * (1.0 - 1e-14))
     d = dual_value(df_code, y, sw, n_samples, u, grad, 1.0, pen_code, pen_params,
                    pen_weights, buf)
+    t_best = 1.0
     if t < 1.0:
-        d = max(d, dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code,
-                              pen_params, pen_weights, buf))
-    return primal - d
+        d_t = dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code,
+                         pen_params, pen_weights, buf)
+        if d_t > d or d != d:
+            d = d_t
+            t_best = t
+    return primal - d, t_best
