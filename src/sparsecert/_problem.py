@@ -140,7 +140,12 @@ def evaluate(problem, w, b):
     if have_grad:
         # BLAS for the two products with a dense X (IEEE arithmetic, only the
         # summation order differs from the compiled loop)
-        np.dot(X_dense, w, out=z)
+        nz = np.flatnonzero(w)
+        if 4 * nz.size < w.shape[0]:
+            # a sparse w: only its columns enter X w
+            np.dot(X_dense[:, nz], w[nz], out=z)
+        else:
+            np.dot(X_dense, w, out=z)
         z += b
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         np.dot(X_dense.T, u, out=grad)
