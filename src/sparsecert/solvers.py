@@ -39,8 +39,7 @@ from ._problem import evaluate
 # Python about every 0.1 s, so Ctrl-C and verbose output stay responsive
 _WORK_PER_CALL = 5e7
 # first working-set size, and the Anderson extrapolation period (epochs)
-_WS_START = 10
-_WS_GROWTH = 4
+_WS_START = 100
 _ANDERSON = 5
 
 
@@ -103,11 +102,14 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
 
     Outer iteration: the exact certificate over all features (which is also
     the stopping test) ranks the features by violation; the working set is
-    every nonzero coefficient plus the most violating features, at least
-    twice the number of nonzeros and doubling at every outer iteration. CD
-    epochs with Anderson extrapolation (:func:`cd_quadratic_anderson`) then
-    solve the problem restricted to it, to 0.3 x the current violation (never
-    below tol). Working sets and extrapolation change speed only: a fit stops
+    every nonzero coefficient plus the most violating features: 100 at first,
+    then twice the number of nonzeros (so it grows geometrically while the
+    support does) and never smaller than before. Features the gap-safe test
+    screened are never chosen. CD epochs with Anderson extrapolation
+    (:func:`cd_quadratic_anderson`) then solve the problem restricted to it,
+    to 0.1 x the current violation (never below tol). Measured on the
+    benchmark problems, this counts fewer full passes over X (certificates
+    plus epochs) than forcing a x2 or x4 growth or solving to 0.3 x. Working sets and extrapolation change speed only: a fit stops
     only when the full certificate holds. ``n_iter`` counts CD epochs (over
     working sets) and is bounded by ``max_iter``.
     """
@@ -118,6 +120,9 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     all_feats = np.arange(p, dtype=np.int64)
     always = problem.pen_weights == 0  # unpenalized features: always in the working set
     resid_buf = np.empty(n)
+    # extrapolation may jump between the basins of a nonconvex penalty: its
+    # fits follow plain CD from the documented start, one basin at a time
+    n_anderson = _ANDERSON if getattr(problem.penalty, "convex", True) else 0
     state = {}
 
     def refresh():
@@ -147,14 +152,14 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
             ws = all_feats
         else:
             ws = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size]).astype(np.int64)
-        inner_tol = max(tol_abs, 0.3 * cert.max_violation)
+        inner_tol = max(tol_abs, 0.1 * cert.max_violation)
         chunk = _epochs_per_call_for(design, ws.size)
         while n_iter < max_iter:
             ep, cheap, state["b"], _ = cd_quadratic_anderson(
                 *design.args, n, problem.y, state["sw_r"], problem.sw, w, state["b"],
                 problem.means, problem.lipschitz, ws, *problem.penalty_args,
                 min(chunk, max_iter - n_iter), inner_tol, problem.fit_intercept,
-                _ANDERSON, resid_buf)
+                n_anderson, resid_buf)
             n_iter += ep
             if cheap <= inner_tol:
                 break
@@ -162,7 +167,6 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
         cert = build_certificate(problem, w, state["b"], tol, n_iter=n_iter, solver="cd")
         if verbose:
             print(f"[sparsecert] epoch {n_iter}: working set {ws.size}/{p}, {cert!r}")
-        ws_size *= _WS_GROWTH
     if not cert.converged:
         _warn_not_converged(cert, max_iter, "coordinate descent")
     return SolverResult(w, state["b"], cert, n_iter)
