@@ -130,7 +130,7 @@ def judge(X, y, est, datafit, penalty, alpha, objective0):
     return gap_ok and cert.max_violation <= VIOL_TOL * alpha, cert
 
 
-def time_solver(make, X, y, datafit, penalty, alpha, objective0, repeat, budget):
+def measure_solver(make, X, y, datafit, penalty, alpha, objective0, repeat, budget):
     """(seconds, tol used) at the loosest tolerance that passes, or (None, None)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -176,7 +176,7 @@ def run_problem(name, ratios, repeat, budget):
         p0 = objective_at_zero(X, y, datafit, fit_intercept)
         times = {}
         for solver, make in solvers_for(datafit, l1_ratio, alpha, n).items():
-            times[solver] = time_solver(make, X, y, datafit, penalty, alpha, p0, repeat, budget)
+            times[solver] = measure_solver(make, X, y, datafit, penalty, alpha, p0, repeat, budget)
         rows.append((f"{name} amax/{ratio}", X.shape, times))
         print_row(rows[-1], flush=True)
     return rows
