@@ -28,8 +28,10 @@ Run: ``PYTHONPATH=src python benchmarks/bench_scaling.py [--quick] [--skip-huge]
    than this machine has (n = 200000, p = 2000000, density 1e-6: dense
    float64 n * p * 8 = 3.2e12 bytes, about 2.9 TiB; nnz = 4e5) is fitted in
    a subprocess at alpha_max / 20, and the peak RSS of that process is
-   recorded: it stays at a few hundred MiB (the interpreter, NumPy/SciPy/
-   scikit-learn, X and O(n + p) vectors).
+   recorded. First measurement (2-core VM, 24 GiB): RSS 0.6-0.8 GiB while
+   fitting (ps), but the fit had not finished after 5.5 min (about 0.2
+   nonzeros per column at alpha_max / 20 fits many single-sample columns;
+   not investigated), so the child's getrusage line was never printed.
 """
 
 import argparse
