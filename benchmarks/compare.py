@@ -30,7 +30,8 @@ import scipy.sparse as sp
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from benchmarks.problems import dense_correlated, sparse_csc  # noqa: E402
+from benchmarks.problems import (dense_correlated, logistic_dense, logistic_sparse,  # noqa: E402
+                                 sparse_csc)
 
 import sparsecert as sc  # noqa: E402
 from sparsecert.penalties import L1, ElasticNet  # noqa: E402
@@ -58,24 +59,6 @@ def load_npz(name):
         X = sp.csr_matrix((f["X_data"], f["X_indices"], f["X_indptr"]), shape=tuple(f["X_shape"]))
         return X.tocsc(), np.asarray(f["y"], float)
     return np.asfortranarray(f["X"]), np.asarray(f["y"], float)
-
-
-def logistic_dense(n=1000, p=5000, seed=0):
-    X, _ = dense_correlated(n, p, seed=seed)
-    rng = np.random.default_rng(seed)
-    w = np.zeros(p)
-    w[rng.choice(p, 30, replace=False)] = rng.standard_normal(30)
-    y = np.where(X @ w + 0.5 * rng.standard_normal(n) > 0, 1.0, -1.0)
-    return X, y
-
-
-def logistic_sparse(n=20000, p=50000, seed=0):
-    X, _ = sparse_csc(n, p, seed=seed)
-    rng = np.random.default_rng(seed + 1)
-    w = np.zeros(p)
-    w[rng.choice(p, 100, replace=False)] = 3 * rng.standard_normal(100)
-    y = np.where(X @ w + 0.3 * rng.standard_normal(n) > 0, 1.0, -1.0)
-    return X, y
 
 
 # name -> (loader, datafit, l1_ratio, alpha_max divisors)
@@ -147,7 +130,7 @@ def judge(X, y, est, datafit, penalty, alpha, objective0):
     return gap_ok and cert.max_violation <= VIOL_TOL * alpha, cert
 
 
-def time_solver(make, X, y, datafit, penalty, alpha, objective0, repeat, budget):
+def measure_solver(make, X, y, datafit, penalty, alpha, objective0, repeat, budget):
     """(seconds, tol used) at the loosest tolerance that passes, or (None, None)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -193,7 +176,7 @@ def run_problem(name, ratios, repeat, budget):
         p0 = objective_at_zero(X, y, datafit, fit_intercept)
         times = {}
         for solver, make in solvers_for(datafit, l1_ratio, alpha, n).items():
-            times[solver] = time_solver(make, X, y, datafit, penalty, alpha, p0, repeat, budget)
+            times[solver] = measure_solver(make, X, y, datafit, penalty, alpha, p0, repeat, budget)
         rows.append((f"{name} amax/{ratio}", X.shape, times))
         print_row(rows[-1], flush=True)
     return rows

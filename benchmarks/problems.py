@@ -28,3 +28,23 @@ def sparse_csc(n=20000, p=50000, density=1e-3, seed=0):
     w[support] = rng.standard_normal(50)
     y = X @ w + 0.1 * rng.standard_normal(n)
     return X, y
+
+
+def logistic_dense(n=1000, p=5000, seed=0):
+    """Dense logistic problem: correlated columns, 30 true features, labels -1/+1."""
+    X, _ = dense_correlated(n, p, seed=seed)
+    rng = np.random.default_rng(seed)
+    w = np.zeros(p)
+    w[rng.choice(p, 30, replace=False)] = rng.standard_normal(30)
+    y = np.where(X @ w + 0.5 * rng.standard_normal(n) > 0, 1.0, -1.0)
+    return X, y
+
+
+def logistic_sparse(n=20000, p=50000, seed=0):
+    """Sparse CSC logistic problem (density 1e-3), 100 true features, labels -1/+1."""
+    X, _ = sparse_csc(n, p, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    w = np.zeros(p)
+    w[rng.choice(p, 100, replace=False)] = 3 * rng.standard_normal(100)
+    y = np.where(X @ w + 0.3 * rng.standard_normal(n) > 0, 1.0, -1.0)
+    return X, y

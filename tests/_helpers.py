@@ -2,10 +2,12 @@
 
 Adding an estimator to ``ESTIMATORS`` (a factory returning an unfitted
 instance with a small, fast configuration) extends every test that uses it:
-the scikit-learn checks, the input contract, the robustness tests.
+the scikit-learn checks and, for a regressor, the input contract and the
+robustness tests (``REGRESSORS``: they fit real-valued targets).
 """
 
 import numpy as np
+from sklearn.base import is_regressor
 
 import sparsecert
 from sparsecert import penalties
@@ -43,6 +45,10 @@ def _enet_cv():
                                    max_iter=100000)
 
 
+def _logistic_cv():
+    return sparsecert.SparseLogisticRegressionCV(n_alphas=4, cv=3, tol=1e-8, max_iter=1000)
+
+
 # (id, factory) pairs; the factory returns a fresh unfitted estimator
 ESTIMATORS = [
     ("Lasso", _lasso),
@@ -52,10 +58,18 @@ ESTIMATORS = [
     ("LpRegression-p1.5", _lp_smooth),
     ("LassoCV", _lasso_cv),
     ("ElasticNetCV", _enet_cv),
+    ("SparseLogisticRegressionCV", _logistic_cv),
 ]
 
 ESTIMATOR_IDS = [name for name, _ in ESTIMATORS]
 ESTIMATOR_FACTORIES = [factory for _, factory in ESTIMATORS]
+
+# the regressors alone: the input-contract and robustness tests fit real
+# targets (``regression_data``) and compare least-squares answers, which a
+# classifier cannot take; scikit-learn's checks run on all of ESTIMATORS
+REGRESSORS = [(name, factory) for name, factory in ESTIMATORS if is_regressor(factory())]
+REGRESSOR_IDS = [name for name, _ in REGRESSORS]
+REGRESSOR_FACTORIES = [factory for _, factory in REGRESSORS]
 
 
 def regression_data(n=40, p=8, seed=0, dtype=np.float64):

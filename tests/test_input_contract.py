@@ -18,7 +18,9 @@ from sklearn.linear_model import Lasso as SkLasso
 import sparsecert
 from sparsecert import Lasso, alpha_max, check_optimality, penalties
 
-from _helpers import ESTIMATOR_FACTORIES, ESTIMATOR_IDS, regression_data
+from _helpers import REGRESSOR_FACTORIES as ESTIMATOR_FACTORIES
+from _helpers import REGRESSOR_IDS as ESTIMATOR_IDS
+from _helpers import regression_data
 
 estimators = pytest.mark.parametrize("make", ESTIMATOR_FACTORIES, ids=ESTIMATOR_IDS)
 

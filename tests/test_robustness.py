@@ -14,7 +14,9 @@ import sparsecert
 import sparsecert.solvers
 from sparsecert.certificate import Certificate
 
-from _helpers import ESTIMATOR_FACTORIES, ESTIMATOR_IDS, regression_data
+from _helpers import REGRESSOR_FACTORIES as ESTIMATOR_FACTORIES
+from _helpers import REGRESSOR_IDS as ESTIMATOR_IDS
+from _helpers import regression_data
 
 estimators = pytest.mark.parametrize("make", ESTIMATOR_FACTORIES, ids=ESTIMATOR_IDS)
 FITTED = ("coef_", "intercept_", "certificate_", "n_iter_")

@@ -19,6 +19,7 @@ _LAZY = {
     "regularization_path": "sparsecert.path",
     "PathResult": "sparsecert.path",
     "SparseLogisticRegression": "sparsecert.estimators",
+    "SparseLogisticRegressionCV": "sparsecert.estimators",
     "check_optimality": "sparsecert.certificate",
     "Certificate": "sparsecert.certificate",
     "alpha_max": "sparsecert.solvers",

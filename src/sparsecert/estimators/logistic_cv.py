@@ -1,0 +1,365 @@
+r"""Cross-validated sparse logistic regression: SparseLogisticRegressionCV.
+
+The scheme follows scikit-learn's ``LogisticRegressionCV`` with one-vs-rest
+for more than two classes, on our alpha scale (alpha = 1 / (n_train C) in
+scikit-learn's terms, n_train the size of the *training fold*):
+
+1. One alpha grid, computed once on the full data and shared by every class
+   and fold: ``n_alphas`` values geometric from the largest alpha_max over
+   the binary problems (each class against the rest; the positive class for
+   two classes) down to ``eps`` times it. An explicit ``alphas`` is used
+   sorted decreasing.
+2. For every binary problem k (class k coded +1, the rest -1) and every fold
+   f, the training fold is fitted along the grid with warm starts (and the
+   strong rule + full KKT re-check for L1 / elastic net) by
+   :func:`sparsecert.path.regularization_path`; each alpha's solution is
+   certified. For ``penalty="lp"`` with p < 1 (nonconvex, local solutions)
+   every alpha is instead solved from w = 0, as
+   :class:`~sparsecert.SparseLogisticRegression` does, so that the scores
+   describe the model the refit returns.
+3. Each solution is scored on the held-out fold by ``scoring`` (default:
+   the estimator's ``score``, i.e. accuracy), as a binary classifier with
+   ``classes_ = [-1, 1]`` on the labels coded the same way, with the test
+   fold's sample weights when ``sample_weight`` is given. This is what
+   scikit-learn does for one-vs-rest.
+4. Per binary problem, the alpha with the best mean score over folds wins
+   (the largest alpha on ties, i.e. the sparsest model: scikit-learn's
+   smallest C), and the binary model is refitted on all the data at that
+   alpha, from w = 0, with its own certificate.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .. import penalties
+from .._validation import check_sample_weight
+from ..path import regularization_path
+from ..solvers import alpha_max
+from ._base import COMMON_CONSTRAINTS, validate_Xy
+from .logistic import SparseLogisticRegression
+
+
+def _binary_model(coef, intercept, n_features, template):
+    """A fitted binary SparseLogisticRegression (classes -1, +1) for the scorer."""
+    model = SparseLogisticRegression(**template)
+    model.classes_ = np.array([-1, 1])
+    model.coef_ = coef.reshape(1, -1)
+    model.intercept_ = np.array([intercept])
+    model.n_features_in_ = n_features
+    model.n_iter_ = np.ones(1, dtype=np.int64)
+    model.certificate_ = None
+    return model
+
+
+def _fold_path(X, y_pm, sample_weight, train, test, penalty, grid, params, cold, scorer,
+               template):
+    """Fit one training fold along the grid and score every alpha on its test fold.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_alphas, n_features)
+    intercepts : ndarray of shape (n_alphas,)
+    """
+    sw_train = None if sample_weight is None else sample_weight[train]
+    X_train, y_train = X[train], y_pm[train]
+    if np.unique(y_train).shape[0] < 2:
+        raise ValueError("A training fold holds a single class of a one-vs-rest problem: "
+                         "use a stratified splitter (the default for an integer cv) or "
+                         "fewer folds.")
+    if cold:
+        coefs = np.empty((grid.shape[0], X.shape[1]))
+        intercepts = np.empty(grid.shape[0])
+        for k, alpha in enumerate(grid):
+            res = regularization_path(X_train, y_train, datafit="logistic", penalty=penalty,
+                                      alphas=[alpha], sample_weight=sw_train,
+                                      return_certificates=False, **params)
+            coefs[k] = res.coefs[:, 0]
+            intercepts[k] = res.intercepts[0]
+    else:
+        res = regularization_path(X_train, y_train, datafit="logistic", penalty=penalty,
+                                  alphas=grid, sample_weight=sw_train,
+                                  return_certificates=False, **params)
+        coefs = np.ascontiguousarray(res.coefs.T, dtype=np.float64)
+        intercepts = np.asarray(res.intercepts, dtype=np.float64)
+    X_test, y_test = X[test], y_pm[test]
+    sw_test = None if sample_weight is None else sample_weight[test]
+    if sw_test is not None and sw_test.sum() <= 0:
+        sw_test = None  # a test fold of zero-weight samples: unweighted score
+    kw = {} if sw_test is None else {"sample_weight": sw_test}
+    scores = np.empty(grid.shape[0])
+    for k in range(grid.shape[0]):
+        model = _binary_model(coefs[k], intercepts[k], X.shape[1], template)
+        scores[k] = scorer(model, X_test, y_test, **kw)
+    return scores, coefs, intercepts
+
+
+class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
+    r"""Sparse logistic regression with alpha chosen by cross-validation.
+
+    The objective of each binary problem is
+    :class:`~sparsecert.SparseLogisticRegression`'s,
+
+        (1/n) sum_i s_i log(1 + exp(-y_i (x_i^T w + b))) + alpha * G(w),
+
+    with G the L1, elastic-net or Lp penalty. With k > 2 classes one binary
+    problem per class (one-vs-rest), each with its own cross-validated alpha,
+    as scikit-learn's ``LogisticRegressionCV`` does for one-vs-rest. See
+    :mod:`sparsecert.estimators.logistic_cv` for the scheme.
+
+    scikit-learn's ``C`` relates to alpha by C = 1 / (n alpha), n being the
+    number of samples the model is fitted on (a training fold's size in
+    cross-validation): the same alpha means the same per-sample penalty in
+    every fold, and in the refit.
+
+    Parameters
+    ----------
+    n_alphas : int, default=20
+        Length of the computed grid.
+    alphas : array-like or int, default=None
+        Explicit grid (used sorted decreasing, shared by all classes), or its
+        length.
+    eps : float, default=1e-3
+        The computed grid ends at ``eps * alpha_max``.
+    penalty : {"l1", "elasticnet", "lp"}, default="l1"
+        As in :class:`~sparsecert.SparseLogisticRegression`. For "lp" the
+        computed grid is scaled by the L1 alpha_max (Lp has none); with p < 1
+        every alpha is solved from w = 0 (no warm start: local solutions
+        depend on the starting point, and the refit starts from 0).
+    l1_ratio : float in [0, 1], default=0.5
+        rho, used with ``penalty="elasticnet"`` (0 needs explicit ``alphas``).
+    p : float > 0, default=0.5
+        The exponent, used with ``penalty="lp"``.
+    fit_intercept : bool, default=True
+    tol : float, default=1e-4
+        Scale-free certificate tolerance for every alpha of every fold and for
+        the refit (see :class:`~sparsecert.SparseLogisticRegression`).
+    max_iter : int, default=1000
+        Outer (proximal Newton) iterations per alpha.
+    cv : int, cross-validation generator or iterable, default=None
+        As scikit-learn's ``check_cv`` for a classifier: None is 5-fold and an
+        integer k is k-fold ``StratifiedKFold``.
+    scoring : str or callable, default=None
+        A scikit-learn scorer name or ``scorer(estimator, X, y)``; None uses
+        :meth:`score` (accuracy). Larger is better.
+    n_jobs : int, default=None
+        (class, fold) pairs fitted in parallel threads (joblib); the results
+        do not depend on it.
+    positive : bool, default=False
+        Constrain the coefficients to be >= 0.
+    weights : array-like of shape (n_features,), default=None
+        Per-feature penalty weights c_j >= 0 (0 = unpenalized).
+    screening : {"strong", None}, default="strong"
+        Strong rule along each fold's path (L1 and elastic net).
+    solver : {"auto", "cd", "fista"}, default="auto"
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    alphas_ : ndarray of shape (n_alphas,)
+        The grid, decreasing.
+    scores_ : dict
+        Binary problem's positive class -> ndarray of shape (n_folds, n_alphas)
+        of held-out scores (keys: ``classes_[1]`` alone for two classes, every
+        class otherwise), as scikit-learn's ``scores_``.
+    coefs_paths_ : dict
+        Same keys -> ndarray of shape (n_folds, n_alphas, n_features + 1) with
+        the intercept last (``n_features`` without an intercept).
+    alpha_ : ndarray of shape (1,) or (n_classes,)
+        The chosen alpha of each binary problem.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    certificate_ : Certificate or list of Certificate
+        Of the refit on all the data (one per class for k > 2).
+    n_iter_ : ndarray of shape (1,) or (n_classes,)
+        Outer iterations of each refit (at least 1).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str, when X has string column names
+    """
+
+    _parameter_constraints = {
+        **{k: v for k, v in COMMON_CONSTRAINTS.items() if k != "warm_start"},
+        "n_alphas": [Interval(numbers.Integral, 1, None, closed="left")],
+        "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like", None],
+        "eps": [Interval(numbers.Real, 0, None, closed="neither")],
+        "penalty": [StrOptions({"l1", "elasticnet", "lp"})],
+        "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
+        "p": [Interval(numbers.Real, 0, None, closed="neither")],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "n_jobs": [numbers.Integral, None],
+        "positive": ["boolean"],
+        "weights": ["array-like", None],
+        "screening": [StrOptions({"strong"}), None],
+    }
+
+    def __init__(self, *, n_alphas=20, alphas=None, eps=1e-3, penalty="l1", l1_ratio=0.5,
+                 p=0.5, fit_intercept=True, tol=1e-4, max_iter=1000, cv=None, scoring=None,
+                 n_jobs=None, positive=False, weights=None, screening="strong", solver="auto",
+                 verbose=0):
+        self.n_alphas = n_alphas
+        self.alphas = alphas
+        self.eps = eps
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.p = p
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.weights = weights
+        self.screening = screening
+        self.solver = solver
+        self.verbose = verbose
+
+    def _path_penalty(self):
+        """The penalty object of the paths (its alpha is replaced along the grid)."""
+        if self.penalty == "l1":
+            return penalties.L1(alpha=0.0, weights=self.weights, positive=self.positive)
+        if self.penalty == "elasticnet":
+            return penalties.ElasticNet(alpha=0.0, l1_ratio=float(self.l1_ratio),
+                                        weights=self.weights, positive=self.positive)
+        return penalties.Lp(alpha=0.0, p=float(self.p), weights=self.weights,
+                            positive=self.positive)
+
+    def _grid(self, X, binary_targets, sw):
+        if self.alphas is not None and not isinstance(self.alphas, numbers.Integral):
+            given = np.asarray(self.alphas, dtype=np.float64).ravel()
+            if given.size == 0 or not np.all(np.isfinite(given)) or np.any(given < 0):
+                raise ValueError("alphas must be a non-empty array of finite values >= 0.")
+            return np.sort(given)[::-1].copy()
+        count = self.n_alphas if self.alphas is None else int(self.alphas)
+        rho = float(self.l1_ratio) if self.penalty == "elasticnet" else 1.0
+        if rho == 0:
+            raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid as alphas=.")
+        top = max(alpha_max(X, y_pm, l1_ratio=rho, datafit="logistic",
+                            fit_intercept=self.fit_intercept, sample_weight=sw,
+                            weights=self.weights, positive=self.positive)
+                  for y_pm in binary_targets)
+        tiny = np.finfo(np.float64).resolution
+        if not np.isfinite(top) or top <= tiny:
+            return np.full(count, tiny)
+        return np.geomspace(top, top * self.eps, num=count)
+
+    def fit(self, X, y, sample_weight=None):
+        """Cross-validate alpha along certified paths, then refit on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Sparse input is never densified.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+        sample_weight : array-like of shape (n_samples,), optional
+            Used in every training fold (rescaled there to sum to its size),
+            to weight the held-out scores, and in the refit.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        for attr in ("coef_", "intercept_", "certificate_", "n_iter_", "classes_", "alpha_",
+                     "alphas_", "scores_", "coefs_paths_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        X, y, design = validate_Xy(self, X, y, y_numeric=False)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.shape[0] < 2:
+            raise ValueError(f"This solver needs samples of at least 2 classes in the data, "
+                             f"but the data contain only one class: {classes[0]!r}.")
+        sw = None
+        if sample_weight is not None:
+            check_sample_weight(sample_weight, design.n_samples)  # validation only
+            sw = np.asarray(sample_weight, dtype=np.float64)
+            if sw.ndim == 0:
+                sw = np.full(design.n_samples, float(sw))
+        X_rows = X.tocsr() if sp.issparse(X) else X  # row indexing for the folds
+
+        targets = [classes[1]] if classes.shape[0] == 2 else list(classes)
+        binary = [np.where(y == c, 1.0, -1.0) for c in targets]
+        grid = self._grid(X_rows, binary, sw)
+        folds = list(check_cv(self.cv, y, classifier=True).split(X_rows, y))
+        scorer = check_scoring(self, scoring=self.scoring)
+        penalty = self._path_penalty()
+        cold = self.penalty == "lp" and self.p < 1
+        params = dict(tol=self.tol, max_iter=self.max_iter, fit_intercept=self.fit_intercept,
+                      solver=self.solver, screening=self.screening,
+                      verbose=max(int(self.verbose) - 1, 0))
+        template = dict(penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
+                        fit_intercept=self.fit_intercept)
+        jobs = (delayed(_fold_path)(X_rows, y_pm, sw, train, test, penalty, grid, params, cold,
+                                    scorer, template)
+                for y_pm in binary for train, test in folds)
+        # the kernels release the GIL (nogil): threads fit folds in parallel
+        out = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(jobs)
+
+        n_folds, n_alphas, p = len(folds), grid.shape[0], design.n_features
+        scores, paths, chosen = {}, {}, np.empty(len(targets))
+        for k, c in enumerate(targets):
+            part = out[k * n_folds:(k + 1) * n_folds]
+            scores[c] = np.array([s for s, _, _ in part])
+            stacked = np.array([coefs for _, coefs, _ in part])
+            if self.fit_intercept:
+                icpt = np.array([b for _, _, b in part])[:, :, np.newaxis]
+                stacked = np.concatenate([stacked, icpt], axis=2)
+            paths[c] = stacked
+            mean = scores[c].mean(axis=0)
+            # the first maximum in decreasing-alpha order: the sparsest model on
+            # ties; an all-NaN row keeps the largest alpha
+            best = 0 if np.all(np.isnan(mean)) else int(np.nanargmax(mean))
+            chosen[k] = grid[best]
+
+        coef = np.zeros((len(targets), p))
+        intercept = np.zeros(len(targets))
+        n_iter = np.zeros(len(targets), dtype=np.int64)
+        certs = []
+        for k, y_pm in enumerate(binary):
+            model = SparseLogisticRegression(
+                alpha=float(chosen[k]), penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
+                fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
+                positive=self.positive, solver=self.solver, weights=self.weights,
+                verbose=self.verbose).fit(X, y_pm, sample_weight=sw)
+            coef[k] = model.coef_[0]
+            intercept[k] = model.intercept_[0]
+            n_iter[k] = model.n_iter_[0]
+            certs.append(model.certificate_)
+        self.classes_ = classes
+        self.alphas_ = grid
+        self.scores_ = scores
+        self.coefs_paths_ = paths
+        self.alpha_ = chosen
+        self.coef_ = coef.astype(X.dtype, copy=False)
+        self.intercept_ = intercept.astype(X.dtype, copy=False)
+        self.n_iter_ = n_iter
+        self.certificate_ = certs[0] if len(certs) == 1 else certs
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "certificate_")
+
+    # prediction is SparseLogisticRegression's, on the refitted coefficients
+    decision_function = SparseLogisticRegression.decision_function
+    predict_proba = SparseLogisticRegression.predict_proba
+    predict_log_proba = SparseLogisticRegression.predict_log_proba
+    predict = SparseLogisticRegression.predict
+    sparse_coef_ = SparseLogisticRegression.sparse_coef_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
