@@ -202,15 +202,26 @@ def _balanced_logistic_dual_point(problem, u, grad):
     return u, grad
 
 
-def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pieces=None):
-    """Certificate of (w, b) for ``problem``; ``pieces`` reuses an :func:`evaluate` result."""
+def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pieces=None,
+                      gap=None, distributed=False):
+    """Certificate of (w, b) for ``problem``; ``pieces`` reuses an :func:`evaluate` result.
+
+    ``gap`` (with ``pieces``) is a duality gap computed by the caller, e.g. as
+    sums over row blocks held by other processes (:mod:`sparsecert.distributed`,
+    which also sets ``distributed``); the per-sample arrays are then not needed.
+    """
     if pieces is None:
         pieces = evaluate(problem, w, b)
     tol, tol_intercept = problem.tolerances(tol_relative)
     objective = pieces["loss"] + pieces["penalty"]
     convex = getattr(problem.penalty, "convex", True)
-    gap = rel_gap = None
-    if convex:
+    rel_gap = None
+    if not convex:
+        gap = None
+    elif gap is not None:
+        gap = float(gap)
+        rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
+    else:
         buf = np.empty(problem.design.n_samples)
         grad_dual = pieces["grad"].copy()
         u = pieces["u"].copy()
@@ -245,7 +256,7 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
         tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
         gradient=pieces["grad"], violation=viol, margin=pieces["margin"], coef=w,
         n_iter=n_iter, solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
-        alpha=float(problem.penalty.alpha))
+        alpha=float(problem.penalty.alpha), distributed=bool(distributed))
 
 
 def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_weight=None, tol=1e-4):

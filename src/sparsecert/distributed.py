@@ -1,0 +1,619 @@
+r"""Fits on Dask arrays: FISTA whose passes over X run on a Dask cluster.
+
+When X is a ``dask.array`` (row-chunked; each block a dense NumPy array or a
+scipy.sparse matrix), the estimators call :func:`solve_dask` instead of the
+in-memory solvers. X never leaves the workers: it is persisted there once,
+and every pass over it is one task per row block whose result is a p-vector
+or a few scalars, summed by a binary tree of tasks on the workers. The
+client holds only p-vectors: the iterate (w, b), the previous iterate and
+the gradient.
+
+Problem (the same as in memory, :mod:`sparsecert.solvers`): minimize over
+x = (w, b)
+
+    P(w, b) = F(w, b) + sum_j G_j(w_j),   F(w, b) = (1/n) sum_i s_i f(y_i, x_i^T w + b),
+
+with the rows split into blocks B_1, ..., B_K. Every quantity the solver
+needs is a sum over blocks:
+
+    grad_w F = sum_k X_{B_k}^T u_{B_k},  dF/db = sum_k sum_{i in B_k} u_i,
+    u_i = (s_i / n) f'(y_i, x_i^T w + b),   F = sum_k F_{B_k},
+
+and likewise the Bregman divergence of the backtracking test, the column
+statistics (weighted means m_j and second moments, hence the coordinate
+Lipschitz constants) and the Fenchel conjugate f^* of the duality gap. Only
+these p-vectors and scalars travel back to the client.
+
+Algorithm: FISTA with adaptive restart and backtracking, step by step that
+of :func:`sparsecert._kernels.fista.fista_run` (same momentum, restart tests
+and sufficient-decrease test, intercept an unpenalized coordinate), written
+in Python around two distributed passes per iteration: the gradient at the
+extrapolated point y_k (X v then X^T u, one task per block) and the trial
+point's loss and Bregman divergence (X [w_new, v] in one pass), which
+also returns the gradient at x_{k+1} every ``_CHECK`` iterations for the
+stopping test. The initial step is 1/L with L = 1.1 lambda_max([X 1]^T S
+[X 1] / n) (a quarter of it for the logistic loss), lambda_max from a
+distributed power iteration capped by the trace; backtracking doubles L
+when the sufficient-decrease test fails.
+
+Stopping rule: the certificate of the in-memory solvers. The violations are
+computed on the client from the distributed full gradient by the library's
+scalar kernels (:func:`sparsecert._kernels.optimality.feature_violations`);
+the duality gap's datafit conjugate is summed over blocks. The certificate
+is exact (all features, at the returned point, from scratch) and says
+``distributed=True``.
+
+Failures: X is persisted from its graph, so when a worker dies the
+scheduler recomputes the lost blocks from that graph; each pass is a fresh
+set of tasks depending only on X, y, s and the p-vectors given, so a pass
+interrupted by a worker's death is simply rerun by the scheduler and gives
+the same numbers (the tree sum's order is fixed).
+
+Nothing here is imported by ``import sparsecert``: this module imports Dask
+lazily, when a Dask array is passed to ``fit``.
+"""
+
+import sys
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._kernels import codes
+from ._kernels import fista as _fista
+from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value
+from ._kernels.optimality import dual_scaling, feature_violations, penalty_conjugate_sum
+from ._problem import Problem
+from ._validation import check_no_overflow
+from .certificate import build_certificate
+
+_CHECK = 10  # iterations between two stopping tests (as the compiled FISTA)
+_MAX_BACKTRACKS = 64
+_EPS = np.finfo(np.float64).eps
+
+
+def is_dask_array(X):
+    """True when X is a ``dask.array.Array`` (without importing Dask)."""
+    mod = sys.modules.get("dask.array")
+    return mod is not None and isinstance(X, mod.Array)
+
+
+# --------------------------------------------------------------------------
+# per-block computations (run on the workers)
+
+
+def _block(Xk):
+    """A row block as something with ``@`` and ``.T``: CSR or a 2-D ndarray."""
+    if sp.issparse(Xk):
+        return Xk.tocsr()
+    return np.asarray(Xk)
+
+
+def _rmatvec(Xk, u):
+    """X_k^T u as a float64 p-vector."""
+    return np.asarray(Xk.T @ u, dtype=np.float64).ravel()
+
+
+def _matvec(Xk, W):
+    """X_k W (W a p-vector or a (p, m) matrix) in float64."""
+    return np.asarray(Xk @ W, dtype=np.float64)
+
+
+def _block_input_stats(Xk, yk, swk):
+    """Pass 1: sums of s_i x_i, s_i, s_i y_i, s_i [y_i > 0] and counts of bad entries."""
+    Xk = _block(Xk)
+    data = Xk.data if sp.issparse(Xk) else Xk
+    bad = float(np.count_nonzero(~np.isfinite(data))) + float(np.count_nonzero(~np.isfinite(yk)))
+    bad_sw = float(np.count_nonzero(~np.isfinite(swk) | (swk < 0)))
+    swk = np.where(np.isfinite(swk), swk, 0.0)
+    yk = np.where(np.isfinite(yk), yk, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        colsum = _rmatvec(Xk, swk)
+    head = np.array([bad, bad_sw, swk.sum(), swk @ yk, swk @ (yk > 0), yk.shape[0]])
+    return head, colsum
+
+
+def _rms_parts(v, sw):
+    """(m, sum_i s_i (v_i / m)^2) with m = max |v_i|: combinable without overflow."""
+    m = float(np.max(np.abs(v))) if v.size else 0.0
+    if m == 0.0 or not np.isfinite(m):
+        return m, 0.0
+    r = v / m
+    return m, float(sw @ (r * r))
+
+
+def _block_problem_stats(Xk, yk, swk, n, df_code, means, center, b0):
+    """Pass 2: centred and raw second moments, grad F(0, b0), F(0, b0), RMS parts."""
+    Xk = _block(Xk)
+    nk = yk.shape[0]
+    if sp.issparse(Xk):
+        sq_raw = _rmatvec(Xk.multiply(Xk).tocsr(), swk)
+        # sum_i s_i (x_ij - m_j)^2 = sum_i s_i x_ij^2 - 2 m_j sum_i s_i x_ij + m_j^2 sum_i s_i
+        sq_dev = sq_raw - 2.0 * means * _rmatvec(Xk, swk) + means * means * swk.sum()
+    else:
+        sq_raw = _rmatvec(Xk * Xk, swk)
+        D = Xk - means
+        sq_dev = _rmatvec(D * D, swk)
+    if not center:
+        sq_dev = sq_raw
+    z = np.full(nk, b0)
+    u = np.empty(nk)
+    datafit_raw_grad(df_code, yk, z, swk, n, u)
+    grad0 = _rmatvec(Xk, u)
+    loss0 = datafit_value(df_code, yk, z, swk, n)
+    pos = swk > 0
+    rms_u = _rms_parts(n * u[pos] / swk[pos], swk[pos])
+    rms_y = _rms_parts(yk, swk)
+    head = np.array([loss0])
+    return (np.concatenate([head, sq_dev, sq_raw, grad0]), [(rms_u, rms_y)])
+
+
+def _block_gram(Xk, yk, swk, n, v):
+    """Power iteration: X_k^T S z / n, sum S z / n and z^T S z / n for z = X_k v_w + v_b."""
+    Xk = _block(Xk)
+    z = _matvec(Xk, v[:-1]) + v[-1]
+    zs = swk * z / n
+    return np.concatenate([_rmatvec(Xk, zs), [zs.sum(), zs @ z]])
+
+
+def _block_gradient(Xk, yk, swk, n, df_code, w, b, split):
+    """[X_k^T u (p), sum u, F_k] at (w, b); with ``split`` X_k^T u by class instead,
+    followed by sum u, F_k and the class totals -sum_{y>0} u, sum_{y<0} u."""
+    Xk = _block(Xk)
+    z = _matvec(Xk, w) + b
+    u = np.empty_like(z)
+    datafit_raw_grad(df_code, yk, z, swk, n, u)
+    loss = datafit_value(df_code, yk, z, swk, n)
+    if not split:
+        return np.concatenate([_rmatvec(Xk, u), [u.sum(), loss]])
+    up = np.where(yk > 0, u, 0.0)
+    un = u - up
+    return np.concatenate([_rmatvec(Xk, up), _rmatvec(Xk, un),
+                           [u.sum(), loss, -up.sum(), un.sum()]])
+
+
+def _block_trial(Xk, yk, swk, n, df_code, w_new, b_new, v, vb, want_grad):
+    """[D_F(x_new, y), F_k(x_new)] (+ [X_k^T u_new, sum u_new] with ``want_grad``).
+
+    X_k w_new and X_k v come from one pass (a product with the (p, 2) matrix).
+    """
+    Xk = _block(Xk)
+    Z = _matvec(Xk, np.column_stack([w_new, v]))
+    z_new = np.ascontiguousarray(Z[:, 0]) + b_new
+    zy = np.ascontiguousarray(Z[:, 1]) + vb
+    breg = _fista.bregman_divergence(df_code, yk, swk, n, zy, z_new)
+    loss = datafit_value(df_code, yk, z_new, swk, n)
+    out = [np.array([breg, loss])]
+    if want_grad:
+        u = np.empty_like(z_new)
+        datafit_raw_grad(df_code, yk, z_new, swk, n, u)
+        out += [_rmatvec(Xk, u), [u.sum()]]
+    return np.concatenate(out)
+
+
+def _block_conjugate(Xk, yk, swk, n, df_code, w, b, shift, pos_scale, neg_scale, t):
+    """[f^*(u'), f^*(t u')] over the block, u' = f'(X_k w + b) made dual-feasible.
+
+    Quadratic with an intercept: u' = u - s_i shift / n (centred). Logistic with
+    an intercept: u' = u with the classes' parts scaled by pos_scale, neg_scale.
+    """
+    Xk = _block(Xk)
+    z = _matvec(Xk, w) + b
+    u = np.empty_like(z)
+    datafit_raw_grad(df_code, yk, z, swk, n, u)
+    if shift != 0.0:
+        u -= swk * shift / n
+    if pos_scale != 1.0 or neg_scale != 1.0:
+        u = np.where(yk > 0, u * pos_scale, u * neg_scale)
+    c1 = datafit_conjugate(df_code, yk, u, swk, n)
+    ct = c1 if t == 1.0 else datafit_conjugate(df_code, yk, t * u, swk, n)
+    return np.array([c1, ct])
+
+
+def _add(a, b):
+    """Combine two block results: arrays add, tuples add element-wise (lists concatenate)."""
+    if isinstance(a, tuple):
+        return tuple(x + y for x, y in zip(a, b))
+    return a + b
+
+
+# --------------------------------------------------------------------------
+# the client side
+
+
+class RowBlocks:
+    """X, y and s persisted on the cluster, row block by row block.
+
+    :meth:`reduce` runs ``func(X_k, y_k, s_k, *args)`` on every block and sums
+    the results with a binary tree of tasks (a fixed order: the same numbers
+    whatever the worker that runs each task). It counts the passes and an
+    estimate of the bytes moved: the arguments sent with every block task and
+    the partial results moved up the tree.
+    """
+
+    def __init__(self, X, y, sw):
+        import dask
+
+        X, y, sw = dask.persist(X, y, sw)
+        self.X, self.y, self.sw = X, y, sw
+        self._xb = X.to_delayed().ravel()
+        self._yb = y.to_delayed().ravel()
+        self._sb = sw.to_delayed().ravel()
+        self.n_blocks = len(self._xb)
+        self.passes = 0
+        self.bytes_sent = 0
+        self.bytes_returned = 0
+
+    def reduce(self, func, *args):
+        import dask
+        from dask import delayed
+
+        parts = [delayed(func, pure=True)(xk, yk, sk, *args)
+                 for xk, yk, sk in zip(self._xb, self._yb, self._sb)]
+        while len(parts) > 1:
+            nxt = [delayed(_add, pure=True)(parts[i], parts[i + 1])
+                   for i in range(0, len(parts) - 1, 2)]
+            if len(parts) % 2:
+                nxt.append(parts[-1])
+            parts = nxt
+        (total,) = dask.compute(parts[0])
+        self.passes += 1
+        sent = sum(a.nbytes for a in args if isinstance(a, np.ndarray)) + 8 * len(args)
+        self.bytes_sent += self.n_blocks * sent
+        size = total[0].nbytes if isinstance(total, tuple) else np.asarray(total).nbytes
+        self.bytes_returned += self.n_blocks * size
+        return total
+
+
+class DaskDesign:
+    """Shape and dtype of a Dask X (what :class:`Problem` and the certificate read)."""
+
+    is_sparse = False
+
+    def __init__(self, blocks, n_samples, n_features, dtype):
+        self.blocks = blocks
+        self.n_samples = n_samples
+        self.n_features = n_features
+        self.dtype = dtype
+
+
+def prepare_X(X):
+    """Lazy checks of a Dask X: 2-D, known row chunks, one column chunk, float dtype."""
+    import dask.array as da
+
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D Dask array X; got {X.ndim} dimension(s).")
+    if any(np.isnan(c) for c in X.chunks[0]):
+        raise ValueError("X has unknown chunk sizes: call X.compute_chunk_sizes() first.")
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"X: Found array with shape {X.shape}: at least one sample and "
+                         f"one feature are required.")
+    if X.dtype not in (np.float32, np.float64):
+        if not np.issubdtype(X.dtype, np.number) and X.dtype != np.bool_:
+            raise ValueError(f"X must hold numbers; got dtype {X.dtype}.")
+        X = X.astype(np.float64)
+    if X.numblocks[1] > 1:
+        # a row block must hold whole rows: X_k w needs every column
+        X = X.rechunk({1: -1})
+    return da.asarray(X)
+
+
+def as_row_blocks(v, X, name, dtype=np.float64):
+    """A 1-D numpy or Dask vector as a Dask array chunked like X's rows."""
+    import dask.array as da
+
+    if is_dask_array(v):
+        if v.ndim != 1:
+            raise ValueError(f"{name} must be 1-D; got shape {v.shape}.")
+        if v.shape[0] != X.shape[0]:
+            raise ValueError(f"X and {name} have different lengths: {X.shape[0]} and "
+                             f"{v.shape[0]}.")
+        return v.astype(dtype).rechunk((X.chunks[0],))
+    v = np.asarray(v)
+    if v.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got shape {v.shape}.")
+    if v.shape[0] != X.shape[0]:
+        raise ValueError(f"X and {name} have different lengths: {X.shape[0]} and {v.shape[0]}.")
+    return da.from_array(v.astype(dtype), chunks=(X.chunks[0],))
+
+
+def unique_labels(y):
+    """The sorted distinct values of a numpy or Dask vector (one small compute)."""
+    if is_dask_array(y):
+        import dask.array as da
+
+        return np.asarray(da.unique(y).compute())
+    return np.unique(np.asarray(y))
+
+
+def make_dask_problem(X, y64, sample_weight, datafit, penalty, fit_intercept):
+    """Build a :class:`sparsecert._problem.Problem` whose design lives on the cluster.
+
+    Two passes over X: (1) input checks (NaN/inf in X or y, negative or
+    non-finite sample weights), the weight total and the weighted column
+    sums; (2) the centred second moments (1/n) sum_i s_i (x_ij - m_j)^2
+    (coordinate Lipschitz constants, a quarter of them for the logistic
+    loss), grad F(0, b0), F(0, b0) and the RMS scales of the tolerance. The
+    numbers are those of :func:`sparsecert._problem.make_problem`.
+    """
+    import dask.array as da
+
+    X = prepare_X(X)
+    n, p = int(X.shape[0]), int(X.shape[1])
+    y = as_row_blocks(y64, X, "y")
+    given_sw = sample_weight is not None
+    if given_sw:
+        if np.ndim(sample_weight) == 0:
+            sample_weight = np.full(n, float(sample_weight))
+        sw = as_row_blocks(sample_weight, X, "sample_weight")
+    else:
+        sw = da.ones(n, chunks=(X.chunks[0],))
+    blocks = RowBlocks(X, y, sw)
+    head, colsum = blocks.reduce(_block_input_stats)
+    bad, bad_sw, total, swy, swpos, rows = head
+    if bad:
+        raise ValueError("Input X or y contains NaN or infinity.")
+    if bad_sw:
+        raise ValueError("sample_weight must be finite and >= 0.")
+    if total <= 0:
+        raise ValueError("sample_weight sums to zero: at least one sample must have positive weight.")
+    if given_sw:
+        factor = n / total
+        blocks = RowBlocks(blocks.X, blocks.y, blocks.sw * factor)
+        colsum, swy, swpos = colsum * factor, swy * factor, swpos * factor
+    pen_code, pen_params, pen_weights = penalty.encode(p)
+    df_code = datafit.code
+    center = bool(fit_intercept) and df_code == codes.QUADRATIC
+    means = colsum / n if center else np.zeros(p)
+    b0 = 0.0
+    if fit_intercept:
+        if df_code == codes.QUADRATIC:
+            b0 = float(swy / n)
+        else:
+            frac = float(swpos / n)
+            if frac <= 0.0 or frac >= 1.0:
+                raise ValueError("The target has a single class: the logistic intercept is "
+                                 "unbounded.")
+            b0 = float(np.log(frac / (1.0 - frac)))
+    vec, rms = blocks.reduce(_block_problem_stats, n, df_code, means, center, b0)
+    objective0 = float(vec[0])
+    sq_dev = np.maximum(vec[1:1 + p] / n, 0.0)
+    sq_raw = vec[1 + p:1 + 2 * p] / n
+    grad0 = vec[1 + 2 * p:]
+    lipschitz = sq_dev / 4.0 if df_code == codes.LOGISTIC else sq_dev
+    scale = float(np.max(np.abs(grad0)))
+    check_no_overflow(lipschitz, scale, objective0)
+    scale_intercept = _combine_rms([r[0] for r in rms], n)
+    y_rms = _combine_rms([r[1] for r in rms], n)
+    col_rms = np.sqrt(sq_dev + means * means)
+    floor = 8.0 * np.sqrt(n) * _EPS
+    design = DaskDesign(blocks, n, p, X.dtype)
+    design.trace = float(sq_raw.sum()) + (1.0 if fit_intercept else 0.0)
+    return Problem(design, None, None, bool(fit_intercept), datafit, penalty, pen_code,
+                   pen_params, pen_weights, means, lipschitz, b0, grad0, scale, objective0,
+                   scale_intercept, float(floor * y_rms * np.max(col_rms)), float(floor * y_rms))
+
+
+def _combine_rms(parts, n):
+    """sqrt((1/n) sum_i s_i v_i^2) from per-block (max |v|, scaled sum) pairs."""
+    big = max((m for m, _ in parts), default=0.0)
+    if big == 0.0 or not np.isfinite(big):
+        return float(big)
+    total = sum(s * (m / big) ** 2 for m, s in parts if m > 0.0)
+    return float(big * np.sqrt(total / n))
+
+
+def _lipschitz(problem, n_iter=30, rtol=1e-3, safety=1.1):
+    """1.1 x power-iteration estimate of lambda_max([X 1]^T S [X 1] / n), capped by
+    the trace; a quarter of it for the logistic loss (as :func:`solvers._fista_lipschitz`).
+    """
+    blocks = problem.design.blocks
+    n, p = problem.design.n_samples, problem.design.n_features
+    v = np.random.default_rng(0).standard_normal(p + 1)
+    if not problem.fit_intercept:
+        v[p] = 0.0
+    est = 0.0
+    for _ in range(n_iter):
+        prev = est
+        nrm = float(np.linalg.norm(v))
+        if nrm == 0.0:
+            est = 0.0
+            break
+        v = v / nrm
+        out = blocks.reduce(_block_gram, n, v)
+        est = float(out[-1])
+        if abs(est - prev) <= rtol * est:
+            break
+        v = out[:-1].copy()
+        if not problem.fit_intercept:
+            v[p] = 0.0
+    lam = min(safety * est, problem.design.trace)
+    if problem.df_code == codes.LOGISTIC:
+        lam /= 4.0
+    return lam if lam > 0.0 else 1.0
+
+
+def _gradient(problem, w, b):
+    """(grad_w F, dF/db, F) at (w, b): one distributed pass."""
+    p = w.shape[0]
+    out = problem.design.blocks.reduce(_block_gradient, problem.design.n_samples,
+                                       problem.df_code, w, float(b), False)
+    g_b = float(out[p]) if problem.fit_intercept else 0.0
+    return out[:p], g_b, float(out[p + 1])
+
+
+def _max_violation(problem, w, grad, g_b):
+    """The compiled FISTA's stopping quantity: max(|dF/db|, max_j violation_j)."""
+    p = w.shape[0]
+    viol = np.empty(p)
+    margin = np.empty(p)
+    mv, _ = feature_violations(w, grad, *problem.penalty_args, problem.lipschitz, viol, margin)
+    return mv if (mv > abs(g_b) or mv != mv) else abs(g_b)
+
+
+def distributed_certificate(problem, w, b, tol, n_iter=None, solver="fista_dask"):
+    """The certificate of (w, b), every sum over samples done on the cluster.
+
+    Two passes: the gradient (by class for the logistic loss with an
+    intercept, to form the rebalanced dual point of
+    :func:`sparsecert.certificate._balanced_logistic_dual_point` without a
+    third pass), then the datafit's conjugate at the dual point u' and at
+    t u'. The violations, margins and the penalty's conjugate use the
+    library's scalar kernels over the p-vectors.
+    """
+    design = problem.design
+    n, p = design.n_samples, design.n_features
+    logistic_b = problem.fit_intercept and problem.df_code == codes.LOGISTIC
+    out = design.blocks.reduce(_block_gradient, n, problem.df_code, w, float(b), logistic_b)
+    if logistic_b:
+        g_pos, g_neg = out[:p], out[p:2 * p]
+        grad = g_pos + g_neg
+        sum_u, loss, pos_total, neg_total = out[2 * p:]
+    else:
+        grad = out[:p]
+        sum_u, loss = out[p:]
+    g_b = float(sum_u) if problem.fit_intercept else 0.0
+    viol = np.empty(p)
+    margin = np.empty(p)
+    max_feat, pen = feature_violations(w, grad, *problem.penalty_args, problem.lipschitz,
+                                       viol, margin)
+    max_v = max_feat if (max_feat > abs(g_b) or max_feat != max_feat) else abs(g_b)
+    pieces = dict(grad=grad, viol=viol, margin=margin, max_violation=float(max_v),
+                  intercept_grad=g_b, loss=float(loss), penalty=float(pen))
+    gap = None
+    if getattr(problem.penalty, "convex", True):
+        grad_dual = grad.copy()
+        shift, pos_scale, neg_scale = 0.0, 1.0, 1.0
+        if problem.fit_intercept and problem.df_code == codes.QUADRATIC:
+            shift = float(sum_u)
+            grad_dual -= shift * problem.means
+        elif logistic_b and pos_total != neg_total:
+            if pos_total > neg_total:
+                pos_scale = neg_total / pos_total
+            else:
+                neg_scale = pos_total / neg_total
+            grad_dual = pos_scale * g_pos + neg_scale * g_neg
+        t = dual_scaling(grad_dual, *problem.penalty_args, problem.lipschitz)
+        c1, ct = design.blocks.reduce(_block_conjugate, n, problem.df_code, w, float(b),
+                                      shift, pos_scale, neg_scale, float(t))
+        d = -c1 - penalty_conjugate_sum(grad_dual, 1.0, *problem.penalty_args)
+        if t < 1.0:
+            d = max(d, -ct - penalty_conjugate_sum(grad_dual, t, *problem.penalty_args))
+        gap = (pieces["loss"] + pieces["penalty"]) - d
+    return build_certificate(problem, w, b, tol, n_iter=n_iter, solver=solver, pieces=pieces,
+                             gap=gap, distributed=True)
+
+
+def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0):
+    """FISTA on a Dask-held problem (see the module docstring); a ``SolverResult``.
+
+    Parameters
+    ----------
+    problem : Problem from :func:`make_dask_problem`
+    w0, b0 : starting point (zeros and the best intercept at zero by default)
+    tol : float
+        Scale-free tolerance: stop when the certificate's max violation is
+        <= tol * ||grad F(0, b0)||_inf (features) and the intercept's own
+        tolerance holds (:meth:`Problem.tolerances`).
+    max_iter : int
+        Maximum number of FISTA iterations (each about four passes over X,
+        two round trips to the cluster).
+    """
+    from .solvers import SolverResult, _warn_not_converged
+
+    if not getattr(problem.penalty, "convex", True):
+        raise ValueError(
+            "Dask arrays are fitted by FISTA, which cannot certify the nonconvex Lp penalty "
+            "(p < 1): its fixed points are not the coordinate-wise L-stationary points the "
+            "certificate checks. Compute X in memory to use coordinate descent.")
+    design = problem.design
+    blocks = design.blocks
+    n, p = design.n_samples, design.n_features
+    pen = problem.penalty_args
+    w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64)
+    if not problem.fit_intercept:
+        b = 0.0
+    elif b0 is not None:
+        b = float(b0)
+    elif w0 is None or problem.df_code != codes.QUADRATIC:
+        b = problem.b0
+    else:
+        b = problem.b0 - float(problem.means @ w)  # the best intercept for the given w
+    tol_abs = min(problem.tolerances(tol))
+
+    grad, g_b, loss = _gradient(problem, w, b)
+    n_iter = 0
+    viol = _max_violation(problem, w, grad, g_b)
+    if viol > tol_abs:
+        L = _lipschitz(problem)
+        t = 1.0
+        w_prev, b_prev = w.copy(), b
+        obj = loss + _fista.penalty_sum(*pen, w)
+        have_grad = True
+        w_new = np.empty(p)
+        while n_iter < max_iter:
+            t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+            beta = (t - 1.0) / t_new
+            if beta == 0.0:
+                v, vb = w.copy(), b
+                if not have_grad:
+                    grad, g_b, _ = _gradient(problem, v, vb)
+            else:
+                v = w + beta * (w - w_prev)
+                vb = b + beta * (b - b_prev)
+                grad, g_b, _ = _gradient(problem, v, vb)
+            check = (n_iter + 1) % _CHECK == 0 or n_iter + 1 == max_iter
+            n_bt = 0
+            while True:
+                step = 1.0 / L
+                dd = _fista.prox_gradient_step(*pen, v, grad, step, w_new)
+                b_new = 0.0
+                if problem.fit_intercept:
+                    b_new = vb - step * g_b
+                    dd += (b_new - vb) ** 2
+                out = blocks.reduce(_block_trial, n, problem.df_code, w_new, float(b_new),
+                                    v, float(vb), check)
+                if out[0] <= 0.5 * L * dd * (1.0 + 1e-9) or n_bt >= _MAX_BACKTRACKS:
+                    break
+                L *= 2.0
+                n_bt += 1
+            obj_new = float(out[1]) + _fista.penalty_sum(*pen, w_new)
+            gm = (vb - b_new) * (b_new - b) + float((v - w_new) @ (w_new - w))
+            restart = gm > 0.0 or obj_new > obj + 10.0 * _EPS * abs(obj)
+            w_prev, b_prev = w, b
+            w, b = w_new.copy(), b_new
+            obj = obj_new
+            t = 1.0 if restart else t_new
+            n_iter += 1
+            have_grad = False
+            if check:
+                grad = out[2:2 + p]
+                g_b = float(out[2 + p]) if problem.fit_intercept else 0.0
+                have_grad = True
+                viol = _max_violation(problem, w, grad, g_b)
+                if verbose:
+                    print(f"[sparsecert] dask fista iteration {n_iter}: violation "
+                          f"{viol:.3e} (tol {tol_abs:.3e}), L={L:.3e}")
+                if viol <= tol_abs or viol != viol:
+                    break
+    cert = distributed_certificate(problem, w, b, tol, n_iter=n_iter)
+    if verbose:
+        print(f"[sparsecert] dask fista iteration {n_iter}: {cert!r}")
+    if not cert.converged:
+        _warn_not_converged(cert, max_iter, "FISTA (Dask)", unit="iterations")
+    return SolverResult(w, b, cert, n_iter)
+
+
+def fit_dask(X, y64, sample_weight, datafit, penalty, fit_intercept, *, solver="auto",
+             tol=1e-4, max_iter=1000, w0=None, b0=None, verbose=0):
+    """Validate, distribute and solve: the estimators' entry point for a Dask X.
+
+    ``y64`` holds the encoded targets (float64; +-1 for the logistic loss), a
+    numpy or Dask vector. ``solver`` must be "auto" or "fista": coordinate
+    descent updates one coordinate at a time and does not distribute.
+    Returns a ``SolverResult`` whose certificate has ``distributed=True``.
+    """
+    if solver not in ("auto", "fista"):
+        raise ValueError(f"solver={solver!r} does not run on Dask arrays: a Dask X is fitted "
+                         f"by distributed FISTA (solver='auto' or 'fista').")
+    problem = make_dask_problem(X, y64, sample_weight, datafit, penalty, fit_intercept)
+    return solve_dask(problem, w0, b0, tol=tol, max_iter=max_iter, verbose=verbose)
