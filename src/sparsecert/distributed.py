@@ -66,6 +66,7 @@ from ._problem import Problem
 from ._validation import check_no_overflow
 from .certificate import build_certificate
 
+_FAN_IN = 8  # tree reduction: partial results combined per task
 _CHECK = 10  # iterations between two stopping tests (as the compiled FISTA)
 _MAX_BACKTRACKS = 64
 _EPS = np.finfo(np.float64).eps
@@ -171,20 +172,27 @@ def _block_gradient(Xk, yk, swk, n, df_code, w, b, split):
                            [u.sum(), loss, -up.sum(), un.sum()]])
 
 
-def _block_trial(Xk, yk, swk, n, df_code, w_new, b_new, v, vb, want_grad):
-    """[D_F(x_new, y), F_k(x_new)] (+ [X_k^T u_new, sum u_new] with ``want_grad``).
+def _block_step(Xk, yk, swk, n, df_code, w_new, b_new, v, vb, y_next, yb_next, want_grad):
+    """One FISTA iteration's block work, in one task.
 
-    X_k w_new and X_k v come from one pass (a product with the (p, 2) matrix).
+    Returns [D_F(x_new, v), F_k(x_new), X_k^T u(y_next), sum u(y_next)] and,
+    with ``want_grad``, [X_k^T u(x_new), sum u(x_new)] after them: the
+    backtracking test at the trial point x_new = (w_new, b_new) from the
+    extrapolated point v, and the gradient at the next extrapolated point
+    y_next, computed ahead so that an accepted step without restart needs no
+    second round trip. X_k [w_new, v, y_next] is one pass over the block.
     """
     Xk = _block(Xk)
-    Z = _matvec(Xk, np.column_stack([w_new, v]))
+    Z = _matvec(Xk, np.column_stack([w_new, v, y_next]))
     z_new = np.ascontiguousarray(Z[:, 0]) + b_new
     zy = np.ascontiguousarray(Z[:, 1]) + vb
+    z_next = np.ascontiguousarray(Z[:, 2]) + yb_next
     breg = _fista.bregman_divergence(df_code, yk, swk, n, zy, z_new)
     loss = datafit_value(df_code, yk, z_new, swk, n)
-    out = [np.array([breg, loss])]
+    u = np.empty_like(z_new)
+    datafit_raw_grad(df_code, yk, z_next, swk, n, u)
+    out = [np.array([breg, loss]), _rmatvec(Xk, u), [u.sum()]]
     if want_grad:
-        u = np.empty_like(z_new)
         datafit_raw_grad(df_code, yk, z_new, swk, n, u)
         out += [_rmatvec(Xk, u), [u.sum()]]
     return np.concatenate(out)
@@ -209,15 +217,36 @@ def _block_conjugate(Xk, yk, swk, n, df_code, w, b, shift, pos_scale, neg_scale,
     return np.array([c1, ct])
 
 
-def _add(a, b):
-    """Combine two block results: arrays add, tuples add element-wise (lists concatenate)."""
-    if isinstance(a, tuple):
-        return tuple(x + y for x, y in zip(a, b))
-    return a + b
+def _add(*parts):
+    """Sum block results in order: arrays add, tuples add element-wise (lists concatenate)."""
+    total = parts[0]
+    for part in parts[1:]:
+        if isinstance(total, tuple):
+            total = tuple(x + y for x, y in zip(total, part))
+        else:
+            total = total + part
+    return total
 
 
 # --------------------------------------------------------------------------
 # the client side
+
+
+def _active_client():
+    """The default ``distributed.Client``, unless none is active or Dask's
+    ``scheduler`` setting asks for another scheduler (e.g. "threads")."""
+    import dask
+
+    if dask.config.get("scheduler", None) not in (None, "dask.distributed", "distributed"):
+        return None
+    if "distributed" not in sys.modules:
+        return None
+    try:
+        from distributed import default_client
+
+        return default_client()
+    except ValueError:
+        return None
 
 
 class RowBlocks:
@@ -225,43 +254,77 @@ class RowBlocks:
 
     :meth:`reduce` runs ``func(X_k, y_k, s_k, *args)`` on every block and sums
     the results with a binary tree of tasks (a fixed order: the same numbers
-    whatever the worker that runs each task). It counts the passes and an
-    estimate of the bytes moved: the arguments sent with every block task and
-    the partial results moved up the tree.
+    whatever the worker that runs each task, and whether or not a block had to
+    be recomputed). With an active ``distributed.Client`` the tasks are
+    submitted as futures on the persisted blocks (a few milliseconds per pass);
+    otherwise they run on Dask's local scheduler through ``dask.compute``. It
+    counts the passes and estimates the bytes moved: the arguments sent with
+    every block task and the partial results moved up the tree.
     """
 
     def __init__(self, X, y, sw):
         import dask
 
-        X, y, sw = dask.persist(X, y, sw)
+        self.client = _active_client()
+        if self.client is not None:
+            from distributed import futures_of
+
+            X, y, sw = self.client.persist([X, y, sw])
+            futs = {f.key: f for f in futures_of([X, y, sw])}
+            self._xb = [futs[k] for k in _flat_keys(X)]
+            self._yb = [futs[k] for k in _flat_keys(y)]
+            self._sb = [futs[k] for k in _flat_keys(sw)]
+        else:
+            X, y, sw = dask.persist(X, y, sw)
+            self._xb = list(X.to_delayed().ravel())
+            self._yb = list(y.to_delayed().ravel())
+            self._sb = list(sw.to_delayed().ravel())
         self.X, self.y, self.sw = X, y, sw
-        self._xb = X.to_delayed().ravel()
-        self._yb = y.to_delayed().ravel()
-        self._sb = sw.to_delayed().ravel()
         self.n_blocks = len(self._xb)
         self.passes = 0
         self.bytes_sent = 0
         self.bytes_returned = 0
 
     def reduce(self, func, *args):
-        import dask
-        from dask import delayed
+        if self.client is not None:
+            submit = self.client.submit
+            parts = [submit(func, xk, yk, sk, *args, pure=False)
+                     for xk, yk, sk in zip(self._xb, self._yb, self._sb)]
+            # the tree's last level runs on the client: its at most _FAN_IN
+            # partial p-vectors come back in one gather, saving a round trip
+            top = _tree(parts, lambda group: submit(_add, *group, pure=False), _FAN_IN)
+            total = _add(*self.client.gather(top))
+        else:
+            import dask
+            from dask import delayed
 
-        parts = [delayed(func, pure=True)(xk, yk, sk, *args)
-                 for xk, yk, sk in zip(self._xb, self._yb, self._sb)]
-        while len(parts) > 1:
-            nxt = [delayed(_add, pure=True)(parts[i], parts[i + 1])
-                   for i in range(0, len(parts) - 1, 2)]
-            if len(parts) % 2:
-                nxt.append(parts[-1])
-            parts = nxt
-        (total,) = dask.compute(parts[0])
+            parts = [delayed(func, pure=False)(xk, yk, sk, *args)
+                     for xk, yk, sk in zip(self._xb, self._yb, self._sb)]
+            add = delayed(_add, pure=False)
+            (total,) = dask.compute(_tree(parts, lambda group: add(*group))[0])
         self.passes += 1
         sent = sum(a.nbytes for a in args if isinstance(a, np.ndarray)) + 8 * len(args)
         self.bytes_sent += self.n_blocks * sent
         size = total[0].nbytes if isinstance(total, tuple) else np.asarray(total).nbytes
         self.bytes_returned += self.n_blocks * size
         return total
+
+
+def _flat_keys(arr):
+    """The keys of a Dask array's blocks in row order (one column of blocks)."""
+    return [k[0] if isinstance(k, list) else k for k in arr.__dask_keys__()]
+
+
+def _tree(parts, combine, stop=1):
+    """Tree reduction with fan-in ``_FAN_IN``, level by level, in a fixed order:
+    ``combine(group)`` adds consecutive groups of up to ``_FAN_IN`` parts.
+    Each level costs one scheduler round trip, so a wide fan-in keeps the
+    tree shallow (as ``split_every`` does in Dask's own reductions). Stops
+    once at most ``stop`` parts remain."""
+    while len(parts) > stop:
+        parts = [combine(parts[i:i + _FAN_IN]) if len(parts[i:i + _FAN_IN]) > 1 else parts[i]
+                 for i in range(0, len(parts), _FAN_IN)]
+    return parts
 
 
 class DaskDesign:
@@ -548,19 +611,11 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
         t = 1.0
         w_prev, b_prev = w.copy(), b
         obj = loss + _fista.penalty_sum(*pen, w)
-        have_grad = True
+        # the extrapolated point v of the coming iteration and the gradient there
+        v, vb = w.copy(), b
         w_new = np.empty(p)
         while n_iter < max_iter:
             t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
-            beta = (t - 1.0) / t_new
-            if beta == 0.0:
-                v, vb = w.copy(), b
-                if not have_grad:
-                    grad, g_b, _ = _gradient(problem, v, vb)
-            else:
-                v = w + beta * (w - w_prev)
-                vb = b + beta * (b - b_prev)
-                grad, g_b, _ = _gradient(problem, v, vb)
             check = (n_iter + 1) % _CHECK == 0 or n_iter + 1 == max_iter
             n_bt = 0
             while True:
@@ -570,8 +625,12 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
                 if problem.fit_intercept:
                     b_new = vb - step * g_b
                     dd += (b_new - vb) ** 2
-                out = blocks.reduce(_block_trial, n, problem.df_code, w_new, float(b_new),
-                                    v, float(vb), check)
+                # the next extrapolated point if this step is accepted without restart
+                beta_next = (t_new - 1.0) / (0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t_new * t_new)))
+                y_next = w_new + beta_next * (w_new - w)
+                yb_next = b_new + beta_next * (b_new - b)
+                out = blocks.reduce(_block_step, n, problem.df_code, w_new, float(b_new),
+                                    v, float(vb), y_next, float(yb_next), check)
                 if out[0] <= 0.5 * L * dd * (1.0 + 1e-9) or n_bt >= _MAX_BACKTRACKS:
                     break
                 L *= 2.0
@@ -582,19 +641,30 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
             w_prev, b_prev = w, b
             w, b = w_new.copy(), b_new
             obj = obj_new
-            t = 1.0 if restart else t_new
             n_iter += 1
-            have_grad = False
+            grad_x = None
             if check:
-                grad = out[2:2 + p]
-                g_b = float(out[2 + p]) if problem.fit_intercept else 0.0
-                have_grad = True
-                viol = _max_violation(problem, w, grad, g_b)
+                grad_x = out[3 + p:3 + 2 * p]
+                g_b_x = float(out[3 + 2 * p]) if problem.fit_intercept else 0.0
+                viol = _max_violation(problem, w, grad_x, g_b_x)
                 if verbose:
                     print(f"[sparsecert] dask fista iteration {n_iter}: violation "
                           f"{viol:.3e} (tol {tol_abs:.3e}), L={L:.3e}")
                 if viol <= tol_abs or viol != viol:
                     break
+            if restart:
+                # momentum reset: the next step starts from x_k itself
+                t = 1.0
+                v, vb = w.copy(), b
+                if grad_x is None:
+                    grad, g_b, _ = _gradient(problem, v, vb)
+                else:
+                    grad, g_b = grad_x, g_b_x
+            else:
+                t = t_new
+                v, vb = y_next, yb_next
+                grad = out[2:2 + p]
+                g_b = float(out[2 + p]) if problem.fit_intercept else 0.0
     cert = distributed_certificate(problem, w, b, tol, n_iter=n_iter)
     if verbose:
         print(f"[sparsecert] dask fista iteration {n_iter}: {cert!r}")
