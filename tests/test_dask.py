@@ -197,8 +197,21 @@ def test_lassocv_on_cluster_picks_local_alpha(client):
         with joblib.parallel_config(backend="dask"):
             return sc.LassoCV(n_alphas=20, cv=4, tol=1e-8).fit(X, y)
 
-    with distributed.get_task_stream(client) as ts:
-        remote = bounded(fit_on_cluster)
+    scattered = []
+    original_scatter = client.scatter
+
+    def counting_scatter(data, *args, **kwargs):
+        scattered.append(data)
+        return original_scatter(data, *args, **kwargs)
+
+    client.scatter = counting_scatter  # joblib's backend uses this (the default) client
+    try:
+        with distributed.get_task_stream(client) as ts:
+            remote = bounded(fit_on_cluster)
+    finally:
+        del client.scatter
+    # X went to the cluster once, however many folds used it
+    assert sum(d is X for d in scattered) == 1, [type(d) for d in scattered]
     # the folds ran as tasks on the workers
     assert len(ts.data) >= 4, ts.data
     assert remote.alpha_ == local.alpha_
