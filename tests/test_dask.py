@@ -93,6 +93,10 @@ def test_dense_matches_in_memory(client, make):
     assert _rel(est.coef_, ref.coef_) < 1e-6
     assert abs(est.intercept_ - ref.intercept_) < 1e-6 * abs(ref.intercept_)
     assert cert.duality_gap < 1e-8 * cert.objective
+    Xd = da.from_array(X, chunks=(100, -1))
+    pred = est.predict(Xd)  # lazy, block by block
+    assert isinstance(pred, da.Array)
+    np.testing.assert_allclose(pred.compute(), est.predict(X), rtol=1e-12)
 
 
 def test_sparse_blocks_weights_match_in_memory(client):
@@ -153,6 +157,9 @@ def test_logistic_matches_in_memory(client):
     assert _rel(est.coef_, ref.coef_) < 1e-6
     assert abs(est.intercept_[0] - ref.intercept_[0]) < 1e-6 * max(abs(ref.intercept_[0]), 1)
     np.testing.assert_array_equal(est.predict(X), ref.predict(X))
+    np.testing.assert_allclose(est.decision_function(Xd).compute(), est.decision_function(X),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(est.predict(Xd), est.predict(X))
     # sparse blocks, GLE with the logistic datafit
     Xs = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
     ys = np.where(Xs @ np.r_[1.0, -1.0, 1.0, np.zeros(17)] > 0, 1, -1)

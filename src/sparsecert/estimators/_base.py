@@ -162,8 +162,12 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         return None
 
     def predict(self, X):
-        """Predicted values X @ coef_ + intercept_."""
+        """Predicted values X @ coef_ + intercept_ (a lazy Dask array for a Dask X)."""
         check_is_fitted(self)
+        if is_dask_array(X):
+            from ..distributed import decision_dask
+
+            return decision_dask(X, self.coef_, self.intercept_)
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         return safe_sparse_dot(X, self.coef_, dense_output=True) + self.intercept_

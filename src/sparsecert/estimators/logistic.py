@@ -247,6 +247,11 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         For two classes, positive values predict ``classes_[1]``.
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            from ..distributed import decision_dask
+
+            scores = decision_dask(X, self.coef_.T, self.intercept_)
+            return scores[:, 0] if scores.shape[1] == 1 else scores
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
