@@ -196,6 +196,30 @@ def test_no_client_uses_local_scheduler(client):
     assert _rel(est.coef_, ref.coef_) < 1e-6
 
 
+def test_float32_sparse_multiclass_and_warm_start_local_scheduler(client):
+    rng = np.random.default_rng(8)
+    X = sp.random(300, 12, density=0.4, random_state=8, format="csr", dtype=np.float32)
+    y = np.asarray(X @ rng.standard_normal(12)).ravel() + 0.01 * rng.standard_normal(300)
+    with dask.config.set(scheduler="threads"):
+        ref = sc.Lasso(alpha=0.01, tol=1e-8).fit(X, y)
+        est = sc.Lasso(alpha=0.01, tol=1e-8, max_iter=20000).fit(_dask_csr(X, 3), y)
+        assert est.coef_.dtype == np.float32 and est.certificate_.converged
+        assert _rel(est.coef_, ref.coef_) < 1e-4
+        # a warm start from the (float32-rounded) solution needs fewer iterations
+        warm = sc.Lasso(alpha=0.01, tol=1e-8, warm_start=True)
+        warm.coef_, warm.intercept_ = est.coef_.astype(np.float64), est.intercept_
+        warm.fit(_dask_csr(X, 3), y)
+        assert warm.n_iter_ < est.n_iter_ and warm.certificate_.converged
+        # three classes: one certified binary fit per class (one-vs-rest)
+        labels = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+        ovr_ref = sc.SparseLogisticRegression(alpha=0.01, tol=1e-8).fit(X, labels)
+        ovr = sc.SparseLogisticRegression(alpha=0.01, tol=1e-8, max_iter=20000).fit(
+            _dask_csr(X, 3), labels)
+        assert len(ovr.certificate_) == 3
+        assert all(c.converged and c.distributed for c in ovr.certificate_)
+        assert _rel(ovr.coef_, ovr_ref.coef_) < 1e-4
+
+
 def test_lassocv_on_cluster_picks_local_alpha(client):
     X, y = _regression(n=300, p=40, seed=6)
     local = sc.LassoCV(n_alphas=20, cv=4, tol=1e-8).fit(X, y)

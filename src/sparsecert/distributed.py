@@ -143,8 +143,12 @@ def _rms_parts(v, sw):
 
 
 def _block_problem_stats(Xk, yk, swk, n, df_code, means, center, b0):
-    """Pass 2: centred and raw second moments, grad F(0, b0), F(0, b0), RMS parts."""
-    Xk = _block(Xk)
+    """Pass 2: centred and raw second moments, grad F(0, b0), F(0, b0), RMS parts.
+
+    Squares are formed in float64 (a float32 X included), as the in-memory
+    column statistics accumulate them.
+    """
+    Xk = _block(Xk).astype(np.float64)
     nk = yk.shape[0]
     if sp.issparse(Xk):
         sq_raw = _rmatvec(Xk.multiply(Xk).tocsr(), swk)
