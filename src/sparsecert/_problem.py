@@ -101,7 +101,10 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept):
     u = np.empty(n)
     datafit_raw_grad(datafit.code, y, z, sw, n, u)
     grad0 = np.empty(p)
-    rmatvec(*design.args, u, grad0)
+    if not design.is_sparse and design.args[0].dtype == np.float64:
+        np.dot(design.args[0].T, u, out=grad0)  # BLAS, as in evaluate()
+    else:
+        rmatvec(*design.args, u, grad0)
     scale = float(np.max(np.abs(grad0))) if p else 0.0
     objective0 = float(datafit_value(datafit.code, y, z, sw, n))
     check_no_overflow(lipschitz, scale, objective0)
@@ -137,7 +140,12 @@ def evaluate(problem, w, b):
     if have_grad:
         # BLAS for the two products with a dense X (IEEE arithmetic, only the
         # summation order differs from the compiled loop)
-        np.dot(X_dense, w, out=z)
+        nz = np.flatnonzero(w)
+        if 4 * nz.size < w.shape[0]:
+            # a sparse w: only its columns enter X w
+            np.dot(X_dense[:, nz], w[nz], out=z)
+        else:
+            np.dot(X_dense, w, out=z)
         z += b
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         np.dot(X_dense.T, u, out=grad)

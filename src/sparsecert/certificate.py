@@ -77,6 +77,9 @@ class Certificate:
         zero coefficient sits: positive means the penalty holds it at 0).
     coef : ndarray of shape (n_features,)
         The coefficients checked.
+    screened : ndarray of bool or None
+        Features that the gap-safe test proves zero at every optimum
+        (quadratic datafit with L1/elastic net; None otherwise).
     n_iter : int or None, solver : str or None
         Filled when the certificate comes from a fit.
     datafit, penalty : str
@@ -86,14 +89,15 @@ class Certificate:
     _fields = ("converged", "kind", "max_violation", "argmax", "duality_gap", "relative_gap",
                "tol", "tol_relative", "scale", "objective", "intercept_gradient", "gradient",
                "violation", "margin", "coef", "n_iter", "solver", "datafit", "penalty", "alpha",
-               "distributed", "tol_intercept", "scale_intercept")
+               "distributed", "tol_intercept", "scale_intercept", "screened")
 
     def __init__(self, **kwargs):
         missing = set(self._fields) - set(kwargs) - {"distributed", "tol_intercept",
-                                                     "scale_intercept"}
+                                                     "scale_intercept", "screened"}
         if missing:
             raise TypeError(f"Certificate is missing fields {sorted(missing)}")
         kwargs.setdefault("distributed", False)
+        kwargs.setdefault("screened", None)
         kwargs.setdefault("tol_intercept", kwargs["tol"])
         kwargs.setdefault("scale_intercept", kwargs["scale"])
         for name, value in kwargs.items():
@@ -160,6 +164,10 @@ class Certificate:
             for j in order:
                 lines.append(f"  {names[j]}: |g|={abs(self.gradient[j]):.4g} <= threshold="
                              f"{thr[j]:.4g} (margin {self.margin[j]:.3g})")
+        if self.screened is not None and self.screened.any():
+            lines.append(f"{int(self.screened.sum())} zero coefficient(s) are screened and "
+                         f"certified: the duality gap proves them zero at every optimum "
+                         f"(gap-safe test), not only at this point.")
         nz = np.flatnonzero(self.coef != 0)
         if nz.size:
             order = nz[np.argsort(-np.abs(self.coef[nz]))][:top]
@@ -203,35 +211,41 @@ def _balanced_logistic_dual_point(problem, u, grad):
 
 
 def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pieces=None,
-                      gap=None, distributed=False):
+                      gap=None, dual=None, distributed=False):
     """Certificate of (w, b) for ``problem``; ``pieces`` reuses an :func:`evaluate` result.
 
     ``gap`` (with ``pieces``) is a duality gap computed by the caller, e.g. as
     sums over row blocks held by other processes (:mod:`sparsecert.distributed`,
     which also sets ``distributed``); the per-sample arrays are then not needed.
+    ``dual`` = (X^T u', t), the dual point's gradient and scaling that gave
+    ``gap``, enables the gap-safe screening test.
     """
     if pieces is None:
         pieces = evaluate(problem, w, b)
     tol, tol_intercept = problem.tolerances(tol_relative)
     objective = pieces["loss"] + pieces["penalty"]
     convex = getattr(problem.penalty, "convex", True)
-    rel_gap = None
+    rel_gap = screened = None
     if not convex:
         gap = None
     elif gap is not None:
         gap = float(gap)
         rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
+        if dual is not None:
+            screened = gap_safe_screen(problem, dual[0], dual[1], gap)
     else:
         buf = np.empty(problem.design.n_samples)
         grad_dual = pieces["grad"].copy()
         u = pieces["u"].copy()
         if problem.fit_intercept and problem.df_code == LOGISTIC:
             u, grad_dual = _balanced_logistic_dual_point(problem, u, grad_dual)
-        gap = float(duality_gap_kernel(problem.df_code, problem.y, problem.sw,
-                                       problem.design.n_samples, u, grad_dual, problem.means,
-                                       problem.fit_intercept, *problem.penalty_args,
-                                       problem.lipschitz, objective, buf))
+        gap, t_dual = duality_gap_kernel(problem.df_code, problem.y, problem.sw,
+                                         problem.design.n_samples, u, grad_dual, problem.means,
+                                         problem.fit_intercept, *problem.penalty_args,
+                                         problem.lipschitz, objective, buf)
+        gap = float(gap)
         rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
+        screened = gap_safe_screen(problem, grad_dual, t_dual, gap)
     viol = pieces["viol"]
     g_b = pieces["intercept_grad"]
     # the intercept is checked against its own tolerance (units of y, not of
@@ -256,7 +270,36 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
         tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
         gradient=pieces["grad"], violation=viol, margin=pieces["margin"], coef=w,
         n_iter=n_iter, solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
-        alpha=float(problem.penalty.alpha), distributed=bool(distributed))
+        alpha=float(problem.penalty.alpha), screened=screened, distributed=bool(distributed))
+
+
+def gap_safe_screen(problem, grad_dual, t, gap):
+    r"""Features provably zero at every optimum (gap-safe sphere test), or None.
+
+    For the quadratic datafit the dual function is strongly concave,
+    D(u*) - D(u) >= (1/2) sum_i (n / s_i) (u_i - u*_i)^2, so the optimal dual
+    point u* lies within that distance sqrt(2 gap) of the scaled dual point
+    t u' that gave the gap. By Cauchy-Schwarz (both points sum to 0 with an
+    intercept, so X_j may be centred), |X_j^T u*| <= |t X_j^T u'| + sqrt(2 gap L_j).
+    At every optimum w*_j = 0 unless |X_j^T u*| reaches the threshold
+    alpha c_j rho (for ``positive``: unless -X_j^T u* does), so a feature with
+    |t X_j^T u'| + sqrt(2 gap L_j) < alpha c_j rho is certified zero
+    whatever the solver does next (Fercoq, Gramfort & Salmon, 2015).
+    """
+    from ._kernels import codes
+
+    if problem.df_code != codes.QUADRATIC or problem.pen_code not in (codes.L1, codes.ELASTIC_NET):
+        return None
+    if not np.isfinite(gap):
+        return None
+    thr = problem.penalty.alpha * problem.pen_weights * problem.pen_params[codes.PARAM_L1_RATIO]
+    if problem.pen_code == codes.L1:
+        thr = problem.penalty.alpha * problem.pen_weights
+    radius = np.sqrt(2.0 * max(gap, 0.0) * problem.lipschitz)
+    g = t * grad_dual
+    reach = (-g if problem.penalty.positive else np.abs(g)) + radius
+    # a relative margin keeps rounding from screening a feature on the boundary
+    return (thr > 0) & (reach < thr * (1 - 1e-9))
 
 
 def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_weight=None, tol=1e-4):

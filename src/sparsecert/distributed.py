@@ -566,7 +566,7 @@ def distributed_certificate(problem, w, b, tol, n_iter=None, solver="fista_dask"
     max_v = max_feat if (max_feat > abs(g_b) or max_feat != max_feat) else abs(g_b)
     pieces = dict(grad=grad, viol=viol, margin=margin, max_violation=float(max_v),
                   intercept_grad=g_b, loss=float(loss), penalty=float(pen))
-    gap = None
+    gap = dual = None
     if getattr(problem.penalty, "convex", True):
         grad_dual = grad.copy()
         shift, pos_scale, neg_scale = 0.0, 1.0, 1.0
@@ -582,12 +582,17 @@ def distributed_certificate(problem, w, b, tol, n_iter=None, solver="fista_dask"
         t = dual_scaling(grad_dual, *problem.penalty_args, problem.lipschitz)
         c1, ct = design.blocks.reduce(_block_conjugate, n, problem.df_code, w, float(b),
                                       shift, pos_scale, neg_scale, float(t))
+        # as duality_gap_kernel: the better of D(u') and D(t u')
         d = -c1 - penalty_conjugate_sum(grad_dual, 1.0, *problem.penalty_args)
+        t_best = 1.0
         if t < 1.0:
-            d = max(d, -ct - penalty_conjugate_sum(grad_dual, t, *problem.penalty_args))
+            d_t = -ct - penalty_conjugate_sum(grad_dual, t, *problem.penalty_args)
+            if d_t > d or d != d:
+                d, t_best = d_t, t
         gap = (pieces["loss"] + pieces["penalty"]) - d
+        dual = (grad_dual, t_best)
     return build_certificate(problem, w, b, tol, n_iter=n_iter, solver=solver, pieces=pieces,
-                             gap=gap, distributed=True)
+                             gap=gap, dual=dual, distributed=True)
 
 
 def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0):

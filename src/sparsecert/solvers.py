@@ -138,6 +138,9 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     ws_size = _WS_START
     while not cert.converged and n_iter < max_iter:
         score = np.array(cert.violation)
+        if cert.screened is not None:
+            # gap-safe: provably zero at the optimum, never worth a coordinate step
+            score[cert.screened] = -np.inf
         score[(w != 0) | always] = np.inf
         ws_size = min(p, max(ws_size, 2 * int(np.count_nonzero(w)), _WS_START))
         if ws_size >= p:

@@ -68,7 +68,7 @@ def matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, w, out):
             col_axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, j, w[j], out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
 def column_stats(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                  n_features, sw, center, means, sq_dev):
     """Weighted column means and centred second moments.

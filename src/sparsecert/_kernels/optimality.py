@@ -96,7 +96,11 @@ def penalty_conjugate_sum(grad, t, pen_code, pen_params, pen_weights):
 
 @njit(cache=True, nogil=True)
 def dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz):
-    """Largest t in (0, 1] with -t X_j^T u inside every dead zone (``grad`` = X^T u)."""
+    """Largest t in (0, 1] with -t X_j^T u inside every dead zone (``grad`` = X^T u).
+
+    Shrunk by a few ulps, so that t |X_j^T u| never rounds back above the
+    threshold, where the L1 conjugate is +inf.
+    """
     positive = pen_params[PARAM_POSITIVE] != 0.0
     t = 1.0
     for j in range(grad.shape[0]):
@@ -110,7 +114,7 @@ def dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz):
             continue
         v = -grad[j] if positive else abs(grad[j])
         if v > thr:
-            t = min(t, thr / v)
+            t = min(t, (thr / v) * (1.0 - 1e-14))
     return t
 
 
@@ -139,6 +143,9 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
     -(sum u) m_j. ``t`` is the largest step in (0, 1] that brings -t X^T u'
     inside the dead zones of the sparsifying terms (as in the usual rescaled
     residual dual point, :func:`dual_scaling`). ``grad`` is overwritten with X^T u'.
+
+    Returns (gap, t) with t the scaling of the dual point that gave the gap
+    (what gap-safe screening needs).
     """
     n = float(n_samples)
     if fit_intercept and df_code == QUADRATIC:
@@ -152,7 +159,11 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
     t = dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz)
     d = dual_value(df_code, y, sw, n_samples, u, grad, 1.0, pen_code, pen_params,
                    pen_weights, buf)
+    t_best = 1.0
     if t < 1.0:
-        d = max(d, dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code,
-                              pen_params, pen_weights, buf))
-    return primal - d
+        d_t = dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code,
+                         pen_params, pen_weights, buf)
+        if d_t > d or d != d:
+            d = d_t
+            t_best = t
+    return primal - d, t_best

@@ -1,0 +1,63 @@
+"""Gap-safe screening: a feature it screens is zero at the optimum, always."""
+
+import numpy as np
+import pytest
+
+import sparsecert as sc
+from sparsecert.penalties import L1, ElasticNet
+from conftest import make_regression
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("density", [None, 0.2])
+@pytest.mark.parametrize("kw", [{}, {"positive": True}, {"l1_ratio": 0.6}, {"weights": True},
+                                {"sample_weight": True}, {"fit_intercept": False}])
+def test_screened_features_are_zero_at_the_optimum(seed, density, kw):
+    X, y = make_regression(60, 80, density=density, seed=seed)
+    rng = np.random.default_rng(seed)
+    kw = dict(kw)
+    sw = rng.uniform(0, 2, 60) if kw.pop("sample_weight", False) else None
+    if kw.pop("weights", False):
+        kw["weights"] = rng.uniform(0.5, 2, 80)
+    l1_ratio = kw.pop("l1_ratio", 1.0)
+    Est = sc.ElasticNet if l1_ratio < 1 else sc.Lasso
+    extra = {"l1_ratio": l1_ratio} if l1_ratio < 1 else {}
+    amax = sc.alpha_max(X, y, l1_ratio=l1_ratio, sample_weight=sw,
+                        fit_intercept=kw.get("fit_intercept", True),
+                        weights=kw.get("weights"), positive=kw.get("positive", False))
+    alpha = amax / 8
+    ref = Est(alpha=alpha, tol=1e-13, max_iter=200000, **extra, **kw).fit(X, y, sample_weight=sw)
+    for tol in (1e-1, 1e-2, 1e-3, 1e-5):
+        est = Est(alpha=alpha, tol=tol, **extra, **kw).fit(X, y, sample_weight=sw)
+        screened = est.certificate_.screened
+        assert screened is not None
+        assert np.all(ref.coef_[screened] == 0), (tol, np.flatnonzero(screened & (ref.coef_ != 0)))
+    # near the optimum, most zeros are screened
+    assert screened.sum() >= 0.5 * np.count_nonzero(ref.coef_ == 0)
+
+
+def test_screening_flags_nothing_when_the_gap_is_large():
+    X, y = make_regression(60, 40, seed=1)
+    alpha = sc.alpha_max(X, y) / 10
+    w = np.random.default_rng(0).standard_normal(40)
+    cert = sc.check_optimality(X, y, w, 0.0, datafit="quadratic", penalty=L1(alpha=alpha))
+    assert not cert.screened.any()
+
+
+def test_screening_is_reported_and_explained():
+    X, y = make_regression(60, 40, seed=2)
+    alpha = sc.alpha_max(X, y) / 10
+    est = sc.Lasso(alpha=alpha, tol=1e-8).fit(X, y)
+    cert = est.certificate_
+    assert cert.screened.sum() > 0
+    assert np.all(est.coef_[cert.screened] == 0)
+    assert "screened and certified" in cert.explain()
+
+
+def test_no_screening_for_smooth_or_nonconvex_penalties():
+    X, y = make_regression(40, 10, seed=3)
+    assert sc.LpRegression(alpha=0.1, p=2.0).fit(X, y).certificate_.screened is None
+    assert sc.LpRegression(alpha=0.1, p=0.5).fit(X, y).certificate_.screened is None
+    cert = sc.check_optimality(X, y, np.zeros(10), 0.0, datafit="quadratic",
+                               penalty=ElasticNet(alpha=0.1, l1_ratio=0.0))
+    assert cert.screened is None or not cert.screened.any()
