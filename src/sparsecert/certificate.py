@@ -210,15 +210,30 @@ def _balanced_logistic_dual_point(problem, u, grad):
     return u, grad
 
 
-def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pieces=None):
-    """Certificate of (w, b) for ``problem``; ``pieces`` reuses an :func:`evaluate` result."""
+def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pieces=None,
+                      gap=None, dual=None, distributed=False):
+    """Certificate of (w, b) for ``problem``; ``pieces`` reuses an :func:`evaluate` result.
+
+    ``gap`` (with ``pieces``) is a duality gap computed by the caller, e.g. as
+    sums over row blocks held by other processes (:mod:`sparsecert.distributed`,
+    which also sets ``distributed``); the per-sample arrays are then not needed.
+    ``dual`` = (X^T u', t), the dual point's gradient and scaling that gave
+    ``gap``, enables the gap-safe screening test.
+    """
     if pieces is None:
         pieces = evaluate(problem, w, b)
     tol, tol_intercept = problem.tolerances(tol_relative)
     objective = pieces["loss"] + pieces["penalty"]
     convex = getattr(problem.penalty, "convex", True)
-    gap = rel_gap = screened = None
-    if convex:
+    rel_gap = screened = None
+    if not convex:
+        gap = None
+    elif gap is not None:
+        gap = float(gap)
+        rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
+        if dual is not None:
+            screened = gap_safe_screen(problem, dual[0], dual[1], gap)
+    else:
         buf = np.empty(problem.design.n_samples)
         grad_dual = pieces["grad"].copy()
         u = pieces["u"].copy()
@@ -255,7 +270,7 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
         tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
         gradient=pieces["grad"], violation=viol, margin=pieces["margin"], coef=w,
         n_iter=n_iter, solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
-        alpha=float(problem.penalty.alpha), screened=screened)
+        alpha=float(problem.penalty.alpha), screened=screened, distributed=bool(distributed))
 
 
 def gap_safe_screen(problem, grad_dual, t, gap):

@@ -322,3 +322,26 @@ def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
         else:
             v[p] = 0.0
     return est
+
+
+@njit(cache=True, nogil=True)
+def prox_gradient_step(pen_code, pen_params, pen_weights, v, grad, step, out):
+    """out_j = prox_{step G_j}(v_j - step grad_j); returns ||out - v||^2.
+
+    The feature part of one FISTA step of :func:`fista_run` over p-vectors
+    only, for callers that compute the gradient elsewhere (the distributed
+    solver sums it over row blocks held by other processes).
+    """
+    dd = 0.0
+    for j in range(v.shape[0]):
+        wj = prox_1d(pen_code, pen_params, pen_weights[j], v[j] - step * grad[j], step)
+        out[j] = wj
+        d = wj - v[j]
+        dd += d * d
+    return dd
+
+
+@njit(cache=True, nogil=True)
+def penalty_sum(pen_code, pen_params, pen_weights, w):
+    """G(w) = sum_j G_j(w_j)."""
+    return _penalty_sum(pen_code, pen_params, pen_weights, w)

@@ -58,48 +58,49 @@ def optimality_kernel(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
 
 
 @njit(cache=True, nogil=True)
-def dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code, pen_params,
-               pen_weights, buf):
-    """D(t u) = -f^*(t u) - sum_j G_j^*(-t X_j^T u), with X^T u = ``grad``.
+def feature_violations(w, grad, pen_code, pen_params, pen_weights, lipschitz, viol, margin):
+    """Violations and margins from a gradient computed elsewhere (p-vectors only).
 
-    Unpenalized features (weight 0, or alpha = 0) are left out of the sum:
-    their conjugate is the indicator of X_j^T u = 0, which holds at the
-    optimum and whose departure is reported as their violation instead.
+    The per-feature arithmetic of :func:`optimality_kernel` (the same scalar
+    dispatchers, in the same order) for a caller that computed grad = X^T u
+    itself, e.g. as a sum of partial gradients over row blocks held by other
+    processes. Returns (max_j viol_j, sum_j G_j(w_j)); NaN propagates.
     """
-    for i in range(u.shape[0]):
-        buf[i] = t * u[i]
-    d = -datafit_conjugate(df_code, y, buf, sw, n_samples)
+    positive = pen_params[PARAM_POSITIVE] != 0.0
+    max_viol = 0.0
+    pen = 0.0
+    for j in range(w.shape[0]):
+        g = grad[j]
+        c = pen_weights[j]
+        v = subdiff_distance_1d(pen_code, pen_params, c, w[j], g, lipschitz[j])
+        viol[j] = v
+        if v > max_viol or v != v:
+            max_viol = v
+        thr = threshold_1d(pen_code, pen_params, c, lipschitz[j])
+        margin[j] = thr + g if positive else thr - abs(g)
+        pen += penalty_value(pen_code, pen_params, c, w[j])
+    return max_viol, pen
+
+
+@njit(cache=True, nogil=True)
+def penalty_conjugate_sum(grad, t, pen_code, pen_params, pen_weights):
+    """sum_j G_j^*(-t grad_j) over the penalized features (see :func:`dual_value`)."""
+    acc = 0.0
     alpha = pen_params[PARAM_ALPHA]
     for j in range(grad.shape[0]):
         c = pen_weights[j]
         if c != 0.0 and alpha != 0.0:
-            d -= conjugate_1d(pen_code, pen_params, c, -t * grad[j])
-    return d
+            acc += conjugate_1d(pen_code, pen_params, c, -t * grad[j])
+    return acc
 
 
 @njit(cache=True, nogil=True)
-def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
-                       pen_code, pen_params, pen_weights, lipschitz, primal, buf):
-    """Duality gap P(w, b) - max(D(u'), D(t u')) with u' a feasible dual point.
+def dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz):
+    """Largest t in (0, 1] with -t X_j^T u inside every dead zone (``grad`` = X^T u).
 
-    u' is f'(z), made to satisfy the intercept's constraint sum u' = 0: for the
-    quadratic datafit by centring the weighted residual, which shifts X^T u by
-    -(sum u) m_j. ``t`` is the largest step in (0, 1] that brings -t X^T u'
-    inside the dead zones of the sparsifying terms (as in the usual rescaled
-    residual dual point). ``grad`` is overwritten with X^T u'.
-
-    Returns (gap, t) with t the scaling of the dual point that gave the gap
-    (what gap-safe screening needs).
+    Shrunk by a few ulps, so that t |X_j^T u| never rounds back above the
+    threshold, where the L1 conjugate is +inf.
     """
-    n = float(n_samples)
-    if fit_intercept and df_code == QUADRATIC:
-        s = 0.0
-        for i in range(u.shape[0]):
-            s += u[i]
-        for i in range(u.shape[0]):
-            u[i] -= sw[i] * s / n
-        for j in range(grad.shape[0]):
-            grad[j] -= s * means[j]
     positive = pen_params[PARAM_POSITIVE] != 0.0
     t = 1.0
     for j in range(grad.shape[0]):
@@ -113,9 +114,49 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
             continue
         v = -grad[j] if positive else abs(grad[j])
         if v > thr:
-            # shrunk by a few ulps: t v must not round back above thr, where
-            # the L1 conjugate is +inf
             t = min(t, (thr / v) * (1.0 - 1e-14))
+    return t
+
+
+@njit(cache=True, nogil=True)
+def dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code, pen_params,
+               pen_weights, buf):
+    """D(t u) = -f^*(t u) - sum_j G_j^*(-t X_j^T u), with X^T u = ``grad``.
+
+    Unpenalized features (weight 0, or alpha = 0) are left out of the sum:
+    their conjugate is the indicator of X_j^T u = 0, which holds at the
+    optimum and whose departure is reported as their violation instead.
+    """
+    for i in range(u.shape[0]):
+        buf[i] = t * u[i]
+    d = -datafit_conjugate(df_code, y, buf, sw, n_samples)
+    return d - penalty_conjugate_sum(grad, t, pen_code, pen_params, pen_weights)
+
+
+@njit(cache=True, nogil=True)
+def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
+                       pen_code, pen_params, pen_weights, lipschitz, primal, buf):
+    """Duality gap P(w, b) - max(D(u'), D(t u')) with u' a feasible dual point.
+
+    u' is f'(z), made to satisfy the intercept's constraint sum u' = 0: for the
+    quadratic datafit by centring the weighted residual, which shifts X^T u by
+    -(sum u) m_j. ``t`` is the largest step in (0, 1] that brings -t X^T u'
+    inside the dead zones of the sparsifying terms (as in the usual rescaled
+    residual dual point, :func:`dual_scaling`). ``grad`` is overwritten with X^T u'.
+
+    Returns (gap, t) with t the scaling of the dual point that gave the gap
+    (what gap-safe screening needs).
+    """
+    n = float(n_samples)
+    if fit_intercept and df_code == QUADRATIC:
+        s = 0.0
+        for i in range(u.shape[0]):
+            s += u[i]
+        for i in range(u.shape[0]):
+            u[i] -= sw[i] * s / n
+        for j in range(grad.shape[0]):
+            grad[j] -= s * means[j]
+    t = dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz)
     d = dual_value(df_code, y, sw, n_samples, u, grad, 1.0, pen_code, pen_params,
                    pen_weights, buf)
     t_best = 1.0

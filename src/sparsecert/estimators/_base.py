@@ -16,6 +16,7 @@ from .._kernels import codes
 from .._problem import make_problem
 from .._validation import as_design, check_sample_weight
 from ..certificate import encode_target
+from ..distributed import is_dask_array
 from ..solvers import solve
 
 COMMON_CONSTRAINTS = {
@@ -48,6 +49,15 @@ def _name_the_input(exc):
     if msg.startswith("Found array with") or msg.startswith("Expected 2D array"):
         return type(exc)(f"X: {msg}")
     return exc
+
+
+def _encode_pm1(y, positive_class):
+    """+1 where y == positive_class, -1 elsewhere (numpy or Dask, lazily for Dask)."""
+    if is_dask_array(y):
+        import dask.array as da
+
+        return da.where(y == positive_class, 1.0, -1.0)
+    return np.where(np.asarray(y) == positive_class, 1.0, -1.0)
 
 
 class SparseLinearRegressor(RegressorMixin, BaseEstimator):
@@ -97,6 +107,8 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
                 delattr(self, attr)
         datafit = self._datafit()
         logistic = datafit.code == codes.LOGISTIC
+        if is_dask_array(X):
+            return self._fit_dask(X, y, sample_weight, datafit, warm)
         X, y, design = validate_Xy(self, X, y, y_numeric=not logistic)
         if logistic:
             # two classes, the larger one coded +1 (see encode_target)
@@ -115,6 +127,30 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         self.certificate_ = res.certificate
         return self
 
+    def _fit_dask(self, X, y, sample_weight, datafit, warm):
+        """Fit on a Dask array X by distributed FISTA (:mod:`sparsecert.distributed`)."""
+        from ..distributed import fit_dask, unique_labels
+
+        self.n_features_in_ = int(X.shape[1])
+        y64 = y
+        if datafit.code == codes.LOGISTIC:
+            classes = unique_labels(y)
+            if classes.shape[0] != 2:
+                raise ValueError(f"The logistic datafit needs exactly two classes in y; got "
+                                 f"{classes.shape[0]}.")
+            self.classes_ = classes
+            y64 = _encode_pm1(y, classes[1])
+        res = fit_dask(X, y64, sample_weight, datafit, self._penalty(), self.fit_intercept,
+                       solver=self._solver_name(), tol=self.tol, max_iter=self.max_iter,
+                       w0=None if warm is None else warm[0],
+                       b0=None if warm is None else float(warm[1]), verbose=self.verbose)
+        self.coef_ = res.coef.astype(X.dtype if X.dtype == np.float32 else np.float64,
+                                     copy=False)
+        self.intercept_ = float(res.intercept) if self.fit_intercept else 0.0
+        self.n_iter_ = res.n_iter
+        self.certificate_ = res.certificate
+        return self
+
     def __sklearn_is_fitted__(self):
         # n_features_in_ is set as soon as X is validated; a fit interrupted
         # later (Ctrl-C, an error) must not look fitted
@@ -126,8 +162,12 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         return None
 
     def predict(self, X):
-        """Predicted values X @ coef_ + intercept_."""
+        """Predicted values X @ coef_ + intercept_ (a lazy Dask array for a Dask X)."""
         check_is_fitted(self)
+        if is_dask_array(X):
+            from ..distributed import decision_dask
+
+            return decision_dask(X, self.coef_, self.intercept_)
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         return safe_sparse_dot(X, self.coef_, dense_output=True) + self.intercept_

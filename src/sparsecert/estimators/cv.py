@@ -12,6 +12,24 @@ is recorded (unweighted when ``sample_weight`` is None). The (l1_ratio,
 alpha) with the smallest mean over folds wins (the first one on ties, in the
 order l1_ratio then decreasing alpha), and the model is refitted on all the
 data at that alpha, with its own certificate.
+
+On a Dask cluster: the folds go through joblib, so activating joblib's Dask
+backend sends them to the cluster, one task per (l1_ratio, fold)::
+
+    from dask.distributed import Client
+    import joblib
+
+    client = Client("tcp://scheduler:8786")        # or Client(LocalCluster(...))
+    with joblib.parallel_config(backend="dask"):   # per thread: enter it where fit runs
+        LassoCV(cv=5).fit(X, y)
+
+joblib's backend scatters every argument larger than 1 kB to the cluster once
+per ``Parallel`` call (``client.scatter(..., hash=False)``, cached by object
+identity), so X, y and the weights travel once, not once per fold; each task
+then slices its fold on the worker. X here is an in-memory array: the
+grid, the held-out errors and the refit on all the data run in the calling
+process (the refit is one path-free fit; pass a Dask array to
+:class:`~sparsecert.Lasso` for a distributed refit).
 """
 
 import numbers
@@ -211,6 +229,9 @@ class LassoCV(_PathCV):
         As scikit-learn's ``check_cv``: None is 5-fold ``KFold``.
     n_jobs : int, default=None
         Folds fitted in parallel threads (joblib); results do not depend on it.
+        Under ``joblib.parallel_config(backend="dask")`` with a
+        ``dask.distributed.Client`` active, the folds run as tasks on the
+        Dask cluster instead (see the module docstring).
     positive : bool, default=False
     weights : array-like of shape (n_features,), default=None
         Penalty weights c_j >= 0 (0 = unpenalized).

@@ -14,7 +14,8 @@ from .._problem import make_problem
 from .._validation import check_sample_weight
 from ..datafits import Logistic
 from ..solvers import solve
-from ._base import COMMON_CONSTRAINTS, validate_Xy
+from ..distributed import is_dask_array
+from ._base import COMMON_CONSTRAINTS, _encode_pm1, validate_Xy
 
 
 def _expit(t):
@@ -165,6 +166,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         for attr in ("coef_", "intercept_", "certificate_", "n_iter_", "classes_"):
             if hasattr(self, attr):
                 delattr(self, attr)
+        if is_dask_array(X):
+            return self._fit_dask(X, y, sample_weight, warm)
         X, y, design = validate_Xy(self, X, y, y_numeric=False)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -204,12 +207,51 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         self.certificate_ = certs[0] if len(certs) == 1 else certs
         return self
 
+    def _fit_dask(self, X, y, sample_weight, warm):
+        """Fit on a Dask array X by distributed FISTA, one binary fit per class
+        (:mod:`sparsecert.distributed`)."""
+        from ..distributed import fit_dask, unique_labels
+
+        self.n_features_in_ = int(X.shape[1])
+        classes = unique_labels(y)
+        if classes.shape[0] < 2:
+            raise ValueError(f"This solver needs samples of at least 2 classes in the data, "
+                             f"but the data contain only one class: {classes[0]!r}.")
+        if warm is not None and (warm[0].shape[1] != X.shape[1]
+                                 or not np.array_equal(warm[2], classes)):
+            raise ValueError("warm_start=True but X or the classes differ from the previous "
+                             "fit: refit with warm_start=False.")
+        targets = [classes[1]] if classes.shape[0] == 2 else list(classes)
+        fits = []
+        for k, positive_class in enumerate(targets):
+            w0 = b0 = None
+            if warm is not None:
+                w0, b0 = warm[0][k], float(warm[1][k])
+            fits.append(fit_dask(X, _encode_pm1(y, positive_class), sample_weight, Logistic(),
+                                 self._penalty(), self.fit_intercept, solver=self.solver,
+                                 tol=self.tol, max_iter=self.max_iter, w0=w0, b0=b0,
+                                 verbose=self.verbose))
+        dtype = np.float32 if X.dtype == np.float32 else np.float64
+        self.classes_ = classes
+        self.coef_ = np.array([r.coef for r in fits], dtype=dtype)
+        self.intercept_ = np.array([r.intercept if self.fit_intercept else 0.0 for r in fits],
+                                   dtype=dtype)
+        self.n_iter_ = np.array([max(r.n_iter, 1) for r in fits], dtype=np.int64)
+        certs = [r.certificate for r in fits]
+        self.certificate_ = certs[0] if len(certs) == 1 else certs
+        return self
+
     def decision_function(self, X):
         """X @ coef_.T + intercept_: shape (n_samples,) for two classes, else (n_samples, k).
 
         For two classes, positive values predict ``classes_[1]``.
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            from ..distributed import decision_dask
+
+            scores = decision_dask(X, self.coef_.T, self.intercept_)
+            return scores[:, 0] if scores.shape[1] == 1 else scores
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
