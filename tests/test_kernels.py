@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 
 from sparsecert._kernels import codes
-from sparsecert._kernels.cd import cd_quadratic
+from sparsecert._kernels.cd import cd_quadratic_anderson
 from sparsecert._kernels.datafit import (column_stats, datafit_conjugate, datafit_raw_grad,
                                          datafit_value, matvec, rmatvec)
 from sparsecert._kernels.prox import (conjugate_1d, penalty_value, prox_1d,
@@ -165,8 +165,9 @@ def test_cd_epoch_matches_naive_twin(dtype):
     for d in ds:
         w = np.zeros(p)
         sw_r = y.copy()
-        ep, cheap, b = cd_quadratic(*d.args, n, sw_r, sw, w, y.mean(), means, lips,
-                                    np.arange(p), codes.L1, par, np.ones(p), 1, 0.0)
+        ep, cheap, b, _ = cd_quadratic_anderson(*d.args, n, y, sw_r, sw, w, y.mean(), means,
+                                                lips, np.arange(p), codes.L1, par, np.ones(p),
+                                                1, 0.0, True, 0, np.empty(n))
         assert ep == 1
         np.testing.assert_allclose(w, w_ref, rtol=1e-10, atol=1e-12)
         assert b == pytest.approx(np.mean(y - X64 @ w))

@@ -25,11 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import codes
-from ._kernels import fista
+from ._kernels import codes, fista
 from ._kernels.cd import cd_logistic_fixed, cd_quadratic_anderson
-from ._kernels.datafit import matvec
-from ._kernels.datafit import column_stats
+from ._kernels.datafit import column_stats, matvec
 from ._kernels.fista import gram_power_iteration
 from ._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
 from .certificate import build_certificate

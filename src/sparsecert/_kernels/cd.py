@@ -24,35 +24,6 @@ from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
 
 @njit(cache=True, nogil=True)
-def cd_quadratic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
-                 sw_r, sw, w, b, means, lipschitz, feats,
-                 pen_code, pen_params, pen_weights, max_epochs, tol):
-    """Run up to ``max_epochs`` cyclic CD epochs over the features in ``feats``.
-
-    Each coordinate step is the exact minimisation in w_j:
-
-        w_j <- prox_{G_j / L_j}(w_j - g_j / L_j),   L_j = (1/n) sum s_i (X_ij - m_j)^2
-
-    ``sw_r`` (= s * (y - X w)) is updated in place; ``b`` is the
-    profiled intercept (0 without one). Stops after an epoch in which every
-    coordinate's violation, measured just before its own update, was
-    <= ``tol``: a cheap test; the caller then computes the exact certificate.
-
-    Returns (epochs_run, cheap_violation, b).
-    """
-    cheap = 0.0
-    epoch = 0
-    while epoch < max_epochs:
-        epoch += 1
-        cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
-                             sw_r, sw, w, b, means, lipschitz, feats,
-                             pen_code, pen_params, pen_weights)
-        if cheap <= tol:
-            break
-    return epoch, cheap, b
-
-
-@njit(cache=True, nogil=True)
 def _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
               sw_r, sw, w, b, means, lipschitz, feats, pen_code, pen_params, pen_weights):
     """One cyclic pass over ``feats``; returns (cheap violation bound, b)."""
