@@ -520,8 +520,6 @@ def _save_figure(fig, path):
 
 
 def cmd_certify(args):
-    import numpy as np
-
     import sparsecert as sc
     from ._cli_io import load_coef
 

@@ -131,3 +131,35 @@ def check_no_underflow(design, lipschitz, centered):
                 f"X column {j} is not constant but its squared norm underflows to 0 in "
                 f"float64 (entries of magnitude about 1e-160 or less): rescale X, e.g. "
                 f"with sklearn.preprocessing.MaxAbsScaler, and the coefficients accordingly.")
+
+
+def encode_target(datafit, y):
+    """y as float64: unchanged for the quadratic datafit, in {-1, +1} for logistic."""
+    from ._kernels import codes
+
+    if datafit.code == codes.LOGISTIC:
+        classes = np.unique(y)
+        if classes.shape[0] != 2:
+            raise ValueError(f"The logistic datafit needs exactly two classes in y; got {classes.shape[0]}.")
+        return np.where(y == classes[1], 1.0, -1.0)
+    y64 = np.asarray(y, dtype=np.float64)
+    if not np.all(np.isfinite(y64)):
+        raise ValueError("y contains NaN or infinity.")
+    return y64
+
+
+def validate_arrays(X, y, datafit, sample_weight):
+    """The function-level entry points' checks (estimators use scikit-learn's
+    validate_data instead): returns (X, design, y as float64, sample weights)."""
+    from sklearn.utils import check_array, check_consistent_length
+
+    X = check_array(X, accept_sparse=["csc", "csr", "coo"], dtype=[np.float64, np.float32],
+                    input_name="X")
+    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D; got shape {y.shape}.")
+    check_consistent_length(X, y)
+    y64 = encode_target(datafit, y)
+    design = as_design(X)
+    sw = check_sample_weight(sample_weight, design.n_samples)
+    return X, design, y64, sw

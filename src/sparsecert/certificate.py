@@ -37,7 +37,7 @@ from ._problem import evaluate, make_problem
 from ._kernels.codes import LOGISTIC
 from ._kernels.datafit import rmatvec
 from ._kernels.optimality import duality_gap_kernel
-from ._validation import as_design, check_coef, check_sample_weight
+from ._validation import check_coef, validate_arrays
 
 
 class Certificate:
@@ -330,22 +330,12 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
     -------
     Certificate
     """
-    from sklearn.utils import check_array, check_consistent_length
-
     from .datafits import as_datafit
 
     datafit = as_datafit(datafit)
     if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
-    X = check_array(X, accept_sparse=["csc", "csr", "coo"], dtype=[np.float64, np.float32],
-                    input_name="X")
-    y_arr = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-    if y_arr.ndim != 1:
-        raise ValueError(f"y must be 1-D; got shape {y_arr.shape}.")
-    check_consistent_length(X, y_arr)
-    y64 = encode_target(datafit, y_arr)
-    design = as_design(X)
-    sw = check_sample_weight(sample_weight, design.n_samples)
+    X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
     w = check_coef(coef, design.n_features)
     fit_intercept = intercept is not None
     b = 0.0
@@ -356,17 +346,3 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
     problem = make_problem(design, y64, sw, datafit, penalty, fit_intercept)
     return build_certificate(problem, w, b, float(tol))
 
-
-def encode_target(datafit, y):
-    """y as float64: unchanged for the quadratic datafit, in {-1, +1} for logistic."""
-    from ._kernels import codes
-
-    if datafit.code == codes.LOGISTIC:
-        classes = np.unique(y)
-        if classes.shape[0] != 2:
-            raise ValueError(f"The logistic datafit needs exactly two classes in y; got {classes.shape[0]}.")
-        return np.where(y == classes[1], 1.0, -1.0)
-    y64 = np.asarray(y, dtype=np.float64)
-    if not np.all(np.isfinite(y64)):
-        raise ValueError("y contains NaN or infinity.")
-    return y64

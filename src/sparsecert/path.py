@@ -39,8 +39,8 @@ import numpy as np
 
 from . import penalties as _penalties
 from ._problem import make_problem
-from ._validation import Design, as_design, check_sample_weight
-from .certificate import build_certificate, encode_target
+from ._validation import Design, validate_arrays
+from .certificate import build_certificate
 from .datafits import as_datafit
 from .solvers import solve
 
@@ -186,18 +186,7 @@ def _check_alphas(alphas):
 
 
 def _validate(X, y, datafit, sample_weight):
-    from sklearn.utils import check_array, check_consistent_length
-
-    X = check_array(X, accept_sparse=["csc", "csr", "coo"], dtype=[np.float64, np.float32],
-                    input_name="X")
-    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D; got shape {y.shape}.")
-    check_consistent_length(X, y)
-    y64 = encode_target(datafit, y)
-    design = as_design(X)
-    sw = check_sample_weight(sample_weight, design.n_samples)
-    return X, design, y64, sw
+    return validate_arrays(X, y, datafit, sample_weight)
 
 
 def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alphas=100,

@@ -430,24 +430,15 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
 
     Returns ``inf`` when ``l1_ratio == 0`` (ridge never gives exact zeros).
     """
-    from sklearn.utils import check_array, check_consistent_length
-
     from . import penalties
     from ._problem import make_problem
-    from ._validation import as_design, check_sample_weight
-    from .certificate import encode_target
+    from ._validation import as_design, validate_arrays
     from .datafits import as_datafit
 
     datafit = as_datafit(datafit)
     if not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}.")
-    X = check_array(X, accept_sparse=["csc", "csr", "coo"], dtype=[np.float64, np.float32],
-                    input_name="X")
-    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-    check_consistent_length(X, y)
-    y64 = encode_target(datafit, y)
-    design = as_design(X)
-    sw = check_sample_weight(sample_weight, design.n_samples)
+    X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
     if l1_ratio == 0.0:
         return np.inf
     pen = penalties.L1(alpha=0.0, weights=weights, positive=positive)

@@ -15,7 +15,7 @@ from sklearn.utils.validation import _num_features, check_is_fitted, validate_da
 from .._kernels import codes
 from .._problem import make_problem
 from .._validation import as_design, check_sample_weight
-from ..certificate import encode_target
+from .._validation import encode_target
 from ..distributed import is_dask_array
 from ..solvers import solve
 
