@@ -29,6 +29,14 @@ COMMON_CONSTRAINTS = {
 }
 
 
+def forget_fit(estimator, attrs):
+    """Delete a previous fit's attributes before a new fit starts, so that an
+    interrupted fit (Ctrl-C, an error) never leaves stale ones looking fitted."""
+    for attr in attrs:
+        if hasattr(estimator, attr):
+            delattr(estimator, attr)
+
+
 def validate_Xy(estimator, X, y, *, reset=True, y_numeric=True):
     """scikit-learn validation, then the kernels' layout; returns (X, y, design)."""
     try:
@@ -102,9 +110,7 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
                     f"previous fit is left unchanged.")
         # forget a previous fit first, so that an interrupted fit never leaves
         # an estimator that looks fitted with stale attributes
-        for attr in ("coef_", "intercept_", "certificate_", "n_iter_", "classes_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
+        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "classes_"))
         datafit = self._datafit()
         logistic = datafit.code == codes.LOGISTIC
         if is_dask_array(X):

@@ -47,7 +47,7 @@ from .. import penalties
 from .._validation import check_sample_weight
 from ..path import regularization_path
 from ..solvers import alpha_max
-from ._base import COMMON_CONSTRAINTS, validate_Xy
+from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
 from .linear import ElasticNet, Lasso
 
 
@@ -99,10 +99,8 @@ class _PathCV(RegressorMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        for attr in ("coef_", "intercept_", "certificate_", "n_iter_", "alpha_", "l1_ratio_",
-                     "alphas_", "mse_path_", "dual_gap_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
+        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "alpha_", "l1_ratio_",
+                          "alphas_", "mse_path_", "dual_gap_"))
         X, y, design = validate_Xy(self, X, y)
         sw = None
         if sample_weight is not None:

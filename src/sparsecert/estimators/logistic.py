@@ -15,7 +15,7 @@ from .._validation import check_sample_weight
 from ..datafits import Logistic
 from ..solvers import solve
 from ..distributed import is_dask_array
-from ._base import COMMON_CONSTRAINTS, _encode_pm1, validate_Xy
+from ._base import COMMON_CONSTRAINTS, _encode_pm1, forget_fit, validate_Xy
 
 
 def _expit(t):
@@ -163,9 +163,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         if self.warm_start and hasattr(self, "coef_"):
             warm = (np.array(self.coef_, dtype=np.float64), np.array(self.intercept_),
                     self.classes_)
-        for attr in ("coef_", "intercept_", "certificate_", "n_iter_", "classes_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
+        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "classes_"))
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight, warm)
         X, y, design = validate_Xy(self, X, y, y_numeric=False)

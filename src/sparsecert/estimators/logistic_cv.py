@@ -43,7 +43,7 @@ from .. import penalties
 from .._validation import check_sample_weight
 from ..path import regularization_path
 from ..solvers import alpha_max
-from ._base import COMMON_CONSTRAINTS, validate_Xy
+from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
 from .logistic import SparseLogisticRegression
 
 
@@ -271,10 +271,8 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        for attr in ("coef_", "intercept_", "certificate_", "n_iter_", "classes_", "alpha_",
-                     "alphas_", "scores_", "coefs_paths_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
+        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "classes_", "alpha_",
+                          "alphas_", "scores_", "coefs_paths_"))
         X, y, design = validate_Xy(self, X, y, y_numeric=False)
         check_classification_targets(y)
         classes = np.unique(y)
