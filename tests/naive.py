@@ -51,3 +51,25 @@ def enet_violation(w, g, alpha, l1_ratio=1.0, weights=None, positive=False):
     else:
         zero = np.maximum(0.0, np.abs(g) - thr)
     return np.where(w == 0, zero, v)
+
+
+def violation_scale(X, y, tol_relative, scale, *, centred, sample_weight=None):
+    """tol / tol_j: the factors that put each feature's violation in common units.
+
+    Feature j's tolerance is tol_relative * scale * min(1, rms_j / median rms),
+    rms_j the column's (weighted; centred when the intercept is profiled out)
+    RMS, floored at the rounding error 8 sqrt(n) eps rms(y) rms_raw_j of its
+    gradient; ``tol`` is the same with factor 1 and the largest floor.
+    ``y``: the float labels (+-1 for logistic).
+    """
+    Xd = dense(X)
+    n = Xd.shape[0]
+    s = normalized_weights(sample_weight, n)
+    raw = np.sqrt(s @ (Xd * Xd) / n)
+    Xc = Xd - (s @ Xd) / n if centred else Xd
+    rms = np.sqrt(s @ (Xc * Xc) / n)
+    ref = np.median(rms[rms > 0]) if np.any(rms > 0) else 1.0
+    floors = 8 * np.sqrt(n) * np.finfo(float).eps * np.sqrt(s @ (y * y) / n) * raw
+    tol = max(tol_relative * scale, floors.max())
+    tol_j = np.maximum(tol_relative * scale * np.minimum(rms / ref, 1.0), floors)
+    return np.where(tol_j > 0, tol / np.where(tol_j > 0, tol_j, 1.0), 1.0)

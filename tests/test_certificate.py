@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from sklearn import linear_model as sk
 from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
 
 import sparsecert as sc
 from sparsecert.penalties import L1, ElasticNet
 from conftest import make_regression
-from naive import enet_violation, quadratic_gradient, quadratic_objective
+from naive import enet_violation, quadratic_gradient, quadratic_objective, violation_scale
 
 TIGHT = dict(tol=1e-12, max_iter=100000)
 
@@ -33,9 +34,11 @@ def test_optimum_passes_and_matches_naive(fitted):
     assert cert.converged and cert.kind == "global"
     g, gb = quadratic_gradient(X, y, est.coef_, est.intercept_)
     np.testing.assert_allclose(cert.gradient, g, rtol=1e-10, atol=1e-12 * cert.scale)
-    np.testing.assert_allclose(cert.violation, enet_violation(est.coef_, g, alpha),
+    vs = violation_scale(X, y, 1e-9, cert.scale, centred=True)
+    np.testing.assert_allclose(cert.violation_scale, vs, rtol=1e-10)
+    np.testing.assert_allclose(cert.violation, enet_violation(est.coef_, g, alpha) * vs,
                                atol=1e-12 * cert.scale)
-    np.testing.assert_allclose(cert.margin, alpha - np.abs(g), atol=1e-12 * cert.scale)
+    np.testing.assert_allclose(cert.margin, (alpha - np.abs(g)) * vs, atol=1e-12 * cert.scale)
     assert cert.intercept_gradient == pytest.approx(gb, abs=1e-12 * cert.scale)
     assert cert.objective == pytest.approx(quadratic_objective(X, y, est.coef_, est.intercept_, alpha))
     assert cert.scale == pytest.approx(sc.alpha_max(X, y))
@@ -115,7 +118,9 @@ def test_enet_and_positive_violations_match_naive(l1_ratio, positive):
     cert = sc.check_optimality(X, y, w, 0.5, datafit="quadratic",
                                penalty=ElasticNet(alpha=alpha, l1_ratio=l1_ratio, positive=positive))
     g, _ = quadratic_gradient(X, y, w, 0.5)
-    np.testing.assert_allclose(cert.violation, enet_violation(w, g, alpha, l1_ratio, positive=positive),
+    vs = violation_scale(X, y, 1e-4, cert.scale, centred=True)
+    np.testing.assert_allclose(cert.violation,
+                               enet_violation(w, g, alpha, l1_ratio, positive=positive) * vs,
                                rtol=1e-10, atol=1e-12)
 
 
@@ -186,3 +191,86 @@ def test_check_optimality_rejects_bad_input():
         sc.check_optimality(X, y, np.zeros(5), datafit="quadratic", penalty=L1(alpha=-1))
     with pytest.raises(ValueError, match="coef"):
         sc.check_optimality(X, y, np.full(5, np.nan), datafit="quadratic", penalty=L1(alpha=0.1))
+
+
+# ------------------------------------------------ columns of very different norms
+# A violation in gradient units shrinks with its column's norm; without a
+# per-column tolerance a weak column's coefficient could be certified whatever
+# its error (before per-column tolerances: anything below ~1e-4 x the typical
+# norm for an unpenalized feature).
+
+def _weak_column(scale, seed=41):
+    X, y = make_regression(60, 8, seed=seed)
+    Xs = X.copy()
+    Xs[:, 0] *= scale
+    weights = np.ones(X.shape[1])
+    weights[0] = 0.0  # unpenalized: nothing but the data pins w_0 down
+    return X, Xs, y, weights
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1e-100])
+def test_error_on_a_weak_column_is_flagged(scale):
+    X, Xs, y, weights = _weak_column(scale)
+    pen = L1(alpha=0.05, weights=weights)
+    est = sc.Lasso(alpha=0.05, weights=weights, **TIGHT).fit(X, y)
+    w = est.coef_.copy()
+    w[0] /= scale  # the same optimum, in the weak column's units
+    good = sc.check_optimality(Xs, y, w, est.intercept_, datafit="quadratic", penalty=pen, tol=1e-6)
+    assert good.converged
+    assert good.violation_scale[0] > 1.0 / scale * 0.1 and np.all(good.violation_scale[1:] < 10)
+    bad_w = w.copy()
+    bad_w[0] *= 1.01  # 1% off in its own units
+    bad = sc.check_optimality(Xs, y, bad_w, est.intercept_, datafit="quadratic", penalty=pen,
+                              tol=1e-6)
+    assert not bad.converged and bad.argmax == 0
+    # the raw (gradient-unit) violation is tiny: it alone would have passed
+    raw = bad.violation[0] / bad.violation_scale[0]
+    assert raw < bad.tol
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1e-100])
+def test_weak_unpenalized_column_is_fitted(scale):
+    X, Xs, y, weights = _weak_column(scale)
+    ref = sc.Lasso(alpha=0.05, weights=weights, **TIGHT).fit(X, y)
+    est = sc.Lasso(alpha=0.05, weights=weights, tol=1e-10, max_iter=100000).fit(Xs, y)
+    unscaled = est.coef_.copy()
+    unscaled[0] *= scale
+    np.testing.assert_allclose(unscaled, ref.coef_, rtol=1e-6, atol=1e-8 * np.abs(ref.coef_).max())
+    assert est.certificate_.converged
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1e-100])
+def test_fista_on_a_weak_column_is_not_falsely_certified(scale):
+    """One global step size cannot move a column 1e8 times weaker than the rest:
+    FISTA runs out of iterations, and the certificate says so (it used to pass)."""
+    X, Xs, y, weights = _weak_column(scale)
+    ref = sc.Lasso(alpha=0.05, weights=weights, **TIGHT).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="feature 0"):
+        est = sc.Lasso(alpha=0.05, weights=weights, solver="fista", tol=1e-10,
+                       max_iter=2000).fit(Xs, y)
+    assert not est.certificate_.converged and est.certificate_.argmax == 0
+    assert abs(est.coef_[0] * scale - ref.coef_[0]) > 1e-3 * abs(ref.coef_[0])
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1e-100])
+def test_weak_unpenalized_column_logistic(scale):
+    X, _, y, weights = _weak_column(1.0, seed=42)
+    labels = (y > np.median(y)).astype(int)
+    ref = sc.SparseLogisticRegression(alpha=0.02, weights=weights, **TIGHT).fit(X, labels)
+    Xs = X.copy()
+    Xs[:, 0] *= scale
+    est = sc.SparseLogisticRegression(alpha=0.02, weights=weights, tol=1e-10,
+                                      max_iter=100000).fit(Xs, labels)
+    np.testing.assert_allclose(est.coef_[0, 0] * scale, ref.coef_[0, 0], rtol=1e-6)
+    np.testing.assert_allclose(est.coef_[0, 1:], ref.coef_[0, 1:], rtol=1e-6,
+                               atol=1e-8 * np.abs(ref.coef_).max())
+    assert est.certificate_.converged
+
+
+def test_columns_of_equal_norm_keep_one_tolerance():
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_regression(50, 12, seed=43)
+    Xs = StandardScaler().fit_transform(X)
+    est = sc.Lasso(alpha=0.05).fit(Xs, y)
+    np.testing.assert_allclose(est.certificate_.violation_scale, 1.0, rtol=1e-12)

@@ -18,6 +18,7 @@ from sparsecert._problem import make_problem
 from sparsecert._validation import as_design, check_sample_weight
 from sparsecert.datafits import Logistic, Quadratic
 from sparsecert.solvers import _fista_lipschitz, _solve_fista, solve
+from naive import violation_scale
 
 TIGHT = 1e-10
 
@@ -38,9 +39,13 @@ def _dense(X):
     return X.toarray() if sp.issparse(X) else np.asarray(X)
 
 
-def naive_certificate(X, y, w, b, *, datafit, alpha, l1_ratio=1.0, weights=None,
+def naive_certificate(X, y, w, b, *, datafit, alpha, tol_relative, l1_ratio=1.0, weights=None,
                       positive=False, sample_weight=None, fit_intercept=True):
-    """Max violation and scale, in plain numpy, from the formulas of DESIGN.md section 2."""
+    """Max violation and scale, in plain numpy, from the formulas of DESIGN.md section 2.
+
+    Feature violations in the certificate's common units (naive.violation_scale);
+    the intercept's as |dF/db|.
+    """
     X = _dense(X).astype(np.float64)
     n, p = X.shape
     s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float) * n / np.sum(sample_weight)
@@ -65,6 +70,8 @@ def naive_certificate(X, y, w, b, *, datafit, alpha, l1_ratio=1.0, weights=None,
     smooth = alpha * c * (1 - l1_ratio) * w
     at_zero = np.maximum(0.0, -g - thr) if positive else np.maximum(0.0, np.abs(g) - thr)
     viol = np.where(w == 0, at_zero, np.abs(g + smooth + thr * np.sign(w)))
+    viol = viol * violation_scale(X, y, tol_relative, scale, sample_weight=sample_weight,
+                                  centred=fit_intercept and datafit == "quadratic")
     g_b = u.sum() if fit_intercept else 0.0
     return max(viol.max(), abs(g_b)), scale
 
@@ -159,7 +166,7 @@ def test_fista_matches_cd_quadratic(case, sparse, dtype):
     # at the certified float64 point (for float32 X, coef_ is its rounded copy)
     naive, scale = naive_certificate(X, y, cert.coef, fi.intercept_,
                                      datafit="quadratic", alpha=spec["kw"]["alpha"],
-                                     sample_weight=sw,
+                                     sample_weight=sw, tol_relative=cert.tol_relative,
                                      fit_intercept=spec["kw"].get("fit_intercept", True), **pen_kw)
     assert scale == pytest.approx(cert.scale, rel=1e-10)
     assert naive == pytest.approx(cert.max_violation, rel=1e-6, abs=1e-13 * scale)
@@ -218,7 +225,8 @@ def test_logistic_matches_sklearn(sparse, l1_ratio):
     assert obj <= obj_sk * (1 + 1e-9)
     assert obj == pytest.approx(obj_sk, rel=1e-9)
     naive, _ = naive_certificate(X, y, est.coef_, 0.0, datafit="logistic", alpha=alpha,
-                                 l1_ratio=l1_ratio, fit_intercept=False)
+                                 l1_ratio=l1_ratio, fit_intercept=False,
+                                 tol_relative=cert.tol_relative)
     assert naive == pytest.approx(cert.max_violation, rel=1e-6, abs=1e-14)
     assert naive <= cert.tol * (1 + 1e-6)
 
@@ -259,7 +267,8 @@ def test_logistic_with_intercept_and_sample_weight_matches_scipy(sparse):
     np.testing.assert_allclose(est.coef_, w_ref, rtol=0, atol=1e-5 * np.abs(w_ref).max())
     assert est.intercept_ == pytest.approx(b_ref, abs=1e-5 * max(1, abs(b_ref)))
     naive, scale = naive_certificate(X, y, est.coef_, est.intercept_, datafit="logistic",
-                                     alpha=alpha, sample_weight=sw)
+                                     alpha=alpha, sample_weight=sw,
+                                     tol_relative=cert.tol_relative)
     assert scale == pytest.approx(cert.scale, rel=1e-10)
     assert naive == pytest.approx(cert.max_violation, rel=1e-6, abs=1e-14)
 

@@ -166,7 +166,8 @@ def test_cd_epoch_matches_naive_twin(dtype):
         w = np.zeros(p)
         sw_r = y.copy()
         ep, cheap, b, _ = cd_quadratic_anderson(*d.args, n, y, sw_r, sw, w, y.mean(), means,
-                                                lips, np.arange(p), codes.L1, par, np.ones(p),
+                                                lips, np.ones(p), np.arange(p), codes.L1, par,
+                                                np.ones(p),
                                                 1, 0.0, True, 0, np.empty(n))
         assert ep == 1
         np.testing.assert_allclose(w, w_ref, rtol=1e-10, atol=1e-12)

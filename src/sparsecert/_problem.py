@@ -35,6 +35,8 @@ class Problem:
     scale_intercept: float = 0.0
     tol_floor: float = 0.0
     tol_floor_intercept: float = 0.0
+    col_weight: np.ndarray = None
+    col_floor: np.ndarray = None
 
     @property
     def df_code(self):
@@ -56,6 +58,42 @@ class Problem:
         """
         return (max(tol_relative * self.scale, self.tol_floor),
                 max(tol_relative * self.scale_intercept, self.tol_floor_intercept))
+
+    def violation_scale(self, tol_relative):
+        """Per-feature factors tol / tol_j >= 1 that put each violation in common units.
+
+        A violation is in gradient units, proportional to its column's norm:
+        scaling x_j by s (and its coefficient by 1/s) scales g_j and the
+        violation by s, so one absolute ``tol`` for all features would let a
+        column of tiny norm through whatever its coefficient's error (at
+        1e-100, any error). Feature j is therefore held to its own tolerance
+        tol_j = tol_relative * scale * min(1, rms_j / rms_ref), with rms_j the
+        column's RMS as the datafit sees it and rms_ref the median over the
+        non-constant columns, floored at the rounding error of g_j itself:
+        columns of typical or larger norm keep ``tol`` (standardized data is
+        unaffected), weaker ones are judged in their own coefficient's units.
+        Reporting violation_j * tol / tol_j keeps ``converged == (max <= tol)``.
+        """
+        tol = self.tolerances(tol_relative)[0]
+        if self.col_weight is None or tol <= 0.0:
+            return np.ones(self.design.n_features)
+        tol_j = np.maximum(tol_relative * self.scale * self.col_weight, self.col_floor)
+        out = np.ones_like(tol_j)
+        np.divide(tol, tol_j, out=out, where=tol_j > 0.0)
+        return out
+
+
+def column_tolerance_weights(sq, col_rms, floor, y_rms):
+    """(weight_j, floor_j) of :meth:`Problem.violation_scale`.
+
+    ``sq``: each column's squared RMS as the datafit sees it (centred when the
+    intercept is profiled out); ``col_rms``: its uncentred RMS, which sets the
+    rounding error of g_j (about ``floor * y_rms * col_rms_j``).
+    """
+    rms = np.sqrt(sq)
+    live = rms[rms > 0.0]
+    ref = float(np.median(live)) if live.size else 1.0
+    return np.minimum(rms / ref, 1.0), floor * y_rms * col_rms
 
 
 def best_intercept_at_zero(df_code, y, sw, fit_intercept):
@@ -121,9 +159,10 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept):
     floor = 8.0 * np.sqrt(n) * np.finfo(np.float64).eps
     tol_floor = float(floor * y_rms * np.max(col_rms))
     tol_floor_intercept = float(floor * y_rms)
+    col_weight, col_floor = column_tolerance_weights(sq, col_rms, floor, y_rms)
     return Problem(design, y, sw, bool(fit_intercept), datafit, penalty, pen_code, pen_params,
                    pen_weights, means, lipschitz, b0, grad0, scale, objective0,
-                   scale_intercept, tol_floor, tol_floor_intercept)
+                   scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor)
 
 
 def evaluate(problem, w, b):

@@ -13,7 +13,11 @@ with g_j = dF/dw_j at (w, b), the violation of feature j is the distance from
 The candidate is certified when max_j violation_j <= tol, where the absolute
 ``tol`` is the user's scale-free tolerance times ``scale`` = ||grad F(0, b0)||_inf
 (alpha_max for L1 with unit weights), so rescaling X or y leaves its meaning
-unchanged. The intercept's |dF/db| is in units of y, not of X^T y: it is held
+unchanged. A feature whose column has a smaller RMS than the median column
+is held to a proportionally smaller tolerance of its own (a violation in
+gradient units shrinks with its column's norm and would hide a column of tiny
+norm); its violation is reported multiplied by ``violation_scale`` = tol / tol_j,
+so that ``converged == (max_violation <= tol)``. The intercept's |dF/db| is in units of y, not of X^T y: it is held
 to its own tolerance ``tol_relative * scale_intercept`` (RMS of the loss
 derivative at (0, b0)) and reported rescaled by ``tol / tol_intercept``, so
 that rescaling X alone changes neither. Both tolerances are floored at the
@@ -74,7 +78,16 @@ class Certificate:
         dF/db (0 without an intercept).
     gradient, violation, margin : ndarray of shape (n_features,)
         g_j; violation_j; threshold_j - |g_j| (how deep inside the dead zone a
-        zero coefficient sits: positive means the penalty holds it at 0).
+        zero coefficient sits: positive means the penalty holds it at 0). The
+        last two are multiplied by ``violation_scale``.
+    violation_scale : ndarray of shape (n_features,)
+        tol / tol_j >= 1: each feature is held to its own tolerance tol_j,
+        smaller than ``tol`` for a column whose RMS is below the median
+        column's (in proportion), and its violation and margin are reported
+        multiplied by this factor, in the units of a typical column. A
+        violation in gradient units scales with its column's norm, so a
+        single tolerance would let a column of tiny norm through whatever its
+        coefficient's error. All ones for columns of equal norm.
     coef : ndarray of shape (n_features,)
         The coefficients checked.
     screened : ndarray of bool or None
@@ -89,17 +102,19 @@ class Certificate:
     _fields = ("converged", "kind", "max_violation", "argmax", "duality_gap", "relative_gap",
                "tol", "tol_relative", "scale", "objective", "intercept_gradient", "gradient",
                "violation", "margin", "coef", "n_iter", "solver", "datafit", "penalty", "alpha",
-               "distributed", "tol_intercept", "scale_intercept", "screened")
+               "distributed", "tol_intercept", "scale_intercept", "screened", "violation_scale")
 
     def __init__(self, **kwargs):
         missing = set(self._fields) - set(kwargs) - {"distributed", "tol_intercept",
-                                                     "scale_intercept", "screened"}
+                                                     "scale_intercept", "screened",
+                                                     "violation_scale"}
         if missing:
             raise TypeError(f"Certificate is missing fields {sorted(missing)}")
         kwargs.setdefault("distributed", False)
         kwargs.setdefault("screened", None)
         kwargs.setdefault("tol_intercept", kwargs["tol"])
         kwargs.setdefault("scale_intercept", kwargs["scale"])
+        kwargs.setdefault("violation_scale", np.ones_like(kwargs["violation"]))
         for name, value in kwargs.items():
             if isinstance(value, np.ndarray):
                 value = value.copy()
@@ -246,7 +261,11 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
         gap = float(gap)
         rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
         screened = gap_safe_screen(problem, grad_dual, t_dual, gap)
-    viol = pieces["viol"]
+    # each feature against its own tolerance, reported in common units
+    # (Problem.violation_scale): a column of tiny norm cannot hide its error
+    vscale = problem.violation_scale(tol_relative)
+    viol = pieces["viol"] * vscale
+    margin = pieces["margin"] * vscale
     g_b = pieces["intercept_grad"]
     # the intercept is checked against its own tolerance (units of y, not of
     # X^T y): its violation is reported rescaled to the features' units, so
@@ -260,7 +279,7 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
     max_feat = float(np.max(viol)) if viol.size else 0.0
     argmax = int(np.argmax(viol)) if viol.size and not (v_b > max_feat) else None
     max_v = max_feat if (max_feat >= v_b or np.isnan(max_feat)) else float(v_b)
-    if np.isnan(pieces["max_violation"]):
+    if np.isnan(pieces["max_violation"]) or np.isnan(max_feat):
         max_v = np.nan
     converged = bool(max_v <= tol)
     return Certificate(
@@ -268,7 +287,7 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
         argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol, tol_relative=tol_relative,
         scale=problem.scale, objective=objective, intercept_gradient=g_b,
         tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
-        gradient=pieces["grad"], violation=viol, margin=pieces["margin"], coef=w,
+        gradient=pieces["grad"], violation=viol, margin=margin, violation_scale=vscale, coef=w,
         n_iter=n_iter, solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
         alpha=float(problem.penalty.alpha), screened=screened, distributed=bool(distributed))
 

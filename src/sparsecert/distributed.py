@@ -74,7 +74,7 @@ from ._kernels import codes
 from ._kernels import fista as _fista
 from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value
 from ._kernels.optimality import dual_scaling, feature_violations, penalty_conjugate_sum
-from ._problem import Problem
+from ._problem import Problem, column_tolerance_weights
 from ._validation import check_no_overflow
 from .certificate import build_certificate
 
@@ -475,9 +475,11 @@ def make_dask_problem(X, y64, sample_weight, datafit, penalty, fit_intercept):
     floor = 8.0 * np.sqrt(n) * _EPS
     design = DaskDesign(blocks, n, p, X.dtype)
     design.trace = float(sq_raw.sum()) + (1.0 if fit_intercept else 0.0)
+    col_weight, col_floor = column_tolerance_weights(sq_dev, col_rms, floor, y_rms)
     return Problem(design, None, None, bool(fit_intercept), datafit, penalty, pen_code,
                    pen_params, pen_weights, means, lipschitz, b0, grad0, scale, objective0,
-                   scale_intercept, float(floor * y_rms * np.max(col_rms)), float(floor * y_rms))
+                   scale_intercept, float(floor * y_rms * np.max(col_rms)), float(floor * y_rms),
+                   col_weight, col_floor)
 
 
 def _combine_rms(parts, n):
@@ -528,12 +530,16 @@ def _gradient(problem, w, b):
     return out[:p], g_b, float(out[p + 1])
 
 
-def _max_violation(problem, w, grad, g_b):
+def _max_violation(problem, w, grad, g_b, vscale):
     """The compiled FISTA's stopping quantity: max(|dF/db|, max_j violation_j)."""
     p = w.shape[0]
     viol = np.empty(p)
     margin = np.empty(p)
-    mv, _ = feature_violations(w, grad, *problem.penalty_args, problem.lipschitz, viol, margin)
+    feature_violations(w, grad, *problem.penalty_args, problem.lipschitz, viol, margin)
+    viol *= vscale  # the certificate's common units (Problem.violation_scale)
+    mv = float(np.max(viol)) if p else 0.0
+    if np.isnan(viol).any():
+        mv = np.nan
     return mv if (mv > abs(g_b) or mv != mv) else abs(g_b)
 
 
@@ -631,14 +637,14 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
     else:
         b = problem.b0 - float(problem.means @ w)  # the best intercept for the given w
     tol_abs = min(problem.tolerances(tol))
+    vscale = problem.violation_scale(tol)
 
     grad, g_b, loss = _gradient(problem, w, b)
     n_iter = 0
-    viol = _max_violation(problem, w, grad, g_b)
+    viol = _max_violation(problem, w, grad, g_b, vscale)
     if viol > tol_abs:
         L = _lipschitz(problem)
         t = 1.0
-        w_prev, b_prev = w.copy(), b
         obj = loss + _fista.penalty_sum(*pen, w)
         # the extrapolated point v of the coming iteration and the gradient there
         v, vb = w.copy(), b
@@ -667,7 +673,6 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
             obj_new = float(out[1]) + _fista.penalty_sum(*pen, w_new)
             gm = (vb - b_new) * (b_new - b) + float((v - w_new) @ (w_new - w))
             restart = gm > 0.0 or obj_new > obj + 10.0 * _EPS * abs(obj)
-            w_prev, b_prev = w, b
             w, b = w_new.copy(), b_new
             obj = obj_new
             n_iter += 1
@@ -675,7 +680,7 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
             if check:
                 grad_x = out[3 + p:3 + 2 * p]
                 g_b_x = float(out[3 + 2 * p]) if problem.fit_intercept else 0.0
-                viol = _max_violation(problem, w, grad_x, g_b_x)
+                viol = _max_violation(problem, w, grad_x, g_b_x, vscale)
                 if verbose:
                     print(f"[sparsecert] dask fista iteration {n_iter}: violation "
                           f"{viol:.3e} (tol {tol_abs:.3e}), L={L:.3e}")

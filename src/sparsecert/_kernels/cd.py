@@ -25,8 +25,13 @@ from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
 @njit(cache=True, nogil=True)
 def _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
-              sw_r, sw, w, b, means, lipschitz, feats, pen_code, pen_params, pen_weights):
-    """One cyclic pass over ``feats``; returns (cheap violation bound, b)."""
+              sw_r, sw, w, b, means, lipschitz, vscale, feats, pen_code, pen_params,
+              pen_weights):
+    """One cyclic pass over ``feats``; returns (cheap violation bound, b).
+
+    Violations are multiplied by ``vscale`` (the certificate's common units,
+    see ``Problem.violation_scale``), so that the bound is comparable with its tol.
+    """
     n = float(n_samples)
     cheap = 0.0
     for jj in range(feats.shape[0]):
@@ -43,7 +48,7 @@ def _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                 w[j] = 0.0
             continue
         g = -col_dot_fast(X_dense, X_data, X_indices, X_indptr, is_sparse, j, sw_r) / n + b * means[j]
-        v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj)
+        v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj) * vscale[j]
         if v > cheap:
             cheap = v
         new = prox_1d(pen_code, pen_params, pen_weights[j], wj - g / lj, 1.0 / lj)
@@ -58,7 +63,7 @@ def _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
 
 @njit(cache=True, nogil=True)
 def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
-                          y, sw_r, sw, w, b, means, lipschitz, feats,
+                          y, sw_r, sw, w, b, means, lipschitz, vscale, feats,
                           pen_code, pen_params, pen_weights, max_epochs, tol,
                           fit_intercept, n_anderson, resid_buf):
     """CD epochs on a working set ``feats``, with Anderson extrapolation.
@@ -85,7 +90,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
     while epoch < max_epochs:
         epoch += 1
         cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
-                             sw_r, sw, w, b, means, lipschitz, feats,
+                             sw_r, sw, w, b, means, lipschitz, vscale, feats,
                              pen_code, pen_params, pen_weights)
         if cheap <= tol:
             break
@@ -177,7 +182,7 @@ def _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j, delta, 
 
 @njit(cache=True, nogil=True)
 def cd_logistic_fixed(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw, z,
-                      w, b, fit_intercept, lipschitz, feats, pen_code, pen_params,
+                      w, b, fit_intercept, lipschitz, vscale, feats, pen_code, pen_params,
                       pen_weights, max_epochs, tol):
     """Coordinate proximal-gradient epochs for the logistic datafit, fixed steps.
 
@@ -221,7 +226,7 @@ def cd_logistic_fixed(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
                 for i in range(n_samples):
                     g -= X_dense[i, j] * sw[i] * y[i] * sigmoid(-y[i] * z[i])
             g /= n
-            v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj)
+            v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj) * vscale[j]
             if v > cheap:
                 cheap = v
             new = prox_1d(pen_code, pen_params, pen_weights[j], wj - g / lj, 1.0 / lj)

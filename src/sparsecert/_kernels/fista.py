@@ -125,7 +125,7 @@ def _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y
 @njit(cache=True, nogil=True)
 def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
               fit_intercept, df_code, pen_code, pen_params, pen_weights, coord_lipschitz,
-              w, w_prev, z, z_prev, state, max_iter, check_every, tol):
+              vscale, w, w_prev, z, z_prev, state, max_iter, check_every, tol):
     """Run at most ``max_iter`` FISTA iterations from the state given; return the count.
 
     Parameters
@@ -139,6 +139,9 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
     coord_lipschitz : float64 array of shape (n_features,)
         Per-coordinate constants, used only by the violation of penalties whose
         certificate needs them (as in the certificate).
+    vscale : float64 array of shape (n_features,)
+        Factors putting each violation in the certificate's common units
+        (``Problem.violation_scale``).
     w, w_prev : float64 arrays of shape (n_features,), updated in place
         Current iterate x_k and previous iterate x_{k-1}.
     z, z_prev : float64 arrays of shape (n_samples,), updated in place
@@ -255,7 +258,7 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
             viol = abs(g_b)
             for j in range(p):
                 vj = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], grad[j],
-                                         coord_lipschitz[j])
+                                         coord_lipschitz[j]) * vscale[j]
                 if vj > viol or vj != vj:
                     viol = vj
             if viol <= tol or viol != viol:

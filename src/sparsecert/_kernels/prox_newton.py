@@ -125,7 +125,7 @@ def _penalty_slope(pen_code, pen_params, weight, v, d):
 
 @njit(cache=True, nogil=True)
 def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
-                         y, sw, w, b, fit_intercept, z, feats,
+                         y, sw, w, b, fit_intercept, z, feats, vscale,
                          pen_code, pen_params, pen_weights, max_outer, max_inner, tol):
     """Run up to ``max_outer`` proximal Newton iterations over ``feats``.
 
@@ -138,6 +138,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
     b : float, the intercept (kept at its value when not ``fit_intercept``)
     z : X w + b on entry, kept equal to it (incrementally) on exit
     feats : int array, the working features
+    vscale : per-feature factors putting violations in the certificate's units
     pen_code, pen_params, pen_weights : the encoded penalty
     max_outer, max_inner : budgets of Newton iterations and of CD epochs per model
     tol : absolute tolerance on the violation (gradient units)
@@ -188,7 +189,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
             # curvature along X_j with the intercept re-optimised (h-weighted centring)
             hc = hh - hxs[jj] * hxs[jj] / hsum if hsum > 0.0 else hh
             hdiag[jj] = hc if hc > 1e-12 * hh else 0.0
-            v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], g, hh)
+            v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], g, hh) * vscale[j]
             if v > viol or v != v:
                 viol = v
         if viol <= tol:
