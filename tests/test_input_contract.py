@@ -15,7 +15,6 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso as SkLasso
 
-import sparsecert
 from sparsecert import Lasso, alpha_max, check_optimality, penalties
 
 from _helpers import REGRESSOR_FACTORIES as ESTIMATOR_FACTORIES

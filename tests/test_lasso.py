@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn import linear_model as sk
 from sklearn.datasets import load_diabetes
 

@@ -1,5 +1,8 @@
 """A fit that would run for minutes: the Ctrl-C test interrupts it."""
-import numpy as np, sys, time
+import time
+
+import numpy as np
+
 import sparsecert as sc
 rng = np.random.default_rng(0)
 X = rng.standard_normal((2000, 4000)); X[:, 1:] += 0.99 * X[:, :-1]

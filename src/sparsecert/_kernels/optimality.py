@@ -4,7 +4,6 @@ Everything is computed over all features, from scratch, at the given point:
 the certificate must not inherit the solver's bookkeeping.
 """
 
-import numpy as np
 from numba import njit
 
 from .codes import PARAM_ALPHA, PARAM_POSITIVE, QUADRATIC

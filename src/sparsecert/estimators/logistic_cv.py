@@ -305,7 +305,7 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
         # the kernels release the GIL (nogil): threads fit folds in parallel
         out = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(jobs)
 
-        n_folds, n_alphas, p = len(folds), grid.shape[0], design.n_features
+        n_folds, p = len(folds), design.n_features
         scores, paths, chosen = {}, {}, np.empty(len(targets))
         for k, c in enumerate(targets):
             part = out[k * n_folds:(k + 1) * n_folds]
