@@ -74,12 +74,18 @@ class Problem:
         unaffected), weaker ones are judged in their own coefficient's units.
         Reporting violation_j * tol / tol_j keeps ``converged == (max <= tol)``.
         """
+        cached = self.__dict__.get("_vscale")
+        if cached is not None and cached[0] == tol_relative:
+            return cached[1]  # every certificate of a fit asks again
         tol = self.tolerances(tol_relative)[0]
         if self.col_weight is None or tol <= 0.0:
-            return np.ones(self.design.n_features)
-        tol_j = np.maximum(tol_relative * self.scale * self.col_weight, self.col_floor)
-        out = np.ones_like(tol_j)
-        np.divide(tol, tol_j, out=out, where=tol_j > 0.0)
+            out = np.ones(self.design.n_features)
+        else:
+            tol_j = np.maximum(tol_relative * self.scale * self.col_weight, self.col_floor)
+            out = np.ones_like(tol_j)
+            np.divide(tol, tol_j, out=out, where=tol_j > 0.0)
+        out.flags.writeable = False
+        self.__dict__["_vscale"] = (tol_relative, out)
         return out
 
 

@@ -6,6 +6,7 @@ indices and no duplicates (a copy when needed). Nothing is ever densified, and
 the caller's arrays are never written to.
 """
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,3 +164,10 @@ def validate_arrays(X, y, datafit, sample_weight):
     design = as_design(X)
     sw = check_sample_weight(sample_weight, design.n_samples)
     return X, design, y64, sw
+
+
+def is_dask_array(X):
+    """True when X is a ``dask.array.Array`` (without importing Dask: if it
+    is not imported yet, X cannot be one)."""
+    mod = sys.modules.get("dask.array")
+    return mod is not None and isinstance(X, mod.Array)

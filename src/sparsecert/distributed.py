@@ -75,19 +75,13 @@ from ._kernels import fista as _fista
 from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value
 from ._kernels.optimality import dual_scaling, feature_violations, penalty_conjugate_sum
 from ._problem import Problem, column_tolerance_weights
-from ._validation import check_no_overflow
+from ._validation import check_no_overflow, is_dask_array  # noqa: F401 (re-exported)
 from .certificate import build_certificate
 
 _FAN_IN = 8  # tree reduction: partial results combined per task
 _CHECK = 10  # iterations between two stopping tests (as the compiled FISTA)
 _MAX_BACKTRACKS = 64
 _EPS = np.finfo(np.float64).eps
-
-
-def is_dask_array(X):
-    """True when X is a ``dask.array.Array`` (without importing Dask)."""
-    mod = sys.modules.get("dask.array")
-    return mod is not None and isinstance(X, mod.Array)
 
 
 # --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from .._kernels import codes
 from .._problem import make_problem
 from .._validation import as_design, check_sample_weight
 from .._validation import encode_target
-from ..distributed import is_dask_array
+from .._validation import is_dask_array
 from ..solvers import solve
 
 COMMON_CONSTRAINTS = {

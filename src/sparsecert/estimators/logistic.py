@@ -14,7 +14,7 @@ from .._problem import make_problem
 from .._validation import check_sample_weight
 from ..datafits import Logistic
 from ..solvers import solve
-from ..distributed import is_dask_array
+from .._validation import is_dask_array
 from ._base import COMMON_CONSTRAINTS, _encode_pm1, forget_fit, validate_Xy
 
 
