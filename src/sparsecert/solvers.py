@@ -113,11 +113,14 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     working sets) and is bounded by ``max_iter``.
 
     Gram variant (tall dense X, see :func:`_use_gram`): the working set only
-    grows, its weighted centred Gram matrix H is built once per new feature
-    (BLAS, by row blocks) and the restricted problem is solved by
-    :func:`cd_gram_anderson` on p-dimensional quantities, anchored at the
-    certificate's exact gradient, to 0.5 x tol: an epoch costs O(|ws|) per
-    moving coordinate instead of O(n). The certificate is still computed
+    grows (zeros ranked by -margin), its weighted centred Gram matrix H is
+    built once per new feature (BLAS, by row blocks) and the restricted
+    problem is solved by :func:`cd_gram_anderson` on p-dimensional
+    quantities, anchored at the certificate's exact gradient, to 0.5 x tol:
+    an epoch costs O(|ws|) per moving coordinate instead of O(n), and one
+    round usually suffices where the residual rounds solve to 0.1 x the
+    violation each. Growth the cost accounting of :class:`_GramState` cannot
+    pay runs a residual round instead. The certificate is still computed
     from X at every outer iteration and alone decides convergence; if it
     twice disagrees with the Gram solver on the working features (rounding
     near the tolerance floor), or the working set outgrows
@@ -212,6 +215,11 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
             n_iter += ep
         refresh()
         cert = build_certificate(problem, w, state["b"], tol, n_iter=n_iter, solver="cd")
+        if gram is not None and not switch:
+            # a residual round ends on a certificate, a pass over X the Gram
+            # solver (one round to tol where these go to 0.1 x the violation)
+            # would mostly have spared
+            gram.credit(_GRAM_CERT * n * p)
         if verbose:
             kind = "residual then Gram" if switch else "residual"
             print(f"[sparsecert] epoch {n_iter}: {kind} working set {ws.size}/{p}, {cert!r}")
@@ -235,6 +243,9 @@ _GRAM_INNER = 0.5
 _GRAM_MAX_FEATURES = 3000
 # tall enough: n >= _GRAM_MIN_RATIO * p (see _use_gram)
 _GRAM_MIN_RATIO = 4
+# X this large (entries; 32 MB in float64) is read from memory at every
+# residual epoch, where the Gram product is compute-bound (see _use_gram)
+_GRAM_LARGE_X = 1 << 22
 # cost model, in units of one entry of a residual CD epoch (a coordinate step
 # reads and writes n entries), measured with benchmarks/compare.py's
 # problems on one thread: building a row block of the weighted centred
@@ -242,12 +253,13 @@ _GRAM_MIN_RATIO = 4
 # 0.05-0.12 (compute-bound, where the epoch is memory-bound)
 _GRAM_COPY = 1.0
 _GRAM_MAC = 0.1
-# residual epochs a fit is credited with before it ran any, when its first
-# working set holds every feature (p <= _WS_START): one Gram matrix then
-# serves the whole fit, and the residual fits of that kind measured here
-# needed 10 to 50 epochs over three or four certificate rounds. With more
-# features the first working set may not be the last and no credit is given.
-_GRAM_CREDIT = 10.0
+# and a certificate's pass over X (BLAS) about 0.5 per entry of X
+_GRAM_CERT = 0.5
+# residual epochs on the first working set a fit is credited with before it
+# ran any, when one Gram matrix is likely to pay (see _GramState): enough for
+# the Gram matrix of 100 columns (600 n entries). The residual fits measured
+# needed 7 to 60 epochs and three or more certificates, a Gram fit one or two.
+_GRAM_CREDIT = 8.0
 
 
 def _use_gram(problem):
@@ -255,10 +267,11 @@ def _use_gram(problem):
 
     Dense X only (a sparse column's coordinate step already costs its nnz,
     and a centred Gram would be dense), convex penalties only (the nonconvex
-    Lp, p < 1, keeps plain residual CD from its documented start), and a tall
-    X (n >= 4 p): a Gram coordinate step costs |ws| <= p against 2 n for the
-    residual one. Whether the Gram matrix is then built is decided during
-    the fit by :class:`_GramState`'s cost accounting.
+    Lp, p < 1, keeps plain residual CD from its documented start), and a
+    tall X, n >= 4 p: a Gram coordinate step costs |ws| <= p against 2 n for
+    the residual one. When the Gram matrix is built is then decided during
+    the fit by the cost accounting of :class:`_GramState`. A wide X
+    (500 x 5000 in the benchmarks) never uses it.
     """
     if _GRAM_MODE == "never" or problem.design.is_sparse:
         return False
@@ -275,17 +288,32 @@ class _GramState:
 
     ``feats`` (insertion order, never shrinking) and H = (1/n) Xc[:, feats]^T
     S Xc[:, feats], Fortran-ordered. Building or growing H is paid for from
-    ``balance``: the residual CD work (entries, see ``_GRAM_COPY``) the fit
-    has spent, or that the Gram solver spared it, plus a start credit of
-    ``_GRAM_CREDIT`` epochs on the first working set. A fit whose working set
-    is solved in a few residual epochs never builds H (ski rental: a fit
-    pays at most about twice the cheaper of the two); a slowly converging one
-    switches once the epochs it spent would have paid for H, and one with
-    p <= ``_WS_START`` starts on it (measured, 20000 x 500 and 50000 x 500
-    dense fits at alpha_max / 20 converged in 7 to 11 residual epochs, about
-    what the first Gram matrix of 100 columns costs: a start credit there
-    made the well-conditioned fits slower by up to 25% and the one at
-    alpha_max / 1000 by 50%, as the working set then grew to 400 columns).
+    ``balance``, in residual-epoch entries (see ``_GRAM_COPY``): the residual
+    epochs the fit ran and the certificates that ended its residual rounds,
+    plus the epochs the Gram solver spared (half its epochs on the working
+    set), plus a start credit of ``_GRAM_CREDIT`` epochs on the
+    first working set when p <= 100 (the first working set holds every
+    feature: one small Gram matrix serves the whole fit) or X has at least
+    2^22 entries (beyond the last-level cache, a residual epoch is
+    memory-bound where the Gram product is not). A round whose Gram matrix
+    the balance cannot pay runs the residual kernel, which hands over to the
+    Gram kernel mid-round once its epochs have paid (ski rental: at most
+    about twice the cheaper of the two, and an ill-conditioned fit switches
+    early). This also keeps a working set that grows to hundreds of columns,
+    at small alpha, from costing a Gram product larger than the few residual
+    epochs it needs.
+
+    Measured (one thread, dense AR(1) designs of benchmarks/problems.py with
+    rho = 0.6 or 0.9, alpha_max / 20 to / 1000, tol 1e-4; timings on a
+    shared machine, +-10%), time with the Gram variant over time without:
+    0.4-0.55 for 2000 x 100 (ill-conditioned) and 100000 x 100; 0.68-0.98
+    for 20000 x 500 and 50000 x 500 but 1.1 at 50000 x 500, alpha_max / 100
+    (the working set grows once: a second Gram round), 1.13 for 20000 x 1000
+    at alpha_max / 100; 0.93-1.2 for in-cache X (2000 x 500, 5000 x 500, no
+    start credit; with one, 1.2-1.4 there); 0.79-1.02 for 20000 x 200. A
+    3000 x 150 design with one dominant factor at tol 1e-8: 0.2 s against
+    35 s (the residual rounds there end after one epoch each on a certificate
+    that fails: 67000 certificates).
     """
 
     def __init__(self, problem):
@@ -297,7 +325,8 @@ class _GramState:
         self.stopped = False
         self.sqrt_sw = None
         self.forced = _GRAM_MODE == "always"
-        self.balance = _GRAM_CREDIT * n * p if p <= _WS_START else 0.0
+        start = p <= _WS_START or n * p >= _GRAM_LARGE_X
+        self.balance = _GRAM_CREDIT * n * min(p, _WS_START) if start else 0.0
 
     def cost(self, wanted):
         """Work (residual-epoch entries) to hold the Gram matrix of ``wanted`` too."""
