@@ -324,3 +324,13 @@ def test_gram_limited_to_max_features(monkeypatch, count_kernels):
     est = sc.Lasso(alpha=sc.alpha_max(X, y) / 100, tol=1e-10, max_iter=100000).fit(X, y)
     assert est.certificate_.converged
     assert count_kernels["gram"] == 0 and count_kernels["residual"] > 0
+
+
+def test_start_credit_only_for_cold_fits_that_one_gram_matrix_serves():
+    X, y = tall(n=2000, p=50)
+    problem = _problem(X, y)
+    assert solvers._GramState(problem).affordable(np.arange(50))
+    # a warm start (a path's next alpha) rents residual epochs first
+    assert not solvers._GramState(problem, warm=True).affordable(np.arange(50))
+    Xi, yi = make_regression(n=1000, p=200, seed=2)  # p > 100, X in cache
+    assert not solvers._GramState(_problem(Xi, yi)).affordable(np.arange(100))

@@ -136,7 +136,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     # extrapolation may jump between the basins of a nonconvex penalty: its
     # fits follow plain CD from the documented start, one basin at a time
     n_anderson = _ANDERSON if getattr(problem.penalty, "convex", True) else 0
-    gram = _GramState(problem) if _use_gram(problem) else None
+    gram = _GramState(problem, warm=bool(np.any(w))) if _use_gram(problem) else None
     state = {}
 
     def refresh():
@@ -291,7 +291,7 @@ class _GramState:
     ``balance``, in residual-epoch entries (see ``_GRAM_COPY``): the residual
     epochs the fit ran and the certificates that ended its residual rounds,
     plus the epochs the Gram solver spared (half its epochs on the working
-    set), plus a start credit of ``_GRAM_CREDIT`` epochs on the
+    set), plus, for a cold start, a credit of ``_GRAM_CREDIT`` epochs on the
     first working set when p <= 100 (the first working set holds every
     feature: one small Gram matrix serves the whole fit) or X has at least
     2^22 entries (beyond the last-level cache, a residual epoch is
@@ -316,7 +316,7 @@ class _GramState:
     that fails: 67000 certificates).
     """
 
-    def __init__(self, problem):
+    def __init__(self, problem, warm=False):
         self.problem = problem
         n, p = problem.design.n_samples, problem.design.n_features
         self.feats = np.empty(0, dtype=np.int64)
@@ -325,7 +325,8 @@ class _GramState:
         self.stopped = False
         self.sqrt_sw = None
         self.forced = _GRAM_MODE == "always"
-        start = p <= _WS_START or n * p >= _GRAM_LARGE_X
+        # a warm start (a path's next alpha) usually needs a few epochs only
+        start = not warm and (p <= _WS_START or n * p >= _GRAM_LARGE_X)
         self.balance = _GRAM_CREDIT * n * min(p, _WS_START) if start else 0.0
 
     def cost(self, wanted):
