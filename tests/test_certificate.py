@@ -274,3 +274,45 @@ def test_columns_of_equal_norm_keep_one_tolerance():
     Xs = StandardScaler().fit_transform(X)
     est = sc.Lasso(alpha=0.05).fit(Xs, y)
     np.testing.assert_allclose(est.certificate_.violation_scale, 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["dense64", "dense32", "csc"])
+@pytest.mark.parametrize("datafit", ["quadratic", "logistic"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_reference_point_reuses_the_gradient_exactly(kind, datafit, fit_intercept):
+    """At (0, b0) evaluate() takes X^T u from make_problem instead of a new pass
+    over X: it must be what a pass would give, at that point only."""
+    import scipy.sparse as sp
+
+    from sparsecert._problem import best_intercept_at_zero, evaluate, make_problem
+    from sparsecert._validation import as_design
+    from sparsecert.datafits import as_datafit
+
+    X, y = make_regression(n=80, p=12, seed=3)
+    if datafit == "logistic":
+        y = np.where(y > np.median(y), 1.0, -1.0)
+    X = {"dense64": X, "dense32": X.astype(np.float32), "csc": sp.csc_matrix(X)}[kind]
+    sw = np.random.default_rng(0).uniform(0.5, 1.5, 80)
+    sw *= 80 / sw.sum()
+    df = as_datafit(datafit)
+    problem = make_problem(as_design(X), y, sw, df, L1(alpha=0.01), fit_intercept)
+    b0 = best_intercept_at_zero(df.code, y, sw, fit_intercept)
+    assert problem.b0 == b0
+    pieces = evaluate(problem, np.zeros(12), b0)
+    Xd = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    if datafit == "quadratic":
+        u = -sw * (y - b0) / 80
+    else:
+        u = -sw * y / (1 + np.exp(y * b0)) / 80
+    np.testing.assert_allclose(pieces["u"], u, rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(pieces["grad"], Xd.T @ u, rtol=1e-10, atol=1e-12)
+    assert np.all(pieces["z"] == b0)
+    # elsewhere the gradient is recomputed (not the reference one)
+    w = np.zeros(12)
+    w[2] = 0.5
+    moved = evaluate(problem, w, b0)["grad"]
+    assert not np.allclose(moved, pieces["grad"])
+    z = Xd @ w + b0
+    u = -sw * (y - z) / 80 if datafit == "quadratic" else -sw * y / (1 + np.exp(y * z)) / 80
+    np.testing.assert_allclose(moved, Xd.T @ u, rtol=1e-6 if kind == "dense32" else 1e-10,
+                               atol=1e-7)

@@ -15,6 +15,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso as SkLasso
 
+import sparsecert.solvers
 from sparsecert import Lasso, alpha_max, check_optimality, penalties
 
 from _helpers import REGRESSOR_FACTORIES as ESTIMATOR_FACTORIES
@@ -265,9 +266,12 @@ def test_duplicated_columns(data):
     assert est.certificate_.objective == pytest.approx(ref.certificate_.objective, rel=1e-10)
 
 
+@pytest.mark.parametrize("gram", ["never", "always"])
 @pytest.mark.parametrize("scale", [1e-150, 1e-100, 1e-8, 1e8, 1e100, 1e150])
-def test_one_column_scaled_with_its_penalty_weight(data, scale):
-    """x_j -> s x_j with c_j -> s c_j is the same problem in w_j / s."""
+def test_one_column_scaled_with_its_penalty_weight(data, scale, gram, monkeypatch):
+    """x_j -> s x_j with c_j -> s c_j is the same problem in w_j / s (each CD kernel:
+    residual and Gram)."""
+    monkeypatch.setattr(sparsecert.solvers, "_GRAM_MODE", gram)
     X, y = data
     p = X.shape[1]
     ref = fit_quiet(Lasso(alpha=0.05, tol=1e-12, max_iter=100000), X, y)

@@ -149,14 +149,25 @@ class _Interrupt(KeyboardInterrupt):
 
 @estimators
 @pytest.mark.parametrize("previously_fitted", [False, True])
-def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, previously_fitted):
+@pytest.mark.parametrize("kernel", ["cd_quadratic_anderson", "cd_gram_anderson"])
+def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, previously_fitted,
+                                                     kernel):
     """Ctrl-C after the first compiled chunk: the estimator must not look fitted
-    (neither with half-done nor with the previous fit's attributes)."""
+    (neither with half-done nor with the previous fit's attributes). Both
+    least-squares CD kernels: the residual one and the Gram one."""
     X, y = data
     est = clone(make()).set_params(tol=1e-14, max_iter=10000)
+    if kernel == "cd_gram_anderson":
+        if not getattr(getattr(est, "penalty", None), "convex", True) or (
+                getattr(est, "p", 1.0) < 1.0):
+            pytest.skip("the nonconvex Lp penalty (p < 1) never uses the Gram kernel")
+        monkeypatch.setattr(sparsecert.solvers, "_GRAM_MODE", "always")
+        monkeypatch.setattr(sparsecert.solvers, "_WORK_PER_CALL", 1)
+    else:
+        monkeypatch.setattr(sparsecert.solvers, "_GRAM_MODE", "never")
     if previously_fitted:
         est.fit(X, y)
-    real = sparsecert.solvers.cd_quadratic_anderson
+    real = getattr(sparsecert.solvers, kernel)
     calls = []
 
     def first_chunk_then_interrupt(*args):
@@ -167,7 +178,7 @@ def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, pr
         return out
 
     monkeypatch.setattr(sparsecert.solvers, "_epochs_per_call_for", lambda design, n_feats: 1)
-    monkeypatch.setattr(sparsecert.solvers, "cd_quadratic_anderson", first_chunk_then_interrupt)
+    monkeypatch.setattr(sparsecert.solvers, kernel, first_chunk_then_interrupt)
     with pytest.raises(_Interrupt):
         est.fit(X, y)
     assert calls == [1]

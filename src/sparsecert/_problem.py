@@ -182,7 +182,15 @@ def evaluate(problem, w, b):
     margin = np.empty(p)
     X_dense = design.args[0]
     have_grad = not design.is_sparse and X_dense.dtype == np.float64
-    if have_grad:
+    if b == problem.b0 and not np.any(w):
+        # the reference point (0, b0): make_problem computed X^T u there
+        # already, with the same arithmetic as below (BLAS for a float64 dense
+        # X, the compiled column loop otherwise), so the pass over X is saved
+        z.fill(b)
+        datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+        grad[:] = problem.grad0
+        have_grad = True
+    elif have_grad:
         # BLAS for the two products with a dense X (IEEE arithmetic, only the
         # summation order differs from the compiled loop)
         nz = np.flatnonzero(w)

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels import codes, fista
-from ._kernels.cd import cd_logistic_fixed, cd_quadratic_anderson
+from ._kernels.cd import (cd_gram_anderson, cd_logistic_fixed, cd_quadratic_anderson,
+                          gram_rows_block)
 from ._kernels.datafit import column_stats, matvec
 from ._kernels.fista import gram_power_iteration
 from ._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
@@ -110,6 +111,20 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     plus epochs) than forcing a x2 or x4 growth or solving to 0.3 x. Working sets and extrapolation change speed only: a fit stops
     only when the full certificate holds. ``n_iter`` counts CD epochs (over
     working sets) and is bounded by ``max_iter``.
+
+    Gram variant (tall dense X, see :func:`_use_gram`): the working set only
+    grows (zeros ranked by -margin), its weighted centred Gram matrix H is
+    built once per new feature (BLAS, by row blocks) and the restricted
+    problem is solved by :func:`cd_gram_anderson` on p-dimensional
+    quantities, anchored at the certificate's exact gradient, to 0.5 x tol:
+    an epoch costs O(|ws|) per moving coordinate instead of O(n), and one
+    round usually suffices where the residual rounds solve to 0.1 x the
+    violation each. Growth the cost accounting of :class:`_GramState` cannot
+    pay runs a residual round instead. The certificate is still computed
+    from X at every outer iteration and alone decides convergence; if it
+    twice disagrees with the Gram solver on the working features (rounding
+    near the tolerance floor), or the working set outgrows
+    ``_GRAM_MAX_FEATURES``, the fit continues with the residual kernel.
     """
     design = problem.design
     n, p = design.n_samples, design.n_features
@@ -118,10 +133,11 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     vscale = problem.violation_scale(tol)
     all_feats = np.arange(p, dtype=np.int64)
     always = problem.pen_weights == 0  # unpenalized features: always in the working set
-    resid_buf = np.empty(n)
+    resid_buf = None
     # extrapolation may jump between the basins of a nonconvex penalty: its
     # fits follow plain CD from the documented start, one basin at a time
     n_anderson = _ANDERSON if getattr(problem.penalty, "convex", True) else 0
+    gram = _GramState(problem, warm=bool(np.any(w))) if _use_gram(problem) else None
     state = {}
 
     def refresh():
@@ -142,7 +158,13 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     ws_size = _WS_START
     shrink = 1.0
     while not cert.converged and n_iter < max_iter:
+        w_cert = w.copy()  # the point whose exact gradient the certificate holds
         score = np.array(cert.violation)
+        if gram is not None:
+            # rank the zeros by how far they are from leaving their dead zone
+            # (-margin, = the violation when positive): a Gram column costs
+            # O(n |ws|) once, so the features nearest the edge go first
+            score = -np.asarray(cert.margin, dtype=np.float64)
         if cert.screened is not None:
             # gap-safe: provably zero at the optimum, never worth a coordinate step
             score[cert.screened] = -np.inf
@@ -152,31 +174,276 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
             ws = all_feats
         else:
             ws = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size]).astype(np.int64)
+        if gram is not None:
+            wanted = np.union1d(ws, np.flatnonzero(score == np.inf))
+            if gram.affordable(wanted):
+                ep = gram.solve(w, w_cert, cert, wanted, tol_abs, max_iter - n_iter, n_anderson,
+                                ws.size)
+                n_iter += ep
+                refresh()
+                cert = build_certificate(problem, w, state["b"], tol, n_iter=n_iter, solver="cd")
+                if verbose:
+                    print(f"[sparsecert] epoch {n_iter}: Gram working set "
+                          f"{gram.feats.size}/{p}, {cert!r}")
+                if not gram.agrees(cert, tol_abs):
+                    gram = None  # rounding defeats the Gram gradient: residual CD from here
+                continue
+        if resid_buf is None:
+            resid_buf = np.empty(n)
         final = 0.1 * cert.max_violation <= tol_abs * shrink
         inner_tol = tol_abs * shrink if final else 0.1 * cert.max_violation
         chunk = _epochs_per_call_for(design, ws.size)
         cheap = np.inf
+        switch = False
         while n_iter < max_iter:
+            epochs = min(chunk, max_iter - n_iter)
+            if gram is not None:
+                # hand over to the Gram solver as soon as the residual epochs
+                # spent pay for its matrix
+                epochs = min(epochs, gram.epochs_until_affordable(ws))
             ep, cheap, state["b"], _ = cd_quadratic_anderson(
                 *design.args, n, problem.y, state["sw_r"], problem.sw, w, state["b"],
                 problem.means, problem.lipschitz, vscale, ws, *problem.penalty_args,
-                min(chunk, max_iter - n_iter), inner_tol, problem.fit_intercept,
-                n_anderson, resid_buf)
+                epochs, inner_tol, problem.fit_intercept, n_anderson, resid_buf)
             n_iter += ep
+            if gram is not None:
+                gram.credit(ep * n * ws.size)
             if cheap <= inner_tol:
                 break
+            if gram is not None and gram.affordable(ws) and n_iter < max_iter:
+                switch = True
+                break
+        if switch:
+            ep = gram.solve(w, w_cert, cert, np.union1d(ws, np.flatnonzero(score == np.inf)),
+                            tol_abs, max_iter - n_iter, n_anderson, ws.size)
+            n_iter += ep
         refresh()
         cert = build_certificate(problem, w, state["b"], tol, n_iter=n_iter, solver="cd")
-        if final and cheap <= inner_tol and not cert.converged:
+        if final and not switch and cheap <= inner_tol and not cert.converged:
             # the epochs' running bound (taken before each coordinate moves)
             # passed while the exact one at the end did not: ask more of the
             # next round instead of paying a certificate for every epoch
             shrink *= 0.1
+        if gram is not None and not switch:
+            # a residual round ends on a certificate, a pass over X the Gram
+            # solver (one round to tol where these go to 0.1 x the violation)
+            # would mostly have spared
+            gram.credit(_GRAM_CERT * n * p)
         if verbose:
-            print(f"[sparsecert] epoch {n_iter}: working set {ws.size}/{p}, {cert!r}")
+            kind = "residual then Gram" if switch else "residual"
+            print(f"[sparsecert] epoch {n_iter}: {kind} working set {ws.size}/{p}, {cert!r}")
+        if switch and not gram.agrees(cert, tol_abs):
+            gram = None
     if not cert.converged:
         _warn_not_converged(cert, max_iter, "coordinate descent")
     return SolverResult(w, state["b"], cert, n_iter)
+
+
+# Gram variant of least-squares CD. "auto" applies the rule of _use_gram and
+# the cost accounting of _GramState; "always" / "never" force a path (test
+# hooks: "always" still needs dense X and a convex penalty).
+_GRAM_MODE = "auto"
+# float64 entries of one row block of the weighted centred columns (8 MB)
+_GRAM_BLOCK = 1 << 20
+# the Gram working set solves to this fraction of tol, so that the
+# certificate's own rounding does not cost one more outer iteration
+_GRAM_INNER = 0.5
+# largest Gram working set: a 3000 x 3000 float64 matrix is 72 MB
+_GRAM_MAX_FEATURES = 3000
+# tall enough: n >= _GRAM_MIN_RATIO * p (see _use_gram)
+_GRAM_MIN_RATIO = 4
+# X this large (entries; 32 MB in float64) is read from memory at every
+# residual epoch, where the Gram product is compute-bound (see _use_gram)
+_GRAM_LARGE_X = 1 << 22
+# cost model, in units of one entry of a residual CD epoch (a coordinate step
+# reads and writes n entries), measured with benchmarks/compare.py's
+# problems on one thread: building a row block of the weighted centred
+# columns costs 0.5-1.1 per entry, a BLAS multiply-add of the Gram product
+# 0.05-0.12 (compute-bound, where the epoch is memory-bound)
+_GRAM_COPY = 1.0
+_GRAM_MAC = 0.1
+# and a certificate's pass over X (BLAS) about 0.5 per entry of X
+_GRAM_CERT = 0.5
+# residual epochs on the first working set a fit is credited with before it
+# ran any, when one Gram matrix is likely to pay (see _GramState): enough for
+# the Gram matrix of 100 columns (600 n entries). The residual fits measured
+# needed 7 to 60 epochs and three or more certificates, a Gram fit one or two.
+_GRAM_CREDIT = 8.0
+
+
+def _use_gram(problem):
+    """Whether least-squares CD may run on the working set's Gram matrix.
+
+    Dense X only (a sparse column's coordinate step already costs its nnz,
+    and a centred Gram would be dense), convex penalties only (the nonconvex
+    Lp, p < 1, keeps plain residual CD from its documented start), and a
+    tall X, n >= 4 p: a Gram coordinate step costs |ws| <= p against 2 n for
+    the residual one. When the Gram matrix is built is then decided during
+    the fit by the cost accounting of :class:`_GramState`. A wide X
+    (500 x 5000 in the benchmarks) never uses it.
+    """
+    if _GRAM_MODE == "never" or problem.design.is_sparse:
+        return False
+    if not getattr(problem.penalty, "convex", True) or problem.df_code != codes.QUADRATIC:
+        return False
+    if _GRAM_MODE == "always":
+        return True
+    n, p = problem.design.n_samples, problem.design.n_features
+    return n >= _GRAM_MIN_RATIO * p
+
+
+class _GramState:
+    """The Gram working set of one fit, and the accounting that decides when it pays.
+
+    ``feats`` (insertion order, never shrinking) and H = (1/n) Xc[:, feats]^T
+    S Xc[:, feats], Fortran-ordered. Building or growing H is paid for from
+    ``balance``, in residual-epoch entries (see ``_GRAM_COPY``): the residual
+    epochs the fit ran and the certificates that ended its residual rounds,
+    plus the epochs the Gram solver spared (half its epochs on the working
+    set), plus, for a cold start, a credit of ``_GRAM_CREDIT`` epochs on the
+    first working set when p <= 100 (the first working set holds every
+    feature: one small Gram matrix serves the whole fit) or X has at least
+    2^22 entries (beyond the last-level cache, a residual epoch is
+    memory-bound where the Gram product is not). A round whose Gram matrix
+    the balance cannot pay runs the residual kernel, which hands over to the
+    Gram kernel mid-round once its epochs have paid (ski rental: at most
+    about twice the cheaper of the two, and an ill-conditioned fit switches
+    early). This also keeps a working set that grows to hundreds of columns,
+    at small alpha, from costing a Gram product larger than the few residual
+    epochs it needs.
+
+    Measured (one thread, dense AR(1) designs of benchmarks/problems.py with
+    rho = 0.6 or 0.9, alpha_max / 20 to / 1000, tol 1e-4; timings on a
+    shared machine, +-10%), time with the Gram variant over time without:
+    0.4-0.55 for 2000 x 100 (ill-conditioned) and 100000 x 100; 0.68-0.98
+    for 20000 x 500 and 50000 x 500 but 1.1 at 50000 x 500, alpha_max / 100
+    (the working set grows once: a second Gram round), 1.13 for 20000 x 1000
+    at alpha_max / 100; 0.93-1.2 for in-cache X (2000 x 500, 5000 x 500, no
+    start credit; with one, 1.2-1.4 there); 0.79-1.02 for 20000 x 200. A
+    3000 x 150 design with one dominant factor at tol 1e-8: 0.2 s against
+    35 s (the residual rounds there end after one epoch each on a certificate
+    that fails: 67000 certificates).
+    """
+
+    def __init__(self, problem, warm=False):
+        self.problem = problem
+        n, p = problem.design.n_samples, problem.design.n_features
+        self.feats = np.empty(0, dtype=np.int64)
+        self.H = np.empty((0, 0), order="F")
+        self.misses = 0
+        self.stopped = False
+        self.sqrt_sw = None
+        self.forced = _GRAM_MODE == "always"
+        # a warm start (a path's next alpha) usually needs a few epochs only
+        start = not warm and (p <= _WS_START or n * p >= _GRAM_LARGE_X)
+        self.balance = _GRAM_CREDIT * n * min(p, _WS_START) if start else 0.0
+
+    def cost(self, wanted):
+        """Work (residual-epoch entries) to hold the Gram matrix of ``wanted`` too."""
+        new = np.setdiff1d(wanted, self.feats, assume_unique=True).size
+        m = self.feats.size + new
+        if m > _GRAM_MAX_FEATURES:
+            return np.inf
+        if new == 0:
+            return 0.0
+        n = self.problem.design.n_samples
+        macs = m * m / 2.0 if self.feats.size == 0 else float(new * m)
+        return n * (_GRAM_COPY * m + _GRAM_MAC * macs)
+
+    def affordable(self, wanted):
+        c = self.cost(wanted)
+        return np.isfinite(c) and (self.forced or c <= self.balance)
+
+    def epochs_until_affordable(self, ws):
+        """Residual epochs on ``ws`` before the balance pays for its Gram matrix (>= 1)."""
+        c = self.cost(ws)
+        if not np.isfinite(c):
+            return 10**9
+        per_epoch = self.problem.design.n_samples * max(ws.size, 1)
+        return max(int(np.ceil((c - self.balance) / per_epoch)), 1)
+
+    def credit(self, work):
+        self.balance += work
+
+    def extend(self, new):
+        """Append the features ``new`` (not yet held) and their Gram rows and columns."""
+        problem = self.problem
+        X = problem.design.args[0]
+        n = problem.design.n_samples
+        if self.sqrt_sw is None:
+            self.sqrt_sw = np.sqrt(problem.sw)
+        m_old = self.feats.size
+        feats = np.concatenate([self.feats, new]).astype(np.int64)
+        m = feats.size
+        cross = np.zeros((m, m - m_old))
+        rows = min(n, max(256, _GRAM_BLOCK // m))
+        buf = np.empty((rows, m), order="F")
+        for r0 in range(0, n, rows):
+            r1 = min(n, r0 + rows)
+            Z = buf[:r1 - r0]
+            gram_rows_block(X, r0, r1, feats, self.sqrt_sw, problem.means, Z)
+            cross += Z.T @ Z if m_old == 0 else Z.T @ Z[:, m_old:]
+        cross /= n
+        H = np.empty((m, m), order="F")
+        H[:m_old, :m_old] = self.H
+        H[:, m_old:] = cross
+        H[m_old:, :m_old] = cross[:m_old].T
+        if m_old:
+            # the new block came from a general product: make H exactly symmetric
+            block = H[m_old:, m_old:]
+            H[m_old:, m_old:] = 0.5 * (block + block.T)
+        self.feats, self.H = feats, H
+
+    def solve(self, w, w_cert, cert, wanted, tol_abs, budget, n_anderson, ws_size):
+        """Grow to hold ``wanted`` (paid from the balance) and run Gram CD on the
+        held features from ``w``; the gradient is anchored at ``w_cert``, where
+        ``cert`` computed it exactly from X. Returns the epochs run."""
+        problem = self.problem
+        n = problem.design.n_samples
+        self.balance -= self.cost(wanted)
+        new = np.setdiff1d(wanted, self.feats, assume_unique=True)
+        if new.size:
+            self.extend(new)
+        feats = self.feats
+        m = feats.size
+        w_ws = w[feats]
+        g_anchor = np.array(cert.gradient, dtype=np.float64)[feats]
+        w_anchor = w_cert[feats]
+        lipschitz = problem.lipschitz[feats]
+        vscale = np.array(cert.violation_scale)[feats]
+        pen_weights = problem.pen_weights[feats]
+        inner_tol = _GRAM_INNER * tol_abs
+        chunk = int(min(max(_WORK_PER_CALL // max(m * m, 1), 1), 10000))
+        ran = 0
+        self.stopped = False
+        while ran < budget:
+            epochs = min(chunk, budget - ran)
+            ep, viol, _ = cd_gram_anderson(self.H, w_ws, g_anchor, w_anchor, lipschitz, vscale,
+                                           problem.pen_code, problem.pen_params, pen_weights,
+                                           epochs, inner_tol, n_anderson)
+            ran += ep
+            w[feats] = w_ws
+            if viol <= inner_tol or ep < epochs:
+                # converged on its own gradient, or no coordinate moved
+                self.stopped = True
+                break
+        # the residual epochs this spared, counted on the residual working
+        # set and halved (the Gram solve goes to tol, a residual round to 0.1 x
+        # the violation): what later growth may spend
+        self.credit(0.5 * ran * n * ws_size)
+        return ran
+
+    def agrees(self, cert, tol_abs):
+        """False once the certificate has twice in a row found a violation above
+        tol on the held features where the Gram solver had stopped on its own
+        (converged or no coordinate moving): its gradient is then too far from
+        the real one for this tolerance."""
+        viol = np.asarray(cert.violation)[self.feats]
+        if self.stopped and viol.size and float(np.max(viol)) > tol_abs:
+            self.misses += 1
+        else:
+            self.misses = 0
+        return self.misses < 2
 
 
 def _epochs_per_call_for(design, n_feats):
