@@ -299,7 +299,8 @@ def test_one_column_scaled_alone_is_certified(data, scale):
         assert est.coef_[0] == 0.0 and cert.margin[0] > 0
 
 
-@pytest.mark.parametrize("scale, match", [(1e300, "overflows"), (1e-300, "underflows")])
+@pytest.mark.parametrize("scale, match", [(1e300, "overflows"), (1e-300, "underflows"),
+                                          (1e-156, "too small")])
 def test_column_beyond_float64_raises_clearly(data, scale, match):
     X, y = data
     Xs = X.copy()
@@ -322,11 +323,15 @@ def test_constant_y(make, data):
 # ---------------------------------------------------------------- extreme global scales
 
 # X itself at 1e-200 underflows L_j and raises (test_column_beyond_float64_raises_clearly)
-@pytest.mark.parametrize("what, scale", [("X", 1e-100), ("X", 1e100), ("X", 1e150),
-                                         ("y", 1e-200), ("y", 1e-100), ("y", 1e100)])
-def test_global_scaling_gives_scaled_certified_answer(data, scale, what):
+@pytest.mark.parametrize("gram", ["never", "always"])
+@pytest.mark.parametrize("what, scale", [("X", 1e-150), ("X", 1e-100), ("X", 1e100),
+                                         ("X", 1e150), ("y", 1e-200), ("y", 1e-100),
+                                         ("y", 1e100)])
+def test_global_scaling_gives_scaled_certified_answer(data, scale, what, gram, monkeypatch):
     """Lasso(alpha) on (X, y) == Lasso(alpha s) on (s X, y) in w s ==
-    Lasso(alpha s) on (X, s y) in w / s."""
+    Lasso(alpha s) on (X, s y) in w / s, with either CD kernel asked for
+    (the Gram one declines columns whose squares leave float64's normal range)."""
+    monkeypatch.setattr(sparsecert.solvers, "_GRAM_MODE", gram)
     X, y = data
     ref = fit_quiet(Lasso(alpha=0.05, tol=1e-10), X, y)
     if what == "X":

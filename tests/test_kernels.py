@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 
 from sparsecert._kernels import codes
-from sparsecert._kernels.cd import cd_quadratic_anderson
+from sparsecert._kernels.cd import _anderson_weights, cd_quadratic_anderson
 from sparsecert._kernels.datafit import (column_stats, datafit_conjugate, datafit_raw_grad,
                                          datafit_value, matvec, rmatvec)
 from sparsecert._kernels.prox import (conjugate_1d, penalty_value, prox_1d,
@@ -172,3 +172,21 @@ def test_cd_epoch_matches_naive_twin(dtype):
         assert ep == 1
         np.testing.assert_allclose(w, w_ref, rtol=1e-10, atol=1e-12)
         assert b == pytest.approx(np.mean(y - X64 @ w))
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1.0, 1e150, 1e200])
+def test_anderson_weights_do_not_depend_on_the_iterates_scale(scale):
+    """The weights minimize ||sum_k c_k (w_{k+1} - w_k)|| over sum c = 1: scaling
+    every iterate leaves them unchanged, and must not overflow (coefficients
+    of 1e150 gave U U^T = inf and a LinAlgError before the normalization)."""
+    rng = np.random.default_rng(3)
+    hist = np.cumsum(rng.standard_normal((6, 40)) * 0.5 ** np.arange(6)[:, None], axis=0)
+    ref = _anderson_weights(hist)
+    got = _anderson_weights(hist * scale)
+    assert ref.size == 5 and ref.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(got, ref, rtol=1e-9)
+    # degenerate differences: no weights
+    assert _anderson_weights(np.ones((6, 40))).size == 0
+    bad = hist.copy()
+    bad[2, 0] = np.nan
+    assert _anderson_weights(bad).size == 0

@@ -108,16 +108,30 @@ def check_no_overflow(lipschitz, scale, objective0):
                          "or more): rescale y.")
 
 
+_L_MIN = 1e-305  # smallest column mean square (L_j) a coordinate step can divide by
+
+
 def check_no_underflow(design, lipschitz, centered):
-    """Raise a ValueError for a non-constant column whose squared norm underflows to 0.
+    """Raise a ValueError for a non-constant column whose mean square is below ``_L_MIN``.
 
     ``centered``: whether L_j is the centred second moment (with an intercept).
     Coordinate descent treats L_j = 0 as a constant column and leaves w_j at
     0, which is right for a constant column and wrong for a column of tiny
-    but varying entries (about 1e-160 or below): ask for rescaled data.
-    Costs one pass over the columns with L_j = 0 only.
+    but varying entries (about 1e-160 or below); a mean square that is
+    subnormal (about 1e-152 entries) has too few bits and an infinite
+    reciprocal: ask for rescaled data. Costs one pass over the columns with
+    L_j = 0 only.
     """
     X_dense, X_data, _, X_indptr, is_sparse = design.args
+    tiny = np.flatnonzero((lipschitz > 0.0) & (lipschitz < _L_MIN))
+    if tiny.size:
+        # a coordinate step divides by L_j: below ~1e-305 that is subnormal
+        # (few significant bits) and 1/L_j overflows
+        j = int(tiny[0])
+        raise ValueError(
+            f"X column {j} has a mean square of {lipschitz[j]:.3g}, too small for float64 "
+            f"coordinate steps (entries of magnitude about 1e-152 or less): rescale X, e.g. "
+            f"with sklearn.preprocessing.MaxAbsScaler, and the coefficients accordingly.")
     for j in np.flatnonzero(lipschitz == 0.0):
         if is_sparse:
             col = X_data[X_indptr[j]:X_indptr[j + 1]]

@@ -271,11 +271,18 @@ _GRAM_CERT = 0.5
 _GRAM_CREDIT = 8.0
 
 
+# squared column RMS outside this range: no Gram matrix (its entries, up to
+# |X^T X| / n, would be subnormal or overflow; the square-root margin leaves
+# room for the n-term sums and the Anderson products)
+_GRAM_SAFE_RANGE = (1e-250, 1e250)
+
+
 def _use_gram(problem):
     """Whether least-squares CD may run on the working set's Gram matrix.
 
     Dense X only (a sparse column's coordinate step already costs its nnz,
-    and a centred Gram would be dense), convex penalties only (the nonconvex
+    and a centred Gram would be dense), columns of ordinary magnitude
+    (``_GRAM_SAFE_RANGE``), convex penalties only (the nonconvex
     Lp, p < 1, keeps plain residual CD from its documented start), and a
     tall X, n >= 4 p: a Gram coordinate step costs |ws| <= p against 2 n for
     the residual one. When the Gram matrix is built is then decided during
@@ -285,6 +292,11 @@ def _use_gram(problem):
     if _GRAM_MODE == "never" or problem.design.is_sparse:
         return False
     if not getattr(problem.penalty, "convex", True) or problem.df_code != codes.QUADRATIC:
+        return False
+    live = problem.lipschitz[problem.lipschitz > 0]
+    if live.size and not (live.min() > _GRAM_SAFE_RANGE[0] and live.max() < _GRAM_SAFE_RANGE[1]):
+        # products of two columns' entries would leave float64's normal range
+        # (subnormal or overflowing Gram entries): residual CD handles these
         return False
     if _GRAM_MODE == "always":
         return True

@@ -67,6 +67,35 @@ def _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
 
 
 @njit(cache=True, nogil=True)
+def _anderson_weights(hist):
+    """Anderson weights c (sum c = 1) of the iterates hist[1:], or an empty array.
+
+    With U the K differences hist[k+1] - hist[k], c = (U U^T)^-1 1 / 1^T (U U^T)^-1 1
+    (Tikhonov-regularized by 1e-10 trace). The weights do not change when U
+    is scaled, so U is divided by its largest entry first: U U^T can then
+    neither overflow nor underflow, whatever the coefficients' magnitude.
+    Empty when the differences are zero or not finite.
+    """
+    K = hist.shape[0] - 1
+    U = hist[1:] - hist[:-1]
+    big = np.max(np.abs(U)) if U.size else 0.0
+    if not (big > 0.0 and big < np.inf):
+        return np.empty(0)
+    U = U / big
+    gram = U @ U.T
+    scale = 0.0
+    for k in range(K):
+        scale += gram[k, k]
+    for k in range(K):
+        gram[k, k] += 1e-10 * scale
+    z = np.linalg.solve(gram, np.ones(K))
+    zs = z.sum()
+    if not (zs != 0.0 and np.isfinite(zs)):
+        return np.empty(0)
+    return z / zs
+
+
+@njit(cache=True, nogil=True)
 def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                           y, sw_r, sw, w, b, means, lipschitz, vscale, feats,
                           pen_code, pen_params, pen_weights, max_epochs, tol,
@@ -107,24 +136,11 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
         if count < K:
             continue
         count = 0
-        U = hist[1:] - hist[:-1]
-        gram = U @ U.T
-        scale = 0.0
-        for k in range(K):
-            scale += gram[k, k]
-        if not scale > 0.0:
+        c = _anderson_weights(hist)
+        if c.size == 0:
             for jj in range(m):
                 hist[0, jj] = w[feats[jj]]
             continue
-        for k in range(K):
-            gram[k, k] += 1e-10 * scale
-        z = np.linalg.solve(gram, np.ones(K))
-        zs = z.sum()
-        if not (zs != 0.0 and np.isfinite(zs)):
-            for jj in range(m):
-                hist[0, jj] = w[feats[jj]]
-            continue
-        c = z / zs
         w_acc = c @ hist[1:]
         p_cur, _ = _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                                  y, sw, w, feats, hist[K], fit_intercept, pen_code,
@@ -409,24 +425,11 @@ def cd_gram_anderson(H, w, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_
         if count < K:
             continue
         count = 0
-        U = hist[1:] - hist[:-1]
-        gram = U @ U.T
-        scale = 0.0
-        for k in range(K):
-            scale += gram[k, k]
-        if not scale > 0.0:
+        c = _anderson_weights(hist)
+        if c.size == 0:
             for k in range(m):
                 hist[0, k] = w[k]
             continue
-        for k in range(K):
-            gram[k, k] += 1e-10 * scale
-        z = np.linalg.solve(gram, np.ones(K))
-        zs = z.sum()
-        if not (zs != 0.0 and np.isfinite(zs)):
-            for k in range(m):
-                hist[0, k] = w[k]
-            continue
-        c = z / zs
         w_acc = c @ hist[1:]
         p_cur = _gram_objective(H, w, g_anchor, w_anchor, pen_code, pen_params, pen_weights, g)
         p_acc = _gram_objective(H, w_acc, g_anchor, w_anchor, pen_code, pen_params,
