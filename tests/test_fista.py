@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from sparsecert import ElasticNet, GeneralizedLinearEstimator, Lasso
+from sparsecert import ElasticNet, GeneralizedLinearEstimator, Lasso, SparseLogisticRegression
 from sparsecert import penalties
 from sparsecert._kernels import codes
 from sparsecert._kernels.fista import bregman_divergence, gram_power_iteration
@@ -128,6 +128,33 @@ def test_power_iteration_and_lipschitz_bound(sparse, fit_intercept):
         problem = make_problem(design, yy, sw, datafit, penalties.L1(alpha=0.1), fit_intercept)
         L = _fista_lipschitz(problem)
         assert factor * lam * 0.999 <= L <= factor * lam * 1.2
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e100, 1e150])
+def test_power_iteration_survives_extreme_column_scales(scale):
+    """||X^T X v||^2 overflows for X of 1e100: the iteration normalizes by the
+    largest entry first (it returned 0, so FISTA started at L = 1 and diverged)."""
+    X, _ = _data()
+    n, p = X.shape
+    sw = np.ones(n)
+    v = np.random.default_rng(0).standard_normal(p + 1)
+    ref = gram_power_iteration(*as_design(X).args, n, sw, False, v.copy(), 500, 0.0)
+    got = gram_power_iteration(*as_design(X * scale).args, n, sw, False, v.copy(), 500, 0.0)
+    assert got == pytest.approx(ref * scale**2, rel=1e-8)
+
+
+def test_fista_on_a_badly_scaled_logistic_problem_stays_honest():
+    """X of 1e100 with an intercept: curvatures 1e200 and 1/4 under one step
+    size. FISTA cannot finish, but it must not diverge, and must say so."""
+    X, y = _data()
+    labels = (y > np.median(y)).astype(int)
+    ref = SparseLogisticRegression(alpha=0.01, tol=1e-8).fit(X, labels)
+    with pytest.warns(ConvergenceWarning):
+        est = SparseLogisticRegression(alpha=0.01 * 1e100, tol=1e-8, solver="fista",
+                                       max_iter=500).fit(X * 1e100, labels)
+    assert not est.certificate_.converged
+    assert np.all(np.isfinite(est.coef_))
+    assert np.max(np.abs(est.coef_ * 1e100 - ref.coef_)) < 10 * np.abs(ref.coef_).max()
 
 
 # ------------------------------------------------------ quadratic: FISTA == CD

@@ -59,6 +59,14 @@ class Problem:
         return (max(tol_relative * self.scale, self.tol_floor),
                 max(tol_relative * self.scale_intercept, self.tol_floor_intercept))
 
+    def intercept_scale(self, tol_relative):
+        """tol / tol_intercept: the factor that puts |dF/db| in the features' units
+        (as the certificate reports it), so that kernels test one number."""
+        tol, tol_b = self.tolerances(tol_relative)
+        if tol_b > 0.0:
+            return tol / tol_b
+        return 1.0 if tol == 0.0 else 1e300
+
     def violation_scale(self, tol_relative):
         """Per-feature factors tol / tol_j >= 1 that put each violation in common units.
 

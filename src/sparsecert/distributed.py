@@ -524,8 +524,8 @@ def _gradient(problem, w, b):
     return out[:p], g_b, float(out[p + 1])
 
 
-def _max_violation(problem, w, grad, g_b, vscale):
-    """The compiled FISTA's stopping quantity: max(|dF/db|, max_j violation_j)."""
+def _max_violation(problem, w, grad, g_b, vscale, b_scale):
+    """The compiled FISTA's stopping quantity: max(|dF/db| b_scale, max_j violation_j vscale_j)."""
     p = w.shape[0]
     viol = np.empty(p)
     margin = np.empty(p)
@@ -534,7 +534,8 @@ def _max_violation(problem, w, grad, g_b, vscale):
     mv = float(np.max(viol)) if p else 0.0
     if np.isnan(viol).any():
         mv = np.nan
-    return mv if (mv > abs(g_b) or mv != mv) else abs(g_b)
+    v_b = abs(g_b) * b_scale  # the intercept in the features' units, as the certificate
+    return mv if (mv > v_b or mv != mv) else v_b
 
 
 def distributed_certificate(problem, w, b, tol, n_iter=None, solver="fista_dask"):
@@ -630,12 +631,13 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
         b = problem.b0
     else:
         b = problem.b0 - float(problem.means @ w)  # the best intercept for the given w
-    tol_abs = min(problem.tolerances(tol))
+    tol_abs = problem.tolerances(tol)[0]
     vscale = problem.violation_scale(tol)
+    b_scale = problem.intercept_scale(tol)
 
     grad, g_b, loss = _gradient(problem, w, b)
     n_iter = 0
-    viol = _max_violation(problem, w, grad, g_b, vscale)
+    viol = _max_violation(problem, w, grad, g_b, vscale, b_scale)
     if viol > tol_abs:
         L = _lipschitz(problem)
         t = 1.0
@@ -674,7 +676,7 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
             if check:
                 grad_x = out[3 + p:3 + 2 * p]
                 g_b_x = float(out[3 + 2 * p]) if problem.fit_intercept else 0.0
-                viol = _max_violation(problem, w, grad_x, g_b_x, vscale)
+                viol = _max_violation(problem, w, grad_x, g_b_x, vscale, b_scale)
                 if verbose:
                     print(f"[sparsecert] dask fista iteration {n_iter}: violation "
                           f"{viol:.3e} (tol {tol_abs:.3e}), L={L:.3e}")

@@ -491,7 +491,7 @@ def _fista_lipschitz(problem):
     sq = np.zeros(p)
     column_stats(*design.args, n, p, problem.sw, False, np.zeros(p), sq)
     trace = float(sq.sum()) + (1.0 if problem.fit_intercept else 0.0)
-    lam = min(_FISTA_SAFETY * est, trace)
+    lam = min(_FISTA_SAFETY * est, trace) if np.isfinite(est) else trace
     if problem.df_code == codes.LOGISTIC:
         lam /= 4.0
     return lam if lam > 0.0 else 1.0
@@ -524,10 +524,12 @@ def _solve_fista(problem, w0, b0, tol, max_iter, verbose, *, _lipschitz=None, _s
     else:
         # the best intercept for the given w
         b = float(problem.sw @ (problem.y - evaluate(problem, w, 0.0)["z"])) / n
-    # the kernel checks features and intercept against one number: the
-    # smaller of the two tolerances, so that its stop implies both
-    tol_abs = min(problem.tolerances(tol))
+    # the kernel checks features and intercept against one number, each in
+    # the certificate's units (the intercept's |dF/db| rescaled by
+    # tol / tol_intercept), so that its stop implies both
+    tol_abs = problem.tolerances(tol)[0]
     vscale = problem.violation_scale(tol)
+    b_scale = problem.intercept_scale(tol)
     cert = build_certificate(problem, w, b, tol, n_iter=0, solver="fista")
     n_iter = 0
     lipschitz = _fista_lipschitz(problem) if _lipschitz is None else float(_lipschitz)
@@ -545,8 +547,8 @@ def _solve_fista(problem, w0, b0, tol, max_iter, verbose, *, _lipschitz=None, _s
         budget = min(chunk, max_iter - n_iter)
         ran = fista.fista_run(*design.args, n, problem.y, problem.sw, problem.fit_intercept,
                               problem.df_code, *problem.penalty_args, problem.lipschitz,
-                              vscale, w, w_prev, z, z_prev, state, budget, _FISTA_CHECK,
-                              tol_abs)
+                              vscale, b_scale, w, w_prev, z, z_prev, state, budget,
+                              _FISTA_CHECK, tol_abs)
         n_iter += ran
         b = float(state[fista.STATE_B])
         viol = state[fista.STATE_VIOLATION]
@@ -769,8 +771,9 @@ def _solve_cd_logistic_fixed(problem, w0, b0, tol, max_iter, verbose):
     b = problem.b0 if b0 is None else float(b0)
     if not problem.fit_intercept:
         b = 0.0
-    tol_abs = min(problem.tolerances(tol))
+    tol_abs = problem.tolerances(tol)[0]  # the intercept rescaled to it (b_scale)
     vscale = problem.violation_scale(tol)
+    b_scale = problem.intercept_scale(tol)
     feats = np.arange(p, dtype=np.int64)
     chunk = _epochs_per_call_for(design, p)
     pieces = evaluate(problem, w, b)
@@ -779,7 +782,8 @@ def _solve_cd_logistic_fixed(problem, w0, b0, tol, max_iter, verbose):
     while not cert.converged and n_iter < max_iter:
         z = pieces["z"].copy()  # exact at every check: no drift accumulates
         ep, cheap, b = cd_logistic_fixed(*design.args, n, problem.y, problem.sw, z, w, b,
-                                         problem.fit_intercept, problem.lipschitz, vscale, feats,
+                                         problem.fit_intercept, problem.lipschitz, vscale,
+                                         b_scale, feats,
                                          *problem.penalty_args, min(chunk, max_iter - n_iter),
                                          tol_abs)
         n_iter += ep

@@ -203,8 +203,8 @@ def _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j, delta, 
 
 @njit(cache=True, nogil=True)
 def cd_logistic_fixed(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw, z,
-                      w, b, fit_intercept, lipschitz, vscale, feats, pen_code, pen_params,
-                      pen_weights, max_epochs, tol):
+                      w, b, fit_intercept, lipschitz, vscale, b_scale, feats, pen_code,
+                      pen_params, pen_weights, max_epochs, tol):
     """Coordinate proximal-gradient epochs for the logistic datafit, fixed steps.
 
     For each feature, with the exact partial derivative g_j at the current
@@ -259,8 +259,8 @@ def cd_logistic_fixed(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
             for i in range(n_samples):
                 gb -= sw[i] * y[i] * sigmoid(-y[i] * z[i])
             gb /= n
-            if abs(gb) > cheap:
-                cheap = abs(gb)
+            if abs(gb) * b_scale > cheap:
+                cheap = abs(gb) * b_scale
             db = -4.0 * gb
             b += db
             for i in range(n_samples):

@@ -125,7 +125,7 @@ def _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y
 @njit(cache=True, nogil=True)
 def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
               fit_intercept, df_code, pen_code, pen_params, pen_weights, coord_lipschitz,
-              vscale, w, w_prev, z, z_prev, state, max_iter, check_every, tol):
+              vscale, b_scale, w, w_prev, z, z_prev, state, max_iter, check_every, tol):
     """Run at most ``max_iter`` FISTA iterations from the state given; return the count.
 
     Parameters
@@ -142,6 +142,9 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
     vscale : float64 array of shape (n_features,)
         Factors putting each violation in the certificate's common units
         (``Problem.violation_scale``).
+    b_scale : float
+        The same for |dF/db| (``Problem.intercept_scale``), so that one
+        ``tol`` bounds features and intercept each in its own units.
     w, w_prev : float64 arrays of shape (n_features,), updated in place
         Current iterate x_k and previous iterate x_{k-1}.
     z, z_prev : float64 arrays of shape (n_samples,), updated in place
@@ -255,7 +258,7 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
             g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
                                  fit_intercept, df_code, z, u, grad)
             have_grad_at_x = True
-            viol = abs(g_b)
+            viol = abs(g_b) * b_scale
             for j in range(p):
                 vj = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], grad[j],
                                          coord_lipschitz[j]) * vscale[j]
@@ -298,12 +301,19 @@ def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
     est = 0.0
     for _ in range(n_iter):
         prev = est
+        # normalize by the largest entry first: the squares of X^T X v overflow
+        # for columns of 1e100 and more
+        big = 0.0
+        for k in range(p + 1):
+            if abs(v[k]) > big:
+                big = abs(v[k])
+        if big == 0.0 or not np.isfinite(big):
+            return est if big == 0.0 else np.inf
         nrm = 0.0
         for k in range(p + 1):
+            v[k] /= big
             nrm += v[k] * v[k]
         nrm = np.sqrt(nrm)
-        if nrm == 0.0:
-            return 0.0
         for k in range(p + 1):
             v[k] /= nrm
         matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n, v[:p], z)
