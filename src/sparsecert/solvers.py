@@ -39,6 +39,7 @@ from ._problem import evaluate
 _WORK_PER_CALL = 5e7
 # first working-set size, and the Anderson extrapolation period (epochs)
 _WS_START = 100
+_INNER_FACTOR = 0.1  # a round solves its working set to this fraction of the violation
 _ANDERSON = 5
 
 
@@ -190,8 +191,8 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
                 continue
         if resid_buf is None:
             resid_buf = np.empty(n)
-        final = 0.1 * cert.max_violation <= tol_abs * shrink
-        inner_tol = tol_abs * shrink if final else 0.1 * cert.max_violation
+        final = _INNER_FACTOR * cert.max_violation <= tol_abs * shrink
+        inner_tol = tol_abs * shrink if final else _INNER_FACTOR * cert.max_violation
         chunk = _epochs_per_call_for(design, ws.size)
         cheap = np.inf
         switch = False
