@@ -341,7 +341,7 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
             budget = min(chunk, max_iter - n_iter)
             it, status, viol, b = prox_newton_logistic(
                 *design.args, n, problem.y, problem.sw, w, b, problem.fit_intercept, z, feats,
-                vscale, *problem.penalty_args, budget, _PN_MAX_INNER, tol_abs)
+                vscale, *problem.penalty_args, budget, _PN_MAX_INNER, tol_abs, tol_abs)
             n_iter += it
             if verbose:
                 print(f"[sparsecert] prox-Newton iteration {n_iter}: violation on "
