@@ -317,3 +317,18 @@ def test_generalized_estimator_with_logistic_datafit(cancer):
 @parametrize_with_checks([SparseLogisticRegression()])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e100, 1e150])
+def test_rescaled_X_takes_the_same_iterations(cancer, scale):
+    """Features are tested against tol and the intercept against its own
+    tolerance, each in its units: rescaling X changes neither, so the fit runs
+    the same iterations (holding the features to the intercept's tolerance
+    ran to max_iter at 1e100)."""
+    X, y = cancer
+    ref = SparseLogisticRegression(alpha=0.01, tol=1e-8).fit(X, y)
+    est = SparseLogisticRegression(alpha=0.01 * scale, tol=1e-8, max_iter=500).fit(X * scale, y)
+    assert est.certificate_.converged
+    assert est.n_iter_[0] <= ref.n_iter_[0] + 1
+    np.testing.assert_allclose(est.coef_ * scale, ref.coef_, rtol=1e-5,
+                               atol=1e-6 * np.abs(ref.coef_).max())

@@ -598,10 +598,11 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
         b = float(b0)
     else:
         b = problem.b0
-    # the kernel checks features and intercept against one number: the
-    # smaller of the two tolerances, so that its stop implies both
-    tol_abs = min(problem.tolerances(tol))
+    # the kernel checks features and intercept against one number, each in
+    # the certificate's units (|dF/db| rescaled by tol / tol_intercept)
+    tol_abs = problem.tolerances(tol)[0]
     vscale = problem.violation_scale(tol)
+    b_scale = problem.intercept_scale(tol)
     chunk = max(_epochs_per_call_for(design, p) // 4, 1)
     n_iter = 0
     pieces = evaluate(problem, w, b)
@@ -623,7 +624,8 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
             budget = min(chunk, max_iter - n_iter)
             it, status, viol, b = prox_newton_logistic(
                 *design.args, n, problem.y, problem.sw, w, b, problem.fit_intercept, z, feats,
-                vscale, *problem.penalty_args, budget, _PN_MAX_INNER, tol_abs)
+                vscale, b_scale, *problem.penalty_args, budget, _PN_MAX_INNER, tol_abs,
+                tol_abs)
             n_iter += it
             if verbose:
                 print(f"[sparsecert] prox-Newton iteration {n_iter}: violation on "

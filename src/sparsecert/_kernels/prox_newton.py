@@ -23,12 +23,14 @@ Outer iteration at (w, b), as in glmnet and skglm's ``ProxNewton``:
    coordinate step minimises q exactly over (d_j, db) jointly, i.e. a step on
    d_j with curvature sum_i h_i (X_ij - m_j)^2, m_j = sum_i h_i X_ij / sum_i h_i,
    then db -= delta m_j (plain CD with an intercept coordinate crawls when
-   the columns have large means). ``xd`` = X d and ``r`` = u + h * X d are
-   kept up to date without the intercept's part, so every step costs
-   O(nnz of the column) for CSC X; the first epoch sweeps every working
-   feature, later ones only the active ones (w_j != 0 or w_j + d_j != 0),
-   as glmnet does; epochs stop when every step moved the model by less than
-   INNER_FRACTION (1/50) of the current violation (in gradient units);
+   the columns have large means). ``r`` = u + h * X d is kept up to date
+   without the intercept's part, so every step costs O(nnz of the column)
+   for CSC X, and ``xd`` = X d is built once after the epochs (from the
+   nonzero d_j only); the first epoch sweeps every working feature, later
+   ones only the active ones (w_j != 0 or w_j + d_j != 0), as glmnet does;
+   epochs stop when every step moved the model by less than INNER_FRACTION
+   (1/50) of the current violation (in gradient units), never asking less
+   than a quarter of the fit's final tolerance;
 4. a backtracking line search on the true objective
    phi(t) = f(z + t xd) + sum_j G_j(w_j + t d_j): t = 1, 1/2, 1/4, ... until
    Armijo's condition phi(t) <= phi(0) + ARMIJO t Delta, with
@@ -39,14 +41,19 @@ Outer iteration at (w, b), as in glmnet and skglm's ``ProxNewton``:
 
 Every sum over samples uses the stable ``log1pexp``/``sigmoid``, so any
 finite margin is safe. One source serves both layouts through the column
-helpers of :mod:`datafit`.
+helpers of :mod:`datafit` and below; the dense column loops of steps 2 and 3
+(gradient and curvature, CD's X_j^T r) are reassociated (``FASTMATH``) so
+that they vectorize: about 3x faster per Newton iteration on the dense
+benchmark. They feed the solver only: the certificate is recomputed without
+fastmath.
 """
 
 import numpy as np
 from numba import njit
 
+from ._flags import FASTMATH
 from .codes import ELASTIC_NET, LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P
-from .datafit import col_dot, log1pexp, sigmoid
+from .datafit import col_axpy, col_dot, col_dot_fast, log1pexp, sigmoid
 from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
 # status codes returned by :func:`prox_newton_logistic`
@@ -59,6 +66,11 @@ ARMIJO = 1e-4
 MAX_BACKTRACK = 40
 INNER_FRACTION = 0.02  # inner epochs stop when steps move the model by < this x violation
 
+
+# Column helpers. The dense loops are reassociated (FASTMATH) so that they
+# vectorize. The CSC ones are not, and the kernel branches on the layout at
+# the call site: routing the CSC loops through a FASTMATH wrapper was measured
+# about 10% slower on the sparse benchmark.
 
 @njit(cache=True, nogil=True)
 def _col_grad_hess(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u, h):
@@ -84,20 +96,31 @@ def _col_grad_hess(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u, h):
     return g, hh, hx
 
 
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def _dense_grad_hess(X_dense, j, u, h):
+    """:func:`_col_grad_hess` for dense X, reassociated."""
+    g = 0.0
+    hh = 0.0
+    hx = 0.0
+    for i in range(X_dense.shape[0]):
+        x = X_dense[i, j]
+        g += x * u[i]
+        hi = h[i] * x
+        hx += hi
+        hh += hi * x
+    return g, hh, hx
+
+
 @njit(cache=True, nogil=True)
-def _col_update_model(X_dense, X_data, X_indices, X_indptr, is_sparse, j, delta, h, xd, r):
-    """xd += delta X_j and r += delta h * X_j, after d_j <- d_j + delta."""
+def _col_update_residual(X_dense, X_data, X_indices, X_indptr, is_sparse, j, delta, h, r):
+    """r += delta h * X_j, after d_j <- d_j + delta."""
     if is_sparse:
         for k in range(X_indptr[j], X_indptr[j + 1]):
             i = X_indices[k]
-            a = delta * X_data[k]
-            xd[i] += a
-            r[i] += h[i] * a
+            r[i] += h[i] * (delta * X_data[k])
     else:
         for i in range(X_dense.shape[0]):
-            a = delta * X_dense[i, j]
-            xd[i] += a
-            r[i] += h[i] * a
+            r[i] += h[i] * (delta * X_dense[i, j])
 
 
 @njit(cache=True, nogil=True)
@@ -125,8 +148,9 @@ def _penalty_slope(pen_code, pen_params, weight, v, d):
 
 @njit(cache=True, nogil=True)
 def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
-                         y, sw, w, b, fit_intercept, z, feats, vscale,
-                         pen_code, pen_params, pen_weights, max_outer, max_inner, tol):
+                         y, sw, w, b, fit_intercept, z, feats, vscale, b_scale,
+                         pen_code, pen_params, pen_weights, max_outer, max_inner, tol,
+                         tol_final):
     """Run up to ``max_outer`` proximal Newton iterations over ``feats``.
 
     Parameters
@@ -139,9 +163,15 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
     z : X w + b on entry, kept equal to it (incrementally) on exit
     feats : int array, the working features
     vscale : per-feature factors putting violations in the certificate's units
+    b_scale : the same for |dF/db| (tol / tol_intercept)
     pen_code, pen_params, pen_weights : the encoded penalty
     max_outer, max_inner : budgets of Newton iterations and of CD epochs per model
-    tol : absolute tolerance on the violation (gradient units)
+    tol : absolute tolerance on the violation (gradient units): the kernel
+        returns once the violation over ``feats`` is below it
+    tol_final : the tolerance of the whole fit (<= ``tol``); CD on a local
+        model stops at INNER_FRACTION x the current violation, never below
+        0.25 x ``tol_final``. A loose ``tol`` (a working-set round that
+        stops early) thus never loosens the Newton directions themselves.
 
     Returns
     -------
@@ -180,10 +210,13 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
             hsum += h[i]
             gb += u[i]
         # 2. exact gradient, curvature and violation on the working features
-        viol = abs(gb) if fit_intercept else 0.0
+        viol = abs(gb) * b_scale if fit_intercept else 0.0
         for jj in range(m):
             j = feats[jj]
-            g, hh, hx = _col_grad_hess(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u, h)
+            if is_sparse:
+                g, hh, hx = _col_grad_hess(X_dense, X_data, X_indices, X_indptr, True, j, u, h)
+            else:
+                g, hh, hx = _dense_grad_hess(X_dense, j, u, h)
             grad[jj] = g
             hxs[jj] = hx if fit_intercept else 0.0
             # curvature along X_j with the intercept re-optimised (h-weighted centring)
@@ -204,11 +237,10 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
         # costs O(nnz of the column) for sparse X too.
         db = -gb / hsum if (fit_intercept and hsum > 0.0) else 0.0
         for i in range(n_samples):
-            xd[i] = 0.0
             r[i] = u[i]
         d[:] = 0.0
         moved = False  # while no feature moved, X_j^T r = grad[jj] + db hx_j
-        inner_tol = max(INNER_FRACTION * viol, 0.25 * tol)
+        inner_tol = max(INNER_FRACTION * viol, 0.25 * tol_final)
         for ep in range(max_inner):
             inner = 0.0
             for jj in range(m):
@@ -226,7 +258,10 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
                     new = 0.0
                 else:
                     if moved:
-                        gj = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, r)
+                        if is_sparse:
+                            gj = col_dot(X_dense, X_data, X_indices, X_indptr, True, j, r)
+                        else:
+                            gj = col_dot_fast(X_dense, X_data, X_indices, X_indptr, False, j, r)
                     else:
                         gj = grad[jj]
                     gj += db * hxs[jj]
@@ -239,8 +274,8 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
                         inner = step
                     d[jj] = new - wj
                     moved = True
-                    _col_update_model(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
-                                      delta, h, xd, r)
+                    _col_update_residual(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
+                                         delta, h, r)
                     if fit_intercept:
                         db -= delta * hxs[jj] / hsum
             if fit_intercept and hsum > 0.0:
@@ -253,8 +288,12 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
                     inner = abs(gbm)
             if inner <= inner_tol:
                 break
+        # X d from scratch (cheaper than keeping it up to date at every step)
         for i in range(n_samples):
-            xd[i] += db
+            xd[i] = db
+        for jj in range(m):
+            if d[jj] != 0.0:
+                col_axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, feats[jj], d[jj], xd)
         # 4. backtracking line search on the true objective
         f0 = 0.0
         slope_f = 0.0
