@@ -176,6 +176,51 @@ def test_positive(cancer):
     assert np.any(unconstrained.coef_ < 0)
 
 
+# --------------------------------------------------------------- working sets
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_working_sets_reach_the_all_features_solution(sparse, fit_intercept, penalty,
+                                                      monkeypatch):
+    """Wide problems go through working-set rounds (loose solves, resizing);
+    the answer is the one of a fit on all features at once, and certified."""
+    from sparsecert import solvers
+
+    X, y = synthetic(n=150, p=700, seed=11, density=0.1 if sparse else None)
+    rng = np.random.default_rng(4)
+    sw = rng.uniform(0.5, 2.0, size=X.shape[0])
+    weights = np.ones(X.shape[1])
+    weights[[7, 300]] = 0.0   # unpenalized: always in the working set
+    alpha = alpha_max(X, y, datafit="logistic", fit_intercept=fit_intercept,
+                      weights=weights) / 8
+
+    def fit():
+        est = SparseLogisticRegression(alpha=alpha, penalty=penalty, l1_ratio=0.8,
+                                       weights=weights, fit_intercept=fit_intercept,
+                                       tol=1e-10, max_iter=200)
+        return est.fit(X, y, sample_weight=sw)
+
+    calls = []
+    kernel = solvers.prox_newton_logistic
+
+    def spy(*args):
+        calls.append(args[12].size)
+        return kernel(*args)
+
+    monkeypatch.setattr(solvers, "prox_newton_logistic", spy)
+    est = fit()
+    assert est.certificate_.converged
+    assert min(calls) < X.shape[1]   # some rounds ran on a working set
+    monkeypatch.setattr(solvers, "_WS_MIN_FEATURES", 10**9)   # all features at once
+    calls.clear()
+    ref = fit()
+    assert ref.certificate_.converged and min(calls) == X.shape[1]
+    np.testing.assert_allclose(est.coef_, ref.coef_, atol=1e-7)
+    np.testing.assert_allclose(est.intercept_, ref.intercept_, atol=1e-7)
+    nz = np.count_nonzero(est.coef_)
+    assert 0 < nz < X.shape[1] // 2
+
+
 # ---------------------------------------------------------------- certificate
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_certificate_independently_recomputed(fit_intercept):
