@@ -102,8 +102,9 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     """Working-set coordinate descent with Anderson extrapolation.
 
     Outer iteration: the exact certificate over all features (which is also
-    the stopping test) ranks the features by violation; the working set is
-    every nonzero coefficient plus the most violating features: 100 at first,
+    the stopping test) ranks the features; the working set is
+    every nonzero coefficient plus the features furthest past (or nearest to)
+    the edge of their dead zone (largest -margin): 100 at first,
     then twice the number of nonzeros (so it grows geometrically while the
     support does) and never smaller than before. Features the gap-safe test
     screened are never chosen. CD epochs with Anderson extrapolation
@@ -161,12 +162,12 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     shrink = 1.0
     while not cert.converged and n_iter < max_iter:
         w_cert = w.copy()  # the point whose exact gradient the certificate holds
-        score = np.array(cert.violation)
-        if gram is not None:
-            # rank the zeros by how far they are from leaving their dead zone
-            # (-margin, = the violation when positive): a Gram column costs
-            # O(n |ws|) once, so the features nearest the edge go first
-            score = -np.asarray(cert.margin, dtype=np.float64)
+        # rank the zeros by how far they are from leaving their dead zone
+        # (-margin, = the violation when positive), as celer ranks by its dual
+        # distance: when fewer features violate than the set holds, the rest
+        # of it goes to those nearest the edge, not to arbitrary ones (the
+        # violation ties them all at 0). Leukemia amax/20: 70 -> 57 epochs.
+        score = -np.asarray(cert.margin, dtype=np.float64)
         if cert.screened is not None:
             # gap-safe: provably zero at the optimum, never worth a coordinate step
             score[cert.screened] = -np.inf
