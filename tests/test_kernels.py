@@ -165,10 +165,10 @@ def test_cd_epoch_matches_naive_twin(dtype):
     for d in ds:
         w = np.zeros(p)
         sw_r = y.copy()
-        ep, cheap, b, _ = cd_quadratic_anderson(*d.args, n, y, sw_r, sw, w, y.mean(), means,
-                                                lips, np.ones(p), np.arange(p), codes.L1, par,
-                                                np.ones(p),
-                                                1, 0.0, True, 0, np.empty(n))
+        ep, cheap, b, _, _ = cd_quadratic_anderson(*d.args, n, y, sw_r, sw, w, y.mean(), means,
+                                                   lips, np.ones(p), np.arange(p), codes.L1, par,
+                                                   np.ones(p), 1, 0.0, True, 0, np.empty(n),
+                                                   np.empty((0, p)), 0)
         assert ep == 1
         np.testing.assert_allclose(w, w_ref, rtol=1e-10, atol=1e-12)
         assert b == pytest.approx(np.mean(y - X64 @ w))

@@ -38,8 +38,8 @@ dF/db; the violation |dF/db| itself is reported separately.
 import numpy as np
 
 from ._problem import evaluate, make_problem
-from ._kernels.codes import LOGISTIC
-from ._kernels.datafit import rmatvec
+from ._kernels.codes import ELASTIC_NET, L1, LOGISTIC, PARAM_L1_RATIO, QUADRATIC
+from ._kernels.datafit import rmatvec, rmatvec_subset
 from ._kernels.optimality import duality_gap_kernel
 from ._validation import check_coef, validate_arrays
 
@@ -62,6 +62,12 @@ class Certificate:
         Feature with the largest violation (None when it is the intercept).
     duality_gap, relative_gap : float or None
         P - D and (P - D) / P(0, b0); None when the problem is not convex.
+    dual_point : str or None
+        Which feasible dual point gave ``duality_gap`` (the larger D wins):
+        "residual" (the loss derivative at (w, b), rescaled into the dual
+        feasible set) or "extrapolated" (the same made of an extrapolated
+        residual that least-squares CD passes on, see ``build_certificate``).
+        None when there is no gap.
     tol : float
         Absolute tolerance of the features (``tol_relative * scale``, floored
         at the rounding error of the gradient).
@@ -102,14 +108,16 @@ class Certificate:
     _fields = ("converged", "kind", "max_violation", "argmax", "duality_gap", "relative_gap",
                "tol", "tol_relative", "scale", "objective", "intercept_gradient", "gradient",
                "violation", "margin", "coef", "n_iter", "solver", "datafit", "penalty", "alpha",
-               "distributed", "tol_intercept", "scale_intercept", "screened", "violation_scale")
+               "distributed", "tol_intercept", "scale_intercept", "screened", "violation_scale",
+               "dual_point")
 
     def __init__(self, **kwargs):
         missing = set(self._fields) - set(kwargs) - {"distributed", "tol_intercept",
                                                      "scale_intercept", "screened",
-                                                     "violation_scale"}
+                                                     "violation_scale", "dual_point"}
         if missing:
             raise TypeError(f"Certificate is missing fields {sorted(missing)}")
+        kwargs.setdefault("dual_point", None if kwargs["duality_gap"] is None else "residual")
         kwargs.setdefault("distributed", False)
         kwargs.setdefault("screened", None)
         kwargs.setdefault("tol_intercept", kwargs["tol"])
@@ -226,7 +234,7 @@ def _balanced_logistic_dual_point(problem, u, grad):
 
 
 def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pieces=None,
-                      gap=None, dual=None, distributed=False):
+                      gap=None, dual=None, distributed=False, dual_candidate=None):
     """Certificate of (w, b) for ``problem``; ``pieces`` reuses an :func:`evaluate` result.
 
     ``gap`` (with ``pieces``) is a duality gap computed by the caller, e.g. as
@@ -234,33 +242,23 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
     which also sets ``distributed``); the per-sample arrays are then not needed.
     ``dual`` = (X^T u', t), the dual point's gradient and scaling that gave
     ``gap``, enables the gap-safe screening test.
+
+    ``dual_candidate`` (quadratic datafit, L1 or elastic net) is a callable
+    returning a second per-sample vector u2 or None, e.g. the loss
+    derivative at an extrapolated point (celer's dual extrapolation,
+    Massias, Gramfort & Salmon, 2018). It is called only when the point is
+    certified (the gap it tightens is then the one reported). u2 is made
+    feasible as the residual's u is (centred with an intercept, rescaled
+    into the dead zones) and the larger dual value gives the gap: any
+    feasible dual point bounds P - P*, so the candidate can only tighten the
+    gap and strengthen screening; the violations, and so ``converged``, are
+    those of (w, b) alone. See :func:`_candidate_gap` for its cost.
     """
     if pieces is None:
         pieces = evaluate(problem, w, b)
     tol, tol_intercept = problem.tolerances(tol_relative)
     objective = pieces["loss"] + pieces["penalty"]
     convex = getattr(problem.penalty, "convex", True)
-    rel_gap = screened = None
-    if not convex:
-        gap = None
-    elif gap is not None:
-        gap = float(gap)
-        rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
-        if dual is not None:
-            screened = gap_safe_screen(problem, dual[0], dual[1], gap)
-    else:
-        buf = np.empty(problem.design.n_samples)
-        grad_dual = pieces["grad"].copy()
-        u = pieces["u"].copy()
-        if problem.fit_intercept and problem.df_code == LOGISTIC:
-            u, grad_dual = _balanced_logistic_dual_point(problem, u, grad_dual)
-        gap, t_dual = duality_gap_kernel(problem.df_code, problem.y, problem.sw,
-                                         problem.design.n_samples, u, grad_dual, problem.means,
-                                         problem.fit_intercept, *problem.penalty_args,
-                                         problem.lipschitz, objective, buf)
-        gap = float(gap)
-        rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
-        screened = gap_safe_screen(problem, grad_dual, t_dual, gap)
     # each feature against its own tolerance, reported in common units
     # (Problem.violation_scale): a column of tiny norm cannot hide its error
     vscale = problem.violation_scale(tol_relative)
@@ -282,6 +280,39 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
     if np.isnan(pieces["max_violation"]) or np.isnan(max_feat):
         max_v = np.nan
     converged = bool(max_v <= tol)
+
+    rel_gap = screened = dual_kind = None
+    if not convex:
+        gap = None
+    elif gap is not None:
+        gap = float(gap)
+        dual_kind = "residual"
+        rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
+        if dual is not None:
+            screened = gap_safe_screen(problem, dual[0], dual[1], gap)
+    else:
+        buf = np.empty(problem.design.n_samples)
+        grad_dual = pieces["grad"].copy()
+        u = pieces["u"].copy()
+        if problem.fit_intercept and problem.df_code == LOGISTIC:
+            u, grad_dual = _balanced_logistic_dual_point(problem, u, grad_dual)
+        gap, t_dual = duality_gap_kernel(problem.df_code, problem.y, problem.sw,
+                                         problem.design.n_samples, u, grad_dual, problem.means,
+                                         problem.fit_intercept, *problem.penalty_args,
+                                         problem.lipschitz, objective, buf)
+        dual_kind = "residual"
+        reach = None
+        if (dual_candidate is not None and converged and problem.df_code == QUADRATIC
+                and problem.pen_code in (L1, ELASTIC_NET)):
+            u2 = dual_candidate()
+            if u2 is not None:
+                found = _candidate_gap(problem, u, grad_dual, u2, objective, buf)
+                if found is not None and found[0] < gap:
+                    gap, t_dual, grad_dual, reach = found
+                    dual_kind = "extrapolated"
+        gap = float(gap)
+        rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
+        screened = gap_safe_screen(problem, grad_dual, t_dual, gap, reach)
     return Certificate(
         converged=converged, kind="global" if convex else "local", max_violation=max_v,
         argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol, tol_relative=tol_relative,
@@ -289,10 +320,73 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
         tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
         gradient=pieces["grad"], violation=viol, margin=margin, violation_scale=vscale, coef=w,
         n_iter=n_iter, solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
-        alpha=float(problem.penalty.alpha), screened=screened, distributed=bool(distributed))
+        alpha=float(problem.penalty.alpha), screened=screened, distributed=bool(distributed),
+        dual_point=dual_kind)
 
 
-def gap_safe_screen(problem, grad_dual, t, gap):
+def _thresholds(problem):
+    """Each feature's dead-zone half-width alpha c_j rho (L1 and elastic net)."""
+    thr = problem.penalty.alpha * problem.pen_weights
+    if problem.pen_code == ELASTIC_NET:
+        thr = thr * problem.pen_params[PARAM_L1_RATIO]
+    return thr
+
+
+def _candidate_gap(problem, u, grad_u, u2, objective, buf):
+    """Gap at the dual candidate u2, without a full pass over X; or None.
+
+    ``u`` is the residual's feasible (centred) dual point and ``grad_u`` =
+    X^T u. Centre u2 likewise; with d = u2 - u (sum d = 0 with an intercept,
+    so X_j may be centred), Cauchy-Schwarz in the weights s gives
+    |X_j^T u2| <= |X_j^T u| + sqrt(n L_j) sqrt(sum_i d_i^2 / s_i) =: B_j.
+    Near a solution d is tiny, so for most features B_j is still inside the
+    dead zone: such a feature neither limits the rescaling of u2 nor adds to
+    the conjugate sum (zero inside the zone for L1 and the elastic net), and
+    its X_j^T u2 is never computed (left 0 in the returned gradient). Only
+    the others cost a column product. Returns (gap, t, X^T u2 with those
+    zeros, reach), reach_j an upper bound on t |X_j^T u2| (t (-X_j^T u2) for
+    ``positive``) for the screening test.
+    """
+    n = problem.design.n_samples
+    sw = problem.sw
+    u2 = np.array(u2, dtype=np.float64)
+    if problem.fit_intercept:
+        u2 -= sw * (u2.sum() / n)
+    d = u2 - u
+    pos = sw > 0
+    dnorm = float(np.sqrt(np.sum(d[pos] ** 2 / sw[pos])))
+    if not np.isfinite(dnorm):
+        return None
+    bound = np.abs(grad_u) + np.sqrt(n * problem.lipschitz) * dnorm
+    thr = _thresholds(problem)
+    # a relative margin for the rounding of X^T u itself
+    inside = (thr > 0) & (bound < thr * (1.0 - 1e-6))
+    exact = np.flatnonzero(~inside)
+    grad2 = np.zeros(problem.design.n_features)
+    grad2[exact] = _rmatvec_subset(problem, u2, exact)
+    gap2, t2 = duality_gap_kernel(problem.df_code, problem.y, sw, n, u2, grad2, problem.means,
+                                  False, *problem.penalty_args, problem.lipschitz, objective, buf)
+    g = -grad2 if problem.penalty.positive else np.abs(grad2)
+    reach = t2 * np.where(inside, bound, g)
+    return gap2, t2, grad2, reach
+
+
+def _rmatvec_subset(problem, u, feats):
+    """X_j^T u for j in ``feats`` (BLAS on the columns of a float64 dense X)."""
+    design = problem.design
+    X_dense = design.args[0]
+    if feats.size == 0:
+        return np.empty(0)
+    if not design.is_sparse and X_dense.dtype == np.float64:
+        if feats.size == design.n_features:
+            return X_dense.T @ u
+        return X_dense[:, feats].T @ u
+    out = np.empty(feats.size)
+    rmatvec_subset(*design.args, u, feats, out)
+    return out
+
+
+def gap_safe_screen(problem, grad_dual, t, gap, reach=None):
     r"""Features provably zero at every optimum (gap-safe sphere test), or None.
 
     For the quadratic datafit the dual function is strongly concave,
@@ -304,6 +398,8 @@ def gap_safe_screen(problem, grad_dual, t, gap):
     alpha c_j rho (for ``positive``: unless -X_j^T u* does), so a feature with
     |t X_j^T u'| + sqrt(2 gap L_j) < alpha c_j rho is certified zero
     whatever the solver does next (Fercoq, Gramfort & Salmon, 2015).
+    ``reach``, when given, is an upper bound on the first term used instead
+    (see :func:`_candidate_gap`).
     """
     from ._kernels import codes
 
@@ -311,12 +407,12 @@ def gap_safe_screen(problem, grad_dual, t, gap):
         return None
     if not np.isfinite(gap):
         return None
-    thr = problem.penalty.alpha * problem.pen_weights * problem.pen_params[codes.PARAM_L1_RATIO]
-    if problem.pen_code == codes.L1:
-        thr = problem.penalty.alpha * problem.pen_weights
+    thr = _thresholds(problem)
     radius = np.sqrt(2.0 * max(gap, 0.0) * problem.lipschitz)
-    g = t * grad_dual
-    reach = (-g if problem.penalty.positive else np.abs(g)) + radius
+    if reach is None:
+        g = t * grad_dual
+        reach = -g if problem.penalty.positive else np.abs(g)
+    reach = reach + radius
     # a relative margin keeps rounding from screening a feature on the boundary
     return (thr > 0) & (reach < thr * (1 - 1e-9))
 

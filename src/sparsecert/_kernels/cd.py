@@ -99,7 +99,7 @@ def _anderson_weights(hist):
 def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                           y, sw_r, sw, w, b, means, lipschitz, vscale, feats,
                           pen_code, pen_params, pen_weights, max_epochs, tol,
-                          fit_intercept, n_anderson, resid_buf):
+                          fit_intercept, n_anderson, resid_buf, ring, ring_count):
     """CD epochs on a working set ``feats``, with Anderson extrapolation.
 
     Every ``n_anderson`` epochs, with w^(0..K) the last K+1 iterates
@@ -110,8 +110,15 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
     also refreshes the residual): extrapolation can change speed, never the
     answer or monotonicity. Every coefficient outside ``feats`` must be 0.
 
-    Returns (epochs_run, cheap_violation, b, n_accepted).
+    ``ring`` (R rows, one per epoch, of length ``feats.size``) receives the
+    iterate after each epoch, row ``ring_count % R`` for the ``ring_count``-th
+    epoch recorded (counted across calls on the same working set): the
+    caller's raw material for dual extrapolation (:func:`dual_extrapolation`).
+    R = 0 records nothing.
+
+    Returns (epochs_run, cheap_violation, b, n_accepted, ring_count).
     """
+    R = ring.shape[0]
     m = feats.shape[0]
     K = n_anderson
     hist = np.empty((K + 1, m))
@@ -126,6 +133,11 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
         cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                              sw_r, sw, w, b, means, lipschitz, vscale, feats,
                              pen_code, pen_params, pen_weights)
+        if R > 0:
+            row = ring_count % R
+            for jj in range(m):
+                ring[row, jj] = w[feats[jj]]
+            ring_count += 1
         if cheap <= tol:
             break
         if K <= 0:
@@ -155,9 +167,16 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
             for i in range(n_samples):
                 sw_r[i] = sw[i] * resid_buf[i]
             b = b_acc
+            if R > 0:
+                # the ring holds one plain CD trajectory: it restarts at the
+                # jump, which the linear recursion behind dual extrapolation
+                # does not follow
+                for jj in range(m):
+                    ring[0, jj] = w_acc[jj]
+                ring_count = 1
         for jj in range(m):
             hist[0, jj] = w[feats[jj]]
-    return epoch, cheap, b, accepted
+    return epoch, cheap, b, accepted, ring_count
 
 
 @njit(cache=True, nogil=True)

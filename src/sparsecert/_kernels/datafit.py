@@ -194,6 +194,13 @@ def datafit_conjugate(code, y, u, sw, n_samples):
 
 
 @njit(cache=True, nogil=True)
+def rmatvec_subset(X_dense, X_data, X_indices, X_indptr, is_sparse, v, feats, out):
+    """out[k] = X_{feats[k]}^T v."""
+    for k in range(feats.shape[0]):
+        out[k] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, feats[k], v)
+
+
+@njit(cache=True, nogil=True)
 def rmatvec(X_dense, X_data, X_indices, X_indptr, is_sparse, v, out):
     """out = X^T v."""
     for j in range(out.shape[0]):

@@ -1,0 +1,170 @@
+"""The certificate's dual point: extrapolated candidates tighten the gap, never fake it.
+
+Least-squares CD hands the certificate a second dual candidate (the exact
+solution on the support, or an extrapolated CD trajectory). Any feasible dual
+point bounds P - P*, so the reported gap must stay >= P(w) - P* while
+dropping far below the rescaled residual's gap; the violations, convergence
+and screening guarantees must be those without it.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import sparsecert as sc
+import sparsecert.solvers as solvers
+from sparsecert.penalties import L1, ElasticNet
+from conftest import make_regression
+
+
+def _case(seed, density, kw):
+    X, y = make_regression(60, 80, density=density, seed=seed)
+    rng = np.random.default_rng(seed)
+    kw = dict(kw)
+    sw = rng.uniform(0, 2, 60) if kw.pop("sample_weight", False) else None
+    if kw.pop("weights", False):
+        kw["weights"] = rng.uniform(0.5, 2, 80)
+    l1_ratio = kw.pop("l1_ratio", 1.0)
+    Est = sc.ElasticNet if l1_ratio < 1 else sc.Lasso
+    extra = {"l1_ratio": l1_ratio} if l1_ratio < 1 else {}
+    amax = sc.alpha_max(X, y, l1_ratio=l1_ratio, sample_weight=sw,
+                        fit_intercept=kw.get("fit_intercept", True),
+                        weights=kw.get("weights"), positive=kw.get("positive", False))
+    alpha = amax / 8
+    penalty = (ElasticNet(alpha=alpha, l1_ratio=l1_ratio, weights=kw.get("weights"),
+                          positive=kw.get("positive", False)) if l1_ratio < 1 else
+               L1(alpha=alpha, weights=kw.get("weights"), positive=kw.get("positive", False)))
+    return X, y, sw, (lambda **k: Est(alpha=alpha, **extra, **kw, **k)), penalty
+
+
+KW = [{}, {"positive": True}, {"l1_ratio": 0.6}, {"weights": True}, {"sample_weight": True},
+      {"fit_intercept": False}]
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("density", [None, 0.2])
+@pytest.mark.parametrize("kw", KW)
+def test_extrapolated_gap_is_a_valid_and_tight_bound(seed, density, kw):
+    X, y, sw, make, penalty = _case(seed, density, kw)
+    ref = make(tol=1e-13, max_iter=200000).fit(X, y, sample_weight=sw)
+    p_ref = ref.certificate_.objective  # >= P*
+    for tol in (1e-3, 1e-5, 1e-7):
+        est = make(tol=tol).fit(X, y, sample_weight=sw)
+        cert = est.certificate_
+        assert cert.converged
+        # valid: the gap bounds P(w) - P* >= P(w) - P(ref) (up to rounding)
+        assert cert.duality_gap >= cert.objective - p_ref - 1e-13 * abs(p_ref), tol
+        plain = sc.check_optimality(X, y, est.coef_,
+                                    est.intercept_ if est.fit_intercept else None,
+                                    datafit="quadratic", penalty=penalty, sample_weight=sw)
+        # the violations (and so convergence) are those of the point alone
+        np.testing.assert_allclose(cert.violation, plain.violation, rtol=1e-9, atol=1e-15)
+        assert cert.duality_gap <= plain.duality_gap
+        if tol == 1e-7:
+            # the support is identified: the refit's dual point is the optimum's,
+            # and the gap drops to the primal error, orders below the residual's
+            assert cert.dual_point == "extrapolated"
+            assert cert.duality_gap <= 1e-3 * plain.duality_gap + 1e-14 * abs(p_ref)
+
+
+@pytest.mark.parametrize("density", [None, 0.2])
+def test_switching_candidates_off_changes_only_the_gap(density, monkeypatch):
+    X, y, sw, make, _ = _case(4, density, {})
+    on = make(tol=1e-7).fit(X, y)
+    monkeypatch.setattr(solvers, "_DUAL_CANDIDATES", False)
+    off = make(tol=1e-7).fit(X, y)
+    np.testing.assert_array_equal(on.coef_, off.coef_)
+    assert on.n_iter_ == off.n_iter_
+    assert off.certificate_.dual_point == "residual"
+    assert on.certificate_.dual_point == "extrapolated"
+    assert on.certificate_.duality_gap < 1e-3 * off.certificate_.duality_gap
+    # a tighter gap screens at least as much, and only true zeros
+    assert on.certificate_.screened.sum() >= off.certificate_.screened.sum()
+    assert np.all(on.coef_[on.certificate_.screened] == 0)
+
+
+def _problem(X, y, alpha, fit_intercept=True, sw=None):
+    from sparsecert._problem import make_problem
+    from sparsecert._validation import as_design
+    from sparsecert.datafits import as_datafit
+
+    n = X.shape[0]
+    sw = np.ones(n) if sw is None else sw * n / sw.sum()
+    return make_problem(as_design(X), y, sw, as_datafit("quadratic"), L1(alpha=alpha),
+                        fit_intercept)
+
+
+@pytest.mark.parametrize("kind", ["dense", "csc"])
+@pytest.mark.parametrize("spread", [1e-9, 1e-4, 1e-1, 10.0])
+def test_candidate_gap_skips_only_columns_that_cannot_matter(kind, spread):
+    """_candidate_gap computes X_j^T u2 only where the Cauchy-Schwarz bound does
+    not already put it inside the dead zone; its gap must equal the one from
+    every X_j^T u2, whatever the distance between the two dual points."""
+    from sparsecert._kernels.optimality import duality_gap_kernel
+    from sparsecert._problem import evaluate
+    from sparsecert.certificate import _candidate_gap
+
+    X, y = make_regression(50, 60, seed=5)
+    Xk = sp.csc_matrix(X) if kind == "csc" else X
+    alpha = sc.alpha_max(X, y) / 5
+    problem = _problem(Xk, y, alpha, sw=np.random.default_rng(1).uniform(0.5, 1.5, 50))
+    w = sc.Lasso(alpha=alpha, tol=1e-10).fit(X, y, sample_weight=problem.sw).coef_
+    pieces = evaluate(problem, w, 0.0)
+    u = pieces["u"].copy()
+    grad = pieces["grad"].copy()
+    buf = np.empty(50)
+    obj = pieces["loss"] + pieces["penalty"]
+    duality_gap_kernel(problem.df_code, y, problem.sw, 50, u, grad, problem.means, True,
+                       *problem.penalty_args, problem.lipschitz, obj, buf)
+    u2 = u + spread * np.random.default_rng(2).standard_normal(50) * problem.sw / 50
+    gap, t, grad2, reach = _candidate_gap(problem, u, grad, u2, obj, buf)
+    # brute force: every column's product
+    u2c = u2 - problem.sw * u2.sum() / 50
+    full = X.T @ u2c
+    gap_full, t_full = duality_gap_kernel(problem.df_code, y, problem.sw, 50, u2c.copy(),
+                                          full.copy(), problem.means, False,
+                                          *problem.penalty_args, problem.lipschitz, obj, buf)
+    assert gap == pytest.approx(gap_full, rel=1e-12, abs=1e-15)
+    assert t == pytest.approx(t_full, rel=1e-12)
+    # the screening bound really bounds
+    assert np.all(reach >= t_full * np.abs(full) * (1 - 1e-9))
+    if spread <= 1e-4:
+        assert np.count_nonzero(grad2) < 60  # most columns were skipped
+
+
+def test_a_wrong_candidate_cannot_fake_the_gap():
+    """A candidate far from the optimum loses to the residual; none can push the
+    gap below P(w) - P*."""
+    from sparsecert.certificate import build_certificate
+
+    X, y = make_regression(60, 40, seed=6)
+    alpha = sc.alpha_max(X, y) / 6
+    problem = _problem(X, y, alpha)
+    ref = sc.Lasso(alpha=alpha, tol=1e-13, max_iter=100000).fit(X, y)
+    est = sc.Lasso(alpha=alpha, tol=1e-6).fit(X, y)
+    rng = np.random.default_rng(0)
+    for scale in (1e-12, 1e-6, 1e-2, 1.0, 1e3):
+        junk = -(y - X @ ref.coef_ - ref.intercept_) / 60 + scale * rng.standard_normal(60)
+        cert = build_certificate(problem, est.coef_, est.intercept_, 1e-6,
+                                 dual_candidate=lambda: junk)
+        assert cert.converged
+        assert cert.duality_gap >= cert.objective - ref.certificate_.objective - 1e-15
+    bad = build_certificate(problem, est.coef_, est.intercept_, 1e-6,
+                            dual_candidate=lambda: 1e3 * rng.standard_normal(60))
+    assert bad.dual_point == "residual"
+    plain = build_certificate(problem, est.coef_, est.intercept_, 1e-6)
+    assert bad.duality_gap == plain.duality_gap
+    # a point that is not certified never asks for a candidate
+    called = []
+    build_certificate(problem, np.zeros(40) + 0.1, 0.0, 1e-6,
+                      dual_candidate=lambda: called.append(1))
+    assert not called
+
+
+def test_no_candidate_for_other_penalties_or_logistic():
+    X, y = make_regression(40, 10, seed=3)
+    assert sc.LpRegression(alpha=0.1, p=2.0).fit(X, y).certificate_.dual_point == "residual"
+    assert sc.LpRegression(alpha=0.1, p=0.5).fit(X, y).certificate_.dual_point is None
+    yl = np.where(y > np.median(y), 1, -1)
+    cert = sc.SparseLogisticRegression(alpha=0.01).fit(X, yl).certificate_
+    assert cert.dual_point == "residual"
