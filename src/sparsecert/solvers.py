@@ -40,6 +40,8 @@ from ._problem import evaluate
 _WORK_PER_CALL = 5e7
 # first working-set size, and the Anderson extrapolation period (epochs)
 _WS_START = 100
+# a round that ends with its set nearly all nonzero grows it up to this x nnz
+_WS_SATURATED_GROWTH = 4
 _INNER_FACTOR = 0.1  # a round solves its working set to this fraction of the violation
 _ANDERSON = 5
 
@@ -106,7 +108,8 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     every nonzero coefficient plus the features furthest past (or nearest to)
     the edge of their dead zone (largest -margin): 100 at first,
     then twice the number of nonzeros (so it grows geometrically while the
-    support does) and never smaller than before. Features the gap-safe test
+    support does; up to four times, within the number of violators, after a
+    round that filled its set with nonzeros) and never smaller than before. Features the gap-safe test
     screened are never chosen. CD epochs with Anderson extrapolation
     (:func:`cd_quadratic_anderson`) then solve the problem restricted to it,
     to 0.1 x the current violation (never below tol). Measured on the
@@ -181,7 +184,16 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
             # gap-safe: provably zero at the optimum, never worth a coordinate step
             score[cert.screened] = -np.inf
         score[(w != 0) | always] = np.inf
-        ws_size = min(p, max(ws_size, 2 * int(np.count_nonzero(w)), _WS_START))
+        nnz = int(np.count_nonzero(w))
+        wanted = 2 * nnz
+        if nnz >= 0.9 * ws_size:
+            # the set filled up with nonzeros: the support is still growing
+            # past it (we8there amax/100 doubled 100 -> 1600 over five
+            # rounds), so take up to 4 x nnz, but no more than the features
+            # that violate (amax/20 saturates once and stops at 468)
+            n_viol = int(np.count_nonzero((score > 0) & (score < np.inf)))
+            wanted = max(wanted, min(_WS_SATURATED_GROWTH * nnz, nnz + n_viol))
+        ws_size = min(p, max(ws_size, wanted, _WS_START))
         if ws_size >= p:
             ws = all_feats
         else:
