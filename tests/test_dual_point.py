@@ -63,8 +63,10 @@ def test_extrapolated_gap_is_a_valid_and_tight_bound(seed, density, kw):
         if tol == 1e-7:
             # the support is identified: the refit's dual point is the optimum's,
             # and the gap drops to the primal error, orders below the residual's
-            assert cert.dual_point == "extrapolated"
+            # (unless that one is at rounding level already, where either may win)
             assert cert.duality_gap <= 1e-3 * plain.duality_gap + 1e-14 * abs(p_ref)
+            if plain.duality_gap > 1e-12 * abs(p_ref):
+                assert cert.dual_point == "extrapolated"
 
 
 @pytest.mark.parametrize("density", [None, 0.2])

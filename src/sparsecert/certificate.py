@@ -233,8 +233,28 @@ def _balanced_logistic_dual_point(problem, u, grad):
     return u, grad
 
 
+class _Draft:
+    """A certificate's fields without the public object's defensive copies.
+
+    What a solver's intermediate rounds read (a fit makes several per
+    second on small problems, and the copies were a visible share of them);
+    its arrays may be the caller's live ones. :meth:`final` makes the
+    immutable :class:`Certificate` a fit returns.
+    """
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    def final(self):
+        return Certificate(**self.__dict__)
+
+    def __repr__(self):
+        return repr(self.final())
+
+
 def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pieces=None,
-                      gap=None, dual=None, distributed=False, dual_candidate=None):
+                      gap=None, dual=None, distributed=False, dual_candidate=None,
+                      draft=False):
     """Certificate of (w, b) for ``problem``; ``pieces`` reuses an :func:`evaluate` result.
 
     ``gap`` (with ``pieces``) is a duality gap computed by the caller, e.g. as
@@ -253,6 +273,8 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
     feasible dual point bounds P - P*, so the candidate can only tighten the
     gap and strengthen screening; the violations, and so ``converged``, are
     those of (w, b) alone. See :func:`_candidate_gap` for its cost.
+
+    ``draft=True`` returns a :class:`_Draft` (same fields, no copies).
     """
     if pieces is None:
         pieces = evaluate(problem, w, b)
@@ -313,7 +335,7 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
         gap = float(gap)
         rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
         screened = gap_safe_screen(problem, grad_dual, t_dual, gap, reach)
-    return Certificate(
+    return (_Draft if draft else Certificate)(
         converged=converged, kind="global" if convex else "local", max_violation=max_v,
         argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol, tol_relative=tol_relative,
         scale=problem.scale, objective=objective, intercept_gradient=g_b,

@@ -112,7 +112,8 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     round that filled its set with nonzeros) and never smaller than before. Features the gap-safe test
     screened are never chosen. CD epochs with Anderson extrapolation
     (:func:`cd_quadratic_anderson`) then solve the problem restricted to it,
-    to 0.1 x the current violation (never below tol). Measured on the
+    to 0.1 x the current violation (never below tol; to tol directly once
+    the support has come through a round unchanged). Measured on the
     benchmark problems, this counts fewer full passes over X (certificates
     plus epochs) than forcing a x2 or x4 growth or solving to 0.3 x. Working sets and extrapolation change speed only: a fit stops
     only when the full certificate holds. ``n_iter`` counts CD epochs (over
@@ -164,7 +165,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     def certify(n_iter, ring=None, ring_count=0, ws=None):
         pieces = evaluate(problem, w, state["b"])
         return build_certificate(
-            problem, w, state["b"], tol, n_iter=n_iter, solver="cd", pieces=pieces,
+            problem, w, state["b"], tol, n_iter=n_iter, solver="cd", pieces=pieces, draft=True,
             # called only if (w, b) is certified: a better dual point for the
             # gap the fit reports
             dual_candidate=lambda: _dual_candidate(problem, w, ring, ring_count, ws))
@@ -172,6 +173,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     cert = certify(0)
     ws_size = _WS_START
     shrink = 1.0
+    prev_support = None
     while not cert.converged and n_iter < max_iter:
         w_cert = w.copy()  # the point whose exact gradient the certificate holds
         # rank the zeros by how far they are from leaving their dead zone
@@ -214,7 +216,14 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
                 continue
         if resid_buf is None:
             resid_buf = np.empty(n)
-        final = _INNER_FACTOR * cert.max_violation <= tol_abs * shrink
+        # a support that came through a whole round unchanged is most likely
+        # the solution's: solve it to tol at once instead of in 10x steps,
+        # each paying a certificate (leukemia amax/20: 6 -> 5 rounds). The
+        # certificate still decides; a wrong guess costs one round.
+        support = np.flatnonzero(w)
+        stable = prev_support is not None and np.array_equal(support, prev_support)
+        prev_support = support
+        final = stable or _INNER_FACTOR * cert.max_violation <= tol_abs * shrink
         inner_tol = tol_abs * shrink if final else _INNER_FACTOR * cert.max_violation
         chunk = _epochs_per_call_for(design, ws.size)
         cheap = np.inf
@@ -263,6 +272,7 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
             print(f"[sparsecert] epoch {n_iter}: {kind} working set {ws.size}/{p}, {cert!r}")
         if switch and not gram.agrees(cert, tol_abs):
             gram = None
+    cert = cert.final()
     if not cert.converged:
         _warn_not_converged(cert, max_iter, "coordinate descent")
     return SolverResult(w, state["b"], cert, n_iter)
