@@ -170,3 +170,15 @@ def test_no_candidate_for_other_penalties_or_logistic():
     yl = np.where(y > np.median(y), 1, -1)
     cert = sc.SparseLogisticRegression(alpha=0.01).fit(X, yl).certificate_
     assert cert.dual_point == "residual"
+
+
+def test_path_reports_the_better_gap_too():
+    X, y = make_regression(60, 80, seed=7)
+    out = sc.lasso_path(X, y, n_alphas=12, tol=1e-8)
+    kinds = [c.dual_point for c in out.certificates]
+    assert kinds.count("extrapolated") >= 6
+    for k, cert in enumerate(out.certificates):
+        plain = sc.check_optimality(X, y, out.coefs[:, k], out.intercepts[k],
+                                    datafit="quadratic", penalty=L1(alpha=out.alphas[k]))
+        assert out.dual_gaps[k] <= plain.duality_gap
+        assert out.dual_gaps[k] >= 0.0

@@ -42,7 +42,7 @@ from ._problem import make_problem
 from ._validation import Design, validate_arrays
 from .certificate import build_certificate
 from .datafits import as_datafit
-from .solvers import solve
+from .solvers import _support_refit_dual, solve
 
 # fields of a Problem that fix the meaning of ``tol``: a sub-problem keeps
 # the full problem's, so that both certify against the same absolute tolerance
@@ -335,7 +335,8 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
                     w, b = res.coef, res.intercept
                     iters += res.n_iter
                     cert = build_certificate(problem, w, b, tol, n_iter=iters,
-                                             solver=res.certificate.solver)
+                                             solver=res.certificate.solver,
+                                             dual_candidate=lambda: _support_refit_dual(problem, w))
                 elif not keep.any():
                     # nothing kept (alpha above alpha_max): w stays 0, at its
                     # best intercept; only the certificate is computed
@@ -350,7 +351,8 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
                     b = res.intercept
                     iters += res.n_iter
                     cert = build_certificate(problem, w, b, tol, n_iter=iters,
-                                             solver=res.certificate.solver)
+                                             solver=res.certificate.solver,
+                                             dual_candidate=lambda: _support_refit_dual(problem, w))
                 if cert.converged:
                     break
                 # KKT re-check: discarded features that violate optimality come back
