@@ -306,17 +306,35 @@ def _support_refit_dual(problem, w):
     """Loss derivative at the exact solution on w's support and signs, or None.
 
     Dual extrapolation's limit: the CD iterates on a fixed support with fixed
-    signs s converge to the solution of the normal equations
-    (1/n) Xc_S^T W (Xc_S v - yc) + alpha rho c_S s + alpha (1 - rho) c_S v = 0
-    (Xc, yc the weighted-centred columns and target with an intercept), which
-    the extrapolation of their last iterates approximates. Solving them
-    directly gives the optimal residual as soon as the support and signs are
-    right, so the gap then drops to the primal error alone. Only L1 and the
-    elastic net, only supports whose k x k system (n k^2 multiply-adds for a
-    dense X, about nnz(X_S) for a sparse one, plus k^3 / 3 for its solve)
-    costs at most ``_REFIT_WORK`` x nnz(X) (or ``_REFIT_FLOOR``), and None when the system
-    is singular: the certificate checks whatever comes back and keeps the
-    better of it and the residual.
+    signs converge to the solution of its normal equations
+    (:func:`_refit_on_support`), which the extrapolation of their last
+    iterates approximates. Solving them directly gives the optimal residual
+    as soon as the support and signs are right, so the gap then drops to the
+    primal error alone. Within ``_REFIT_WORK`` x nnz(X) (or
+    ``_REFIT_FLOOR``) only; the certificate checks whatever comes back and
+    keeps the better of it and the residual.
+    """
+    fit = _refit_on_support(problem, w, max(_REFIT_WORK * problem.design.nnz, _REFIT_FLOOR))
+    if fit is None:
+        return None
+    u = np.empty(problem.design.n_samples)
+    datafit_raw_grad(problem.df_code, problem.y, fit[2], problem.sw,
+                     problem.design.n_samples, u)
+    return u
+
+
+def _refit_on_support(problem, w, budget):
+    """Exact solution on w's support S and signs s: (S, v, X_S v), or None.
+
+    Solves the normal equations of the problem restricted to S with the
+    signs fixed (where the L1 term is linear):
+    (1/n) Xc_S^T W (Xc_S v - yc) + alpha rho c_S s + alpha (1 - rho) c_S v = 0,
+    Xc and yc the weighted-centred columns and target with an intercept
+    (without forming them). L1 and elastic net only; None when the system
+    would cost more than ``budget`` multiply-adds (n k^2 for a dense X, about
+    nnz(X_S) for a sparse one, plus k^3 / 3 for the solve), or is singular.
+    Nothing guarantees v keeps the signs s: callers check what they use.
+    Also returns X_S (dense, or CSC for a sparse X) as a fourth item.
     """
     if problem.pen_code not in (codes.L1, codes.ELASTIC_NET):
         return None
@@ -329,7 +347,6 @@ def _support_refit_dual(problem, w):
         return None
     sw = problem.sw
     y = problem.y
-    budget = max(_REFIT_WORK * design.nnz, _REFIT_FLOOR)
     if is_sparse:
         import scipy.sparse as sp
 
@@ -371,10 +388,7 @@ def _support_refit_dual(problem, w):
         return None
     if not np.all(np.isfinite(v)):
         return None
-    z = XS @ v
-    u = np.empty(n)
-    datafit_raw_grad(problem.df_code, y, z, sw, n, u)
-    return u
+    return S, v, XS @ v, XS
 
 
 def _extrapolated_dual(problem, ring, ring_count, ws):
