@@ -221,6 +221,43 @@ def test_working_sets_reach_the_all_features_solution(sparse, fit_intercept, pen
     assert 0 < nz < X.shape[1] // 2
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty,positive", [("l1", False), ("elasticnet", False),
+                                              ("l1", True)])
+def test_inner_shrinking_reaches_the_unshrunk_solution(sparse, fit_intercept, penalty,
+                                                       positive, monkeypatch):
+    """Zero features deep inside their dead zone skip the CD on each Newton
+    model (``_PN_SHRINK``): none skipped (inf), the default, and every zero
+    feature strictly inside the dead zone skipped (0) certify the same answer."""
+    from sparsecert import solvers
+
+    X, y = synthetic(n=150, p=400, seed=5, density=0.1 if sparse else None)
+    rng = np.random.default_rng(2)
+    sw = rng.uniform(0.5, 2.0, size=X.shape[0])
+    weights = np.ones(X.shape[1])
+    weights[3] = 0.0   # unpenalized: no dead zone, never skipped
+    alpha = alpha_max(X, y, datafit="logistic", fit_intercept=fit_intercept,
+                      weights=weights) / 10
+
+    def fit(shrink):
+        monkeypatch.setattr(solvers, "_PN_SHRINK", shrink)
+        est = SparseLogisticRegression(alpha=alpha, penalty=penalty, l1_ratio=0.7,
+                                       weights=weights, positive=positive,
+                                       fit_intercept=fit_intercept, tol=1e-10, max_iter=200)
+        est.fit(X, y, sample_weight=sw)
+        assert est.certificate_.converged
+        return est
+
+    default = solvers._PN_SHRINK
+    ref = fit(np.inf)
+    for shrink in (default, 0.0):
+        est = fit(shrink)
+        np.testing.assert_allclose(est.coef_, ref.coef_, atol=1e-7)
+        np.testing.assert_allclose(est.intercept_, ref.intercept_, atol=1e-7)
+    assert 0 < np.count_nonzero(ref.coef_) < X.shape[1] // 2
+
+
 # ---------------------------------------------------------------- certificate
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_certificate_independently_recomputed(fit_intercept):

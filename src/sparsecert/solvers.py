@@ -802,6 +802,8 @@ _PN_WS_START = 64
 _WS_MAX_FRACTION = 0.25  # past this fraction of the features, work on all of them
 _WS_SATURATED = 0.95     # a working set this full of nonzeros is too small: use all features
 _PN_WS_TOL = 0.3         # a round solves its working set to this x the full violation
+_PN_SHRINK = 1.0         # inside a Newton step, zero features this far inside their dead
+                         # zone (x the violation) skip the CD on the local model (inf: none)
 
 
 def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
@@ -882,7 +884,7 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
             it, status, viol, b = prox_newton_logistic(
                 *design.args, n, problem.y, problem.sw, w, b, problem.fit_intercept, z, feats,
                 vscale, b_scale, *problem.penalty_args, budget, _PN_MAX_INNER, inner_tol,
-                tol_abs)
+                tol_abs, _PN_SHRINK)
             n_iter += it
             if verbose:
                 print(f"[sparsecert] prox-Newton iteration {n_iter}: violation on "

@@ -26,8 +26,16 @@ Outer iteration at (w, b), as in glmnet and skglm's ``ProxNewton``:
    the columns have large means). ``r`` = u + h * X d is kept up to date
    without the intercept's part, so every step costs O(nnz of the column)
    for CSC X, and ``xd`` = X d is built once after the epochs (from the
-   nonzero d_j only); the first epoch sweeps every working feature, later
+   nonzero d_j only); the first epoch sweeps every working feature except
+   the shrunk ones (w_j = 0 with g_j inside the dead zone by more than
+   ``shrink`` x the current violation, in the certificate's units, as
+   liblinear's newGLMNET does: they would almost surely stay at 0, and
+   skipping them only makes the direction that of a smaller model), later
    ones only the active ones (w_j != 0 or w_j + d_j != 0), as glmnet does;
+   for CSC X the active columns are first packed contiguously with
+   h_i X_ij precomputed, so that those epochs stream them and never gather
+   h (measured 1.9x faster on the 20000 x 50000 sparse benchmark, where
+   ~13000 of the 50000 columns are active and the epochs dominate);
    epochs stop when every step moved the model by less than INNER_FRACTION
    (1/50) of the current violation (in gradient units), never asking less
    than a quarter of the fit's final tolerance;
@@ -52,9 +60,9 @@ import numpy as np
 from numba import njit
 
 from ._flags import FASTMATH
-from .codes import ELASTIC_NET, LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P
+from .codes import ELASTIC_NET, LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P, PARAM_POSITIVE
 from .datafit import col_axpy, col_dot, col_dot_fast, log1pexp, sigmoid
-from .prox import penalty_value, prox_1d, subdiff_distance_1d
+from .prox import penalty_value, prox_1d, subdiff_distance_1d, threshold_1d
 
 # status codes returned by :func:`prox_newton_logistic`
 PN_CONVERGED = 0      # violation over the working features <= tol
@@ -150,7 +158,7 @@ def _penalty_slope(pen_code, pen_params, weight, v, d):
 def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                          y, sw, w, b, fit_intercept, z, feats, vscale, b_scale,
                          pen_code, pen_params, pen_weights, max_outer, max_inner, tol,
-                         tol_final):
+                         tol_final, shrink):
     """Run up to ``max_outer`` proximal Newton iterations over ``feats``.
 
     Parameters
@@ -172,6 +180,10 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
         model stops at INNER_FRACTION x the current violation, never below
         0.25 x ``tol_final``. A loose ``tol`` (a working-set round that
         stops early) thus never loosens the Newton directions themselves.
+    shrink : zero features whose gradient is inside the dead zone by more
+        than ``shrink`` x the violation skip the CD of that Newton step
+        (``inf``: none does). Only the direction changes: the violation and
+        the stopping test still cover every feature.
 
     Returns
     -------
@@ -189,6 +201,12 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
     hdiag = np.empty(m)
     hxs = np.empty(m)
     d = np.empty(m)
+    cand = np.empty(m, dtype=np.int64)
+    act = np.empty(m, dtype=np.int64)
+    c_ptr = np.empty(m + 1, dtype=np.int64)
+    c_idx = np.empty(0, dtype=X_indices.dtype)
+    c_x = np.empty(0)
+    c_hx = np.empty(0)
     viol = np.inf
     it = 0
     while it < max_outer:
@@ -239,11 +257,59 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
         for i in range(n_samples):
             r[i] = u[i]
         d[:] = 0.0
+        # shrinking: a zero coefficient whose gradient is inside its dead zone
+        # by more than shrink x the violation stays out of this model's CD
+        ncand = 0
+        for jj in range(m):
+            j = feats[jj]
+            if w[j] == 0.0:
+                thr = threshold_1d(pen_code, pen_params, pen_weights[j], hdiag[jj])
+                g = grad[jj]
+                if pen_params[PARAM_POSITIVE] != 0.0:
+                    margin = thr + g
+                else:
+                    margin = thr - abs(g)
+                if margin * vscale[j] > shrink * viol:
+                    continue
+            cand[ncand] = jj
+            ncand += 1
+        nact = 0
         moved = False  # while no feature moved, X_j^T r = grad[jj] + db hx_j
         inner_tol = max(INNER_FRACTION * viol, 0.25 * tol_final)
         for ep in range(max_inner):
             inner = 0.0
-            for jj in range(m):
+            if ep == 1:
+                # later epochs sweep only the features that are or became nonzero
+                for kk in range(ncand):
+                    jj = cand[kk]
+                    if w[feats[jj]] != 0.0 or d[jj] != 0.0:
+                        act[nact] = jj
+                        nact += 1
+                if is_sparse:
+                    # pack the active columns, with h_i X_ij, contiguously: the
+                    # later epochs stream them instead of gathering h
+                    nnz_act = 0
+                    for kk in range(nact):
+                        j = feats[act[kk]]
+                        nnz_act += X_indptr[j + 1] - X_indptr[j]
+                    if nnz_act > c_idx.shape[0]:
+                        c_idx = np.empty(nnz_act, dtype=X_indices.dtype)
+                        c_x = np.empty(nnz_act)
+                        c_hx = np.empty(nnz_act)
+                    pos = 0
+                    for kk in range(nact):
+                        j = feats[act[kk]]
+                        c_ptr[kk] = pos
+                        for k in range(X_indptr[j], X_indptr[j + 1]):
+                            i = X_indices[k]
+                            c_idx[pos] = i
+                            c_x[pos] = X_data[k]
+                            c_hx[pos] = h[i] * X_data[k]
+                            pos += 1
+                    c_ptr[nact] = pos
+            nlist = ncand if ep == 0 else nact
+            for kk in range(nlist):
+                jj = cand[kk] if ep == 0 else act[kk]
                 j = feats[jj]
                 wj = w[j]
                 cur = wj + d[jj]
@@ -258,7 +324,11 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
                     new = 0.0
                 else:
                     if moved:
-                        if is_sparse:
+                        if is_sparse and ep > 0:
+                            gj = 0.0
+                            for k in range(c_ptr[kk], c_ptr[kk + 1]):
+                                gj += c_x[k] * r[c_idx[k]]
+                        elif is_sparse:
                             gj = col_dot(X_dense, X_data, X_indices, X_indptr, True, j, r)
                         else:
                             gj = col_dot_fast(X_dense, X_data, X_indices, X_indptr, False, j, r)
@@ -274,8 +344,12 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
                         inner = step
                     d[jj] = new - wj
                     moved = True
-                    _col_update_residual(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
-                                         delta, h, r)
+                    if is_sparse and ep > 0:
+                        for k in range(c_ptr[kk], c_ptr[kk + 1]):
+                            r[c_idx[k]] += delta * c_hx[k]
+                    else:
+                        _col_update_residual(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
+                                             delta, h, r)
                     if fit_intercept:
                         db -= delta * hxs[jj] / hsum
             if fit_intercept and hsum > 0.0:
