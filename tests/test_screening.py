@@ -61,3 +61,23 @@ def test_no_screening_for_smooth_or_nonconvex_penalties():
     cert = sc.check_optimality(X, y, np.zeros(10), 0.0, datafit="quadratic",
                                penalty=ElasticNet(alpha=0.1, l1_ratio=0.0))
     assert cert.screened is None or not cert.screened.any()
+
+
+@pytest.mark.parametrize("density", [None, 0.3])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_deep_zeros_left_out_of_working_sets_change_speed_only(density, l1_ratio, monkeypatch):
+    """Zeros far inside their dead zone are not put in a working set even when it
+    could hold every feature; a small alpha (support about half the features)
+    makes that happen. The answer must be the one without the exclusion."""
+    import sparsecert.solvers as solvers
+
+    X, y = make_regression(200, 60, density=density, seed=11, n_informative=40)
+    alpha = sc.alpha_max(X, y, l1_ratio=l1_ratio) / 200
+    Est = sc.ElasticNet if l1_ratio < 1 else sc.Lasso
+    extra = {"l1_ratio": l1_ratio} if l1_ratio < 1 else {}
+    on = Est(alpha=alpha, tol=1e-10, **extra).fit(X, y)
+    monkeypatch.setattr(solvers, "_DEEP", 0.0)
+    off = Est(alpha=alpha, tol=1e-10, **extra).fit(X, y)
+    assert on.certificate_.converged and off.certificate_.converged
+    assert 10 < np.count_nonzero(on.coef_) < 60
+    np.testing.assert_allclose(on.coef_, off.coef_, rtol=1e-6, atol=1e-9)
