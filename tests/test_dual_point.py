@@ -13,28 +13,12 @@ import scipy.sparse as sp
 
 import sparsecert as sc
 import sparsecert.solvers as solvers
-from sparsecert.penalties import L1, ElasticNet
-from conftest import make_regression
+from sparsecert.penalties import L1
+from conftest import make_regression, penalized_case
 
 
 def _case(seed, density, kw):
-    X, y = make_regression(60, 80, density=density, seed=seed)
-    rng = np.random.default_rng(seed)
-    kw = dict(kw)
-    sw = rng.uniform(0, 2, 60) if kw.pop("sample_weight", False) else None
-    if kw.pop("weights", False):
-        kw["weights"] = rng.uniform(0.5, 2, 80)
-    l1_ratio = kw.pop("l1_ratio", 1.0)
-    Est = sc.ElasticNet if l1_ratio < 1 else sc.Lasso
-    extra = {"l1_ratio": l1_ratio} if l1_ratio < 1 else {}
-    amax = sc.alpha_max(X, y, l1_ratio=l1_ratio, sample_weight=sw,
-                        fit_intercept=kw.get("fit_intercept", True),
-                        weights=kw.get("weights"), positive=kw.get("positive", False))
-    alpha = amax / 8
-    penalty = (ElasticNet(alpha=alpha, l1_ratio=l1_ratio, weights=kw.get("weights"),
-                          positive=kw.get("positive", False)) if l1_ratio < 1 else
-               L1(alpha=alpha, weights=kw.get("weights"), positive=kw.get("positive", False)))
-    return X, y, sw, (lambda **k: Est(alpha=alpha, **extra, **kw, **k)), penalty
+    return penalized_case(seed, density, kw)
 
 
 KW = [{}, {"positive": True}, {"l1_ratio": 0.6}, {"weights": True}, {"sample_weight": True},

@@ -5,7 +5,7 @@ import pytest
 
 import sparsecert as sc
 from sparsecert.penalties import L1, ElasticNet
-from conftest import make_regression
+from conftest import make_regression, penalized_case
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -13,22 +13,10 @@ from conftest import make_regression
 @pytest.mark.parametrize("kw", [{}, {"positive": True}, {"l1_ratio": 0.6}, {"weights": True},
                                 {"sample_weight": True}, {"fit_intercept": False}])
 def test_screened_features_are_zero_at_the_optimum(seed, density, kw):
-    X, y = make_regression(60, 80, density=density, seed=seed)
-    rng = np.random.default_rng(seed)
-    kw = dict(kw)
-    sw = rng.uniform(0, 2, 60) if kw.pop("sample_weight", False) else None
-    if kw.pop("weights", False):
-        kw["weights"] = rng.uniform(0.5, 2, 80)
-    l1_ratio = kw.pop("l1_ratio", 1.0)
-    Est = sc.ElasticNet if l1_ratio < 1 else sc.Lasso
-    extra = {"l1_ratio": l1_ratio} if l1_ratio < 1 else {}
-    amax = sc.alpha_max(X, y, l1_ratio=l1_ratio, sample_weight=sw,
-                        fit_intercept=kw.get("fit_intercept", True),
-                        weights=kw.get("weights"), positive=kw.get("positive", False))
-    alpha = amax / 8
-    ref = Est(alpha=alpha, tol=1e-13, max_iter=200000, **extra, **kw).fit(X, y, sample_weight=sw)
+    X, y, sw, make, _ = penalized_case(seed, density, kw)
+    ref = make(tol=1e-13, max_iter=200000).fit(X, y, sample_weight=sw)
     for tol in (1e-1, 1e-2, 1e-3, 1e-5):
-        est = Est(alpha=alpha, tol=tol, **extra, **kw).fit(X, y, sample_weight=sw)
+        est = make(tol=tol).fit(X, y, sample_weight=sw)
         screened = est.certificate_.screened
         assert screened is not None
         assert np.all(ref.coef_[screened] == 0), (tol, np.flatnonzero(screened & (ref.coef_ != 0)))
