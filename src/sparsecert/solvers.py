@@ -32,7 +32,7 @@ from ._kernels.cd import (_anderson_weights, cd_gram_anderson, cd_logistic_fixed
 from ._kernels.datafit import column_stats, datafit_raw_grad, matvec
 from ._kernels.fista import gram_power_iteration
 from ._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
-from .certificate import build_certificate
+from .certificate import _thresholds, build_certificate
 from ._problem import evaluate
 
 # target work per compiled call, in nonzeros touched: a call returns to
@@ -185,7 +185,6 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
     jumped = False
     deep_thr = None
     if problem.pen_code in (codes.L1, codes.ELASTIC_NET) and _DEEP > 0:
-        from .certificate import _thresholds
         deep_thr = _DEEP * _thresholds(problem) * vscale
     while not cert.converged and n_iter < max_iter:
         w_cert = w.copy()  # the point whose exact gradient the certificate holds
@@ -249,9 +248,9 @@ def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
             # once per fit, if every sign holds and the objective drops; the
             # certificate decides as always.
             jumped = True
-            fit = _refit_on_support(problem, w, max(_REFIT_WORK * design.nnz, _REFIT_FLOOR))
+            fit = _refit_on_support(problem, w)
             if fit is not None:
-                S, v, z_v, _ = fit
+                S, v, z_v = fit
                 if (np.all(np.sign(v) == np.sign(w[S]))
                         and _objective_on(problem, S, v, z_v) < cert.objective):
                     w[S] = v
@@ -327,7 +326,7 @@ _DUAL_CANDIDATES = True  # test hook: False reports the residual's gap only
 
 
 def _dual_candidate(problem, w, ring, ring_count, ws):
-    """A dual candidate for the certificate of a round meant to end the fit.
+    """A dual candidate for a certificate that holds (the gap the fit reports).
 
     The support refit (:func:`_support_refit_dual`) when affordable, else
     the extrapolated CD trajectory (:func:`_extrapolated_dual`), else None.
@@ -348,11 +347,10 @@ def _support_refit_dual(problem, w):
     (:func:`_refit_on_support`), which the extrapolation of their last
     iterates approximates. Solving them directly gives the optimal residual
     as soon as the support and signs are right, so the gap then drops to the
-    primal error alone. Within ``_REFIT_WORK`` x nnz(X) (or
-    ``_REFIT_FLOOR``) only; the certificate checks whatever comes back and
-    keeps the better of it and the residual.
+    primal error alone. The certificate checks whatever comes back and keeps
+    the better of it and the residual.
     """
-    fit = _refit_on_support(problem, w, max(_REFIT_WORK * problem.design.nnz, _REFIT_FLOOR))
+    fit = _refit_on_support(problem, w)
     if fit is None:
         return None
     u = np.empty(problem.design.n_samples)
@@ -361,7 +359,7 @@ def _support_refit_dual(problem, w):
     return u
 
 
-def _refit_on_support(problem, w, budget):
+def _refit_on_support(problem, w):
     """Exact solution on w's support S and signs s: (S, v, X_S v), or None.
 
     Solves the normal equations of the problem restricted to S with the
@@ -369,10 +367,10 @@ def _refit_on_support(problem, w, budget):
     (1/n) Xc_S^T W (Xc_S v - yc) + alpha rho c_S s + alpha (1 - rho) c_S v = 0,
     Xc and yc the weighted-centred columns and target with an intercept
     (without forming them). L1 and elastic net only; None when the system
-    would cost more than ``budget`` multiply-adds (n k^2 for a dense X, about
-    nnz(X_S) for a sparse one, plus k^3 / 3 for the solve), or is singular.
-    Nothing guarantees v keeps the signs s: callers check what they use.
-    Also returns X_S (dense, or CSC for a sparse X) as a fourth item.
+    would cost more than ``_REFIT_WORK`` x nnz(X) (or ``_REFIT_FLOOR``)
+    multiply-adds (n k^2 for a dense X, about nnz(X_S) for a sparse one,
+    plus k^3 / 3 for the solve), or is singular. Nothing guarantees v keeps
+    the signs s: callers check what they use.
     """
     if problem.pen_code not in (codes.L1, codes.ELASTIC_NET):
         return None
@@ -385,6 +383,7 @@ def _refit_on_support(problem, w, budget):
         return None
     sw = problem.sw
     y = problem.y
+    budget = max(_REFIT_WORK * design.nnz, _REFIT_FLOOR)
     if is_sparse:
         import scipy.sparse as sp
 
@@ -416,8 +415,7 @@ def _refit_on_support(problem, w, budget):
         ybar = float(sw @ y) / n
         A -= np.outer(m, m)
         Xty = Xty - m * ybar
-    alpha = float(problem.pen_params[codes.PARAM_ALPHA])
-    rho = 1.0 if problem.pen_code == codes.L1 else float(problem.pen_params[codes.PARAM_L1_RATIO])
+    alpha, rho = _alpha_rho(problem)
     c = problem.pen_weights[S]
     A[np.diag_indices(k)] += alpha * (1.0 - rho) * c
     rhs = Xty - alpha * rho * c * np.sign(w[S])
@@ -427,7 +425,15 @@ def _refit_on_support(problem, w, budget):
         return None
     if not np.all(np.isfinite(v)):
         return None
-    return S, v, XS @ v, XS
+    return S, v, XS @ v
+
+
+def _alpha_rho(problem):
+    """(alpha, l1_ratio) of an L1 (ratio 1) or elastic-net problem."""
+    alpha = float(problem.pen_params[codes.PARAM_ALPHA])
+    if problem.pen_code == codes.L1:
+        return alpha, 1.0
+    return alpha, float(problem.pen_params[codes.PARAM_L1_RATIO])
 
 
 def _objective_on(problem, S, v, z):
@@ -438,8 +444,7 @@ def _objective_on(problem, S, v, z):
     r = problem.y - z
     b = float(sw @ r) / n if problem.fit_intercept else 0.0
     loss = float(sw @ (r - b) ** 2) / (2.0 * n)
-    alpha = float(problem.pen_params[codes.PARAM_ALPHA])
-    rho = 1.0 if problem.pen_code == codes.L1 else float(problem.pen_params[codes.PARAM_L1_RATIO])
+    alpha, rho = _alpha_rho(problem)
     c = problem.pen_weights[S]
     return loss + alpha * float(np.sum(c * (rho * np.abs(v) + 0.5 * (1.0 - rho) * v * v)))
 

@@ -113,7 +113,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
     ``ring`` (R rows, one per epoch, of length ``feats.size``) receives the
     iterate after each epoch, row ``ring_count % R`` for the ``ring_count``-th
     epoch recorded (counted across calls on the same working set): the
-    caller's raw material for dual extrapolation (:func:`dual_extrapolation`).
+    caller's raw material for dual extrapolation (``solvers._extrapolated_dual``).
     R = 0 records nothing.
 
     Returns (epochs_run, cheap_violation, b, n_accepted, ring_count).

@@ -81,32 +81,24 @@ INNER_FRACTION = 0.02  # inner epochs stop when steps move the model by < this x
 # about 10% slower on the sparse benchmark.
 
 @njit(cache=True, nogil=True)
-def _col_grad_hess(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u, h):
-    """(sum_i X_ij u_i, sum_i h_i X_ij^2, sum_i h_i X_ij) in one pass over column j."""
+def _csc_grad_hess(X_data, X_indices, X_indptr, j, u, h):
+    """(sum_i X_ij u_i, sum_i h_i X_ij^2, sum_i h_i X_ij) in one pass over CSC column j."""
     g = 0.0
     hh = 0.0
     hx = 0.0
-    if is_sparse:
-        for k in range(X_indptr[j], X_indptr[j + 1]):
-            x = X_data[k]
-            i = X_indices[k]
-            g += x * u[i]
-            hi = h[i] * x
-            hx += hi
-            hh += hi * x
-    else:
-        for i in range(X_dense.shape[0]):
-            x = X_dense[i, j]
-            g += x * u[i]
-            hi = h[i] * x
-            hx += hi
-            hh += hi * x
+    for k in range(X_indptr[j], X_indptr[j + 1]):
+        x = X_data[k]
+        i = X_indices[k]
+        g += x * u[i]
+        hi = h[i] * x
+        hx += hi
+        hh += hi * x
     return g, hh, hx
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
 def _dense_grad_hess(X_dense, j, u, h):
-    """:func:`_col_grad_hess` for dense X, reassociated."""
+    """:func:`_csc_grad_hess` for dense X, reassociated."""
     g = 0.0
     hh = 0.0
     hx = 0.0
@@ -232,7 +224,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
         for jj in range(m):
             j = feats[jj]
             if is_sparse:
-                g, hh, hx = _col_grad_hess(X_dense, X_data, X_indices, X_indptr, True, j, u, h)
+                g, hh, hx = _csc_grad_hess(X_data, X_indices, X_indptr, j, u, h)
             else:
                 g, hh, hx = _dense_grad_hess(X_dense, j, u, h)
             grad[jj] = g
