@@ -12,7 +12,8 @@ import pytest
 import scipy.sparse as sp
 
 import sparsecert as sc
-import sparsecert.solvers as solvers
+import sparsecert.solvers.cd as solvers_cd
+import sparsecert.solvers.dual as solvers_dual
 from sparsecert.penalties import L1
 from conftest import make_regression, penalized_case
 
@@ -57,10 +58,10 @@ def test_extrapolated_gap_is_a_valid_and_tight_bound(seed, density, kw):
 def test_switching_candidates_off_changes_only_the_gap(density, monkeypatch):
     # the exact solve on a stable support would leave a residual gap at
     # rounding level already: without it the candidates' effect shows
-    monkeypatch.setattr(solvers, "_SUPPORT_JUMP", False)
+    monkeypatch.setattr(solvers_cd, "_SUPPORT_JUMP", False)
     X, y, sw, make, _ = _case(4, density, {})
     on = make(tol=1e-7).fit(X, y)
-    monkeypatch.setattr(solvers, "_DUAL_CANDIDATES", False)
+    monkeypatch.setattr(solvers_dual, "_DUAL_CANDIDATES", False)
     off = make(tol=1e-7).fit(X, y)
     np.testing.assert_array_equal(on.coef_, off.coef_)
     assert on.n_iter_ == off.n_iter_
@@ -160,7 +161,7 @@ def test_no_candidate_for_other_penalties_or_logistic():
 
 
 def test_path_reports_the_better_gap_too(monkeypatch):
-    monkeypatch.setattr(solvers, "_SUPPORT_JUMP", False)  # see above
+    monkeypatch.setattr(solvers_cd, "_SUPPORT_JUMP", False)  # see above
     X, y = make_regression(60, 80, seed=7)
     out = sc.lasso_path(X, y, n_alphas=12, tol=1e-8)
     kinds = [c.dual_point for c in out.certificates]
@@ -179,7 +180,7 @@ def test_support_jump_changes_speed_only(density, kw, monkeypatch):
     the plain rounds reach (or be refused): same answer either way."""
     X, y, sw, make, _ = _case(5, density, kw)
     on = make(tol=1e-9).fit(X, y, sample_weight=sw)
-    monkeypatch.setattr(solvers, "_SUPPORT_JUMP", False)
+    monkeypatch.setattr(solvers_cd, "_SUPPORT_JUMP", False)
     off = make(tol=1e-9).fit(X, y, sample_weight=sw)
     assert on.certificate_.converged and off.certificate_.converged
     np.testing.assert_allclose(on.coef_, off.coef_, rtol=1e-6, atol=1e-8)

@@ -17,7 +17,8 @@ from sparsecert._kernels.fista import bregman_divergence, gram_power_iteration
 from sparsecert._problem import make_problem
 from sparsecert._validation import as_design, check_sample_weight
 from sparsecert.datafits import Logistic, Quadratic
-from sparsecert.solvers import _fista_lipschitz, _solve_fista, solve
+from sparsecert.solvers import solve
+from sparsecert.solvers.fista import _fista_lipschitz, _solve_fista
 from naive import violation_scale
 
 TIGHT = 1e-10

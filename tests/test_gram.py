@@ -1,7 +1,7 @@
 """The Gram variant of least-squares coordinate descent (tall dense X).
 
 The same fits through both kernels (forced with the private switch
-``sparsecert.solvers._GRAM_MODE``), against scikit-learn at a tight tolerance,
+``sparsecert.solvers.gram._GRAM_MODE``), against scikit-learn at a tight tolerance,
 the kernels against naive NumPy twins, the automatic choice, and the fallback
 to the residual kernel when the Gram gradient cannot be trusted.
 """
@@ -12,7 +12,8 @@ import scipy.sparse as sp
 from sklearn import linear_model as sk
 
 import sparsecert as sc
-import sparsecert.solvers as solvers
+import sparsecert.solvers.cd as solvers_cd
+import sparsecert.solvers.gram as solvers
 from sparsecert import penalties
 from sparsecert._kernels import codes
 from sparsecert._kernels.cd import cd_gram_anderson
@@ -30,7 +31,7 @@ TIGHT = dict(tol=1e-12, max_iter=100000)
 def count_kernels(monkeypatch):
     """Counts the calls of each least-squares CD kernel during a test."""
     calls = {"gram": 0, "residual": 0}
-    real_gram, real_res = solvers.cd_gram_anderson, solvers.cd_quadratic_anderson
+    real_gram, real_res = solvers.cd_gram_anderson, solvers_cd.cd_quadratic_anderson
 
     def gram(*args):
         calls["gram"] += 1
@@ -41,7 +42,7 @@ def count_kernels(monkeypatch):
         return real_res(*args)
 
     monkeypatch.setattr(solvers, "cd_gram_anderson", gram)
-    monkeypatch.setattr(solvers, "cd_quadratic_anderson", residual)
+    monkeypatch.setattr(solvers_cd, "cd_quadratic_anderson", residual)
     return calls
 
 

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso as SkLasso
 
-import sparsecert.solvers
+import sparsecert.solvers.gram
 from sparsecert import Lasso, alpha_max, check_optimality, penalties
 
 from _helpers import REGRESSOR_FACTORIES as ESTIMATOR_FACTORIES
@@ -271,7 +271,7 @@ def test_duplicated_columns(data):
 def test_one_column_scaled_with_its_penalty_weight(data, scale, gram, monkeypatch):
     """x_j -> s x_j with c_j -> s c_j is the same problem in w_j / s (each CD kernel:
     residual and Gram)."""
-    monkeypatch.setattr(sparsecert.solvers, "_GRAM_MODE", gram)
+    monkeypatch.setattr(sparsecert.solvers.gram, "_GRAM_MODE", gram)
     X, y = data
     p = X.shape[1]
     ref = fit_quiet(Lasso(alpha=0.05, tol=1e-12, max_iter=100000), X, y)
@@ -331,7 +331,7 @@ def test_global_scaling_gives_scaled_certified_answer(data, scale, what, gram, m
     """Lasso(alpha) on (X, y) == Lasso(alpha s) on (s X, y) in w s ==
     Lasso(alpha s) on (X, s y) in w / s, with either CD kernel asked for
     (the Gram one declines columns whose squares leave float64's normal range)."""
-    monkeypatch.setattr(sparsecert.solvers, "_GRAM_MODE", gram)
+    monkeypatch.setattr(sparsecert.solvers.gram, "_GRAM_MODE", gram)
     X, y = data
     ref = fit_quiet(Lasso(alpha=0.05, tol=1e-10), X, y)
     if what == "X":

@@ -184,7 +184,7 @@ def test_working_sets_reach_the_all_features_solution(sparse, fit_intercept, pen
                                                       monkeypatch):
     """Wide problems go through working-set rounds (loose solves, resizing);
     the answer is the one of a fit on all features at once, and certified."""
-    from sparsecert import solvers
+    from sparsecert.solvers import prox_newton
 
     X, y = synthetic(n=150, p=700, seed=11, density=0.1 if sparse else None)
     rng = np.random.default_rng(4)
@@ -201,17 +201,17 @@ def test_working_sets_reach_the_all_features_solution(sparse, fit_intercept, pen
         return est.fit(X, y, sample_weight=sw)
 
     calls = []
-    kernel = solvers.prox_newton_logistic
+    kernel = prox_newton.prox_newton_logistic
 
     def spy(*args):
         calls.append(args[12].size)
         return kernel(*args)
 
-    monkeypatch.setattr(solvers, "prox_newton_logistic", spy)
+    monkeypatch.setattr(prox_newton, "prox_newton_logistic", spy)
     est = fit()
     assert est.certificate_.converged
     assert min(calls) < X.shape[1]   # some rounds ran on a working set
-    monkeypatch.setattr(solvers, "_WS_MIN_FEATURES", 10**9)   # all features at once
+    monkeypatch.setattr(prox_newton, "_WS_MIN_FEATURES", 10**9)   # all features at once
     calls.clear()
     ref = fit()
     assert ref.certificate_.converged and min(calls) == X.shape[1]
@@ -230,7 +230,7 @@ def test_inner_shrinking_reaches_the_unshrunk_solution(sparse, fit_intercept, pe
     """Zero features deep inside their dead zone skip the CD on each Newton
     model (``_PN_SHRINK``): none skipped (inf), the default, and every zero
     feature strictly inside the dead zone skipped (0) certify the same answer."""
-    from sparsecert import solvers
+    from sparsecert.solvers import prox_newton
 
     X, y = synthetic(n=150, p=400, seed=5, density=0.1 if sparse else None)
     rng = np.random.default_rng(2)
@@ -241,7 +241,7 @@ def test_inner_shrinking_reaches_the_unshrunk_solution(sparse, fit_intercept, pe
                       weights=weights) / 10
 
     def fit(shrink):
-        monkeypatch.setattr(solvers, "_PN_SHRINK", shrink)
+        monkeypatch.setattr(prox_newton, "_PN_SHRINK", shrink)
         est = SparseLogisticRegression(alpha=alpha, penalty=penalty, l1_ratio=0.7,
                                        weights=weights, positive=positive,
                                        fit_intercept=fit_intercept, tol=1e-10, max_iter=200)
@@ -249,7 +249,7 @@ def test_inner_shrinking_reaches_the_unshrunk_solution(sparse, fit_intercept, pe
         assert est.certificate_.converged
         return est
 
-    default = solvers._PN_SHRINK
+    default = prox_newton._PN_SHRINK
     ref = fit(np.inf)
     for shrink in (default, 0.0):
         est = fit(shrink)

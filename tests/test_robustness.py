@@ -13,7 +13,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import sparsecert
-import sparsecert.solvers
+import sparsecert.solvers.cd
+import sparsecert.solvers.common
+import sparsecert.solvers.gram
 from sparsecert.certificate import Certificate
 
 from _helpers import REGRESSOR_FACTORIES as ESTIMATOR_FACTORIES
@@ -161,13 +163,15 @@ def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, pr
         if not getattr(getattr(est, "penalty", None), "convex", True) or (
                 getattr(est, "p", 1.0) < 1.0):
             pytest.skip("the nonconvex Lp penalty (p < 1) never uses the Gram kernel")
-        monkeypatch.setattr(sparsecert.solvers, "_GRAM_MODE", "always")
-        monkeypatch.setattr(sparsecert.solvers, "_WORK_PER_CALL", 1)
+        monkeypatch.setattr(sparsecert.solvers.gram, "_GRAM_MODE", "always")
+        monkeypatch.setattr(sparsecert.solvers.common, "_WORK_PER_CALL", 1)
     else:
-        monkeypatch.setattr(sparsecert.solvers, "_GRAM_MODE", "never")
+        monkeypatch.setattr(sparsecert.solvers.gram, "_GRAM_MODE", "never")
     if previously_fitted:
         est.fit(X, y)
-    real = getattr(sparsecert.solvers, kernel)
+    # the module that calls each kernel, where the spy must replace it
+    caller = sparsecert.solvers.gram if kernel == "cd_gram_anderson" else sparsecert.solvers.cd
+    real = getattr(caller, kernel)
     calls = []
 
     def first_chunk_then_interrupt(*args):
@@ -177,8 +181,8 @@ def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, pr
         out = real(*args)
         return out
 
-    monkeypatch.setattr(sparsecert.solvers, "_epochs_per_call_for", lambda design, n_feats: 1)
-    monkeypatch.setattr(sparsecert.solvers, kernel, first_chunk_then_interrupt)
+    monkeypatch.setattr(sparsecert.solvers.cd, "_epochs_per_call_for", lambda design, n_feats: 1)
+    monkeypatch.setattr(caller, kernel, first_chunk_then_interrupt)
     with pytest.raises(_Interrupt):
         est.fit(X, y)
     assert calls == [1]

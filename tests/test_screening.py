@@ -57,7 +57,7 @@ def test_deep_zeros_left_out_of_working_sets_change_speed_only(density, l1_ratio
     """Zeros far inside their dead zone are not put in a working set even when it
     could hold every feature; a small alpha (support about half the features)
     makes that happen. The answer must be the one without the exclusion."""
-    import sparsecert.solvers as solvers
+    import sparsecert.solvers.cd as solvers
 
     X, y = make_regression(200, 60, density=density, seed=11, n_informative=40)
     alpha = sc.alpha_max(X, y, l1_ratio=l1_ratio) / 200

@@ -487,7 +487,7 @@ def _combine_rms(parts, n):
 
 def _lipschitz(problem, n_iter=30, rtol=1e-3, safety=1.1):
     """1.1 x power-iteration estimate of lambda_max([X 1]^T S [X 1] / n), capped by
-    the trace; a quarter of it for the logistic loss (as :func:`solvers._fista_lipschitz`).
+    the trace; a quarter of it for the logistic loss (as :func:`solvers.fista._fista_lipschitz`).
     """
     blocks = problem.design.blocks
     n, p = problem.design.n_samples, problem.design.n_features
@@ -611,7 +611,8 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
         Maximum number of FISTA iterations (each one round trip to the
         cluster and two sweeps over X; a restart adds one of each).
     """
-    from .solvers import SolverResult, _warn_not_converged
+    from .solvers import SolverResult
+    from .solvers.messages import _warn_not_converged
 
     if not getattr(problem.penalty, "convex", True):
         raise ValueError(

@@ -42,7 +42,8 @@ from ._problem import make_problem
 from ._validation import Design, validate_arrays
 from .certificate import build_certificate
 from .datafits import as_datafit
-from .solvers import _support_refit_dual, solve
+from .solvers import solve
+from .solvers.dual import _support_refit_dual
 
 # fields of a Problem that fix the meaning of ``tol``: a sub-problem keeps
 # the full problem's, so that both certify against the same absolute tolerance

@@ -1,0 +1,39 @@
+"""What every solver module shares: the result type and the size of a compiled call.
+
+A solver runs its kernel in chunks of epochs or iterations, so that Ctrl-C
+is honoured between chunks and verbose output can report progress; the
+chunk is sized here from the work it does.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# target work per compiled call, in nonzeros touched: a call returns to
+# Python about every 0.1 s, so Ctrl-C and verbose output stay responsive
+_WORK_PER_CALL = 5e7
+# first working-set size of least-squares CD (also the Gram start credit's
+# reference size): small enough that the first round costs little on wide
+# problems, large enough for a first support of tens of features
+_WS_START = 100
+
+
+@dataclass
+class SolverResult:
+    """What a solver returns: the point, its certificate and the work done."""
+
+    coef: np.ndarray
+    intercept: float
+    certificate: object
+    n_iter: int
+
+
+def _calls_for(work):
+    """Epochs per compiled call when one epoch costs ``work`` (in [1, 10000])."""
+    return int(min(max(_WORK_PER_CALL // work, 1), 10000))
+
+
+def _epochs_per_call_for(design, n_feats):
+    """Epochs per compiled call for CD over ``n_feats`` features of ``design``."""
+    per_feature = max(design.nnz / max(design.n_features, 1), 1.0)
+    return _calls_for(max(per_feature * n_feats, 1.0))

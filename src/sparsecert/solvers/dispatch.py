@@ -1,0 +1,53 @@
+"""``solve``: the one entry point, which picks the solver for a problem."""
+
+from .._kernels import codes
+from .cd import _solve_cd_quadratic
+from .fista import _solve_fista
+from .lp_logistic import _solve_cd_logistic_fixed
+from .prox_newton import _solve_prox_newton
+
+
+def solve(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, solver="auto", verbose=0):
+    """Minimize F(w, b) + G(w) for ``problem``; return a :class:`SolverResult`.
+
+    Parameters
+    ----------
+    problem : sparsecert._problem.Problem
+    w0, b0 : starting point (zeros and the best intercept at zero by default)
+    tol : float
+        Scale-free tolerance: stop when max violation <= tol * problem.scale.
+    max_iter : int
+        Maximum number of epochs (CD passes over the working set) for the
+        quadratic datafit; of outer proximal Newton iterations for the
+        logistic one; of iterations for FISTA.
+    solver : {"auto", "cd", "fista"}
+        "auto" and "cd" pick coordinate descent (proximal Newton with CD inner
+        solves for the logistic datafit): for these separable penalties a CD
+        epoch costs one pass over X, as a FISTA iteration does (two passes in
+        fact), but moves every coordinate with its own curvature, so it needs
+        far fewer passes. "fista" (:func:`_solve_fista`, any datafit) is for
+        users who ask for it and for future distributed use, where a
+        full-gradient method parallelizes and CD does not.
+    """
+    if solver == "fista":
+        if not getattr(problem.penalty, "convex", True):
+            # the local certificate is coordinate-wise L-stationarity, the
+            # fixed-point condition of coordinate descent; a full-gradient
+            # step with one global step size has other fixed points, so FISTA
+            # can stall at a point the certificate rightly rejects
+            raise ValueError(
+                "solver='fista' cannot certify the nonconvex Lp penalty (p < 1): its "
+                "fixed points are not the coordinate-wise L-stationary points the "
+                "certificate checks. Use solver='cd' (or 'auto').")
+        return _solve_fista(problem, w0, b0, tol, max_iter, verbose)
+    if solver not in ("auto", "cd"):
+        raise ValueError(f"solver must be 'auto', 'cd' or 'fista'; got {solver!r}.")
+    if problem.df_code == codes.LOGISTIC:
+        if not getattr(problem.penalty, "convex", True):
+            # a Newton model's curvature has other fixed points than the
+            # L-stationary points the local certificate checks
+            return _solve_cd_logistic_fixed(problem, w0, b0, tol, max_iter, verbose)
+        return _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose)
+    if problem.df_code != codes.QUADRATIC:
+        raise ValueError("Coordinate descent here handles the quadratic datafit only.")
+    return _solve_cd_quadratic(problem, w0, tol, max_iter, verbose)
