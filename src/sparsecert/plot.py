@@ -20,6 +20,18 @@ _NONZERO_COLOR = "C0"
 _ZERO_COLOR = "0.45"
 _VIOLATION_COLOR = "C3"
 _ZONE_COLOR = "0.88"
+_PATH_FIGSIZE = (7, 4.5)
+_STORY_FIGSIZE = (12, 4.5)
+# certificate: tick labels per feature up to this many shown; smaller markers
+# above _MANY_MARKERS features, gapless bars above _MANY_BARS
+_MAX_TICK_LABELS = 40
+_MANY_MARKERS = 100
+_MANY_BARS = 200
+# penalty_story's equal-MSE search: bisection on log alpha within
+# [log alpha_ref - 40, log alpha_ref + 10], stopped at this relative MSE error
+_BISECTION_STEPS = 40
+_LOG_ALPHA_BELOW, _LOG_ALPHA_ABOVE = 40.0, 10.0
+_MSE_RTOL = 1e-4
 
 
 def _axes(ax, figsize):
@@ -63,6 +75,33 @@ def path(path_result_or_alphas, coefs=None, *, chosen_alpha=None, ax=None, featu
     -------
     matplotlib.figure.Figure
     """
+    alphas, coefs, certs = _path_arrays(path_result_or_alphas, coefs)
+    p = coefs.shape[0]
+    names = _names(feature_names, p)
+    fig, ax = _axes(ax, _PATH_FIGSIZE)
+    final = np.abs(coefs[:, int(np.argmin(alphas))])
+    largest = np.argsort(-final)[:n_labels]
+    labelled = set(largest[final[largest] > 0].tolist())
+    ever = np.flatnonzero(np.any(coefs != 0, axis=1))
+    for j in ever:
+        if j in labelled:
+            ax.plot(alphas, coefs[j], lw=1.6, label=names[j])
+        else:
+            ax.plot(alphas, coefs[j], lw=0.8, color="0.6", alpha=0.7)
+    ax.axhline(0.0, color="k", lw=0.6)
+    ax.set_xscale("log")
+    ax.set_xlabel("alpha (log scale; alpha_max at the right)")
+    ax.set_ylabel("coefficient")
+    ax.set_title(_path_title(len(ever), p, certs))
+    if chosen_alpha is not None:
+        _mark_chosen_alpha(ax, alphas, coefs, chosen_alpha)
+    if labelled or chosen_alpha is not None:
+        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return fig
+
+
+def _path_arrays(path_result_or_alphas, coefs):
+    """(alphas, coefs, certificates or None) of :func:`path`'s arguments, checked."""
     if coefs is None:
         if not hasattr(path_result_or_alphas, "coefs"):
             raise TypeError("pass a PathResult, or alphas and coefs.")
@@ -77,35 +116,24 @@ def path(path_result_or_alphas, coefs=None, *, chosen_alpha=None, ax=None, featu
                          f"got {coefs.shape}.")
     if np.any(alphas <= 0):
         raise ValueError("alphas must be > 0 for a log-scale plot.")
-    p = coefs.shape[0]
-    names = _names(feature_names, p)
-    fig, ax = _axes(ax, (7, 4.5))
-    final = np.abs(coefs[:, int(np.argmin(alphas))])
-    largest = np.argsort(-final)[:n_labels]
-    labelled = set(largest[final[largest] > 0].tolist())
-    ever = np.flatnonzero(np.any(coefs != 0, axis=1))
-    for j in ever:
-        if j in labelled:
-            ax.plot(alphas, coefs[j], lw=1.6, label=names[j])
-        else:
-            ax.plot(alphas, coefs[j], lw=0.8, color="0.6", alpha=0.7)
-    ax.axhline(0.0, color="k", lw=0.6)
-    ax.set_xscale("log")
-    ax.set_xlabel("alpha (log scale; alpha_max at the right)")
-    ax.set_ylabel("coefficient")
-    title = f"Coefficient paths: {len(ever)} of {p} features enter"
+    return alphas, coefs, certs
+
+
+def _path_title(n_entered, p, certs):
+    title = f"Coefficient paths: {n_entered} of {p} features enter"
     if certs:
         ok = sum(bool(c.converged) for c in certs)
         title += f"; {ok}/{len(certs)} alphas certified"
-    ax.set_title(title)
-    if chosen_alpha is not None:
-        k = int(np.argmin(np.abs(np.log(alphas) - np.log(chosen_alpha))))
-        nnz = int(np.count_nonzero(coefs[:, k]))
-        ax.axvline(chosen_alpha, color="k", ls="--", lw=1.2,
-                   label=f"chosen alpha={chosen_alpha:.3g} ({nnz} nonzero)")
-    if labelled or chosen_alpha is not None:
-        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
-    return fig
+    return title
+
+
+def _mark_chosen_alpha(ax, alphas, coefs, chosen_alpha):
+    """A dashed vertical line at ``chosen_alpha``, labelled with the nonzeros at
+    the grid's nearest alpha (on the log scale)."""
+    k = int(np.argmin(np.abs(np.log(alphas) - np.log(chosen_alpha))))
+    nnz = int(np.count_nonzero(coefs[:, k]))
+    ax.axvline(chosen_alpha, color="k", ls="--", lw=1.2,
+               label=f"chosen alpha={chosen_alpha:.3g} ({nnz} nonzero)")
 
 
 def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
@@ -138,40 +166,15 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     -------
     matplotlib.figure.Figure
     """
-    grad = np.abs(np.asarray(cert.gradient, dtype=np.float64))
-    thr = np.asarray(cert.margin, dtype=np.float64) + grad
-    thr = np.where(np.isfinite(thr), np.maximum(thr, 0.0), 0.0)
-    coef = np.asarray(cert.coef)
-    viol = np.asarray(cert.violation, dtype=np.float64)
+    grad, thr, coef, bad = _dead_zones(cert)
     p = coef.shape[0]
     names = _names(feature_names, p)
-    bad = viol > cert.tol
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(thr > 0, grad / thr, np.where(grad > 0, np.inf, 0.0))
-    order = np.arange(p)
-    if sort or top is not None:
-        order = np.lexsort((-ratio, ~bad))  # violators first, then nearest the edge
-    if top is not None:
-        order = order[:int(top)]
-        if not sort:
-            order = np.sort(order)
+    order = _certificate_order(grad, thr, bad, top, sort)
     x = np.arange(order.shape[0])
     g, t, c, b = grad[order], thr[order], coef[order], bad[order]
     fig, ax = _axes(ax, (max(6.0, min(14.0, 0.35 * len(x) + 3)), 4.5))
-    width = 0.8 if len(x) <= 200 else 1.0
-    ax.bar(x, t, width=width, color=_ZONE_COLOR, edgecolor="none",
-           label="dead zone |g_j| <= threshold_j (w_j = 0 is optimal here)")
-    ms = 6 if len(x) <= 100 else 3
-    zero = (c == 0) & ~b
-    nonzero = (c != 0) & ~b
-    ax.plot(x[zero], g[zero], "o", mfc="none", mec=_ZERO_COLOR, ms=ms, ls="none",
-            label=f"zero, inside its dead zone ({int(zero.sum())})")
-    ax.plot(x[nonzero], g[nonzero], "o", color=_NONZERO_COLOR, ms=ms, ls="none",
-            label=f"nonzero: gradient balances the penalty ({int(nonzero.sum())})")
-    if b.any():
-        ax.plot(x[b], g[b], "x", color=_VIOLATION_COLOR, ms=ms + 2, mew=2, ls="none",
-                label=f"violation > tol: not optimal ({int(b.sum())})")
-    if len(x) <= 40:
+    _draw_dead_zones(ax, x, g, t, c, b)
+    if len(x) <= _MAX_TICK_LABELS:
         ax.set_xticks(x)
         ax.set_xticklabels([names[j] for j in order], rotation=60, ha="right",
                            fontsize="small")
@@ -186,6 +189,49 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     ax.set_xlim(-0.6, len(x) - 0.4)
     ax.legend(fontsize="small", loc="upper right")
     return fig
+
+
+def _dead_zones(cert):
+    """(|g_j|, threshold_j, coef, violates): the threshold is recovered as margin + |g_j|
+    (0 where it is not finite: a smooth penalty's empty dead zone)."""
+    grad = np.abs(np.asarray(cert.gradient, dtype=np.float64))
+    thr = np.asarray(cert.margin, dtype=np.float64) + grad
+    thr = np.where(np.isfinite(thr), np.maximum(thr, 0.0), 0.0)
+    coef = np.asarray(cert.coef)
+    viol = np.asarray(cert.violation, dtype=np.float64)
+    return grad, thr, coef, viol > cert.tol
+
+
+def _certificate_order(grad, thr, bad, top, sort):
+    """The features to show, in order: violators first, then by |g_j| / threshold_j."""
+    p = grad.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(thr > 0, grad / thr, np.where(grad > 0, np.inf, 0.0))
+    order = np.arange(p)
+    if sort or top is not None:
+        order = np.lexsort((-ratio, ~bad))  # violators first, then nearest the edge
+    if top is not None:
+        order = order[:int(top)]
+        if not sort:
+            order = np.sort(order)
+    return order
+
+
+def _draw_dead_zones(ax, x, g, t, c, b):
+    """Bars to each threshold ``t``, and |g| as a marker by kind: zero, nonzero, violator."""
+    width = 0.8 if len(x) <= _MANY_BARS else 1.0
+    ax.bar(x, t, width=width, color=_ZONE_COLOR, edgecolor="none",
+           label="dead zone |g_j| <= threshold_j (w_j = 0 is optimal here)")
+    ms = 6 if len(x) <= _MANY_MARKERS else 3
+    zero = (c == 0) & ~b
+    nonzero = (c != 0) & ~b
+    ax.plot(x[zero], g[zero], "o", mfc="none", mec=_ZERO_COLOR, ms=ms, ls="none",
+            label=f"zero, inside its dead zone ({int(zero.sum())})")
+    ax.plot(x[nonzero], g[nonzero], "o", color=_NONZERO_COLOR, ms=ms, ls="none",
+            label=f"nonzero: gradient balances the penalty ({int(nonzero.sum())})")
+    if b.any():
+        ax.plot(x[b], g[b], "x", color=_VIOLATION_COLOR, ms=ms + 2, mew=2, ls="none",
+                label=f"violation > tol: not optimal ({int(b.sum())})")
 
 
 def penalty_story(X, y, *, ps=(0.5, 1.0, 2.0), alphas=None, n_alphas=25, eps=1e-3,
@@ -223,18 +269,39 @@ def penalty_story(X, y, *, ps=(0.5, 1.0, 2.0), alphas=None, n_alphas=25, eps=1e-
     -------
     matplotlib.figure.Figure
     """
-    from . import penalties
-    from .path import regularization_path
-    from .solvers import alpha_max
-
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n, p = X.shape
     names = _names(feature_names, p)
+    alphas = _story_alphas(X, y, alphas, n_alphas, eps)
+    results = _story_paths(X, y, ps, alphas, tol, max_iter)
+    target, coefs = _equal_mse_coefs(X, y, ps, results, alphas[0], tol, max_iter)
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=_STORY_FIGSIZE)
+    left, right = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1, 1.3]))
+    _draw_zero_counts(left, ps, results, p)
+    _draw_equal_mse(right, ps, coefs, target, names)
+    fig.tight_layout()
+    return fig
+
+
+def _story_alphas(X, y, alphas, n_alphas, eps):
+    """The alphas, decreasing: given, or a geometric grid from alpha_max (of L1) down."""
+    from .solvers import alpha_max
+
     if alphas is None:
         amax = alpha_max(X, y)
         alphas = np.geomspace(amax, amax * eps, n_alphas)
-    alphas = np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
+    return np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
+
+
+def _story_paths(X, y, ps, alphas, tol, max_iter):
+    """{p: (PathResult, training MSE per alpha)}: one least-squares path per p."""
+    from . import penalties
+    from .path import regularization_path
+
     results = {}
     for q in ps:
         pen = penalties.L1(alpha=0.0) if q == 1 else penalties.Lp(alpha=0.0, p=float(q))
@@ -242,55 +309,68 @@ def penalty_story(X, y, *, ps=(0.5, 1.0, 2.0), alphas=None, n_alphas=25, eps=1e-
                                   tol=tol, max_iter=max_iter)
         resid = y[:, None] - X @ res.coefs - res.intercepts[None, :]
         results[q] = (res, np.mean(resid ** 2, axis=0))
-    if fig is None:
-        import matplotlib.pyplot as plt
+    return results
 
-        fig = plt.figure(figsize=(12, 4.5))
-    left, right = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1, 1.3]))
-    for i, q in enumerate(ps):
-        res, _ = results[q]
-        zeros = np.sum(res.coefs == 0, axis=0)
-        kind = "kink at 0" if q == 1 else ("infinite slope at 0" if q < 1 else "smooth at 0")
-        left.plot(res.alphas, zeros, marker="o", ms=3, color=f"C{i}",
-                  label=f"p={q:g} ({kind})")
-    left.set_xscale("log")
-    left.set_ylim(-0.5, p + 0.5)
-    left.set_xlabel("alpha (log scale)")
-    left.set_ylabel(f"exact zeros among {p} coefficients")
-    left.set_title("alpha * sum |w_j|^p: who gives exact zeros?")
-    left.legend(fontsize="small")
 
-    # equal training error: the L1 solution with about half the features
-    # nonzero sets the target; each p's alpha is found by bisection on log alpha
+def _equal_mse_coefs(X, y, ps, results, alpha_ref, tol, max_iter):
+    """(target MSE, [(alpha, coef) per p]) at equal training error.
+
+    The L1 solution with about half the features nonzero sets the target
+    (the first p when 1 is not among ``ps``); each other p's alpha is found
+    by bisection on log alpha (:func:`_alpha_at_mse`).
+    """
+    p = X.shape[1]
     ref_q = 1.0 if 1.0 in results else ps[0]
     ref_res, ref_mse = results[ref_q]
     nnz = np.count_nonzero(ref_res.coefs, axis=0)
     k_ref = int(np.argmin(np.abs(nnz - max(1, p // 2))))
     target = ref_mse[k_ref]
+    coefs = []
+    for q in ps:
+        if q == ref_q:
+            coefs.append((ref_res.alphas[k_ref], ref_res.coefs[:, k_ref]))
+        else:
+            coefs.append(_alpha_at_mse(X, y, q, target, alpha_ref, tol, max_iter))
+    return target, coefs
+
+
+def _draw_zero_counts(ax, ps, results, p):
+    """Left panel: the number of exact zeros against alpha, one line per p."""
+    for i, q in enumerate(ps):
+        res, _ = results[q]
+        zeros = np.sum(res.coefs == 0, axis=0)
+        kind = "kink at 0" if q == 1 else ("infinite slope at 0" if q < 1 else "smooth at 0")
+        ax.plot(res.alphas, zeros, marker="o", ms=3, color=f"C{i}",
+                label=f"p={q:g} ({kind})")
+    ax.set_xscale("log")
+    ax.set_ylim(-0.5, p + 0.5)
+    ax.set_xlabel("alpha (log scale)")
+    ax.set_ylabel(f"exact zeros among {p} coefficients")
+    ax.set_title("alpha * sum |w_j|^p: who gives exact zeros?")
+    ax.legend(fontsize="small")
+
+
+def _draw_equal_mse(ax, ps, coefs, target, names):
+    """Right panel: each p's coefficients side by side, exact zeros marked x."""
+    p = len(names)
     width = 0.8 / len(ps)
     xs = np.arange(p)
-    for i, q in enumerate(ps):
-        if q == ref_q:
-            alpha, w = ref_res.alphas[k_ref], ref_res.coefs[:, k_ref]
-        else:
-            alpha, w = _alpha_at_mse(X, y, q, target, alphas[0], tol, max_iter)
+    for i, (q, (alpha, w)) in enumerate(zip(ps, coefs)):
         offset = (i - (len(ps) - 1) / 2) * width
-        right.bar(xs + offset, w, width=width, color=f"C{i}",
-                  label=f"p={q:g}: alpha={alpha:.3g}, {int(np.sum(w == 0))} exact zeros")
+        ax.bar(xs + offset, w, width=width, color=f"C{i}",
+               label=f"p={q:g}: alpha={alpha:.3g}, {int(np.sum(w == 0))} exact zeros")
         zero = np.flatnonzero(w == 0)
-        right.plot(xs[zero] + offset, np.zeros(zero.size), "x", color=f"C{i}", ms=6, mew=2)
-    right.axhline(0.0, color="k", lw=0.6)
-    right.set_xticks(xs)
-    right.set_xticklabels(names, rotation=60 if p > 8 else 0, ha="right" if p > 8 else "center",
-                          fontsize="small")
-    right.set_ylabel("coefficient")
-    right.set_title(f"at equal training MSE ({target:.4g}); x = exactly zero")
-    right.legend(fontsize="small", loc="best")
-    fig.tight_layout()
-    return fig
+        ax.plot(xs[zero] + offset, np.zeros(zero.size), "x", color=f"C{i}", ms=6, mew=2)
+    ax.axhline(0.0, color="k", lw=0.6)
+    ax.set_xticks(xs)
+    ax.set_xticklabels(names, rotation=60 if p > 8 else 0, ha="right" if p > 8 else "center",
+                       fontsize="small")
+    ax.set_ylabel("coefficient")
+    ax.set_title(f"at equal training MSE ({target:.4g}); x = exactly zero")
+    ax.legend(fontsize="small", loc="best")
 
 
-def _alpha_at_mse(X, y, q, target, alpha_ref, tol, max_iter, steps=40):
+def _alpha_at_mse(X, y, q, target, alpha_ref, tol, max_iter, steps=_BISECTION_STEPS):
     """(alpha, coef) of the Lp fit whose training MSE is closest to ``target`` (bisection)."""
     from .estimators import LpRegression
 
@@ -299,7 +379,8 @@ def _alpha_at_mse(X, y, q, target, alpha_ref, tol, max_iter, steps=40):
         mse = float(np.mean((y - est.predict(X)) ** 2))
         return mse, est.coef_
 
-    lo, hi = np.log(alpha_ref) - 40.0, np.log(alpha_ref) + 10.0  # training MSE grows with alpha
+    # training MSE grows with alpha
+    lo, hi = np.log(alpha_ref) - _LOG_ALPHA_BELOW, np.log(alpha_ref) + _LOG_ALPHA_ABOVE
     best = None
     for _ in range(steps):
         mid = 0.5 * (lo + hi)
@@ -310,6 +391,6 @@ def _alpha_at_mse(X, y, q, target, alpha_ref, tol, max_iter, steps=40):
             hi = mid
         else:
             lo = mid
-        if abs(mse - target) <= 1e-4 * target:
+        if abs(mse - target) <= _MSE_RTOL * target:
             break
     return best[1], best[2]
