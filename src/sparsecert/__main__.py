@@ -14,7 +14,7 @@ Subcommands (``sparsecert COMMAND --help`` for each):
 
 Data files: svmlight/libsvm (plain, .gz, .bz2), ``.npz``, ``.npy`` (with
 ``--target``) or CSV (with ``--target-column``); see
-:mod:`sparsecert._cli_io`. Every error is one line on stderr,
+:mod:`sparsecert.cli.data_files`. Every error is one line on stderr,
 ``sparsecert: error: ...``, with exit status 2.
 """
 
@@ -24,7 +24,7 @@ import sys
 import time
 import warnings
 
-from ._cli_io import CLIError
+from .cli.errors import CLIError
 
 MODELS = ("lasso", "enet", "lp", "logistic")
 PATH_MODELS = ("lasso", "enet", "logistic")
@@ -99,7 +99,7 @@ def _fit_builtin(args):
           f"(its tol={sk_tol:g})")
     print(f"  ratio scikit-learn / sparsecert: {theirs / ours:.2f}x")
     if args.out:
-        from ._cli_io import save_coef
+        from .cli.coef_files import save_coef
 
         meta = dict(model="lasso", alpha=float(alpha), fit_intercept=True)
         save_coef(args.out, est.coef_, float(est.intercept_), meta=meta, cert=cert,
@@ -202,7 +202,7 @@ def _check_params(args, default_model="lasso"):
 
 
 def _load(args):
-    from ._cli_io import load_data
+    from .cli.data_files import load_data
 
     return load_data(args.data, fmt=args.format, target=args.target,
                      target_column=args.target_column, target_key=args.target_key,
@@ -320,7 +320,7 @@ def cmd_fit(args):
     print()
     print(cert.explain(feature_names=data.feature_names, top=args.top))
     if args.out:
-        from ._cli_io import save_coef
+        from .cli.coef_files import save_coef
 
         save_coef(args.out, coef, intercept, meta=problem.meta(alpha), cert=cert,
                   feature_names=data.feature_names)
@@ -521,7 +521,7 @@ def _save_figure(fig, path):
 
 def cmd_certify(args):
     import sparsecert as sc
-    from ._cli_io import load_coef
+    from .cli.coef_files import load_coef
 
     _check_params(args, default_model=None)
     coef, file_intercept, meta = load_coef(args.coef)

@@ -1,0 +1,1 @@
+"""The command line, ``python -m sparsecert``: its file I/O so far (the commands are in ``sparsecert.__main__``)."""
