@@ -1,8 +1,10 @@
 """Reading data sets: the file formats of the command line's DATA argument.
 
 :func:`load_data` reads X and y into a :class:`Dataset`; :func:`load_vector`
-reads one 1-D array (a target, or coefficients). Every failure raises
-:class:`CLIError` with a one-line message naming the file and what is wrong.
+reads one 1-D array (a target, or coefficients); :func:`data_from_args` reads
+the DATA a command's options name and :func:`describe_data` is the summary
+line every command prints. Every failure raises :class:`CLIError` with a
+one-line message naming the file and what is wrong.
 
 Data formats (chosen by the file name, or by ``fmt``):
 
@@ -39,9 +41,7 @@ class Dataset:
 
     @property
     def nnz(self):
-        import scipy.sparse as sp
-
-        if sp.issparse(self.X):
+        if _is_sparse(self.X):
             return int(self.X.nnz)
         return int(np.count_nonzero(self.X))
 
@@ -354,3 +354,23 @@ def load_vector(path, what):
         raise CLIError(f"{path}: {what} must be 1-D; got shape {v.shape}")
     return v.astype(np.float64) if v.dtype.kind in "iub" else v
 
+
+def data_from_args(args):
+    """The Dataset named by a command's DATA argument and its data-file options."""
+    return load_data(args.data, fmt=args.format, target=args.target,
+                     target_column=args.target_column, target_key=args.target_key,
+                     n_features=args.n_features, delimiter=args.delimiter)
+
+
+def describe_data(data):
+    """The ``data: ...`` line: source, shape, non-zeros and storage."""
+    n, p = data.X.shape
+    density = data.nnz / float(n * p)
+    return (f"data: {data.source}: n_samples={n}, n_features={p}, nnz={data.nnz} "
+            f"({100 * density:.3g}% of entries{'; sparse storage' if _is_sparse(data.X) else ''})")
+
+
+def _is_sparse(X):
+    import scipy.sparse as sp
+
+    return sp.issparse(X)
