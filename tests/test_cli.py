@@ -116,7 +116,7 @@ def test_fit_out_round_trips_through_certify(capsys, files, tmp_path, suffix):
     code, _, _ = run(capsys, "fit", files / "d.svm", "--model", "enet", "--l1-ratio", 0.7,
                      "--alpha", 0.05, "--out", coef_file)
     assert code == 0
-    from sparsecert._cli_io import load_coef
+    from sparsecert.cli.coef_files import load_coef
 
     coef, intercept, meta = load_coef(coef_file)
     assert coef.shape == (10,) and intercept is not None

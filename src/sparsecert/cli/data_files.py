@@ -1,7 +1,10 @@
-"""Reading data and coefficients, writing results: the command line's file formats.
+"""Reading data sets: the file formats of the command line's DATA argument.
 
-Every failure raises :class:`CLIError` with a one-line message naming the
-file and what is wrong; the command line prints it as ``sparsecert: error:``.
+:func:`load_data` reads X and y into a :class:`Dataset`; :func:`load_vector`
+reads one 1-D array (a target, or coefficients); :func:`data_from_args` reads
+the DATA a command's options name and :func:`describe_data` is the summary
+line every command prints. Every failure raises :class:`CLIError` with a
+one-line message naming the file and what is wrong.
 
 Data formats (chosen by the file name, or by ``fmt``):
 
@@ -18,15 +21,12 @@ Data formats (chosen by the file name, or by ``fmt``):
 """
 
 import csv
-import json
 import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
-
-class CLIError(Exception):
-    """A user-facing error: printed as one line, exit status 2."""
+from .errors import CLIError
 
 
 @dataclass
@@ -41,9 +41,7 @@ class Dataset:
 
     @property
     def nnz(self):
-        import scipy.sparse as sp
-
-        if sp.issparse(self.X):
+        if _is_sparse(self.X):
             return int(self.X.nnz)
         return int(np.count_nonzero(self.X))
 
@@ -51,7 +49,7 @@ class Dataset:
 _COMPRESSED = (".gz", ".bz2")
 
 
-def _stem_suffix(path):
+def stem_suffix(path):
     """The meaningful suffix of ``path``: ``.svm`` for ``a.svm.gz``."""
     name = os.path.basename(str(path)).lower()
     for comp in _COMPRESSED:
@@ -62,7 +60,7 @@ def _stem_suffix(path):
 
 def detect_format(path):
     """"npz", "npy", "csv" or "svmlight" from the file name."""
-    suffix = _stem_suffix(path)
+    suffix = stem_suffix(path)
     if suffix == ".npz":
         return "npz"
     if suffix == ".npy":
@@ -72,7 +70,7 @@ def detect_format(path):
     return "svmlight"
 
 
-def _check_exists(path, what):
+def check_exists(path, what):
     if not os.path.exists(path):
         raise CLIError(f"{what} file not found: {path}")
     if os.path.isdir(path):
@@ -105,7 +103,7 @@ def load_data(path, *, fmt="auto", target=None, target_column=None, target_key="
     Dataset
     """
     path = str(path)
-    _check_exists(path, "data")
+    check_exists(path, "data")
     if fmt == "auto":
         fmt = detect_format(path)
     if fmt == "csv":
@@ -162,7 +160,7 @@ def _load_svmlight(path, n_features):
     return Dataset(X.tocsc(), np.asarray(y, dtype=np.float64), None, f"{path} (svmlight)")
 
 
-def _open_npz(path):
+def open_npz(path):
     try:
         return np.load(path, allow_pickle=False)
     except Exception as exc:  # zipfile.BadZipFile, ValueError, OSError
@@ -172,7 +170,7 @@ def _open_npz(path):
 def _load_npz(path, target_key, need_y):
     import scipy.sparse as sp
 
-    with _open_npz(path) as f:
+    with open_npz(path) as f:
         keys = set(f.files)
         names = _names(_get(f, "feature_names", path)) if "feature_names" in keys else None
         y = np.asarray(_get(f, target_key, path)) if target_key in keys else None
@@ -248,9 +246,9 @@ def _load_npy(path, target):
     return Dataset(_as_float_matrix(np.asarray(X), path), None, None, f"{path} (.npy)")
 
 
-def _read_csv_rows(path, delimiter):
+def read_csv_rows(path, delimiter):
     if delimiter is None:
-        delimiter = "\t" if _stem_suffix(path) == ".tsv" else ","
+        delimiter = "\t" if stem_suffix(path) == ".tsv" else ","
     opener = _opener(path)
     try:
         with opener(path, "rt", newline="") as fh:
@@ -293,7 +291,7 @@ def _floats(rows, path, header, first_line):
 
 
 def _load_csv(path, target_column, delimiter):
-    rows = _read_csv_rows(path, delimiter)
+    rows = read_csv_rows(path, delimiter)
     if len(rows) < 2:
         raise CLIError(f"{path}: a CSV needs a header row and at least one data row")
     header = [h.strip() for h in rows[0]]
@@ -329,15 +327,15 @@ def _short_list(items, limit=8):
 def load_vector(path, what):
     """A 1-D array from ``.npy`` or a one-column text/CSV file (header optional)."""
     path = str(path)
-    _check_exists(path, what)
-    suffix = _stem_suffix(path)
+    check_exists(path, what)
+    suffix = stem_suffix(path)
     if suffix == ".npy":
         try:
             v = np.load(path, allow_pickle=False)
         except Exception as exc:
             raise CLIError(f"{path}: cannot read as .npy: {exc}") from None
     else:
-        rows = _read_csv_rows(path, None)
+        rows = read_csv_rows(path, None)
         if rows and len(rows[0]) == 1:
             cells = [r[0].strip() for r in rows if len(r) == 1]
         else:
@@ -357,169 +355,22 @@ def load_vector(path, what):
     return v.astype(np.float64) if v.dtype.kind in "iub" else v
 
 
-# --------------------------------------------------------------------------
-# coefficients
-
-INTERCEPT_NAMES = ("(intercept)", "intercept", "_intercept", "b")
-
-
-def load_coef(path):
-    """Coefficients from ``.npz`` / ``.npy`` / ``.json`` / CSV.
-
-    Returns
-    -------
-    coef : ndarray of shape (n_features,)
-    intercept : float or None
-        None when the file holds none.
-    meta : dict
-        What ``fit --out`` recorded about the problem (model, alpha,
-        l1_ratio, p), for ``certify`` to reuse; empty for other files.
-    """
-    path = str(path)
-    _check_exists(path, "coefficient")
-    suffix = _stem_suffix(path)
-    meta = {}
-    intercept = None
-    if suffix == ".npz":
-        with _open_npz(path) as f:
-            if "coef" not in f.files:
-                raise CLIError(f"{path}: no array 'coef' (found {sorted(f.files)})")
-            coef = np.asarray(f["coef"])
-            if "intercept" in f.files:
-                intercept = f["intercept"]
-            for key in ("model", "alpha", "l1_ratio", "p", "fit_intercept"):
-                if key in f.files:
-                    meta[key] = f[key].item()
-    elif suffix == ".npy":
-        coef = load_vector(path, "coefficient")
-    elif suffix == ".json":
-        try:
-            with open(path) as fh:
-                doc = json.load(fh)
-        except (OSError, ValueError) as exc:
-            raise CLIError(f"{path}: cannot read as JSON: {exc}") from None
-        if isinstance(doc, list):
-            doc = {"coef": doc}
-        if not isinstance(doc, dict) or "coef" not in doc:
-            raise CLIError(f"{path}: JSON needs a 'coef' list (or is the list itself)")
-        coef = doc["coef"]
-        if isinstance(coef, dict):  # {"name": value}
-            coef = list(coef.values())
-        intercept = doc.get("intercept")
-        meta = {k: doc[k] for k in ("model", "alpha", "l1_ratio", "p", "fit_intercept")
-                if doc.get(k) is not None}
-    else:
-        coef, intercept = _coef_from_csv(path)
-    try:
-        coef = np.asarray(coef, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CLIError(f"{path}: coefficients are not numbers") from None
-    if coef.ndim == 2 and 1 in coef.shape:
-        coef = coef.ravel()
-    if coef.ndim != 1:
-        raise CLIError(f"{path}: coef must be 1-D (one binary model); got shape {coef.shape}")
-    if intercept is not None:
-        arr = np.asarray(intercept, dtype=np.float64).ravel()
-        if arr.size != 1:
-            raise CLIError(f"{path}: intercept must be one number; got {arr.size}")
-        intercept = float(arr[0])
-    if not np.all(np.isfinite(coef)):
-        raise CLIError(f"{path}: coefficients contain NaN or infinity")
-    return coef, intercept, meta
+def data_from_args(args):
+    """The Dataset named by a command's DATA argument and its data-file options."""
+    return load_data(args.data, fmt=args.format, target=args.target,
+                     target_column=args.target_column, target_key=args.target_key,
+                     n_features=args.n_features, delimiter=args.delimiter)
 
 
-def _coef_from_csv(path):
-    """One column (header optional), or name,value rows with an optional intercept row."""
-    rows = [[c.strip() for c in r] for r in _read_csv_rows(path, None)]
-    if not rows:
-        raise CLIError(f"{path}: empty file")
-    width = len(rows[0])
-    if any(len(r) != width for r in rows):
-        raise CLIError(f"{path}: rows have different numbers of fields")
-
-    def number(s):
-        try:
-            return float(s)
-        except ValueError:
-            return None
-
-    if number(rows[0][-1]) is None:
-        rows = rows[1:]  # header
-    coef, intercept = [], None
-    for i, row in enumerate(rows):
-        value = number(row[-1])
-        if value is None:
-            raise CLIError(f"{path}: {row[-1]!r} is not a number")
-        if width > 1 and row[0].lower() in INTERCEPT_NAMES:
-            intercept = value
-        else:
-            coef.append(value)
-    if width > 2:
-        raise CLIError(f"{path}: expected one column (coef) or two (name, coef); got {width}")
-    return coef, intercept
+def describe_data(data):
+    """The ``data: ...`` line: source, shape, non-zeros and storage."""
+    n, p = data.X.shape
+    density = data.nnz / float(n * p)
+    return (f"data: {data.source}: n_samples={n}, n_features={p}, nnz={data.nnz} "
+            f"({100 * density:.3g}% of entries{'; sparse storage' if _is_sparse(data.X) else ''})")
 
 
-def _jsonable(value):
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return value if np.isfinite(value) else None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
+def _is_sparse(X):
+    import scipy.sparse as sp
 
-
-def certificate_summary(cert):
-    """The scalar facts of a certificate, for result files."""
-    return dict(certified=bool(cert.converged), kind=cert.kind,
-                max_violation=float(cert.max_violation), tol=float(cert.tol),
-                tol_relative=float(cert.tol_relative),
-                duality_gap=None if cert.duality_gap is None else float(cert.duality_gap),
-                relative_gap=None if cert.relative_gap is None else float(cert.relative_gap),
-                objective=float(cert.objective), n_nonzero=int(cert.n_nonzero),
-                datafit=cert.datafit, penalty=cert.penalty)
-
-
-def save_coef(path, coef, intercept, *, meta, cert, feature_names=None):
-    """Write coefficients as ``.npz``, ``.json`` or ``.csv`` (chosen by the suffix)."""
-    path = str(path)
-    suffix = os.path.splitext(path.lower())[1]
-    summary = certificate_summary(cert)
-    names = feature_names if feature_names is not None else [f"x{j}" for j in range(coef.shape[0])]
-    try:
-        if suffix == ".npz":
-            arrays = dict(coef=np.asarray(coef, dtype=np.float64),
-                          feature_names=np.asarray(names, dtype=str))
-            if intercept is not None:
-                arrays["intercept"] = np.float64(intercept)
-            for key, value in meta.items():
-                if value is not None:
-                    arrays[key] = np.asarray(value)
-            for key, value in summary.items():
-                arrays[f"certificate_{key}"] = np.asarray(np.nan if value is None else value)
-            np.savez(path, **arrays)
-        elif suffix == ".json":
-            doc = dict(meta, intercept=intercept, coef=coef, feature_names=list(names),
-                       certificate=summary)
-            with open(path, "w") as fh:
-                json.dump(_jsonable(doc), fh, indent=1)
-                fh.write("\n")
-        elif suffix == ".csv":
-            with open(path, "w", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(["feature", "coef"])
-                if intercept is not None:
-                    writer.writerow(["(intercept)", repr(float(intercept))])
-                for name, value in zip(names, coef):
-                    writer.writerow([name, repr(float(value))])
-        else:
-            raise CLIError(f"--out {path}: unknown format (use .npz, .json or .csv)")
-    except OSError as exc:
-        raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return sp.issparse(X)

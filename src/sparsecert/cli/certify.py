@@ -1,0 +1,81 @@
+"""``sparsecert certify DATA COEF``: check coefficients from any tool against a problem.
+
+:func:`run` reads COEF (see :mod:`sparsecert.cli.coef_files`), settles the
+problem from the options and from what ``fit --out`` recorded in the file,
+checks first-order optimality with :func:`sparsecert.check_optimality` and
+prints the certificate's explanation and a verdict. Exit status 0 if
+certified, 1 if not.
+"""
+
+import sparsecert as sc
+
+from .coef_files import load_coef
+from .data_files import data_from_args, describe_data
+from .errors import CLIError
+from .options import check_params
+from .problem import MODELS, Problem, check_target, resolve_alpha
+
+
+def run(args):
+    """The ``certify`` command; returns the exit status."""
+    check_params(args, default_model=None)
+    coef, file_intercept, meta = load_coef(args.coef)
+    intercept = _intercept(args, file_intercept)
+    problem = _problem(args, meta, fit_intercept=intercept is not None)
+    data = data_from_args(args)
+    _check_width(args, coef, data)
+    check_target(problem, data.y)
+    same_problem = args.model is None or args.model == meta.get("model")
+    alpha, origin = resolve_alpha(args, problem, data.X, data.y,
+                                  fallback=meta.get("alpha") if same_problem else None)
+    print(describe_data(data))
+    print(f"problem: {problem.describe(alpha)} [{origin}]")
+    if intercept is None and not args.no_intercept:
+        print(f"note: {args.coef} holds no intercept: checking the model without one "
+              f"(give --intercept VALUE to check it with one)")
+    cert = sc.check_optimality(data.X, data.y, coef, intercept, datafit=problem.datafit,
+                               penalty=problem.penalty(alpha), tol=args.tol)
+    print()
+    print(cert.explain(feature_names=data.feature_names, top=args.top))
+    print()
+    if cert.converged:
+        print("CERTIFIED: these coefficients satisfy the optimality condition within tol.")
+    else:
+        print(f"NOT CERTIFIED: max violation {cert.max_violation:.3g} > tol {cert.tol:.3g}.")
+    return 0 if cert.converged else 1
+
+
+def _intercept(args, file_intercept):
+    """The intercept to check: None with --no-intercept, else --intercept, else COEF's."""
+    if args.no_intercept:
+        return None
+    if args.intercept is not None:
+        return float(args.intercept)
+    return file_intercept
+
+
+def _problem(args, meta, fit_intercept):
+    """The Problem the options name, completed by what COEF recorded (``meta``)."""
+    model = args.model or meta.get("model") or "lasso"
+    if model not in MODELS:
+        raise CLIError(f"{args.coef}: unknown model {model!r} recorded in the file")
+    l1_ratio = args.l1_ratio if args.l1_ratio is not None else meta.get("l1_ratio")
+    p = args.p if args.p is not None else meta.get("p")
+    if args.model is not None and args.model != meta.get("model"):
+        # the user names another problem: the file's parameters do not apply
+        l1_ratio, p = args.l1_ratio, args.p
+    if model in ("lasso", "lp"):
+        l1_ratio = None
+    if model in ("lasso", "enet"):
+        p = None
+    return Problem(model, l1_ratio, p, fit_intercept)
+
+
+def _check_width(args, coef, data):
+    """Fail unless COEF holds one coefficient per feature of DATA."""
+    n_features = data.X.shape[1]
+    if coef.shape[0] != n_features:
+        raise CLIError(f"inconsistent shapes: {args.coef} holds {coef.shape[0]} coefficients "
+                       f"but {args.data} has {n_features} features"
+                       + (" (set --n-features)" if coef.shape[0] > n_features
+                          and "(svmlight)" in data.source else ""))

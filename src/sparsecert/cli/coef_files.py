@@ -1,0 +1,217 @@
+"""Reading and writing coefficient files: what ``certify`` reads and ``fit --out`` writes.
+
+:func:`load_coef` reads coefficients from any tool (``.npz`` holding
+``coef``, ``.npy``, ``.json``, or a one- or two-column CSV) together with
+what ``fit --out`` recorded about the problem; :func:`save_coef` writes
+``.npz``, ``.json`` or ``.csv`` with the certificate's summary. Every
+failure raises :class:`CLIError` with a one-line message naming the file.
+"""
+
+import csv
+import json
+import os
+
+import numpy as np
+
+from .data_files import check_exists, load_vector, open_npz, read_csv_rows, stem_suffix
+from .errors import CLIError
+
+INTERCEPT_NAMES = ("(intercept)", "intercept", "_intercept", "b")
+
+# what `fit --out` records about the problem, for `certify` to reuse
+META_KEYS = ("model", "alpha", "l1_ratio", "p", "fit_intercept")
+
+
+def load_coef(path):
+    """Coefficients from ``.npz`` / ``.npy`` / ``.json`` / CSV.
+
+    Returns
+    -------
+    coef : ndarray of shape (n_features,)
+    intercept : float or None
+        None when the file holds none.
+    meta : dict
+        What ``fit --out`` recorded about the problem (model, alpha,
+        l1_ratio, p), for ``certify`` to reuse; empty for other files.
+    """
+    path = str(path)
+    check_exists(path, "coefficient")
+    suffix = stem_suffix(path)
+    meta = {}
+    intercept = None
+    if suffix == ".npz":
+        coef, intercept, meta = _coef_from_npz(path)
+    elif suffix == ".npy":
+        coef = load_vector(path, "coefficient")
+    elif suffix == ".json":
+        coef, intercept, meta = _coef_from_json(path)
+    else:
+        coef, intercept = _coef_from_csv(path)
+    coef = _as_coef_vector(coef, path)
+    if intercept is not None:
+        intercept = _as_intercept(intercept, path)
+    # last: a file wrong in several ways reports its shape or intercept first
+    if not np.all(np.isfinite(coef)):
+        raise CLIError(f"{path}: coefficients contain NaN or infinity")
+    return coef, intercept, meta
+
+
+def _coef_from_npz(path):
+    """(coef, intercept or None, meta) from arrays ``coef``, ``intercept`` and META_KEYS."""
+    intercept = None
+    meta = {}
+    with open_npz(path) as f:
+        if "coef" not in f.files:
+            raise CLIError(f"{path}: no array 'coef' (found {sorted(f.files)})")
+        coef = np.asarray(f["coef"])
+        if "intercept" in f.files:
+            intercept = f["intercept"]
+        for key in META_KEYS:
+            if key in f.files:
+                meta[key] = f[key].item()
+    return coef, intercept, meta
+
+
+def _coef_from_json(path):
+    """(coef, intercept or None, meta) from a ``coef`` list, a ``{name: value}`` map or a bare list."""
+    try:
+        with open(path) as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"{path}: cannot read as JSON: {exc}") from None
+    if isinstance(doc, list):
+        doc = {"coef": doc}
+    if not isinstance(doc, dict) or "coef" not in doc:
+        raise CLIError(f"{path}: JSON needs a 'coef' list (or is the list itself)")
+    coef = doc["coef"]
+    if isinstance(coef, dict):  # {"name": value}
+        coef = list(coef.values())
+    meta = {k: doc[k] for k in META_KEYS if doc.get(k) is not None}
+    return coef, doc.get("intercept"), meta
+
+
+def _coef_from_csv(path):
+    """One column (header optional), or name,value rows with an optional intercept row."""
+    rows = [[c.strip() for c in r] for r in read_csv_rows(path, None)]
+    if not rows:
+        raise CLIError(f"{path}: empty file")
+    width = len(rows[0])
+    if any(len(r) != width for r in rows):
+        raise CLIError(f"{path}: rows have different numbers of fields")
+
+    def number(s):
+        try:
+            return float(s)
+        except ValueError:
+            return None
+
+    if number(rows[0][-1]) is None:
+        rows = rows[1:]  # header
+    coef, intercept = [], None
+    for row in rows:
+        value = number(row[-1])
+        if value is None:
+            raise CLIError(f"{path}: {row[-1]!r} is not a number")
+        if width > 1 and row[0].lower() in INTERCEPT_NAMES:
+            intercept = value
+        else:
+            coef.append(value)
+    if width > 2:
+        raise CLIError(f"{path}: expected one column (coef) or two (name, coef); got {width}")
+    return coef, intercept
+
+
+def _as_coef_vector(coef, path):
+    """``coef`` as a 1-D float64 array (a single row or column is flattened)."""
+    try:
+        coef = np.asarray(coef, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CLIError(f"{path}: coefficients are not numbers") from None
+    if coef.ndim == 2 and 1 in coef.shape:
+        coef = coef.ravel()
+    if coef.ndim != 1:
+        raise CLIError(f"{path}: coef must be 1-D (one binary model); got shape {coef.shape}")
+    return coef
+
+
+def _as_intercept(intercept, path):
+    arr = np.asarray(intercept, dtype=np.float64).ravel()
+    if arr.size != 1:
+        raise CLIError(f"{path}: intercept must be one number; got {arr.size}")
+    return float(arr[0])
+
+
+def _jsonable(value):
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if np.isfinite(value) else None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def certificate_summary(cert):
+    """The scalar facts of a certificate, for result files."""
+    return dict(certified=bool(cert.converged), kind=cert.kind,
+                max_violation=float(cert.max_violation), tol=float(cert.tol),
+                tol_relative=float(cert.tol_relative),
+                duality_gap=None if cert.duality_gap is None else float(cert.duality_gap),
+                relative_gap=None if cert.relative_gap is None else float(cert.relative_gap),
+                objective=float(cert.objective), n_nonzero=int(cert.n_nonzero),
+                datafit=cert.datafit, penalty=cert.penalty)
+
+
+def save_coef(path, coef, intercept, *, meta, cert, feature_names=None):
+    """Write coefficients as ``.npz``, ``.json`` or ``.csv`` (chosen by the suffix)."""
+    path = str(path)
+    suffix = os.path.splitext(path.lower())[1]
+    summary = certificate_summary(cert)
+    names = feature_names if feature_names is not None else [f"x{j}" for j in range(coef.shape[0])]
+    try:
+        if suffix == ".npz":
+            _save_npz(path, coef, intercept, meta, summary, names)
+        elif suffix == ".json":
+            doc = dict(meta, intercept=intercept, coef=coef, feature_names=list(names),
+                       certificate=summary)
+            with open(path, "w") as fh:
+                json.dump(_jsonable(doc), fh, indent=1)
+                fh.write("\n")
+        elif suffix == ".csv":
+            _save_csv(path, coef, intercept, names)
+        else:
+            raise CLIError(f"--out {path}: unknown format (use .npz, .json or .csv)")
+    except OSError as exc:
+        raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _save_npz(path, coef, intercept, meta, summary, names):
+    arrays = dict(coef=np.asarray(coef, dtype=np.float64),
+                  feature_names=np.asarray(names, dtype=str))
+    if intercept is not None:
+        arrays["intercept"] = np.float64(intercept)
+    for key, value in meta.items():
+        if value is not None:
+            arrays[key] = np.asarray(value)
+    # npz holds no None: a missing gap is NaN
+    for key, value in summary.items():
+        arrays[f"certificate_{key}"] = np.asarray(np.nan if value is None else value)
+    np.savez(path, **arrays)
+
+
+def _save_csv(path, coef, intercept, names):
+    """A ``feature,coef`` table; repr keeps every digit of each float."""
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["feature", "coef"])
+        if intercept is not None:
+            writer.writerow(["(intercept)", repr(float(intercept))])
+        for name, value in zip(names, coef):
+            writer.writerow([name, repr(float(value))])

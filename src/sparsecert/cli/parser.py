@@ -1,0 +1,156 @@
+"""The argparse parser of ``python -m sparsecert``: every command's options and help text.
+
+:func:`build_parser` builds the top-level parser and one sub-parser per
+command (``fit``, ``path``, ``certify``), each pointing at its command
+module's ``run`` through ``func``. The option groups that several commands
+share (the data file, the problem) are built once, by
+:func:`add_data_args` and :func:`add_problem_args`. Usage errors raise
+:class:`CLIError`, so that they print as one line like every other error.
+"""
+
+import argparse
+
+from .. import __version__
+from . import certify, fit, path
+from .errors import CLIError
+from .problem import MODELS, PATH_MODELS
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line (via :class:`CLIError`)."""
+
+    def error(self, message):
+        raise CLIError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser():
+    """The argparse parser of ``python -m sparsecert``."""
+    parser = _Parser(
+        prog="sparsecert",
+        description="Certified sparse linear models: fit, follow the regularization path, "
+                    "and prove (or disprove) the optimality of any coefficients.",
+        epilog="Run 'sparsecert COMMAND --help' for each command's options. Without a "
+               "command, 'fit' runs on the built-in diabetes data.")
+    parser.add_argument("--version", action="version", version=f"sparsecert {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # the order of the sub-parsers is the order of the commands in --help
+    _add_fit(sub)
+    _add_path(sub)
+    _add_certify(sub)
+    return parser
+
+
+def add_data_args(p, optional=False):
+    """DATA and the "data file" group: how to read X and y."""
+    if optional:
+        p.add_argument("data", nargs="?", default=None, metavar="DATA",
+                       help="data file (omit to use scikit-learn's built-in diabetes data)")
+    else:
+        p.add_argument("data", metavar="DATA",
+                       help="data file: svmlight/libsvm (.gz/.bz2 too), .npz, .npy or .csv")
+    g = p.add_argument_group("data file")
+    g.add_argument("--format", choices=("auto", "svmlight", "npz", "npy", "csv"), default="auto",
+                   help="file format (default: from the file name; unknown names are svmlight)")
+    g.add_argument("--target", metavar="FILE",
+                   help="y from a .npy or one-column text file (needed for .npy X and for a "
+                        "scipy.sparse .npz)")
+    g.add_argument("--target-column", metavar="NAME",
+                   help="CSV: the column holding y (name or 0-based index); the others are "
+                        "features")
+    g.add_argument("--target-key", metavar="NAME", default="y",
+                   help=".npz: the array holding y (default: y)")
+    g.add_argument("--n-features", type=int, metavar="N",
+                   help="svmlight: number of features (a split may not use the last ones)")
+    g.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default , or tab for .tsv)")
+
+
+def add_problem_args(p, models, tol, alpha_help):
+    """The "problem" group (model, alpha, l1-ratio, tol); returns it for per-command options.
+
+    ``alpha_help`` None leaves out --alpha and --alpha-ratio (``path`` makes its own grid).
+    """
+    g = p.add_argument_group("problem")
+    g.add_argument("--model", choices=models, default=None,
+                   help="lasso: L1 least squares; enet: elastic net; lp: |w|^p least squares; "
+                        "logistic: two-class logistic (L1, or elastic net with --l1-ratio, or "
+                        "Lp with --p). Default: lasso" if "lp" in models else
+                        "lasso, enet or logistic (default: lasso)")
+    if alpha_help:
+        g.add_argument("--alpha", type=float, help="regularization strength (absolute)")
+        g.add_argument("--alpha-ratio", type=float, help=alpha_help)
+    g.add_argument("--l1-ratio", type=float,
+                   help="elastic net's L1 share rho in [0, 1] (enet default 0.5)")
+    g.add_argument("--tol", type=float, default=tol,
+                   help=f"scale-free tolerance, times ||grad F(0, b0)||_inf (default {tol:g})")
+    return g
+
+
+def _add_fit(sub):
+    p = sub.add_parser(
+        "fit", help="fit a model and print it with its certificate",
+        description="Fit a model on DATA and print a summary with the optimality "
+                    "certificate. Without DATA: a Lasso on scikit-learn's diabetes data, timed "
+                    "against scikit-learn. Exit status 0 if certified, 1 if not.")
+    add_data_args(p, optional=True)
+    g = add_problem_args(p, MODELS, 1e-6,
+                         "alpha as a fraction of alpha_max (default 0.05 when no --alpha)")
+    g.add_argument("--p", type=float, help="exponent of the Lp penalty (default 0.5)")
+    g.add_argument("--max-iter", type=int, default=10000, help="default 10000")
+    g.add_argument("--no-intercept", action="store_true", help="fit no intercept")
+    o = p.add_argument_group("output")
+    o.add_argument("--out", metavar="FILE",
+                   help="write coef, intercept, alpha, model and the certificate summary "
+                        "(.npz, .json, or .csv with an (intercept) row)")
+    o.add_argument("--top", type=int, default=10, help="features listed by explain (default 10)")
+    o.add_argument("--repeat", type=int, default=5,
+                   help="timing repetitions of the built-in job (default 5)")
+    p.set_defaults(func=fit.run)
+
+
+def _add_path(sub):
+    p = sub.add_parser(
+        "path", help="regularization path with a certificate per alpha, optional CV",
+        description="Solve a decreasing geometric grid of alphas from alpha_max with warm "
+                    "starts, certifying each solution; optionally choose alpha by K-fold "
+                    "cross-validation, save the path and plot it. Exit status 0 if every "
+                    "alpha is certified, 1 if not.")
+    add_data_args(p)
+    g = add_problem_args(p, PATH_MODELS, 1e-4, None)
+    g.add_argument("--n-alphas", type=int, default=100, help="grid length (default 100)")
+    g.add_argument("--eps", type=float, default=1e-3,
+                   help="the grid ends at eps * alpha_max (default 1e-3)")
+    g.add_argument("--max-iter", type=int, default=1000, help="per alpha (default 1000)")
+    g.add_argument("--no-intercept", action="store_true", help="fit no intercept")
+    g.add_argument("--cv", type=int, metavar="K",
+                   help="choose alpha by K-fold cross-validation (LassoCV/ElasticNetCV; "
+                        "held-out log-loss for logistic)")
+    o = p.add_argument_group("output")
+    o.add_argument("--out", metavar="FILE.npz",
+                   help="write alphas, coefs (n_features, n_alphas), intercepts, certified "
+                        "flags, max violations (and the CV choice)")
+    o.add_argument("--plot", metavar="FILE.png",
+                   help="coefficient-path figure with the chosen alpha marked (matplotlib)")
+    o.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar (it is also off when stderr is not a terminal)")
+    p.set_defaults(func=path.run)
+
+
+def _add_certify(sub):
+    p = sub.add_parser(
+        "certify", help="check coefficients from any tool; exit 0 if certified, 1 if not",
+        description="Check the first-order optimality of coefficients COEF for the problem "
+                    "on DATA given by --model/--alpha. COEF: .npz with 'coef' (and "
+                    "optionally 'intercept'), .npy, .json or .csv as written by 'fit --out' "
+                    "(whose model and alpha are reused unless given), or a one-column CSV. "
+                    "Exit status 0 if certified, 1 if not, 2 on errors.")
+    add_data_args(p)
+    p.add_argument("coef", metavar="COEF", help="coefficient file")
+    g = add_problem_args(p, MODELS, 1e-4,
+                         "alpha as a fraction of alpha_max (L1, elastic net)")
+    g.add_argument("--p", type=float, help="exponent of the Lp penalty")
+    g.add_argument("--no-intercept", action="store_true",
+                   help="check the model without intercept (ignore one in COEF)")
+    g.add_argument("--intercept", type=float, metavar="VALUE",
+                   help="the intercept, when COEF holds none")
+    p.add_argument("--top", type=int, default=10, help="features listed (default 10)")
+    p.set_defaults(func=certify.run)

@@ -1,0 +1,121 @@
+"""What the options say about the problem: :class:`Problem`, its target and its alpha.
+
+:class:`Problem` turns ``--model``, ``--l1-ratio``, ``--p`` and the intercept
+into a datafit, a penalty kind and its parameters, and describes itself in
+the commands' summaries; :func:`check_target` checks y fits the datafit;
+:func:`resolve_alpha` reads ``--alpha`` / ``--alpha-ratio`` (with
+:func:`alpha_max`). Shared by ``fit``, ``path`` and ``certify``.
+"""
+
+import numpy as np
+
+import sparsecert as sc
+
+from .errors import CLIError
+
+MODELS = ("lasso", "enet", "lp", "logistic")
+PATH_MODELS = ("lasso", "enet", "logistic")  # no lp: a path starts at alpha_max, which Lp (p < 1) lacks
+
+
+class Problem:
+    """What the options say about the problem: datafit, penalty kind and parameters."""
+
+    def __init__(self, model, l1_ratio=None, p=None, fit_intercept=True):
+        self.model = model
+        self.datafit = "logistic" if model == "logistic" else "quadratic"
+        self.kind = kind = _penalty_kind(model, l1_ratio, p)
+        self.l1_ratio = (0.5 if l1_ratio is None else float(l1_ratio)) if kind == "elasticnet" else None
+        self.p = (0.5 if p is None else float(p)) if kind == "lp" else None
+        self.fit_intercept = fit_intercept
+
+    @property
+    def rho(self):
+        """The L1 share (None when the penalty has no alpha_max)."""
+        if self.kind == "l1" or (self.kind == "lp" and self.p == 1.0):
+            return 1.0
+        if self.kind == "elasticnet" and self.l1_ratio > 0:
+            return self.l1_ratio
+        return None
+
+    def penalty(self, alpha):
+        from .. import penalties  # imports Numba: not at start-up
+
+        if self.kind == "l1":
+            return penalties.L1(alpha=float(alpha))
+        if self.kind == "elasticnet":
+            return penalties.ElasticNet(alpha=float(alpha), l1_ratio=self.l1_ratio)
+        return penalties.Lp(alpha=float(alpha), p=self.p)
+
+    def describe(self, alpha):
+        extra = ""
+        if self.kind == "elasticnet":
+            extra = f", l1_ratio={self.l1_ratio:g}"
+        elif self.kind == "lp":
+            extra = f", p={self.p:g}"
+        pen = {"l1": "L1", "elasticnet": "elastic net", "lp": "Lp"}[self.kind]
+        icpt = "" if self.fit_intercept else ", no intercept"
+        return f"{self.model} ({self.datafit} datafit + {pen} penalty{extra}{icpt}), alpha={alpha:.6g}"
+
+    def meta(self, alpha):
+        return dict(model=self.model, alpha=float(alpha), l1_ratio=self.l1_ratio, p=self.p,
+                    fit_intercept=self.fit_intercept)
+
+
+def _penalty_kind(model, l1_ratio, p):
+    """"l1", "elasticnet" or "lp": fixed by the model, or for logistic by --p / --l1-ratio."""
+    if model == "lasso":
+        return "l1"
+    if model == "enet":
+        return "elasticnet"
+    if model == "lp":
+        return "lp"
+    if p is not None:
+        return "lp"
+    if l1_ratio is not None and l1_ratio != 1.0:
+        return "elasticnet"
+    return "l1"
+
+
+def check_target(problem, y):
+    """Fail unless y suits the datafit: two classes for logistic, finite numbers otherwise."""
+    if problem.datafit == "logistic":
+        classes = np.unique(y)
+        if classes.shape[0] != 2:
+            shown = ", ".join(str(c) for c in classes[:5])
+            raise CLIError(f"--model logistic needs exactly two classes in y; found "
+                           f"{classes.shape[0]} ({shown}{', ...' if classes.shape[0] > 5 else ''})")
+    elif y.dtype.kind not in "fiub":
+        raise CLIError(f"--model {problem.model} needs a numeric target; y holds labels "
+                       f"such as {y[0]!r}")
+    elif not np.all(np.isfinite(y)):
+        raise CLIError("y contains NaN or infinity")
+
+
+def alpha_max(problem, X, y):
+    """The smallest alpha whose solution is zero; CLIError when the penalty has none."""
+    rho = problem.rho
+    if rho is None:
+        what = (f"p={problem.p:g}" if problem.kind == "lp" else f"l1_ratio={problem.l1_ratio:g}")
+        raise CLIError(f"--alpha-ratio needs alpha_max, which the {problem.kind} penalty with "
+                       f"{what} does not have; give --alpha")
+    return float(sc.alpha_max(X, y, l1_ratio=rho, datafit=problem.datafit,
+                              fit_intercept=problem.fit_intercept))
+
+
+def resolve_alpha(args, problem, X, y, default_ratio=None, fallback=None):
+    """(alpha, text saying where it came from).
+
+    ``--alpha`` wins; then ``--alpha-ratio``; then ``fallback`` (the alpha a
+    coefficient file recorded); then ``default_ratio`` times alpha_max.
+    """
+    if args.alpha is not None:
+        return float(args.alpha), "given"
+    ratio = args.alpha_ratio
+    if ratio is None and fallback is not None:
+        return float(fallback), "from COEF"
+    if ratio is None:
+        ratio = default_ratio
+    if ratio is None:
+        raise CLIError("give --alpha or --alpha-ratio")
+    amax = alpha_max(problem, X, y)
+    return ratio * amax, f"{ratio:g} x alpha_max={amax:.6g}"
