@@ -35,6 +35,8 @@ valid upper bound on P(w, b) - P*, equal to the usual gap at the optimum
 dF/db; the violation |dF/db| itself is reported separately.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ._problem import evaluate, make_problem
@@ -278,72 +280,112 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
     """
     if pieces is None:
         pieces = evaluate(problem, w, b)
-    tol, tol_intercept = problem.tolerances(tol_relative)
+    v = _violations(problem, pieces, tol_relative)
     objective = pieces["loss"] + pieces["penalty"]
     convex = getattr(problem.penalty, "convex", True)
+    if not convex:
+        gap = rel_gap = screened = dual_kind = None
+    elif gap is not None:
+        gap, rel_gap, screened, dual_kind = _given_gap(problem, gap, dual)
+    else:
+        gap, rel_gap, screened, dual_kind = _computed_gap(problem, pieces, objective,
+                                                          v.converged, dual_candidate)
+    return (_Draft if draft else Certificate)(
+        converged=v.converged, kind="global" if convex else "local",
+        max_violation=v.max_violation, argmax=v.argmax, duality_gap=gap, relative_gap=rel_gap,
+        tol=v.tol, tol_relative=tol_relative, scale=problem.scale, objective=objective,
+        intercept_gradient=v.intercept_gradient, tol_intercept=v.tol_intercept,
+        scale_intercept=problem.scale_intercept, gradient=pieces["grad"], violation=v.violation,
+        margin=v.margin, violation_scale=v.violation_scale, coef=w, n_iter=n_iter, solver=solver,
+        datafit=problem.datafit.name, penalty=problem.penalty.name,
+        alpha=float(problem.penalty.alpha), screened=screened, distributed=bool(distributed),
+        dual_point=dual_kind)
+
+
+class _Violations(NamedTuple):
+    """The optimality test of a point: violations in common units against ``tol``."""
+
+    tol: float
+    tol_intercept: float
+    violation_scale: np.ndarray
+    violation: np.ndarray
+    margin: np.ndarray
+    intercept_gradient: float
+    max_violation: float
+    argmax: object        # int, or None for the intercept
+    converged: bool
+
+
+def _violations(problem, pieces, tol_relative):
+    """Per-feature violations and margins, the intercept's, and their maximum."""
+    tol, tol_intercept = problem.tolerances(tol_relative)
     # each feature against its own tolerance, reported in common units
     # (Problem.violation_scale): a column of tiny norm cannot hide its error
     vscale = problem.violation_scale(tol_relative)
     viol = pieces["viol"] * vscale
     margin = pieces["margin"] * vscale
     g_b = pieces["intercept_grad"]
-    # the intercept is checked against its own tolerance (units of y, not of
-    # X^T y): its violation is reported rescaled to the features' units, so
-    # that ``converged == (max_violation <= tol)`` still holds
-    if g_b == 0.0:
-        v_b = 0.0
-    elif tol_intercept > 0.0:
-        v_b = abs(g_b) * (tol / tol_intercept) if tol > 0.0 else abs(g_b) / tol_intercept * np.inf
-    else:
-        v_b = np.inf if np.isfinite(g_b) else g_b
+    v_b = _intercept_violation(g_b, tol, tol_intercept)
     max_feat = float(np.max(viol)) if viol.size else 0.0
     argmax = int(np.argmax(viol)) if viol.size and not (v_b > max_feat) else None
     max_v = max_feat if (max_feat >= v_b or np.isnan(max_feat)) else float(v_b)
     if np.isnan(pieces["max_violation"]) or np.isnan(max_feat):
         max_v = np.nan
-    converged = bool(max_v <= tol)
+    return _Violations(tol, tol_intercept, vscale, viol, margin, g_b, max_v, argmax,
+                       bool(max_v <= tol))
 
-    rel_gap = screened = dual_kind = None
-    if not convex:
-        gap = None
-    elif gap is not None:
-        gap = float(gap)
-        dual_kind = "residual"
-        rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
-        if dual is not None:
-            screened = gap_safe_screen(problem, dual[0], dual[1], gap)
-    else:
-        buf = np.empty(problem.design.n_samples)
-        grad_dual = pieces["grad"].copy()
-        u = pieces["u"].copy()
-        if problem.fit_intercept and problem.df_code == LOGISTIC:
-            u, grad_dual = _balanced_logistic_dual_point(problem, u, grad_dual)
-        gap, t_dual = duality_gap_kernel(problem.df_code, problem.y, problem.sw,
-                                         problem.design.n_samples, u, grad_dual, problem.means,
-                                         problem.fit_intercept, *problem.penalty_args,
-                                         problem.lipschitz, objective, buf)
-        dual_kind = "residual"
-        reach = None
-        if (dual_candidate is not None and converged and problem.df_code == QUADRATIC
-                and problem.pen_code in (L1, ELASTIC_NET)):
-            u2 = dual_candidate()
-            if u2 is not None:
-                found = _candidate_gap(problem, u, grad_dual, u2, objective, buf)
-                if found is not None and found[0] < gap:
-                    gap, t_dual, grad_dual, reach = found
-                    dual_kind = "extrapolated"
-        gap = float(gap)
-        rel_gap = gap / problem.objective0 if problem.objective0 > 0 else gap
-        screened = gap_safe_screen(problem, grad_dual, t_dual, gap, reach)
-    return (_Draft if draft else Certificate)(
-        converged=converged, kind="global" if convex else "local", max_violation=max_v,
-        argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol, tol_relative=tol_relative,
-        scale=problem.scale, objective=objective, intercept_gradient=g_b,
-        tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
-        gradient=pieces["grad"], violation=viol, margin=margin, violation_scale=vscale, coef=w,
-        n_iter=n_iter, solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
-        alpha=float(problem.penalty.alpha), screened=screened, distributed=bool(distributed),
-        dual_point=dual_kind)
+
+def _intercept_violation(g_b, tol, tol_intercept):
+    """|dF/db| in the features' units.
+
+    The intercept is checked against its own tolerance (units of y, not of
+    X^T y): its violation is reported rescaled to the features' units, so
+    that ``converged == (max_violation <= tol)`` still holds.
+    """
+    if g_b == 0.0:
+        return 0.0
+    if tol_intercept > 0.0:
+        return abs(g_b) * (tol / tol_intercept) if tol > 0.0 else abs(g_b) / tol_intercept * np.inf
+    return np.inf if np.isfinite(g_b) else g_b
+
+
+def _relative_gap(problem, gap):
+    return gap / problem.objective0 if problem.objective0 > 0 else gap
+
+
+def _given_gap(problem, gap, dual):
+    """(gap, relative gap, screened, dual point) of a gap the caller computed
+    (``dual`` = (X^T u', t) enables screening)."""
+    gap = float(gap)
+    screened = None if dual is None else gap_safe_screen(problem, dual[0], dual[1], gap)
+    return gap, _relative_gap(problem, gap), screened, "residual"
+
+
+def _computed_gap(problem, pieces, objective, converged, dual_candidate):
+    """(gap, relative gap, screened, dual point): the gap at the residual's dual
+    point, or at the dual candidate's when that one is smaller."""
+    buf = np.empty(problem.design.n_samples)
+    grad_dual = pieces["grad"].copy()
+    u = pieces["u"].copy()
+    if problem.fit_intercept and problem.df_code == LOGISTIC:
+        u, grad_dual = _balanced_logistic_dual_point(problem, u, grad_dual)
+    gap, t_dual = duality_gap_kernel(problem.df_code, problem.y, problem.sw,
+                                     problem.design.n_samples, u, grad_dual, problem.means,
+                                     problem.fit_intercept, *problem.penalty_args,
+                                     problem.lipschitz, objective, buf)
+    dual_kind = "residual"
+    reach = None
+    if (dual_candidate is not None and converged and problem.df_code == QUADRATIC
+            and problem.pen_code in (L1, ELASTIC_NET)):
+        u2 = dual_candidate()
+        if u2 is not None:
+            found = _candidate_gap(problem, u, grad_dual, u2, objective, buf)
+            if found is not None and found[0] < gap:
+                gap, t_dual, grad_dual, reach = found
+                dual_kind = "extrapolated"
+    gap = float(gap)
+    screened = gap_safe_screen(problem, grad_dual, t_dual, gap, reach)
+    return gap, _relative_gap(problem, gap), screened, dual_kind
 
 
 def _thresholds(problem):

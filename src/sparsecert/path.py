@@ -30,24 +30,30 @@ feature violating (2) is added back to the kept set and the sub-problem is
 re-solved from the current point, until (2) holds everywhere. The rule thus
 changes speed only; the certificate guards the answer, and every alpha's
 certificate is the full one (all features, never a working set).
+
+Layout: :func:`regularization_path` validates, then :func:`_start` finds the
+starting point, the grid and the rule (:mod:`sparsecert._strong_rule`:
+alpha_max, the default grid, rule (1)), and :func:`_follow_path` runs the
+loop: per alpha, screen, solve the kept sub-problem
+(:mod:`sparsecert._subproblem`) re-checked by (2) (:func:`_solve_alpha`),
+record (:class:`_PathRecord`).
 """
 
 import dataclasses
 import numbers
+import warnings
 
 import numpy as np
 
 from . import penalties as _penalties
 from ._problem import make_problem
-from ._validation import Design, validate_arrays
+from ._strong_rule import alpha_grid, l1_share, strong_rule
+from ._subproblem import sub_problem, with_alpha
+from ._validation import validate_arrays
 from .certificate import build_certificate
 from .datafits import as_datafit
 from .solvers import solve
 from .solvers.dual import _support_refit_dual
-
-# fields of a Problem that fix the meaning of ``tol``: a sub-problem keeps
-# the full problem's, so that both certify against the same absolute tolerance
-_SHARED_SCALES = ("scale", "objective0", "scale_intercept", "tol_floor", "tol_floor_intercept")
 
 # re-solves of a sub-problem with a tenfold tighter tolerance when it held its
 # own certificate but the full check (same features) missed by rounding only
@@ -121,73 +127,229 @@ class PathResult:
                 f"{int(self.n_kkt_added.sum())} KKT re-check additions)")
 
 
-def _l1_share(penalty):
-    """rho, the weight of |w_j| in the penalty, or None when no strong rule applies."""
-    if isinstance(penalty, _penalties.L1):
-        return 1.0
-    if isinstance(penalty, _penalties.ElasticNet) and penalty.l1_ratio > 0:
-        return float(penalty.l1_ratio)
-    if isinstance(penalty, _penalties.Lp) and penalty.p == 1:
-        return 1.0
-    return None
-
-
-def _dead_zone_score(grad, positive):
-    """|g_j| (or max(-g_j, 0) with ``positive``): compared to alpha c_j rho."""
-    return np.maximum(-grad, 0.0) if positive else np.abs(grad)
-
-
-def _sub_design(design, idx):
-    """The columns ``idx`` of ``design`` (a copy; CSC stays CSC)."""
-    X_dense, X_data, X_indices, X_indptr, is_sparse = design.args
-    k = idx.shape[0]
-    if is_sparse:
-        starts = X_indptr[idx].astype(np.int64)
-        lens = X_indptr[idx + 1].astype(np.int64) - starts
-        indptr = np.zeros(k + 1, dtype=np.int64)
-        np.cumsum(lens, out=indptr[1:])
-        nnz = int(indptr[-1])
-        take = np.repeat(starts - indptr[:-1], lens) + np.arange(nnz)
-        args = (X_dense, X_data[take], X_indices[take], indptr.astype(X_indptr.dtype), True)
-        return Design(args, design.n_samples, k, design.dtype, True, nnz)
-    # X_dense is Fortran-ordered: its transpose's rows are the columns, and
-    # gathering whole rows of a C array is a few memcpys (np.take into an
-    # F-ordered ``out`` was 50x slower)
-    sub = X_dense.T.take(idx, axis=0).T
-    empty = X_data
-    return Design((sub, empty, X_indices, X_indptr, False), design.n_samples, k, design.dtype,
-                  False, design.n_samples * k)
-
-
-def _sub_problem(problem, idx):
-    """The problem restricted to the features ``idx``, with the full problem's tolerances."""
-    penalty = dataclasses.replace(problem.penalty, weights=problem.pen_weights[idx])
-    sub = make_problem(_sub_design(problem.design, idx), problem.y, problem.sw, problem.datafit,
-                       penalty, problem.fit_intercept)
-    shared = {f: getattr(problem, f) for f in _SHARED_SCALES if hasattr(problem, f)}
-    return dataclasses.replace(sub, **shared)
-
-
-def _with_alpha(problem, alpha):
-    """The same problem at another alpha (column statistics reused)."""
-    penalty = problem.penalty.with_alpha(float(alpha))
-    code, params, weights = penalty.encode(problem.design.n_features)
-    return dataclasses.replace(problem, penalty=penalty, pen_code=code, pen_params=params,
-                               pen_weights=weights)
-
-
-def _check_alphas(alphas):
-    alphas = np.asarray(alphas, dtype=np.float64).ravel()
-    if alphas.size == 0:
-        raise ValueError("alphas must contain at least one value.")
-    if not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-        raise ValueError("alphas must be finite and >= 0.")
-    # decreasing, as scikit-learn's paths order them
-    return np.sort(alphas)[::-1].copy()
-
-
 def _validate(X, y, datafit, sample_weight):
     return validate_arrays(X, y, datafit, sample_weight)
+
+
+def _check_options(screening, tol):
+    if screening not in ("strong", None):
+        raise ValueError(f"screening must be 'strong' or None; got {screening!r}.")
+    if not (isinstance(tol, numbers.Real) and np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class _SolveOptions:
+    """What every (sub-)solve of a path is given, the same at every alpha."""
+
+    tol: float
+    max_iter: int
+    solver: str
+    verbose: int   # the solver's own: the path's verbose minus 1
+
+    def solve(self, problem, w, b, tol):
+        return solve(problem, w, b, tol=tol, max_iter=self.max_iter, solver=self.solver,
+                     verbose=self.verbose)
+
+
+def _starting_point(base, options):
+    """(w, b, n_iter) before the first alpha: every penalized coefficient 0,
+    the unpenalized ones (c_j = 0) and the intercept fitted."""
+    w = np.zeros(base.design.n_features)
+    b = base.b0
+    free = np.flatnonzero(base.pen_weights == 0)
+    if not free.size:
+        return w, b, 0
+    res = options.solve(sub_problem(base, free), None, None, options.tol)
+    w[free] = res.coef
+    return w, res.intercept, res.n_iter
+
+
+def _start(base, penalty, alphas, n_alphas, eps, screening, options):
+    """The path's start: ((w, b, n_iter, gradient) before the first alpha, the
+    decreasing grid, the strong rule or None)."""
+    rho = l1_share(penalty)
+    positive = bool(getattr(penalty, "positive", False))
+    w, b, n_iter = _starting_point(base, options)
+    grad = build_certificate(base, w, b, options.tol).gradient
+    grid, alpha_max = alpha_grid(alphas, n_alphas, eps, penalty, rho, grad, base.pen_weights,
+                                 positive)
+    rule = strong_rule(screening, rho, base.pen_weights, positive, alpha_max, grad)
+    return (w, b, n_iter, grad), grid, rule
+
+
+def _solve_kept(problem, keep, w, b, tol, options):
+    """Solve ``problem`` on the features ``keep`` from (w, b), the others held at 0.
+
+    Returns (res, w, b): the solver's result (None when nothing is kept) and
+    the solution padded with zeros to all features.
+    """
+    if keep.all():
+        res = options.solve(problem, w, b, tol)
+        return res, res.coef, res.intercept
+    if not keep.any():
+        # nothing kept (alpha above alpha_max): w stays 0, at its best
+        # intercept; only the certificate is computed
+        return None, w, b
+    idx = np.flatnonzero(keep)
+    res = options.solve(sub_problem(problem, idx), w[idx], b, tol)
+    w = np.zeros(problem.design.n_features)
+    w[idx] = res.coef
+    return res, w, res.intercept
+
+
+def _full_certificate(problem, w, b, tol, n_iter, res):
+    """The certificate over all features of (w, b), which ``res`` (None: no solve) gave."""
+    if res is None:
+        return build_certificate(problem, w, b, tol, n_iter=n_iter)
+    return build_certificate(problem, w, b, tol, n_iter=n_iter, solver=res.certificate.solver,
+                             dual_candidate=lambda: _support_refit_dual(problem, w))
+
+
+@dataclasses.dataclass
+class _AlphaSolution:
+    """One alpha's outcome: the point, its full certificate, what was solved."""
+
+    w: np.ndarray
+    b: float
+    cert: object          # Certificate
+    keep: np.ndarray      # the features of the final sub-problem
+    added: list           # index arrays the KKT re-check brought back, in order
+    n_iter: int
+
+
+def _solve_alpha(problem, keep, w, b, n_iter, options):
+    """Solve one alpha from (w, b) on ``keep``, re-checked against the full certificate.
+
+    Discarded features violating (2) of the module docstring are added back
+    (``keep`` is updated in place) and the sub-problem re-solved from the
+    current point, until the full certificate holds or nothing more can be
+    done. ``n_iter`` is the count carried in (the starting point's solve, at
+    the first alpha).
+    """
+    sub_tol = options.tol
+    added = []
+    tightened = 0
+    while True:
+        res, w, b = _solve_kept(problem, keep, w, b, sub_tol, options)
+        if res is not None:
+            n_iter += res.n_iter
+        cert = _full_certificate(problem, w, b, options.tol, n_iter, res)
+        if cert.converged:
+            break
+        # KKT re-check: discarded features that violate optimality come back
+        back = (cert.violation > cert.tol) & ~keep
+        if back.any():
+            added.append(np.flatnonzero(back))
+            keep |= back
+            continue
+        if res is not None and res.certificate.converged and tightened < _MAX_TIGHTEN:
+            # the sub-problem held its own certificate and the full one
+            # missed on the same features: rounding; tighten and retry
+            sub_tol /= 10.0
+            tightened += 1
+            continue
+        break
+    return _AlphaSolution(w, b, cert, keep, added, n_iter)
+
+
+def _solve_alpha_quietly(problem, keep, w, b, n_iter, options):
+    """:func:`_solve_alpha`, returning also the warnings the solvers issued,
+    less their ConvergenceWarnings."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        sol = _solve_alpha(problem, keep, w, b, n_iter, options)
+    # the solver's ConvergenceWarnings are replaced by the path's own (once
+    # per alpha, on the full certificate); others pass through
+    return sol, [item for item in caught if not issubclass(item.category, ConvergenceWarning)]
+
+
+def _warn(k, alpha, cert, max_iter, others, stacklevel):
+    """The path's ConvergenceWarning for alpha k if its certificate fails, then
+    the solvers' other warnings (``others``), re-issued as they were.
+    ``stacklevel`` is what the caller would pass to ``warnings.warn``."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    if not cert.converged:
+        warnings.warn(
+            f"regularization path: alpha[{k}]={alpha:.4g} not certified after "
+            f"max_iter={max_iter}: max violation {cert.max_violation:.3e} > tol "
+            f"{cert.tol:.3e}. Increase max_iter or loosen tol.",
+            ConvergenceWarning, stacklevel=stacklevel + 1)
+    for item in others:
+        warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+
+
+class _PathRecord:
+    """The per-alpha arrays of a :class:`PathResult`, filled one alpha at a time."""
+
+    def __init__(self, grid, design, fit_intercept, return_certificates):
+        n_alphas = grid.shape[0]
+        self.grid = grid
+        self.fit_intercept = fit_intercept
+        self.coefs = np.empty((design.n_features, n_alphas), dtype=design.dtype)
+        self.intercepts = np.zeros(n_alphas)
+        self.gaps = np.full(n_alphas, np.nan)
+        self.n_iters = np.zeros(n_alphas, dtype=np.int64)
+        self.n_kept = np.zeros(n_alphas, dtype=np.int64)
+        self.n_added = np.zeros(n_alphas, dtype=np.int64)
+        self.added = []
+        self.certs = [] if return_certificates else None
+        self.converged = True
+
+    def add(self, k, sol):
+        cert = sol.cert
+        self.n_kept[k] = int(sol.keep.sum())
+        self.n_added[k] = sum(int(a.size) for a in sol.added)
+        self.added.append(np.concatenate(sol.added) if sol.added
+                          else np.zeros(0, dtype=np.int64))
+        self.n_iters[k] = sol.n_iter
+        self.converged = self.converged and bool(cert.converged)
+        self.coefs[:, k] = sol.w
+        self.intercepts[k] = sol.b if self.fit_intercept else 0.0
+        if cert.duality_gap is not None:
+            self.gaps[k] = cert.duality_gap
+        if self.certs is not None:
+            self.certs.append(cert)
+
+    def describe(self, k, sol):
+        """The verbose line of alpha k."""
+        cert, p = sol.cert, self.coefs.shape[0]
+        return (f"[sparsecert] path {k + 1}/{self.grid.shape[0]}: alpha={self.grid[k]:.4e}, "
+                f"{self.n_kept[k]}/{p} features solved ({self.n_added[k]} added by the KKT "
+                f"re-check), {np.count_nonzero(sol.w)} nonzero, {sol.n_iter} iterations, "
+                f"max violation {cert.max_violation:.2e} (tol {cert.tol:.2e})")
+
+    def result(self):
+        return PathResult(self.grid, self.coefs, self.intercepts, self.gaps, self.certs,
+                          self.n_iters, self.n_kept, self.n_added, self.converged, self.added)
+
+
+def _follow_path(base, start, grid, rule, options, record, verbose, callback):
+    """Solve every alpha of ``grid`` in turn, each from the previous solution.
+
+    Called by :func:`regularization_path` only: its warnings name that
+    function's caller.
+    """
+    w, b, n_iter, grad = start
+    for k, alpha in enumerate(grid):
+        # screen: the strong rule (1) at the previous alpha's gradient (all
+        # features without a rule)
+        keep = (rule.keep(grid, k, grad, w) if rule is not None
+                else np.ones(base.design.n_features, dtype=bool))
+        # solve the kept sub-problem, re-checked against the full certificate (2)
+        sol, others = _solve_alpha_quietly(with_alpha(base, alpha), keep, w, b,
+                                           n_iter if k == 0 else 0, options)
+        _warn(k, alpha, sol.cert, options.max_iter, others, stacklevel=3)
+        # record it; the next alpha starts from it (warm start)
+        record.add(k, sol)
+        w, b, grad = sol.w, sol.b, sol.cert.gradient
+        if verbose:
+            print(record.describe(k, sol))
+        if callback is not None:
+            callback(k, float(alpha), sol.cert)
 
 
 def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alphas=100,
@@ -249,158 +411,15 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
     PathResult
         Unpacks as ``alphas, coefs, dual_gaps`` like scikit-learn's paths.
     """
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-
     datafit = as_datafit(datafit)
-    if screening not in ("strong", None):
-        raise ValueError(f"screening must be 'strong' or None; got {screening!r}.")
-    if not (isinstance(tol, numbers.Real) and np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
+    _check_options(screening, tol)
     X, design, y64, sw = _validate(X, y, datafit, sample_weight)
-    p = design.n_features
-    rho = _l1_share(penalty)
-    positive = bool(getattr(penalty, "positive", False))
     base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept)
-    c = base.pen_weights
-
-    # start: every penalized coefficient 0, the unpenalized ones fitted
-    w = np.zeros(p)
-    b = base.b0
-    free = np.flatnonzero(c == 0)
-    total_start_iter = 0
-    if free.size:
-        res = solve(_sub_problem(base, free), None, None, tol=tol, max_iter=max_iter,
-                    solver=solver, verbose=max(verbose - 1, 0))
-        w[free] = res.coef
-        b = res.intercept
-        total_start_iter = res.n_iter
-    grad = build_certificate(base, w, b, tol).gradient
-
-    if alphas is None or isinstance(alphas, numbers.Integral):
-        if rho is None:
-            raise ValueError(f"The {penalty.name} penalty has no alpha_max (it is not a "
-                             f"convex sparsifying penalty): pass the grid as alphas=.")
-        count = n_alphas if alphas is None else int(alphas)
-        if count < 1:
-            raise ValueError(f"n_alphas must be >= 1; got {count}.")
-        if not 0 < eps:
-            raise ValueError(f"eps must be > 0; got {eps!r}.")
-        pos = c > 0
-        if not np.any(pos):
-            raise ValueError("weights are all zero: no feature is penalized, so alpha_max "
-                             "is undefined: pass alphas=.")
-        alpha_max = float(np.max(_dead_zone_score(grad[pos], positive) / c[pos])) / rho
-        if alpha_max <= np.finfo(np.float64).resolution:
-            grid = np.full(count, np.finfo(np.float64).resolution)
-        else:
-            grid = np.geomspace(alpha_max, alpha_max * eps, num=count)
-    else:
-        grid = _check_alphas(alphas)
-        alpha_max = None
-    n_alphas = grid.shape[0]
-    use_rule = screening == "strong" and rho is not None
-    if use_rule and alpha_max is None:
-        pos = c > 0
-        alpha_max = (float(np.max(_dead_zone_score(grad[pos], positive) / c[pos])) / rho
-                     if np.any(pos) else 0.0)
-
-    coefs = np.empty((p, n_alphas), dtype=design.dtype)
-    intercepts = np.zeros(n_alphas)
-    gaps = np.full(n_alphas, np.nan)
-    n_iters = np.zeros(n_alphas, dtype=np.int64)
-    n_kept = np.zeros(n_alphas, dtype=np.int64)
-    n_added = np.zeros(n_alphas, dtype=np.int64)
-    added = []
-    certs = []
-    all_converged = True
-    solver_verbose = max(verbose - 1, 0)
-    for k, alpha in enumerate(grid):
-        problem = _with_alpha(base, alpha)
-        if use_rule:
-            prev = grid[k - 1] if k else max(alpha_max, alpha)
-            keep = (_dead_zone_score(grad, positive) >= c * rho * (2.0 * alpha - prev)) | (w != 0)
-        else:
-            keep = np.ones(p, dtype=bool)
-        sub_tol = tol
-        added_k = []
-        tightened = 0
-        iters = 0 if k else total_start_iter
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            while True:
-                if keep.all():
-                    res = solve(problem, w, b, tol=sub_tol, max_iter=max_iter, solver=solver,
-                                verbose=solver_verbose)
-                    w, b = res.coef, res.intercept
-                    iters += res.n_iter
-                    cert = build_certificate(problem, w, b, tol, n_iter=iters,
-                                             solver=res.certificate.solver,
-                                             dual_candidate=lambda: _support_refit_dual(problem, w))
-                elif not keep.any():
-                    # nothing kept (alpha above alpha_max): w stays 0, at its
-                    # best intercept; only the certificate is computed
-                    res = None
-                    cert = build_certificate(problem, w, b, tol, n_iter=iters)
-                else:
-                    idx = np.flatnonzero(keep)
-                    res = solve(_sub_problem(problem, idx), w[idx], b, tol=sub_tol,
-                                max_iter=max_iter, solver=solver, verbose=solver_verbose)
-                    w = np.zeros(p)
-                    w[idx] = res.coef
-                    b = res.intercept
-                    iters += res.n_iter
-                    cert = build_certificate(problem, w, b, tol, n_iter=iters,
-                                             solver=res.certificate.solver,
-                                             dual_candidate=lambda: _support_refit_dual(problem, w))
-                if cert.converged:
-                    break
-                # KKT re-check: discarded features that violate optimality come back
-                back = (cert.violation > cert.tol) & ~keep
-                if back.any():
-                    n_added[k] += int(back.sum())
-                    added_k.append(np.flatnonzero(back))
-                    keep |= back
-                    continue
-                if res is not None and res.certificate.converged and tightened < _MAX_TIGHTEN:
-                    # the sub-problem held its own certificate and the full one
-                    # missed on the same features: rounding; tighten and retry
-                    sub_tol /= 10.0
-                    tightened += 1
-                    continue
-                break
-        n_kept[k] = int(keep.sum())
-        added.append(np.concatenate(added_k) if added_k else np.zeros(0, dtype=np.int64))
-        n_iters[k] = iters
-        if not cert.converged:
-            all_converged = False
-            warnings.warn(
-                f"regularization path: alpha[{k}]={alpha:.4g} not certified after "
-                f"max_iter={max_iter}: max violation {cert.max_violation:.3e} > tol "
-                f"{cert.tol:.3e}. Increase max_iter or loosen tol.",
-                ConvergenceWarning, stacklevel=2)
-        for item in caught:
-            # the solver's ConvergenceWarnings are replaced by the path's own
-            # (once per alpha, on the full certificate); others pass through
-            if not issubclass(item.category, ConvergenceWarning):
-                warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
-        coefs[:, k] = w
-        intercepts[k] = b if fit_intercept else 0.0
-        if cert.duality_gap is not None:
-            gaps[k] = cert.duality_gap
-        if return_certificates:
-            certs.append(cert)
-        grad = cert.gradient
-        if verbose:
-            print(f"[sparsecert] path {k + 1}/{n_alphas}: alpha={alpha:.4e}, "
-                  f"{n_kept[k]}/{p} features solved ({n_added[k]} added by the KKT "
-                  f"re-check), {np.count_nonzero(w)} nonzero, {iters} iterations, "
-                  f"max violation {cert.max_violation:.2e} (tol {cert.tol:.2e})")
-        if callback is not None:
-            callback(k, float(alpha), cert)
-    return PathResult(grid, coefs, intercepts, gaps, certs if return_certificates else None,
-                      n_iters, n_kept, n_added, all_converged, added)
+    options = _SolveOptions(tol, max_iter, solver, max(verbose - 1, 0))
+    start, grid, rule = _start(base, penalty, alphas, n_alphas, eps, screening, options)
+    record = _PathRecord(grid, design, fit_intercept, return_certificates)
+    _follow_path(base, start, grid, rule, options, record, verbose, callback)
+    return record.result()
 
 
 def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4, max_iter=1000,

@@ -35,8 +35,7 @@ process (the refit is one path-free fit; pass a Dask array to
 import numbers
 
 import numpy as np
-import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import delayed
 from sklearn.base import RegressorMixin, BaseEstimator
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -44,24 +43,22 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import penalties
-from .._validation import check_sample_weight
 from ..path import regularization_path
 from ..solvers import alpha_max
 from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
+from ._folds import (cv_sample_weight, explicit_grid, fold_weights, geometric_grid, path_params,
+                     rows_for_folds, run_folds)
 from .linear import ElasticNet, Lasso
 
 
 def _fold_mse(X, y, sample_weight, train, test, penalty, grid, params):
     """Held-out MSE along the grid for one fold: an array of shape (n_alphas,)."""
-    sw_train = None if sample_weight is None else sample_weight[train]
+    sw_train, sw_test = fold_weights(sample_weight, train, test)
     res = regularization_path(X[train], y[train], datafit="quadratic", penalty=penalty,
                               alphas=grid, sample_weight=sw_train, return_certificates=False,
                               **params)
     pred = safe_sparse_dot(X[test], res.coefs.astype(np.float64), dense_output=True)
     resid = pred + res.intercepts[np.newaxis, :] - y[test][:, np.newaxis]
-    sw_test = None if sample_weight is None else sample_weight[test]
-    if sw_test is not None and sw_test.sum() <= 0:
-        sw_test = None  # a test fold of zero-weight samples: plain mean
     return np.average(resid ** 2, weights=sw_test, axis=0)
 
 
@@ -102,44 +99,48 @@ class _PathCV(RegressorMixin, BaseEstimator):
         forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "alpha_", "l1_ratio_",
                           "alphas_", "mse_path_", "dual_gap_"))
         X, y, design = validate_Xy(self, X, y)
-        sw = None
-        if sample_weight is not None:
-            check_sample_weight(sample_weight, design.n_samples)  # validation only
-            sw = np.asarray(sample_weight, dtype=np.float64)
-            if sw.ndim == 0:
-                sw = np.full(design.n_samples, float(sw))
-        if sp.issparse(X):
-            X = X.tocsr()  # row indexing for the folds; each path converts to CSC
+        sw = cv_sample_weight(sample_weight, design.n_samples)
+        X = rows_for_folds(X)
         l1_ratios = self._l1_ratios()
-        if isinstance(self.alphas, numbers.Integral) or self.alphas is None:
-            count = self.n_alphas if self.alphas is None else int(self.alphas)
-            grids = []
-            for rho in l1_ratios:
-                if rho == 0:
-                    raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid "
-                                     "as alphas=.")
-                a_max = alpha_max(X, y, l1_ratio=rho, fit_intercept=self.fit_intercept,
-                                  sample_weight=sw, weights=self.weights,
-                                  positive=self.positive)
-                if a_max <= np.finfo(np.float64).resolution:
-                    grids.append(np.full(count, np.finfo(np.float64).resolution))
-                else:
-                    grids.append(np.geomspace(a_max, a_max * self.eps, num=count))
-        else:
-            given = np.asarray(self.alphas, dtype=np.float64).ravel()
-            if given.size == 0 or not np.all(np.isfinite(given)) or np.any(given < 0):
-                raise ValueError("alphas must be a non-empty array of finite values >= 0.")
-            grids = [np.sort(given)[::-1].copy() for _ in l1_ratios]
-
+        grids = self._grids(X, y, sw, l1_ratios)
         folds = list(check_cv(self.cv).split(X, y))
-        params = dict(tol=self.tol, max_iter=self.max_iter, fit_intercept=self.fit_intercept,
-                      screening=self.screening, verbose=max(int(self.verbose) - 1, 0))
+        mse = self._held_out_mse(X, y, sw, l1_ratios, grids, folds)
+        self._choose(l1_ratios, grids, mse)
+        self._refit(X, y, sw)
+        if not self._has_l1_ratio():
+            del self.l1_ratio_
+        return self
+
+    def _computed_grid(self):
+        return isinstance(self.alphas, numbers.Integral) or self.alphas is None
+
+    def _grids(self, X, y, sw, l1_ratios):
+        """One decreasing grid per l1_ratio: from its alpha_max on all the data, or
+        the explicit ``alphas`` (the same for all)."""
+        if not self._computed_grid():
+            return [explicit_grid(self.alphas) for _ in l1_ratios]
+        count = self.n_alphas if self.alphas is None else int(self.alphas)
+        grids = []
+        for rho in l1_ratios:
+            if rho == 0:
+                raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid "
+                                 "as alphas=.")
+            a_max = alpha_max(X, y, l1_ratio=rho, fit_intercept=self.fit_intercept,
+                              sample_weight=sw, weights=self.weights, positive=self.positive)
+            grids.append(geometric_grid(a_max, self.eps, count))
+        return grids
+
+    def _held_out_mse(self, X, y, sw, l1_ratios, grids, folds):
+        """mse[r, f, k]: fold f's held-out MSE at (l1_ratios[r], grids[r][k])."""
+        params = path_params(self)
         jobs = (delayed(_fold_mse)(X, y, sw, train, test, self._path_penalty(rho), grid, params)
                 for rho, grid in zip(l1_ratios, grids) for train, test in folds)
-        # the kernels release the GIL (nogil): threads run folds in parallel
-        # without each worker process importing and loading the kernels anew
-        mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(jobs)
-        mse = np.reshape(mse, (len(l1_ratios), len(folds), -1))
+        mse = run_folds(jobs, self.n_jobs, self.verbose)
+        return np.reshape(mse, (len(l1_ratios), len(folds), -1))
+
+    def _choose(self, l1_ratios, grids, mse):
+        """alpha_ and l1_ratio_: the smallest mean MSE over folds (the first on ties,
+        l1_ratio then decreasing alpha); also mse_path_ and alphas_."""
         mean_mse = mse.mean(axis=1)
         best = (np.inf, None, None)
         for rho, grid, m in zip(l1_ratios, grids, mean_mse):
@@ -152,11 +153,13 @@ class _PathCV(RegressorMixin, BaseEstimator):
         self.alpha_ = float(self.alpha_)
         self.l1_ratio_ = float(self.l1_ratio_)
         self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
-        if isinstance(self.alphas, numbers.Integral) or self.alphas is None:
+        if self._computed_grid():
             self.alphas_ = np.asarray(grids) if len(grids) > 1 else grids[0]
         else:
             self.alphas_ = grids[0]
 
+    def _refit(self, X, y, sw):
+        """Fit the chosen model on all the data; its coefficients and certificate are ours."""
         common = dict(fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
                       positive=self.positive, weights=self.weights,
                       verbose=max(int(self.verbose) - 1, 0))
@@ -170,9 +173,6 @@ class _PathCV(RegressorMixin, BaseEstimator):
         self.certificate_ = model.certificate_
         self.n_iter_ = model.n_iter_
         self.dual_gap_ = model.certificate_.duality_gap
-        if not self._has_l1_ratio():
-            del self.l1_ratio_
-        return self
 
     def _has_l1_ratio(self):
         return True

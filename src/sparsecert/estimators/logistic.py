@@ -28,6 +28,56 @@ def _expit(t):
     return out
 
 
+def two_classes_or_more(y):
+    """The sorted labels of y, which must hold at least two classes."""
+    check_classification_targets(y)
+    classes = np.unique(y)
+    _require_two_classes(classes)
+    return classes
+
+
+def _require_two_classes(classes):
+    if classes.shape[0] < 2:
+        raise ValueError(f"This solver needs samples of at least 2 classes in the data, "
+                         f"but the data contain only one class: {classes[0]!r}.")
+
+
+def ovr_targets(classes):
+    """The positive class of each binary problem: ``classes[1]`` alone for two
+    classes, else every class against the rest."""
+    return [classes[1]] if classes.shape[0] == 2 else list(classes)
+
+
+def _check_warm(warm, n_features, classes):
+    if warm is not None and (warm[0].shape[1] != n_features
+                             or not np.array_equal(warm[2], classes)):
+        raise ValueError("warm_start=True but X or the classes differ from the previous "
+                         "fit: refit with warm_start=False.")
+
+
+def _warm_point(warm, k):
+    """(w0, b0) of binary problem k in the previous fit ``warm``, or (None, None)."""
+    if warm is None:
+        return None, None
+    return warm[0][k], float(warm[1][k])
+
+
+def store_binary_fits(estimator, classes, fits, n_features, dtype):
+    """Set classes_, coef_, intercept_, n_iter_, certificate_ from one
+    (coef, intercept, n_iter, certificate) per binary problem."""
+    coef = np.zeros((len(fits), n_features))
+    intercept = np.zeros(len(fits))
+    n_iter = np.zeros(len(fits), dtype=np.int64)
+    for k, (w, b, it, _) in enumerate(fits):
+        coef[k], intercept[k], n_iter[k] = w, b, it
+    certs = [cert for _, _, _, cert in fits]
+    estimator.classes_ = classes
+    estimator.coef_ = coef.astype(dtype, copy=False)
+    estimator.intercept_ = intercept.astype(dtype, copy=False)
+    estimator.n_iter_ = n_iter
+    estimator.certificate_ = certs[0] if len(certs) == 1 else certs
+
+
 class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
     r"""Logistic regression with an L1, elastic-net or Lp penalty, certified at the solution.
 
@@ -167,43 +217,28 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight, warm)
         X, y, design = validate_Xy(self, X, y, y_numeric=False)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if classes.shape[0] < 2:
-            raise ValueError(f"This solver needs samples of at least 2 classes in the data, "
-                             f"but the data contain only one class: {classes[0]!r}.")
+        classes = two_classes_or_more(y)
         penalty = self._penalty()
         sw = check_sample_weight(sample_weight, design.n_samples)
-        if warm is not None and (warm[0].shape[1] != design.n_features
-                                 or not np.array_equal(warm[2], classes)):
-            raise ValueError("warm_start=True but X or the classes differ from the previous "
-                             "fit: refit with warm_start=False.")
-        targets = [classes[1]] if classes.shape[0] == 2 else list(classes)
-        p = design.n_features
-        coef = np.zeros((len(targets), p))
-        intercept = np.zeros(len(targets))
-        n_iter = np.zeros(len(targets), dtype=np.int64)
-        certs = []
-        for k, positive_class in enumerate(targets):
+        _check_warm(warm, design.n_features, classes)
+        fits = []
+        for k, positive_class in enumerate(ovr_targets(classes)):
             y64 = np.where(y == positive_class, 1.0, -1.0)
             problem = make_problem(design, y64, sw, Logistic(), penalty, self.fit_intercept)
-            w0 = b0 = None
-            if warm is not None:
-                w0, b0 = warm[0][k], float(warm[1][k])
-            res = solve(problem, w0, b0, tol=self.tol, max_iter=self.max_iter,
-                        solver=self.solver, verbose=self.verbose)
-            coef[k] = res.coef
-            intercept[k] = res.intercept if self.fit_intercept else 0.0
-            # scikit-learn's convention is n_iter_ >= 1; a start that is already
-            # certified reports 1 here (certificate_.n_iter keeps the exact 0)
-            n_iter[k] = max(res.n_iter, 1)
-            certs.append(res.certificate)
-        self.classes_ = classes
-        self.coef_ = coef.astype(X.dtype, copy=False)
-        self.intercept_ = intercept.astype(X.dtype, copy=False)
-        self.n_iter_ = n_iter
-        self.certificate_ = certs[0] if len(certs) == 1 else certs
+            fits.append(self._fit_binary(problem, warm, k))
+        store_binary_fits(self, classes, fits, design.n_features, X.dtype)
         return self
+
+    def _fit_binary(self, problem, warm, k):
+        """(coef, intercept, n_iter, certificate) of binary problem k, started from
+        the previous fit's k-th (``warm``) if there is one."""
+        w0, b0 = _warm_point(warm, k)
+        res = solve(problem, w0, b0, tol=self.tol, max_iter=self.max_iter, solver=self.solver,
+                    verbose=self.verbose)
+        # scikit-learn's convention is n_iter_ >= 1; a start that is already
+        # certified reports 1 here (certificate_.n_iter keeps the exact 0)
+        return (res.coef, res.intercept if self.fit_intercept else 0.0, max(res.n_iter, 1),
+                res.certificate)
 
     def _fit_dask(self, X, y, sample_weight, warm):
         """Fit on a Dask array X by distributed FISTA, one binary fit per class
@@ -212,31 +247,19 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
 
         self.n_features_in_ = int(X.shape[1])
         classes = unique_labels(y)
-        if classes.shape[0] < 2:
-            raise ValueError(f"This solver needs samples of at least 2 classes in the data, "
-                             f"but the data contain only one class: {classes[0]!r}.")
-        if warm is not None and (warm[0].shape[1] != X.shape[1]
-                                 or not np.array_equal(warm[2], classes)):
-            raise ValueError("warm_start=True but X or the classes differ from the previous "
-                             "fit: refit with warm_start=False.")
-        targets = [classes[1]] if classes.shape[0] == 2 else list(classes)
+        _require_two_classes(classes)
+        _check_warm(warm, X.shape[1], classes)
         fits = []
-        for k, positive_class in enumerate(targets):
-            w0 = b0 = None
-            if warm is not None:
-                w0, b0 = warm[0][k], float(warm[1][k])
+        for k, positive_class in enumerate(ovr_targets(classes)):
+            w0, b0 = _warm_point(warm, k)
             fits.append(fit_dask(X, _encode_pm1(y, positive_class), sample_weight, Logistic(),
                                  self._penalty(), self.fit_intercept, solver=self.solver,
                                  tol=self.tol, max_iter=self.max_iter, w0=w0, b0=b0,
                                  verbose=self.verbose))
+        fits = [(r.coef, r.intercept if self.fit_intercept else 0.0, max(r.n_iter, 1),
+                 r.certificate) for r in fits]
         dtype = np.float32 if X.dtype == np.float32 else np.float64
-        self.classes_ = classes
-        self.coef_ = np.array([r.coef for r in fits], dtype=dtype)
-        self.intercept_ = np.array([r.intercept if self.fit_intercept else 0.0 for r in fits],
-                                   dtype=dtype)
-        self.n_iter_ = np.array([max(r.n_iter, 1) for r in fits], dtype=np.int64)
-        certs = [r.certificate for r in fits]
-        self.certificate_ = certs[0] if len(certs) == 1 else certs
+        store_binary_fits(self, classes, fits, int(X.shape[1]), dtype)
         return self
 
     def decision_function(self, X):

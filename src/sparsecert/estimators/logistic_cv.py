@@ -31,20 +31,19 @@ scikit-learn's terms, n_train the size of the *training fold*):
 import numbers
 
 import numpy as np
-import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 
 from .. import penalties
-from .._validation import check_sample_weight
 from ..path import regularization_path
 from ..solvers import alpha_max
 from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
-from .logistic import SparseLogisticRegression
+from ._folds import (cv_sample_weight, explicit_grid, fold_weights, geometric_grid, path_params,
+                     rows_for_folds, run_folds)
+from .logistic import SparseLogisticRegression, ovr_targets, store_binary_fits, two_classes_or_more
 
 
 def _binary_model(coef, intercept, n_features, template):
@@ -69,14 +68,27 @@ def _fold_path(X, y_pm, sample_weight, train, test, penalty, grid, params, cold,
     coefs : ndarray of shape (n_alphas, n_features)
     intercepts : ndarray of shape (n_alphas,)
     """
-    sw_train = None if sample_weight is None else sample_weight[train]
+    sw_train, sw_test = fold_weights(sample_weight, train, test)
     X_train, y_train = X[train], y_pm[train]
     if np.unique(y_train).shape[0] < 2:
         raise ValueError("A training fold holds a single class of a one-vs-rest problem: "
                          "use a stratified splitter (the default for an integer cv) or "
                          "fewer folds.")
+    coefs, intercepts = _train_along(X_train, y_train, sw_train, penalty, grid, params, cold)
+    X_test, y_test = X[test], y_pm[test]
+    kw = {} if sw_test is None else {"sample_weight": sw_test}
+    scores = np.empty(grid.shape[0])
+    for k in range(grid.shape[0]):
+        model = _binary_model(coefs[k], intercepts[k], X.shape[1], template)
+        scores[k] = scorer(model, X_test, y_test, **kw)
+    return scores, coefs, intercepts
+
+
+def _train_along(X_train, y_train, sw_train, penalty, grid, params, cold):
+    """(coefs (n_alphas, n_features), intercepts) of a training fold along the grid:
+    one warm-started path, or with ``cold`` each alpha from w = 0."""
     if cold:
-        coefs = np.empty((grid.shape[0], X.shape[1]))
+        coefs = np.empty((grid.shape[0], X_train.shape[1]))
         intercepts = np.empty(grid.shape[0])
         for k, alpha in enumerate(grid):
             res = regularization_path(X_train, y_train, datafit="logistic", penalty=penalty,
@@ -84,22 +96,12 @@ def _fold_path(X, y_pm, sample_weight, train, test, penalty, grid, params, cold,
                                       return_certificates=False, **params)
             coefs[k] = res.coefs[:, 0]
             intercepts[k] = res.intercepts[0]
-    else:
-        res = regularization_path(X_train, y_train, datafit="logistic", penalty=penalty,
-                                  alphas=grid, sample_weight=sw_train,
-                                  return_certificates=False, **params)
-        coefs = np.ascontiguousarray(res.coefs.T, dtype=np.float64)
-        intercepts = np.asarray(res.intercepts, dtype=np.float64)
-    X_test, y_test = X[test], y_pm[test]
-    sw_test = None if sample_weight is None else sample_weight[test]
-    if sw_test is not None and sw_test.sum() <= 0:
-        sw_test = None  # a test fold of zero-weight samples: unweighted score
-    kw = {} if sw_test is None else {"sample_weight": sw_test}
-    scores = np.empty(grid.shape[0])
-    for k in range(grid.shape[0]):
-        model = _binary_model(coefs[k], intercepts[k], X.shape[1], template)
-        scores[k] = scorer(model, X_test, y_test, **kw)
-    return scores, coefs, intercepts
+        return coefs, intercepts
+    res = regularization_path(X_train, y_train, datafit="logistic", penalty=penalty,
+                              alphas=grid, sample_weight=sw_train,
+                              return_certificates=False, **params)
+    return (np.ascontiguousarray(res.coefs.T, dtype=np.float64),
+            np.asarray(res.intercepts, dtype=np.float64))
 
 
 class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
@@ -235,11 +237,10 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
                             positive=self.positive)
 
     def _grid(self, X, binary_targets, sw):
+        """The decreasing grid shared by every class and fold: explicit, or from the
+        largest alpha_max of the binary problems on all the data."""
         if self.alphas is not None and not isinstance(self.alphas, numbers.Integral):
-            given = np.asarray(self.alphas, dtype=np.float64).ravel()
-            if given.size == 0 or not np.all(np.isfinite(given)) or np.any(given < 0):
-                raise ValueError("alphas must be a non-empty array of finite values >= 0.")
-            return np.sort(given)[::-1].copy()
+            return explicit_grid(self.alphas)
         count = self.n_alphas if self.alphas is None else int(self.alphas)
         rho = float(self.l1_ratio) if self.penalty == "elasticnet" else 1.0
         if rho == 0:
@@ -248,10 +249,9 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
                             fit_intercept=self.fit_intercept, sample_weight=sw,
                             weights=self.weights, positive=self.positive)
                   for y_pm in binary_targets)
-        tiny = np.finfo(np.float64).resolution
-        if not np.isfinite(top) or top <= tiny:
-            return np.full(count, tiny)
-        return np.geomspace(top, top * self.eps, num=count)
+        if not np.isfinite(top):
+            return np.full(count, np.finfo(np.float64).resolution)
+        return geometric_grid(top, self.eps, count)
 
     def fit(self, X, y, sample_weight=None):
         """Cross-validate alpha along certified paths, then refit on all the data.
@@ -274,38 +274,37 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
         forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "classes_", "alpha_",
                           "alphas_", "scores_", "coefs_paths_"))
         X, y, design = validate_Xy(self, X, y, y_numeric=False)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if classes.shape[0] < 2:
-            raise ValueError(f"This solver needs samples of at least 2 classes in the data, "
-                             f"but the data contain only one class: {classes[0]!r}.")
-        sw = None
-        if sample_weight is not None:
-            check_sample_weight(sample_weight, design.n_samples)  # validation only
-            sw = np.asarray(sample_weight, dtype=np.float64)
-            if sw.ndim == 0:
-                sw = np.full(design.n_samples, float(sw))
-        X_rows = X.tocsr() if sp.issparse(X) else X  # row indexing for the folds
-
-        targets = [classes[1]] if classes.shape[0] == 2 else list(classes)
+        classes = two_classes_or_more(y)
+        sw = cv_sample_weight(sample_weight, design.n_samples)
+        X_rows = rows_for_folds(X)
+        targets = ovr_targets(classes)
         binary = [np.where(y == c, 1.0, -1.0) for c in targets]
         grid = self._grid(X_rows, binary, sw)
         folds = list(check_cv(self.cv, y, classifier=True).split(X_rows, y))
+        out = self._fold_paths(X_rows, binary, sw, grid, folds)
+        scores, paths, chosen = self._choose(targets, grid, out, len(folds))
+        fits = [self._refit(X, y_pm, sw, alpha) for y_pm, alpha in zip(binary, chosen)]
+        # set only now: an interrupted fit leaves no fitted attribute behind
+        self.alphas_, self.scores_, self.coefs_paths_, self.alpha_ = grid, scores, paths, chosen
+        store_binary_fits(self, classes, fits, design.n_features, X.dtype)
+        return self
+
+    def _fold_paths(self, X_rows, binary, sw, grid, folds):
+        """:func:`_fold_path` of every (binary problem, fold), in that order."""
         scorer = check_scoring(self, scoring=self.scoring)
         penalty = self._path_penalty()
         cold = self.penalty == "lp" and self.p < 1
-        params = dict(tol=self.tol, max_iter=self.max_iter, fit_intercept=self.fit_intercept,
-                      solver=self.solver, screening=self.screening,
-                      verbose=max(int(self.verbose) - 1, 0))
+        params = path_params(self, solver=self.solver)
         template = dict(penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
                         fit_intercept=self.fit_intercept)
         jobs = (delayed(_fold_path)(X_rows, y_pm, sw, train, test, penalty, grid, params, cold,
                                     scorer, template)
                 for y_pm in binary for train, test in folds)
-        # the kernels release the GIL (nogil): threads fit folds in parallel
-        out = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(jobs)
+        return run_folds(jobs, self.n_jobs, self.verbose)
 
-        n_folds, p = len(folds), design.n_features
+    def _choose(self, targets, grid, out, n_folds):
+        """(scores_, coefs_paths_, alpha_): per binary problem, the held-out scores
+        and paths of every fold, and the alpha of the best mean score."""
         scores, paths, chosen = {}, {}, np.empty(len(targets))
         for k, c in enumerate(targets):
             part = out[k * n_folds:(k + 1) * n_folds]
@@ -320,31 +319,17 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
             # ties; an all-NaN row keeps the largest alpha
             best = 0 if np.all(np.isnan(mean)) else int(np.nanargmax(mean))
             chosen[k] = grid[best]
+        return scores, paths, chosen
 
-        coef = np.zeros((len(targets), p))
-        intercept = np.zeros(len(targets))
-        n_iter = np.zeros(len(targets), dtype=np.int64)
-        certs = []
-        for k, y_pm in enumerate(binary):
-            model = SparseLogisticRegression(
-                alpha=float(chosen[k]), penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
-                fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
-                positive=self.positive, solver=self.solver, weights=self.weights,
-                verbose=self.verbose).fit(X, y_pm, sample_weight=sw)
-            coef[k] = model.coef_[0]
-            intercept[k] = model.intercept_[0]
-            n_iter[k] = model.n_iter_[0]
-            certs.append(model.certificate_)
-        self.classes_ = classes
-        self.alphas_ = grid
-        self.scores_ = scores
-        self.coefs_paths_ = paths
-        self.alpha_ = chosen
-        self.coef_ = coef.astype(X.dtype, copy=False)
-        self.intercept_ = intercept.astype(X.dtype, copy=False)
-        self.n_iter_ = n_iter
-        self.certificate_ = certs[0] if len(certs) == 1 else certs
-        return self
+    def _refit(self, X, y_pm, sw, alpha):
+        """(coef, intercept, n_iter, certificate) of one binary problem refitted on
+        all the data at its chosen alpha, from w = 0."""
+        model = SparseLogisticRegression(
+            alpha=float(alpha), penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
+            fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
+            positive=self.positive, solver=self.solver, weights=self.weights,
+            verbose=self.verbose).fit(X, y_pm, sample_weight=sw)
+        return model.coef_[0], model.intercept_[0], model.n_iter_[0], model.certificate_
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "certificate_")

@@ -1,0 +1,75 @@
+"""What the cross-validated estimators share (:mod:`.cv`, :mod:`.logistic_cv`).
+
+Both compute one alpha grid on all the data, fit every training fold along
+it with :func:`sparsecert.path.regularization_path`, score the held-out
+fold, and refit on all the data at the chosen alpha. Here: the inputs'
+preparation, the grid, each fold's sample weights, and running the folds.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel
+
+from .._validation import check_sample_weight
+
+
+def cv_sample_weight(sample_weight, n_samples):
+    """The sample weights as given (float64, a scalar broadcast), or None.
+
+    Validated here but not rescaled: each training fold rescales its own
+    slice to sum to its size, and the held-out errors use them as given.
+    """
+    if sample_weight is None:
+        return None
+    check_sample_weight(sample_weight, n_samples)  # validation only
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.ndim == 0:
+        sw = np.full(n_samples, float(sw))
+    return sw
+
+
+def rows_for_folds(X):
+    """X with cheap row indexing, to cut the folds (CSR if sparse); each path
+    converts its training fold back to CSC."""
+    return X.tocsr() if sp.issparse(X) else X
+
+
+def explicit_grid(alphas):
+    """A user's alphas, checked and sorted decreasing (a new array)."""
+    given = np.asarray(alphas, dtype=np.float64).ravel()
+    if given.size == 0 or not np.all(np.isfinite(given)) or np.any(given < 0):
+        raise ValueError("alphas must be a non-empty array of finite values >= 0.")
+    return np.sort(given)[::-1].copy()
+
+
+def geometric_grid(top, eps, count):
+    """``count`` alphas geometric from ``top`` down to ``eps * top``; all equal to
+    the float64 resolution when ``top`` is not above it (w = 0 fits already)."""
+    tiny = np.finfo(np.float64).resolution
+    if top <= tiny:
+        return np.full(count, tiny)
+    return np.geomspace(top, top * eps, num=count)
+
+
+def fold_weights(sample_weight, train, test):
+    """(training fold's weights, test fold's weights), each None when unweighted."""
+    if sample_weight is None:
+        return None, None
+    sw_test = sample_weight[test]
+    if sw_test.sum() <= 0:
+        sw_test = None  # a test fold of zero-weight samples: unweighted
+    return sample_weight[train], sw_test
+
+
+def path_params(estimator, **extra):
+    """The keyword arguments every fold's path gets from the estimator."""
+    return dict(tol=estimator.tol, max_iter=estimator.max_iter,
+                fit_intercept=estimator.fit_intercept, screening=estimator.screening,
+                verbose=max(int(estimator.verbose) - 1, 0), **extra)
+
+
+def run_folds(jobs, n_jobs, verbose):
+    """Run the ``delayed`` fold jobs, in order; their results as a list."""
+    # the kernels release the GIL (nogil): threads run folds in parallel
+    # without each worker process importing and loading the kernels anew
+    return Parallel(n_jobs=n_jobs, verbose=verbose, prefer="threads")(jobs)
