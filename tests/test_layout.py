@@ -20,7 +20,8 @@ LAYERS = [
                "sparsecert._problem"]),
     ("certificate", ["sparsecert.certificate"]),
     ("solvers", ["sparsecert.solvers"]),
-    ("orchestration", ["sparsecert.path", "sparsecert.distributed"]),
+    ("orchestration", ["sparsecert.path", "sparsecert._strong_rule", "sparsecert._subproblem",
+                       "sparsecert.distributed"]),
     ("estimators", ["sparsecert.estimators"]),
     ("front", ["sparsecert.cli", "sparsecert.plot", "sparsecert.__main__", "sparsecert"]),
 ]
@@ -34,10 +35,6 @@ NOT_YET_SPLIT = {
     ("sparsecert._kernels.prox_lp", None),   # None: the module's length
     ("sparsecert._kernels.prox_lp", "_unit_root"),
     ("sparsecert._kernels.prox_newton", "prox_newton_logistic"),
-    ("sparsecert.certificate", "build_certificate"),
-    ("sparsecert.estimators.cv", "fit"),
-    ("sparsecert.estimators.logistic_cv", "fit"),
-    ("sparsecert.path", "regularization_path"),
 }
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
