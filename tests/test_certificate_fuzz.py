@@ -102,7 +102,8 @@ def problems(draw):
         l1_ratio=draw(st.floats(0.05, 1.0)),
         positive=draw(st.booleans()),
         fit_intercept=draw(st.booleans()),
-        fraction=draw(st.floats(0.01, 1.5)),
+        # alpha from 0 (no penalty: the gap needs the unpenalized projection) to 2 alpha_max
+        fraction=draw(st.one_of(st.just(0.0), st.floats(0.001, 2.0))),
     )
 
 
@@ -150,6 +151,59 @@ def _check_against_naive(est, prob, alpha, rho):
     return naive_max
 
 
+def _objective(X, y, s, w, b, alpha, c, rho):
+    r = y - X @ w - b
+    return (s @ (r * r)) / (2 * len(y)) + alpha * np.sum(c * (rho * np.abs(w)
+                                                              + 0.5 * (1 - rho) * w * w))
+
+
+def _reference_objective(prob, coef, intercept, alpha, rho):
+    """min P by scipy's L-BFGS-B on the split w = w+ - w- >= 0, from the certified
+    point: an upper bound on P* that any point's gap must cover."""
+    from scipy.optimize import minimize
+
+    X = prob["X"].toarray() if sp.issparse(prob["X"]) else np.asarray(prob["X"])
+    X, y = X.astype(np.float64), np.asarray(prob["y"], dtype=np.float64)
+    n, p = X.shape
+    s = np.ones(n) if prob["sw"] is None else prob["sw"] * n / np.sum(prob["sw"])
+    c = np.ones(p) if prob["weights"] is None else np.asarray(prob["weights"], float)
+    fit_b = prob["fit_intercept"]
+
+    def f(v):
+        w = v[:p] - v[p:2 * p]
+        b = v[-1] if fit_b else 0.0
+        r = y - X @ w - b
+        g_w = -(X.T @ (s * r)) / n + alpha * c * (1 - rho) * w
+        l1 = alpha * c * rho
+        grad = np.concatenate([g_w + l1, -g_w + l1, [-(s @ r) / n if fit_b else 0.0]])
+        val = (s @ (r * r)) / (2 * n) + np.sum(l1 * (v[:p] + v[p:2 * p])) \
+            + 0.5 * np.sum(alpha * c * (1 - rho) * w * w)
+        return val, grad
+
+    v0 = np.concatenate([np.maximum(coef, 0), np.maximum(-coef, 0),
+                         [intercept if fit_b else 0.0]])
+    neg = (0.0, 0.0) if prob["positive"] else (0.0, None)
+    bounds = [(0.0, None)] * p + [neg] * p + [(None, None) if fit_b else (0.0, 0.0)]
+    res = minimize(f, v0, jac=True, method="L-BFGS-B", bounds=bounds,
+                   options=dict(maxiter=20000, ftol=1e-15, gtol=1e-13))
+    return min(res.fun, f(v0)[0]), _objective(X, y, s, coef, intercept if fit_b else 0.0,
+                                             alpha, c, rho)
+
+
+def _check_gap(est, prob, alpha, rho):
+    """A reported gap bounds P(w) - P* from above (P* below scipy's own
+    minimum) and, for a certified fit, is <= tol relative to P(0)."""
+    cert = est.certificate_
+    if cert.duality_gap is None:
+        return
+    p_ref, p_here = _reference_objective(prob, cert.coef, est.intercept_, alpha, rho)
+    slack = 1e-9 * max(abs(p_here), 1e-300)
+    assert cert.duality_gap >= -slack
+    assert p_here - p_ref <= cert.duality_gap + slack, (p_here - p_ref, cert.duality_gap)
+    if cert.converged:
+        assert cert.relative_gap <= cert.gap_tol
+
+
 @SETTINGS
 @given(problems())
 def test_converged_certificate_agrees_with_naive_recomputation(prob):
@@ -157,6 +211,7 @@ def test_converged_certificate_agrees_with_naive_recomputation(prob):
     caught = _fit(est, prob)
     cert = est.certificate_
     naive_max = _check_against_naive(est, prob, alpha, rho)
+    _check_gap(est, prob, alpha, rho)
     if cert.converged:
         assert not caught
         assert naive_max <= cert.tol * (1 + 1e-6)
@@ -175,6 +230,7 @@ def test_stopping_at_max_iter_warns_and_is_not_converged(prob):
     caught = _fit(est, prob)
     cert = est.certificate_
     _check_against_naive(est, prob, alpha, rho)
+    _check_gap(est, prob, alpha, rho)
     if cert.converged:
         # certified within one epoch (or at the start): then no warning
         assert not caught and est.n_iter_ <= 1

@@ -18,7 +18,7 @@ LAYERS = [
     ("kernels", ["sparsecert._kernels"]),
     ("model", ["sparsecert._validation", "sparsecert.datafits", "sparsecert.penalties",
                "sparsecert._problem"]),
-    ("certificate", ["sparsecert.certificate"]),
+    ("certificate", ["sparsecert.certificate", "sparsecert._duality"]),
     ("solvers", ["sparsecert.solvers"]),
     ("orchestration", ["sparsecert.path", "sparsecert._strong_rule", "sparsecert._subproblem",
                        "sparsecert.distributed"]),

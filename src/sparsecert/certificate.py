@@ -10,7 +10,9 @@ with g_j = dF/dw_j at (w, b), the violation of feature j is the distance from
 * ``positive``:  a zero needs g_j >= -threshold; a negative w_j is infeasible (inf)
 * intercept:     |dF/db|
 
-The candidate is certified when max_j violation_j <= tol, where the absolute
+The candidate is certified when max_j violation_j <= tol and, for the convex
+problems, its relative duality gap is <= the same scale-free tol (see below),
+where the absolute
 ``tol`` is the user's scale-free tolerance times ``scale`` = ||grad F(0, b0)||_inf
 (alpha_max for L1 with unit weights), so rescaling X or y leaves its meaning
 unchanged. A feature whose column has a smaller RMS than the median column
@@ -24,7 +26,12 @@ that rescaling X alone changes neither. Both tolerances are floored at the
 rounding error of the sums they bound (about 8 sqrt(n) eps |X| |y|): a request
 below it is honoured as the floor, and ``tol`` reports what was used. For the convex problems the certificate also carries the duality
 gap P(w, b) - D(u), a global bound on suboptimality, absolute and relative to
-P(0, b0).
+P(0, b0), and requires relative gap <= tol: the violation test alone, whose
+tol is relative to alpha_max, would let the gap of alpha = alpha_max / 1000
+reach about 1000 tol. Unpenalized features (alpha = 0, zero weights) carry
+the dual constraint X_U^T u = 0, which the dual point is projected onto
+(least squares; see :func:`_project_out_unpenalized`); where that is not
+done the gap is None and the violation test alone decides.
 
 Logistic datafit with an intercept: the dual carries the constraint
 sum_i u_i = 0, which u = f'(z) meets only at the optimum (it is dF/db = 0).
@@ -40,9 +47,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ._problem import evaluate, make_problem
-from ._kernels.codes import ELASTIC_NET, L1, LOGISTIC, PARAM_L1_RATIO, QUADRATIC
-from ._kernels.datafit import rmatvec, rmatvec_subset
-from ._kernels.optimality import duality_gap_kernel
+from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_gap,  # noqa: F401
+                       _dense_columns, _gap_tolerance, _given_gap, _thresholds,
+                       gap_safe_screen)
 from ._validation import check_coef, validate_arrays
 
 
@@ -52,7 +59,9 @@ class Certificate:
     Attributes
     ----------
     converged : bool
-        ``max_violation <= tol``.
+        ``max_violation <= tol``, and for the convex problems also
+        ``relative_gap <= gap_tol``: the first-order test alone lets the gap
+        of a small alpha grow as tol x alpha_max / alpha.
     kind : {"global", "local"}
         "global" when the problem is convex (a stationary point is a global
         minimum), "local" otherwise.
@@ -63,7 +72,16 @@ class Certificate:
     argmax : int or None
         Feature with the largest violation (None when it is the intercept).
     duality_gap, relative_gap : float or None
-        P - D and (P - D) / P(0, b0); None when the problem is not convex.
+        P - D and (P - D) / P(0, b0), from a feasible dual point, so an
+        upper bound on P(w, b) - P* and >= 0 up to rounding; None when the
+        problem is not convex, or when more than ``_MAX_PROJECTED``
+        unpenalized features (or any, with the logistic datafit) leave no
+        cheap feasible dual point (see :func:`_project_out_unpenalized`).
+    gap_tol : float or None
+        The relative gap a certified point may have: ``tol_relative``
+        (scikit-learn's meaning of tol, whose test is gap <= tol ||y||^2 / n,
+        i.e. 2 tol P(0) for least squares), floored at the rounding error of
+        P - D. None without a gap.
     dual_point : str or None
         Which feasible dual point gave ``duality_gap`` (the larger D wins):
         "residual" (the loss derivative at (w, b), rescaled into the dual
@@ -111,15 +129,18 @@ class Certificate:
                "tol", "tol_relative", "scale", "objective", "intercept_gradient", "gradient",
                "violation", "margin", "coef", "n_iter", "solver", "datafit", "penalty", "alpha",
                "distributed", "tol_intercept", "scale_intercept", "screened", "violation_scale",
-               "dual_point")
+               "dual_point", "gap_tol")
 
     def __init__(self, **kwargs):
         missing = set(self._fields) - set(kwargs) - {"distributed", "tol_intercept",
                                                      "scale_intercept", "screened",
-                                                     "violation_scale", "dual_point"}
+                                                     "violation_scale", "dual_point",
+                                                     "gap_tol"}
         if missing:
             raise TypeError(f"Certificate is missing fields {sorted(missing)}")
         kwargs.setdefault("dual_point", None if kwargs["duality_gap"] is None else "residual")
+        kwargs.setdefault("gap_tol", None if kwargs["duality_gap"] is None
+                          else kwargs["tol_relative"])
         kwargs.setdefault("distributed", False)
         kwargs.setdefault("screened", None)
         kwargs.setdefault("tol_intercept", kwargs["tol"])
@@ -203,36 +224,18 @@ class Certificate:
         return "\n".join(lines)
 
 
+def shortfall(cert):
+    """What keeps ``cert`` from holding: the violation test, else the gap test."""
+    where = "the intercept" if cert.argmax is None else f"feature {cert.argmax}"
+    if not cert.max_violation <= cert.tol:
+        return (f"max violation {cert.max_violation:.3e} (at {where}) > tol {cert.tol:.3e} "
+                f"(= tol {cert.tol_relative:g} x scale {cert.scale:.3e})")
+    return (f"relative duality gap {cert.relative_gap:.3e} > tol {cert.gap_tol:.3e} "
+            f"(max violation {cert.max_violation:.3e} <= {cert.tol:.3e} holds)")
+
+
 def _rebuild_certificate(fields):
     return Certificate(**fields)
-
-
-def _balanced_logistic_dual_point(problem, u, grad):
-    r"""A dual point for logistic regression with an intercept: (u', X^T u').
-
-    With an intercept the dual is max_u -f^*(u) - sum_j G_j^*(-X_j^T u) subject
-    to sum_i u_i = 0; for u that violates the constraint, P(w, b) >= D(u) + b sum u
-    holds only at this b and bounds nothing. u = f'(z) satisfies it exactly
-    at the optimum (it is dF/db = 0) but not at an approximate solution.
-    Since u_i = -s_i y_i a_i / n with a_i in [0, 1] (the domain of f^*),
-    shrinking the a_i of the heavier class by the ratio of the two class
-    totals gives a feasible u' with sum u' = 0 and stays in that domain; the
-    ratio is 1 at the optimum, so the gap still tends to 0 there. The reported
-    gap is therefore always a valid upper bound on P(w, b) - P*, loose by a
-    term of the order of |dF/db| away from the optimum. Costs one pass over X
-    when the correction is not exactly zero.
-    """
-    y = problem.y
-    pos_total = -float(u[y > 0].sum())   # sum over y = +1 of s_i a_i / n
-    neg_total = float(u[y < 0].sum())    # sum over y = -1 of s_i a_i / n
-    if pos_total == neg_total:
-        return u, grad
-    if pos_total > neg_total:
-        u[y > 0] *= neg_total / pos_total
-    else:
-        u[y < 0] *= pos_total / neg_total
-    rmatvec(*problem.design.args, u, grad)
-    return u, grad
 
 
 class _Draft:
@@ -283,15 +286,21 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
     v = _violations(problem, pieces, tol_relative)
     objective = pieces["loss"] + pieces["penalty"]
     convex = getattr(problem.penalty, "convex", True)
+    gap_tol = _gap_tolerance(problem, tol_relative, objective) if convex else None
     if not convex:
         gap = rel_gap = screened = dual_kind = None
     elif gap is not None:
         gap, rel_gap, screened, dual_kind = _given_gap(problem, gap, dual)
     else:
-        gap, rel_gap, screened, dual_kind = _computed_gap(problem, pieces, objective,
-                                                          v.converged, dual_candidate)
+        gap, rel_gap, screened, dual_kind = _computed_gap(problem, w, pieces, objective,
+                                                          v.converged, gap_tol, dual_candidate)
+    if rel_gap is None:
+        gap_tol = None
+    # the gap test is decided on the residual's dual point (what anyone can
+    # recompute from (w, b)); a dual candidate only ever lowers it further
+    converged = v.converged and (rel_gap is None or bool(rel_gap <= gap_tol))
     return (_Draft if draft else Certificate)(
-        converged=v.converged, kind="global" if convex else "local",
+        converged=converged, kind="global" if convex else "local", gap_tol=gap_tol,
         max_violation=v.max_violation, argmax=v.argmax, duality_gap=gap, relative_gap=rel_gap,
         tol=v.tol, tol_relative=tol_relative, scale=problem.scale, objective=objective,
         intercept_gradient=v.intercept_gradient, tol_intercept=v.tol_intercept,
@@ -347,138 +356,6 @@ def _intercept_violation(g_b, tol, tol_intercept):
     if tol_intercept > 0.0:
         return abs(g_b) * (tol / tol_intercept) if tol > 0.0 else abs(g_b) / tol_intercept * np.inf
     return np.inf if np.isfinite(g_b) else g_b
-
-
-def _relative_gap(problem, gap):
-    return gap / problem.objective0 if problem.objective0 > 0 else gap
-
-
-def _given_gap(problem, gap, dual):
-    """(gap, relative gap, screened, dual point) of a gap the caller computed
-    (``dual`` = (X^T u', t) enables screening)."""
-    gap = float(gap)
-    screened = None if dual is None else gap_safe_screen(problem, dual[0], dual[1], gap)
-    return gap, _relative_gap(problem, gap), screened, "residual"
-
-
-def _computed_gap(problem, pieces, objective, converged, dual_candidate):
-    """(gap, relative gap, screened, dual point): the gap at the residual's dual
-    point, or at the dual candidate's when that one is smaller."""
-    buf = np.empty(problem.design.n_samples)
-    grad_dual = pieces["grad"].copy()
-    u = pieces["u"].copy()
-    if problem.fit_intercept and problem.df_code == LOGISTIC:
-        u, grad_dual = _balanced_logistic_dual_point(problem, u, grad_dual)
-    gap, t_dual = duality_gap_kernel(problem.df_code, problem.y, problem.sw,
-                                     problem.design.n_samples, u, grad_dual, problem.means,
-                                     problem.fit_intercept, *problem.penalty_args,
-                                     problem.lipschitz, objective, buf)
-    dual_kind = "residual"
-    reach = None
-    if (dual_candidate is not None and converged and problem.df_code == QUADRATIC
-            and problem.pen_code in (L1, ELASTIC_NET)):
-        u2 = dual_candidate()
-        if u2 is not None:
-            found = _candidate_gap(problem, u, grad_dual, u2, objective, buf)
-            if found is not None and found[0] < gap:
-                gap, t_dual, grad_dual, reach = found
-                dual_kind = "extrapolated"
-    gap = float(gap)
-    screened = gap_safe_screen(problem, grad_dual, t_dual, gap, reach)
-    return gap, _relative_gap(problem, gap), screened, dual_kind
-
-
-def _thresholds(problem):
-    """Each feature's dead-zone half-width alpha c_j rho (L1 and elastic net)."""
-    thr = problem.penalty.alpha * problem.pen_weights
-    if problem.pen_code == ELASTIC_NET:
-        thr = thr * problem.pen_params[PARAM_L1_RATIO]
-    return thr
-
-
-def _candidate_gap(problem, u, grad_u, u2, objective, buf):
-    """Gap at the dual candidate u2, without a full pass over X; or None.
-
-    ``u`` is the residual's feasible (centred) dual point and ``grad_u`` =
-    X^T u. Centre u2 likewise; with d = u2 - u (sum d = 0 with an intercept,
-    so X_j may be centred), Cauchy-Schwarz in the weights s gives
-    |X_j^T u2| <= |X_j^T u| + sqrt(n L_j) sqrt(sum_i d_i^2 / s_i) =: B_j.
-    Near a solution d is tiny, so for most features B_j is still inside the
-    dead zone: such a feature neither limits the rescaling of u2 nor adds to
-    the conjugate sum (zero inside the zone for L1 and the elastic net), and
-    its X_j^T u2 is never computed (left 0 in the returned gradient). Only
-    the others cost a column product. Returns (gap, t, X^T u2 with those
-    zeros, reach), reach_j an upper bound on t |X_j^T u2| (t (-X_j^T u2) for
-    ``positive``) for the screening test.
-    """
-    n = problem.design.n_samples
-    sw = problem.sw
-    u2 = np.array(u2, dtype=np.float64)
-    if problem.fit_intercept:
-        u2 -= sw * (u2.sum() / n)
-    d = u2 - u
-    pos = sw > 0
-    dnorm = float(np.sqrt(np.sum(d[pos] ** 2 / sw[pos])))
-    if not np.isfinite(dnorm):
-        return None
-    bound = np.abs(grad_u) + np.sqrt(n * problem.lipschitz) * dnorm
-    thr = _thresholds(problem)
-    # a relative margin for the rounding of X^T u itself
-    inside = (thr > 0) & (bound < thr * (1.0 - 1e-6))
-    exact = np.flatnonzero(~inside)
-    grad2 = np.zeros(problem.design.n_features)
-    grad2[exact] = _rmatvec_subset(problem, u2, exact)
-    gap2, t2 = duality_gap_kernel(problem.df_code, problem.y, sw, n, u2, grad2, problem.means,
-                                  False, *problem.penalty_args, problem.lipschitz, objective, buf)
-    g = -grad2 if problem.penalty.positive else np.abs(grad2)
-    reach = t2 * np.where(inside, bound, g)
-    return gap2, t2, grad2, reach
-
-
-def _rmatvec_subset(problem, u, feats):
-    """X_j^T u for j in ``feats`` (BLAS on the columns of a float64 dense X)."""
-    design = problem.design
-    X_dense = design.args[0]
-    if feats.size == 0:
-        return np.empty(0)
-    if not design.is_sparse and X_dense.dtype == np.float64:
-        if feats.size == design.n_features:
-            return X_dense.T @ u
-        return X_dense[:, feats].T @ u
-    out = np.empty(feats.size)
-    rmatvec_subset(*design.args, u, feats, out)
-    return out
-
-
-def gap_safe_screen(problem, grad_dual, t, gap, reach=None):
-    r"""Features provably zero at every optimum (gap-safe sphere test), or None.
-
-    For the quadratic datafit the dual function is strongly concave,
-    D(u*) - D(u) >= (1/2) sum_i (n / s_i) (u_i - u*_i)^2, so the optimal dual
-    point u* lies within that distance sqrt(2 gap) of the scaled dual point
-    t u' that gave the gap. By Cauchy-Schwarz (both points sum to 0 with an
-    intercept, so X_j may be centred), |X_j^T u*| <= |t X_j^T u'| + sqrt(2 gap L_j).
-    At every optimum w*_j = 0 unless |X_j^T u*| reaches the threshold
-    alpha c_j rho (for ``positive``: unless -X_j^T u* does), so a feature with
-    |t X_j^T u'| + sqrt(2 gap L_j) < alpha c_j rho is certified zero
-    whatever the solver does next (Fercoq, Gramfort & Salmon, 2015).
-    ``reach``, when given, is an upper bound on the first term used instead
-    (see :func:`_candidate_gap`).
-    """
-    from ._kernels import codes
-
-    if problem.df_code != codes.QUADRATIC or problem.pen_code not in (codes.L1, codes.ELASTIC_NET):
-        return None
-    if not np.isfinite(gap):
-        return None
-    thr = _thresholds(problem)
-    radius = np.sqrt(2.0 * max(gap, 0.0) * problem.lipschitz)
-    if reach is None:
-        g = t * grad_dual
-        reach = -g if problem.penalty.positive else np.abs(g)
-    reach = reach + radius
-    # a relative margin keeps rounding from screening a feature on the boundary
-    return (thr > 0) & (reach < thr * (1 - 1e-9))
 
 
 def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_weight=None, tol=1e-4):

@@ -26,6 +26,10 @@ _MAX_BACKTRACKS = 64
 _BACKTRACK_SLACK = 1e-9  # relative slack of the sufficient-decrease test (rounding)
 _RESTART_SLACK = 10.0  # an objective increase above this many eps |P| restarts
 _EPS = np.finfo(np.float64).eps
+# when the violations hold and the gap does not, the stopping test is
+# tightened by this factor, at most this many times
+_TIGHTEN = 0.1
+_MAX_TIGHTEN = 6
 
 
 def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0):
@@ -54,8 +58,16 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
     w, b = _starting_point(problem, w0, b0)
     stop = _Stop(problem.tolerances(tol)[0], problem.violation_scale(tol),
                  problem.intercept_scale(tol))
-    w, b, n_iter = _iterate(problem, w, b, stop, max_iter, verbose)
-    cert = distributed_certificate(problem, w, b, tol, n_iter=n_iter)
+    n_iter = 0
+    for _ in range(_MAX_TIGHTEN + 1):
+        w, b, k = _iterate(problem, w, b, stop, max_iter - n_iter, verbose)
+        n_iter += k
+        cert = distributed_certificate(problem, w, b, tol, n_iter=n_iter)
+        if cert.converged or n_iter >= max_iter or not cert.max_violation <= cert.tol:
+            break
+        # the violations hold but the duality gap does not (a small alpha):
+        # ask the iteration for a smaller violation
+        stop = stop.tightened(_TIGHTEN)
     if verbose:
         print(f"[sparsecert] dask fista iteration {n_iter}: {cert!r}")
     if not cert.converged:
@@ -84,6 +96,9 @@ class _Stop:
     tol_abs: float
     vscale: np.ndarray  # Problem.violation_scale
     b_scale: float  # Problem.intercept_scale
+
+    def tightened(self, factor):
+        return _Stop(self.tol_abs * factor, self.vscale, self.b_scale)
 
     def violation(self, problem, w, grad, g_b):
         return _max_violation(problem, w, grad, g_b, self.vscale, self.b_scale)

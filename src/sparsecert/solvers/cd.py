@@ -25,7 +25,7 @@ from .._kernels.cd import cd_quadratic_anderson
 from .._kernels.datafit import matvec
 from .._problem import evaluate
 from ..certificate import _thresholds, build_certificate
-from .common import _WS_START, SolverResult, _epochs_per_call_for
+from .common import _GAP_TIGHTEN, _WS_START, SolverResult, _epochs_per_call_for, gap_short
 from .dual import _DUAL_HISTORY, _dual_candidate, _objective_on, _refit_on_support
 from .gram import _GRAM_CERT, _GramState, _use_gram
 from .messages import _warn_not_converged
@@ -124,7 +124,9 @@ class _QuadraticCD:
         # the start untouched rather than a point moved by rounding
         self.cert = self.certify()
         self.ws_size = _WS_START
-        self.shrink = 1.0       # inner tolerance factor of a final round (see residual_round)
+        # inner tolerance factor of a final round (see residual_round); a start
+        # whose violations hold but whose gap does not needs a smaller violation
+        self.shrink = _GAP_TIGHTEN if gap_short(self.cert) else 1.0
         self.prev_support = None
         self.jumped = False     # the support jump is tried once per fit
         self.w_cert = None      # the point whose exact gradient ``cert`` holds
@@ -211,10 +213,13 @@ class _QuadraticCD:
         wanted = np.union1d(ws, np.flatnonzero(score == np.inf))
         if not gram.affordable(wanted):
             return False
-        self.n_iter += gram.solve(self.w, self.w_cert, self.cert, wanted, self.tol_abs,
-                                  self.max_iter - self.n_iter, self.n_anderson, ws.size)
+        self.n_iter += gram.solve(self.w, self.w_cert, self.cert, wanted,
+                                  self.tol_abs * self.shrink, self.max_iter - self.n_iter,
+                                  self.n_anderson, ws.size)
         self.refresh()
         self.cert = self.certify()
+        if gap_short(self.cert):
+            self.shrink *= _GAP_TIGHTEN  # ask the next solve for a smaller violation
         if self.verbose:
             print(f"[sparsecert] epoch {self.n_iter}: Gram working set "
                   f"{gram.feats.size}/{self.p}, {self.cert!r}")
@@ -269,7 +274,7 @@ class _QuadraticCD:
         if switch:
             self.n_iter += gram.solve(self.w, self.w_cert, self.cert,
                                       np.union1d(ws, np.flatnonzero(score == np.inf)),
-                                      self.tol_abs, self.max_iter - self.n_iter,
+                                      self.tol_abs * self.shrink, self.max_iter - self.n_iter,
                                       self.n_anderson, ws.size)
         self.refresh()
         self.cert = self.certify(ring, ring_count, ws)

@@ -16,6 +16,11 @@ _WORK_PER_CALL = 5e7
 # reference size): small enough that the first round costs little on wide
 # problems, large enough for a first support of tens of features
 _WS_START = 100
+# a certificate whose violations hold while its duality gap does not (a
+# small alpha, where the violation test alone allows a gap of about
+# tol x alpha_max / alpha) makes the solver ask this much less violation of
+# its next inner solve (diabetes amax/1000: one or two such steps)
+_GAP_TIGHTEN = 0.1
 
 
 @dataclass
@@ -26,6 +31,19 @@ class SolverResult:
     intercept: float
     certificate: object
     n_iter: int
+
+
+def gap_short(cert):
+    """True when only the duality-gap test keeps ``cert`` from holding."""
+    return not cert.converged and bool(cert.max_violation <= cert.tol)
+
+
+def tightened(tol_abs, problem):
+    """``tol_abs`` x ``_GAP_TIGHTEN``, floored at the rounding error of the
+    gradient; None when it is at the floor already (nothing more to ask)."""
+    if tol_abs <= problem.tol_floor:
+        return None
+    return max(tol_abs * _GAP_TIGHTEN, problem.tol_floor)
 
 
 def _calls_for(work):

@@ -14,7 +14,7 @@ from .._kernels.datafit import column_stats
 from .._kernels.fista import gram_power_iteration
 from .._problem import evaluate
 from ..certificate import build_certificate
-from .common import SolverResult, _epochs_per_call_for
+from .common import SolverResult, _epochs_per_call_for, gap_short, tightened
 from .messages import _warn_not_converged
 
 # FISTA: Lipschitz estimate = safety x power-iteration estimate (a lower
@@ -124,6 +124,11 @@ def _solve_fista(problem, w0, b0, tol, max_iter, verbose, *, _lipschitz=None, _s
                 print(f"[sparsecert] fista iteration {n_iter}: {cert!r}")
             if not np.isfinite(cert.max_violation):
                 break
+            if gap_short(cert):
+                # the violations hold, the gap does not: iterate to a smaller violation
+                tol_abs = tightened(tol_abs, problem)
+                if tol_abs is None:
+                    break
     if _stats is not None:
         _stats.update(restarts=int(state[fista.STATE_RESTARTS]),
                       backtracks=int(state[fista.STATE_BACKTRACKS]),

@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 
+from ..certificate import shortfall
+
 
 def _separated(problem, pieces):
     """True when every (weighted) sample is on the right side of the boundary."""
@@ -33,19 +35,18 @@ def _warn_logistic(problem, cert, pieces, max_iter, stalled):
 
     if _separated(problem, pieces):
         warnings.warn(
-            f"Proximal Newton stopped before the optimality certificate held (max violation "
-            f"{cert.max_violation:.3e} > tol {cert.tol:.3e}) with every training sample "
+            f"Proximal Newton stopped before the optimality certificate held "
+            f"({shortfall(cert)}) with every training sample "
             f"separated and coefficients as large as "
             f"{np.max(np.abs(cert.coef), initial=0.0):.3g}: the data look linearly separable "
             f"and alpha={problem.penalty.alpha:g} is too small to keep the coefficients "
             f"bounded (they diverge as alpha -> 0). Increase alpha.",
             ConvergenceWarning, stacklevel=3)
     elif stalled:
-        where = "the intercept" if cert.argmax is None else f"feature {cert.argmax}"
         warnings.warn(
             f"Proximal Newton stopped: no step along the Newton direction decreased the "
             f"objective (floating-point precision reached) before the optimality certificate "
-            f"held: max violation {cert.max_violation:.3e} (at {where}) > tol {cert.tol:.3e}. "
+            f"held: {shortfall(cert)}. "
             f"Loosen tol or standardize the features.", ConvergenceWarning, stacklevel=3)
     else:
         _warn_not_converged(cert, max_iter, "proximal Newton", unit="outer iterations",
@@ -55,10 +56,7 @@ def _warn_logistic(problem, cert, pieces, max_iter, stalled):
 def _warn_not_converged(cert, max_iter, what, unit="epochs", stacklevel=3):
     from sklearn.exceptions import ConvergenceWarning
 
-    where = "the intercept" if cert.argmax is None else f"feature {cert.argmax}"
     warnings.warn(
         f"{what} stopped at max_iter={max_iter} {unit} before the optimality certificate "
-        f"held: max violation {cert.max_violation:.3e} (at {where}) > tol {cert.tol:.3e} "
-        f"(= tol {cert.tol_relative:g} x scale {cert.scale:.3e}). Increase max_iter, "
-        f"loosen tol, or standardize the features.",
-        ConvergenceWarning, stacklevel=stacklevel)
+        f"held: {shortfall(cert)}. Increase max_iter, loosen tol, or standardize the "
+        f"features.", ConvergenceWarning, stacklevel=stacklevel)

@@ -16,7 +16,7 @@ import numpy as np
 from .._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
 from .._problem import evaluate
 from ..certificate import build_certificate
-from .common import SolverResult, _epochs_per_call_for
+from .common import SolverResult, _epochs_per_call_for, gap_short, tightened
 from .messages import _warn_if_separable, _warn_logistic
 
 # CD epochs at most on each local model
@@ -86,7 +86,12 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
                                  pieces=pieces)
         if verbose:
             print(f"[sparsecert] iteration {run.n_iter}: {cert!r}")
-        if run.n_iter == start and not cert.converged:
+        if gap_short(cert):
+            # the violations hold, the gap does not: solve to a smaller violation
+            tol_abs = tightened(tol_abs, problem)
+            stalled = tol_abs is None
+            run.tol_abs = tol_abs
+        elif run.n_iter == start and not cert.converged:
             if feats.size == p and status == PN_CONVERGED:
                 # the kernel and the certificate disagree at this very point
                 # (rounding): nothing more can be done here

@@ -1,0 +1,307 @@
+r"""The duality gap of a certificate: feasible dual points, their gap, gap-safe screening.
+
+A gap P(w, b) - D(u) bounds P(w, b) - P* only if u is feasible for the
+dual: inside every penalized feature's dead zone (rescaled, see
+:func:`sparsecert._kernels.optimality.dual_scaling`), orthogonal to the
+unpenalized features and the intercept (projected,
+:func:`_project_out_unpenalized`; centred, for the intercept alone), and
+for the logistic datafit in the conjugate's domain (rebalanced,
+:func:`_balanced_logistic_dual_point`). :func:`_computed_gap` forms that
+point from the residual (and optionally a better candidate, e.g. an
+extrapolated residual); :func:`gap_safe_screen` turns a gap into features
+provably zero at every optimum. Used by :mod:`sparsecert.certificate`.
+"""
+
+import numpy as np
+
+from ._kernels.codes import ELASTIC_NET, L1, LOGISTIC, PARAM_L1_RATIO, QUADRATIC
+from ._kernels.datafit import rmatvec, rmatvec_subset
+from ._kernels.optimality import duality_gap_kernel
+
+
+def _balanced_logistic_dual_point(problem, u, grad):
+    r"""A dual point for logistic regression with an intercept: (u', X^T u').
+
+    With an intercept the dual is max_u -f^*(u) - sum_j G_j^*(-X_j^T u) subject
+    to sum_i u_i = 0; for u that violates the constraint, P(w, b) >= D(u) + b sum u
+    holds only at this b and bounds nothing. u = f'(z) satisfies it exactly
+    at the optimum (it is dF/db = 0) but not at an approximate solution.
+    Since u_i = -s_i y_i a_i / n with a_i in [0, 1] (the domain of f^*),
+    shrinking the a_i of the heavier class by the ratio of the two class
+    totals gives a feasible u' with sum u' = 0 and stays in that domain; the
+    ratio is 1 at the optimum, so the gap still tends to 0 there. The reported
+    gap is therefore always a valid upper bound on P(w, b) - P*, loose by a
+    term of the order of |dF/db| away from the optimum. Costs one pass over X
+    when the correction is not exactly zero.
+    """
+    y = problem.y
+    pos_total = -float(u[y > 0].sum())   # sum over y = +1 of s_i a_i / n
+    neg_total = float(u[y < 0].sum())    # sum over y = -1 of s_i a_i / n
+    if pos_total == neg_total:
+        return u, grad
+    if pos_total > neg_total:
+        u[y > 0] *= neg_total / pos_total
+    else:
+        u[y < 0] *= pos_total / neg_total
+    rmatvec(*problem.design.args, u, grad)
+    return u, grad
+
+
+def _relative_gap(problem, gap):
+    return gap / problem.objective0 if problem.objective0 > 0 else gap
+
+
+def _gap_tolerance(problem, tol_relative, objective):
+    """The largest relative gap a certified point may have: ``tol_relative``,
+    floored at the rounding error of P - D.
+
+    P and D are sums of n terms of the size of P and of |r| |y| / n (the
+    residual times the target), which float64 resolves to about sqrt(n)
+    eps of their magnitude; and the dual point's rescaling
+    t = min_j thr_j / |X_j^T u| is resolved only to the rounding error of
+    X_j^T u (``col_floor``), which moves D by up to about twice that
+    fraction of P(0). A request below the floor (a constant y, a column
+    scaled by 1e150) could never be certified and is honoured as the floor.
+    """
+    n = problem.design.n_samples
+    eps = np.finfo(np.float64).eps
+    P = abs(float(objective))
+    # tol_floor_intercept = 8 sqrt(n) eps rms(y)
+    floor = 16.0 * np.sqrt(max(n, 1)) * eps * P + 2.0 * problem.tol_floor_intercept * np.sqrt(2.0 * P)
+    rel = float(_relative_gap(problem, floor))
+    if problem.col_floor is not None and problem.pen_code in (L1, ELASTIC_NET):
+        thr = _thresholds(problem)
+        live = thr > 0
+        if live.any():
+            rel += 2.0 * float(np.max(problem.col_floor[live] / thr[live]))
+    return max(float(tol_relative), rel)
+
+
+# unpenalized features whose dual constraint X_U^T u = 0 is enforced by a
+# projection (|U| columns, n x |U| floats): beyond these the gap is None
+_MAX_PROJECTED = 1000
+_MAX_PROJECTED_ENTRIES = 5e7
+
+
+def _unpenalized(problem):
+    """Features the penalty leaves free (alpha = 0, or a zero weight)."""
+    if problem.penalty.alpha == 0:
+        return np.arange(problem.design.n_features)
+    return np.flatnonzero(problem.pen_weights == 0)
+
+
+def _project_out_unpenalized(problem, u, free, w):
+    r"""A dual point that meets the unpenalized features' constraints, and X^T of it.
+
+    An unpenalized feature j (and the intercept, a column of ones) has the
+    conjugate of the zero function, the indicator of X_j^T u = 0: the
+    residual's u = f'(z) meets it only at the optimum, and a dual value that
+    leaves it out bounds nothing (a gap computed so can be negative). For
+    the quadratic datafit, whose conjugate is the quadratic
+    sum_i u_i y_i + n u_i^2 / (2 s_i), the closest feasible point in that
+    metric is u' = u - diag(s/n) A beta with A = [X_J, 1] and
+    (A^T diag(s/n) A) beta = A^T u; then A^T u' = 0 and D(u') is a valid
+    lower bound. With ``positive`` the constraint of a free feature is only
+    X_j^T u >= 0 (w_j >= 0 is its one restriction): J starts as the free
+    features with w_j > 0 and takes in each one whose X_j^T u' < 0, until
+    none is left. Costs |J|^2 n per projection and one pass over X for
+    X^T u'. Returns (u', X^T u'), or None when J is too large to project.
+    """
+    held = free if not problem.penalty.positive else free[w[free] > 0]
+    while True:
+        projected = _projected(problem, u, held)
+        if projected is None or not problem.penalty.positive:
+            return projected
+        g = projected[1]
+        rest = np.setdiff1d(free, held, assume_unique=True)
+        limit = 1e-12 * max(float(np.max(np.abs(g))), 1e-300)
+        bad = rest[g[rest] < -limit]
+        if bad.size == 0:
+            return projected
+        held = np.union1d(held, bad)
+
+
+def _projected(problem, u, held):
+    """u' = u minus its part along [X_held, 1] in the dual metric, and X^T u'
+    (see :func:`_project_out_unpenalized`); None if that is too large."""
+    design = problem.design
+    n = design.n_samples
+    cols = held.size + (1 if problem.fit_intercept else 0)
+    if held.size > _MAX_PROJECTED or n * cols > _MAX_PROJECTED_ENTRIES:
+        return None
+    A = np.empty((n, cols))
+    if held.size:
+        A[:, :held.size] = _dense_columns(design, held)
+    if problem.fit_intercept:
+        A[:, -1] = 1.0
+    ws = problem.sw / n
+    H = A.T @ (ws[:, None] * A)
+    beta = np.linalg.lstsq(H, A.T @ u, rcond=None)[0]
+    u_feasible = u - ws * (A @ beta)
+    grad = np.empty(design.n_features)
+    if not design.is_sparse and design.args[0].dtype == np.float64:
+        np.dot(design.args[0].T, u_feasible, out=grad)
+    else:
+        rmatvec(*design.args, u_feasible, grad)
+    return u_feasible, grad
+
+
+def _dense_columns(design, feats):
+    """X[:, feats] as a float64 array."""
+    X_dense, X_data, X_indices, X_indptr, is_sparse = design.args
+    if not is_sparse:
+        return np.asarray(X_dense[:, feats], dtype=np.float64)
+    out = np.zeros((design.n_samples, feats.size))
+    for k, j in enumerate(feats):
+        lo, hi = X_indptr[j], X_indptr[j + 1]
+        out[X_indices[lo:hi], k] = X_data[lo:hi]
+    return out
+
+
+def _given_gap(problem, gap, dual):
+    """(gap, relative gap, screened, dual point) of a gap the caller computed
+    (``dual`` = (X^T u', t) enables screening). None when unpenalized
+    features leave the caller's dual point infeasible (see
+    :func:`_project_out_unpenalized`)."""
+    if _unpenalized(problem).size:
+        return None, None, None, None
+    gap = float(gap)
+    screened = None if dual is None else gap_safe_screen(problem, dual[0], dual[1], gap)
+    return gap, _relative_gap(problem, gap), screened, "residual"
+
+
+def _computed_gap(problem, w, pieces, objective, converged, gap_tol, dual_candidate):
+    """(gap, relative gap, screened, dual point): the gap at the residual's dual
+    point, or at the dual candidate's when that one is smaller.
+
+    The candidate is asked for only when the point is certified on the
+    residual's gap (``converged``, the violation test, and relative gap <=
+    ``gap_tol``): the gap it tightens is then the one reported, and the
+    decision never rests on a dual point that cannot be recomputed from
+    (w, b) alone.
+    """
+    buf = np.empty(problem.design.n_samples)
+    grad_dual = pieces["grad"].copy()
+    u = pieces["u"].copy()
+    free = _unpenalized(problem)
+    if free.size:
+        # their dual constraints must hold for the gap to bound anything
+        projected = (_project_out_unpenalized(problem, u, free, w)
+                     if problem.df_code == QUADRATIC else None)
+        if projected is None:
+            return None, None, None, None
+        u, grad_dual = projected
+        dual_candidate = None  # a candidate would need the same projection
+    elif problem.fit_intercept and problem.df_code == LOGISTIC:
+        u, grad_dual = _balanced_logistic_dual_point(problem, u, grad_dual)
+    gap, t_dual = duality_gap_kernel(problem.df_code, problem.y, problem.sw,
+                                     problem.design.n_samples, u, grad_dual, problem.means,
+                                     problem.fit_intercept, *problem.penalty_args,
+                                     problem.lipschitz, objective, buf)
+    dual_kind = "residual"
+    reach = None
+    converged = converged and _relative_gap(problem, float(gap)) <= gap_tol
+    if (dual_candidate is not None and converged and problem.df_code == QUADRATIC
+            and problem.pen_code in (L1, ELASTIC_NET)):
+        u2 = dual_candidate()
+        if u2 is not None:
+            found = _candidate_gap(problem, u, grad_dual, u2, objective, buf)
+            if found is not None and found[0] < gap:
+                gap, t_dual, grad_dual, reach = found
+                dual_kind = "extrapolated"
+    gap = float(gap)
+    screened = gap_safe_screen(problem, grad_dual, t_dual, gap, reach)
+    return gap, _relative_gap(problem, gap), screened, dual_kind
+
+
+def _thresholds(problem):
+    """Each feature's dead-zone half-width alpha c_j rho (L1 and elastic net)."""
+    thr = problem.penalty.alpha * problem.pen_weights
+    if problem.pen_code == ELASTIC_NET:
+        thr = thr * problem.pen_params[PARAM_L1_RATIO]
+    return thr
+
+
+def _candidate_gap(problem, u, grad_u, u2, objective, buf):
+    """Gap at the dual candidate u2, without a full pass over X; or None.
+
+    ``u`` is the residual's feasible (centred) dual point and ``grad_u`` =
+    X^T u. Centre u2 likewise; with d = u2 - u (sum d = 0 with an intercept,
+    so X_j may be centred), Cauchy-Schwarz in the weights s gives
+    |X_j^T u2| <= |X_j^T u| + sqrt(n L_j) sqrt(sum_i d_i^2 / s_i) =: B_j.
+    Near a solution d is tiny, so for most features B_j is still inside the
+    dead zone: such a feature neither limits the rescaling of u2 nor adds to
+    the conjugate sum (zero inside the zone for L1 and the elastic net), and
+    its X_j^T u2 is never computed (left 0 in the returned gradient). Only
+    the others cost a column product. Returns (gap, t, X^T u2 with those
+    zeros, reach), reach_j an upper bound on t |X_j^T u2| (t (-X_j^T u2) for
+    ``positive``) for the screening test.
+    """
+    n = problem.design.n_samples
+    sw = problem.sw
+    u2 = np.array(u2, dtype=np.float64)
+    if problem.fit_intercept:
+        u2 -= sw * (u2.sum() / n)
+    d = u2 - u
+    pos = sw > 0
+    dnorm = float(np.sqrt(np.sum(d[pos] ** 2 / sw[pos])))
+    if not np.isfinite(dnorm):
+        return None
+    bound = np.abs(grad_u) + np.sqrt(n * problem.lipschitz) * dnorm
+    thr = _thresholds(problem)
+    # a relative margin for the rounding of X^T u itself
+    inside = (thr > 0) & (bound < thr * (1.0 - 1e-6))
+    exact = np.flatnonzero(~inside)
+    grad2 = np.zeros(problem.design.n_features)
+    grad2[exact] = _rmatvec_subset(problem, u2, exact)
+    gap2, t2 = duality_gap_kernel(problem.df_code, problem.y, sw, n, u2, grad2, problem.means,
+                                  False, *problem.penalty_args, problem.lipschitz, objective, buf)
+    g = -grad2 if problem.penalty.positive else np.abs(grad2)
+    reach = t2 * np.where(inside, bound, g)
+    return gap2, t2, grad2, reach
+
+
+def _rmatvec_subset(problem, u, feats):
+    """X_j^T u for j in ``feats`` (BLAS on the columns of a float64 dense X)."""
+    design = problem.design
+    X_dense = design.args[0]
+    if feats.size == 0:
+        return np.empty(0)
+    if not design.is_sparse and X_dense.dtype == np.float64:
+        if feats.size == design.n_features:
+            return X_dense.T @ u
+        return X_dense[:, feats].T @ u
+    out = np.empty(feats.size)
+    rmatvec_subset(*design.args, u, feats, out)
+    return out
+
+
+def gap_safe_screen(problem, grad_dual, t, gap, reach=None):
+    r"""Features provably zero at every optimum (gap-safe sphere test), or None.
+
+    For the quadratic datafit the dual function is strongly concave,
+    D(u*) - D(u) >= (1/2) sum_i (n / s_i) (u_i - u*_i)^2, so the optimal dual
+    point u* lies within that distance sqrt(2 gap) of the scaled dual point
+    t u' that gave the gap. By Cauchy-Schwarz (both points sum to 0 with an
+    intercept, so X_j may be centred), |X_j^T u*| <= |t X_j^T u'| + sqrt(2 gap L_j).
+    At every optimum w*_j = 0 unless |X_j^T u*| reaches the threshold
+    alpha c_j rho (for ``positive``: unless -X_j^T u* does), so a feature with
+    |t X_j^T u'| + sqrt(2 gap L_j) < alpha c_j rho is certified zero
+    whatever the solver does next (Fercoq, Gramfort & Salmon, 2015).
+    ``reach``, when given, is an upper bound on the first term used instead
+    (see :func:`_candidate_gap`).
+    """
+    from ._kernels import codes
+
+    if problem.df_code != codes.QUADRATIC or problem.pen_code not in (codes.L1, codes.ELASTIC_NET):
+        return None
+    if not np.isfinite(gap):
+        return None
+    thr = _thresholds(problem)
+    radius = np.sqrt(2.0 * max(gap, 0.0) * problem.lipschitz)
+    if reach is None:
+        g = t * grad_dual
+        reach = -g if problem.penalty.positive else np.abs(g)
+    reach = reach + radius
+    # a relative margin keeps rounding from screening a feature on the boundary
+    return (thr > 0) & (reach < thr * (1 - 1e-9))
