@@ -129,7 +129,9 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
                     solver=self._solver_name(), verbose=self.verbose)
         self.coef_ = res.coef.astype(X.dtype, copy=False)
         self.intercept_ = float(res.intercept) if self.fit_intercept else 0.0
-        self.n_iter_ = res.n_iter
+        # scikit-learn's convention is n_iter_ >= 1: a start that is already
+        # certified reports the one pass its certificate took
+        self.n_iter_ = max(int(res.n_iter), 1)
         self.certificate_ = res.certificate
         return self
 

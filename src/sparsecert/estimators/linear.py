@@ -52,7 +52,8 @@ class Lasso(SparseLinearRegressor):
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
     n_iter_ : int
-        Epochs (coordinate descent) or iterations (FISTA) run.
+        Epochs (coordinate descent) or iterations (FISTA) run; 1 when the
+        start is already certified (scikit-learn's convention n_iter_ >= 1).
     certificate_ : sparsecert.Certificate
         The optimality certificate at the returned point.
     n_features_in_ : int
