@@ -120,15 +120,80 @@ def test_fit_out_round_trips_through_certify(capsys, files, tmp_path, suffix):
 
     coef, intercept, meta = load_coef(coef_file)
     assert coef.shape == (10,) and intercept is not None
-    if suffix != ".csv":
-        assert meta["model"] == "enet" and meta["alpha"] == 0.05 and meta["l1_ratio"] == 0.7
+    assert meta["model"] == "enet" and meta["alpha"] == 0.05 and meta["l1_ratio"] == 0.7
     if suffix == ".json":
         doc = json.loads(coef_file.read_text())
         assert doc["certificate"]["certified"] is True and len(doc["feature_names"]) == 10
-    # json/npz carry the problem; the CSV needs it spelled out
-    problem = [] if suffix != ".csv" else ["--model", "enet", "--l1-ratio", 0.7, "--alpha", 0.05]
-    code, out, _ = run(capsys, "certify", files / "d.svm", coef_file, *problem)
-    assert code == 0 and "CERTIFIED" in out and "l1_ratio=0.7" in out
+    # every format carries the problem: certify needs no --model, --alpha
+    code, out, _ = run(capsys, "certify", files / "d.svm", coef_file)
+    assert code == 0 and "CERTIFIED" in out and "l1_ratio=0.7" in out and "[from COEF]" in out
+
+
+def _certificate_fields(out):
+    """The verdict, max_violation, tol and objective of the first ``Certificate(...)`` line."""
+    import re
+
+    line = next(x for x in out.splitlines() if x.startswith("Certificate("))
+    fields = re.search(r"Certificate\((\w+(?: \w+)?), kind='(\w+)', max_violation=(\S+) .*"
+                       r"tol=(\S+) is (\w+).*objective=([^,]+),", line)
+    assert fields, line
+    return fields.groups()
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".npz"])
+@pytest.mark.parametrize("problem", [
+    ["--alpha", 0.3],
+    ["--model", "enet", "--l1-ratio", 0.7, "--alpha-ratio", 0.01, "--tol", 1e-7],
+    ["--model", "lp", "--p", 0.5, "--alpha", 2.0, "--no-intercept"],
+    ["--alpha", 0.3, "--max-iter", 1],  # not certified: certify must say so too
+])
+def test_certify_reuses_what_fit_out_recorded(capsys, files, tmp_path, suffix, problem):
+    """fit --out in each format, then certify with no problem options: the same certificate."""
+    coef_file = tmp_path / f"coef{suffix}"
+    fit_code, fit_out, err = run(capsys, "fit", files / "d.svm", *problem, "--out", coef_file)
+    assert fit_code in (0, 1), err
+    code, out, err = run(capsys, "certify", files / "d.svm", coef_file)
+    assert code == fit_code, (out, err)
+    fit_fields, fields = _certificate_fields(fit_out), _certificate_fields(out)
+    assert fit_fields[:2] == fields[:2] and fit_fields[4] == fields[4]  # verdict, kind
+    for a, b in zip(fit_fields[2:4] + fit_fields[5:], fields[2:4] + fields[5:]):
+        assert float(a) == pytest.approx(float(b), rel=1e-6)  # violation, tol, objective
+    assert "give --alpha" not in err
+    # an option given wins over the file: a tol 1e6 times looser certifies anything
+    code, out, _ = run(capsys, "certify", files / "d.svm", coef_file, "--tol", 1e2)
+    assert code == 0
+
+
+def test_csv_problem_line_is_a_comment_other_readers_skip(capsys, files, tmp_path):
+    pd = pytest.importorskip("pandas")
+    coef_file = tmp_path / "coef.csv"
+    code, _, _ = run(capsys, "fit", files / "d.svm", "--alpha", 0.3, "--out", coef_file)
+    assert code == 0
+    lines = coef_file.read_text().splitlines()
+    assert lines[0] == "feature,coef" and lines[1].startswith("# sparsecert model=lasso alpha=0.3")
+    from sparsecert.cli.coef_files import load_coef
+
+    coef, intercept, _ = load_coef(coef_file)
+    values = np.r_[intercept, coef]
+    np.testing.assert_array_equal(np.loadtxt(coef_file, delimiter=",", usecols=1, skiprows=1),
+                                  values)
+    table = pd.read_csv(coef_file, comment="#")
+    assert list(table.columns) == ["feature", "coef"] and table["feature"][0] == "(intercept)"
+    np.testing.assert_array_equal(table["coef"].to_numpy(), values)
+
+
+def test_certify_csv_from_another_tool_needs_alpha(capsys, files, tmp_path):
+    coef_file = tmp_path / "coef.csv"
+    code, _, _ = run(capsys, "fit", files / "d.svm", "--alpha", 0.3, "--out", coef_file)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("\n".join(x for x in coef_file.read_text().splitlines()
+                               if not x.startswith("#")) + "\n")
+    code, out, err = run(capsys, "certify", files / "d.svm", plain)
+    assert code == 2 and out == ""
+    assert err.strip() == (f"sparsecert: error: {plain} records no alpha (only the files "
+                           f"'sparsecert fit --out' writes do): give --alpha or --alpha-ratio")
+    code, out, _ = run(capsys, "certify", files / "d.svm", plain, "--alpha", 0.3)
+    assert code == 0 and "CERTIFIED" in out and "[given]" in out
 
 
 def test_fit_lp_and_no_intercept(capsys, files, diabetes):

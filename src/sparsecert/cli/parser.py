@@ -13,7 +13,7 @@ import argparse
 from .. import __version__
 from . import certify, fit, path
 from .errors import CLIError
-from .problem import MODELS, PATH_MODELS
+from .problem import DEFAULT_TOL, MODELS, PATH_MODELS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,10 +64,11 @@ def add_data_args(p, optional=False):
     g.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default , or tab for .tsv)")
 
 
-def add_problem_args(p, models, tol, alpha_help):
+def add_problem_args(p, models, tol, alpha_help, tol_default_text=None):
     """The "problem" group (model, alpha, l1-ratio, tol); returns it for per-command options.
 
-    ``alpha_help`` None leaves out --alpha and --alpha-ratio (``path`` makes its own grid).
+    ``alpha_help`` None leaves out --alpha and --alpha-ratio (``path`` makes its own grid);
+    ``tol_default_text`` says what the default is when ``tol`` is None.
     """
     g = p.add_argument_group("problem")
     g.add_argument("--model", choices=models, default=None,
@@ -81,7 +82,8 @@ def add_problem_args(p, models, tol, alpha_help):
     g.add_argument("--l1-ratio", type=float,
                    help="elastic net's L1 share rho in [0, 1] (enet default 0.5)")
     g.add_argument("--tol", type=float, default=tol,
-                   help=f"scale-free tolerance, times ||grad F(0, b0)||_inf (default {tol:g})")
+                   help=f"scale-free tolerance, times ||grad F(0, b0)||_inf "
+                        f"(default {tol_default_text or format(tol, 'g')})")
     return g
 
 
@@ -141,12 +143,15 @@ def _add_certify(sub):
         description="Check the first-order optimality of coefficients COEF for the problem "
                     "on DATA given by --model/--alpha. COEF: .npz with 'coef' (and "
                     "optionally 'intercept'), .npy, .json or .csv as written by 'fit --out' "
-                    "(whose model and alpha are reused unless given), or a one-column CSV. "
+                    "(whose model, alpha, l1_ratio, p and tol are reused unless given), or "
+                    "a CSV from another tool (one column, or name,coef rows). "
                     "Exit status 0 if certified, 1 if not, 2 on errors.")
     add_data_args(p)
     p.add_argument("coef", metavar="COEF", help="coefficient file")
-    g = add_problem_args(p, MODELS, 1e-4,
-                         "alpha as a fraction of alpha_max (L1, elastic net)")
+    g = add_problem_args(p, MODELS, None,
+                         "alpha as a fraction of alpha_max (L1, elastic net)",
+                         tol_default_text=f"the tol 'fit --out' recorded in COEF, else "
+                                          f"{DEFAULT_TOL:g}")
     g.add_argument("--p", type=float, help="exponent of the Lp penalty")
     g.add_argument("--no-intercept", action="store_true",
                    help="check the model without intercept (ignore one in COEF)")
