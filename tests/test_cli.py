@@ -83,7 +83,8 @@ def test_fit_every_format_gives_the_library_solution(capsys, files, diabetes, na
     X, y, _ = diabetes
     extra = [str(files / e) if e.endswith(".npy") else e for e in extra]
     out_file = tmp_path / "coef.npz"
-    code, out, err = run(capsys, "fit", files / name, "--alpha", 0.3, *extra, "--out", out_file)
+    code, out, err = run(capsys, "fit", files / name, "--alpha", 0.3, *extra, "--tol", 1e-6,
+                         "--out", out_file)
     assert code == 0, err
     assert "n_samples=442, n_features=10, nnz=4420" in out
     assert "Certificate(certified" in out
@@ -98,6 +99,24 @@ def test_fit_every_format_gives_the_library_solution(capsys, files, diabetes, na
     assert float(saved["intercept"]) == pytest.approx(ref.intercept_, rel=1e-9)
     assert saved["model"].item() == "lasso" and saved["alpha"].item() == 0.3
     assert bool(saved["certificate_certified"])
+
+
+def test_every_command_defaults_to_the_estimators_tol(capsys, files, tmp_path):
+    """fit, path and certify: tol 1e-4 as sc.Lasso (and scikit-learn), said in --help."""
+    from sparsecert.cli import build_parser
+
+    assert sc.Lasso().tol == 1e-4
+    parser = build_parser()
+    for argv in (["fit", "d.svm"], ["path", "d.svm"], ["certify", "d.svm", "c.npz"]):
+        args = parser.parse_args(argv)
+        assert args.tol in (1e-4, None)  # certify: None = the file's tol, else 1e-4
+    code, out, _ = run(capsys, "fit", files / "d.svm", "--alpha", 0.3)
+    amax = sc.alpha_max(*load_diabetes(return_X_y=True))
+    assert f"tol={1e-4 * amax:.3g}" in out
+    with pytest.raises(SystemExit):
+        parser.parse_args(["fit", "--help"])
+    help_text = capsys.readouterr().out
+    assert "default 0.0001, the estimators' and scikit-learn's" in " ".join(help_text.split())
 
 
 def test_fit_csv_names_features_and_alpha_ratio(capsys, files, diabetes):

@@ -94,8 +94,10 @@ def _add_fit(sub):
                     "certificate. Without DATA: a Lasso on scikit-learn's diabetes data, timed "
                     "against scikit-learn. Exit status 0 if certified, 1 if not.")
     add_data_args(p, optional=True)
-    g = add_problem_args(p, MODELS, 1e-6,
-                         "alpha as a fraction of alpha_max (default 0.05 when no --alpha)")
+    g = add_problem_args(p, MODELS, DEFAULT_TOL,
+                         "alpha as a fraction of alpha_max (default 0.05 when no --alpha)",
+                         tol_default_text=f"{DEFAULT_TOL:g}, the estimators' and scikit-learn's "
+                                          f"default; smaller for more accuracy")
     g.add_argument("--p", type=float, help="exponent of the Lp penalty (default 0.5)")
     g.add_argument("--max-iter", type=int, default=10000, help="default 10000")
     g.add_argument("--no-intercept", action="store_true", help="fit no intercept")
@@ -117,7 +119,7 @@ def _add_path(sub):
                     "cross-validation, save the path and plot it. Exit status 0 if every "
                     "alpha is certified, 1 if not.")
     add_data_args(p)
-    g = add_problem_args(p, PATH_MODELS, 1e-4, None)
+    g = add_problem_args(p, PATH_MODELS, DEFAULT_TOL, None)
     g.add_argument("--n-alphas", type=int, default=100, help="grid length (default 100)")
     g.add_argument("--eps", type=float, default=1e-3,
                    help="the grid ends at eps * alpha_max (default 1e-3)")
