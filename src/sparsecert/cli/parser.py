@@ -128,6 +128,12 @@ def _add_path(sub):
     g.add_argument("--cv", type=int, metavar="K",
                    help="choose alpha by K-fold cross-validation (LassoCV/ElasticNetCV; "
                         "held-out log-loss for logistic)")
+    g.add_argument("--seed", type=int, metavar="N",
+                   help="--cv: the seed of the folds' shuffle (default 0: the same folds "
+                        "at every run)")
+    g.add_argument("--no-shuffle", action="store_true",
+                   help="--cv: folds of consecutive rows, in the file's order (wrong for a "
+                        "file sorted by the target)")
     o = p.add_argument_group("output")
     o.add_argument("--out", metavar="FILE.npz",
                    help="write alphas, coefs (n_features, n_alphas), intercepts, certified "
