@@ -178,6 +178,8 @@ def test_certify_reuses_what_fit_out_recorded(capsys, files, tmp_path, suffix, p
     for a, b in zip(fit_fields[2:4] + fit_fields[5:], fields[2:4] + fields[5:]):
         assert float(a) == pytest.approx(float(b), rel=1e-6)  # violation, tol, objective
     assert "give --alpha" not in err
+    tol = float(problem[problem.index("--tol") + 1]) if "--tol" in problem else 1e-4
+    assert f"tol={tol:g} [from COEF]" in out
     # an option given wins over the file: a tol 1e6 times looser certifies anything
     code, out, _ = run(capsys, "certify", files / "d.svm", coef_file, "--tol", 1e2)
     assert code == 0
@@ -212,7 +214,7 @@ def test_certify_csv_from_another_tool_needs_alpha(capsys, files, tmp_path):
     assert err.strip() == (f"sparsecert: error: {plain} records no alpha (only the files "
                            f"'sparsecert fit --out' writes do): give --alpha or --alpha-ratio")
     code, out, _ = run(capsys, "certify", files / "d.svm", plain, "--alpha", 0.3)
-    assert code == 0 and "CERTIFIED" in out and "[given]" in out
+    assert code == 0 and "CERTIFIED" in out and "alpha=0.3 [given]; tol=0.0001 [default]" in out
 
 
 def test_fit_lp_and_no_intercept(capsys, files, diabetes):

@@ -32,9 +32,9 @@ def run(args):
         raise CLIError(f"{args.coef} records no alpha (only the files 'sparsecert fit --out' "
                        f"writes do): give --alpha or --alpha-ratio")
     alpha, origin = resolve_alpha(args, problem, data.X, data.y, fallback=fallback)
-    tol = _tol(args, meta if same_problem else {})
+    tol, tol_origin = _tol(args, meta if same_problem else {})
     print(describe_data(data))
-    print(f"problem: {problem.describe(alpha)} [{origin}]")
+    print(f"problem: {problem.describe(alpha)} [{origin}]; tol={tol:g} [{tol_origin}]")
     if intercept is None and not args.no_intercept and meta.get("fit_intercept", True):
         print(f"note: {args.coef} holds no intercept: checking the model without one "
               f"(give --intercept VALUE to check it with one)")
@@ -51,10 +51,13 @@ def run(args):
 
 
 def _tol(args, meta):
-    """--tol, else the tol the fit that wrote COEF used, else the default."""
+    """(tol, where it came from): --tol, else the tol of the fit that wrote COEF, else the
+    default. Printed, since a file's loose tol would certify loose coefficients."""
     if args.tol is not None:
-        return args.tol
-    return float(meta.get("tol", DEFAULT_TOL))
+        return args.tol, "given"
+    if "tol" in meta:
+        return float(meta["tol"]), "from COEF"
+    return DEFAULT_TOL, "default"
 
 
 def _intercept(args, file_intercept):
