@@ -38,7 +38,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)  # stopped early on purpose
     loose = Lasso(alpha=alpha, max_iter=3).fit(X, y)
 
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+# a constrained layout: each legend goes beside its axes, covering no marker
+fig, axes = plt.subplots(2, 1, figsize=(9, 8), layout="constrained")
 for ax, (label, model) in zip(axes, [("tight", tight), ("loose", loose)]):
     cert = sc.check_optimality(X, y, model.coef_, model.intercept_, datafit="quadratic",
                                penalty=penalty, tol=1e-6)
@@ -47,6 +48,5 @@ for ax, (label, model) in zip(axes, [("tight", tight), ("loose", loose)]):
     print()
     plot.certificate(cert, ax=ax, feature_names=names)
     ax.set_title(f"scikit-learn, {label}: " + ax.get_title(), fontsize="small")
-fig.tight_layout()
 fig.savefig(out / "certify_sklearn.png", dpi=100)
 print(f"wrote {out / 'certify_sklearn.png'}")

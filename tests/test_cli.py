@@ -83,7 +83,8 @@ def test_fit_every_format_gives_the_library_solution(capsys, files, diabetes, na
     X, y, _ = diabetes
     extra = [str(files / e) if e.endswith(".npy") else e for e in extra]
     out_file = tmp_path / "coef.npz"
-    code, out, err = run(capsys, "fit", files / name, "--alpha", 0.3, *extra, "--out", out_file)
+    code, out, err = run(capsys, "fit", files / name, "--alpha", 0.3, *extra, "--tol", 1e-6,
+                         "--out", out_file)
     assert code == 0, err
     assert "n_samples=442, n_features=10, nnz=4420" in out
     assert "Certificate(certified" in out
@@ -98,6 +99,24 @@ def test_fit_every_format_gives_the_library_solution(capsys, files, diabetes, na
     assert float(saved["intercept"]) == pytest.approx(ref.intercept_, rel=1e-9)
     assert saved["model"].item() == "lasso" and saved["alpha"].item() == 0.3
     assert bool(saved["certificate_certified"])
+
+
+def test_every_command_defaults_to_the_estimators_tol(capsys, files, tmp_path):
+    """fit, path and certify: tol 1e-4 as sc.Lasso (and scikit-learn), said in --help."""
+    from sparsecert.cli import build_parser
+
+    assert sc.Lasso().tol == 1e-4
+    parser = build_parser()
+    for argv in (["fit", "d.svm"], ["path", "d.svm"], ["certify", "d.svm", "c.npz"]):
+        args = parser.parse_args(argv)
+        assert args.tol in (1e-4, None)  # certify: None = the file's tol, else 1e-4
+    code, out, _ = run(capsys, "fit", files / "d.svm", "--alpha", 0.3)
+    amax = sc.alpha_max(*load_diabetes(return_X_y=True))
+    assert f"tol={1e-4 * amax:.3g}" in out
+    with pytest.raises(SystemExit):
+        parser.parse_args(["fit", "--help"])
+    help_text = capsys.readouterr().out
+    assert "default 0.0001, the estimators' and scikit-learn's" in " ".join(help_text.split())
 
 
 def test_fit_csv_names_features_and_alpha_ratio(capsys, files, diabetes):
@@ -120,15 +139,82 @@ def test_fit_out_round_trips_through_certify(capsys, files, tmp_path, suffix):
 
     coef, intercept, meta = load_coef(coef_file)
     assert coef.shape == (10,) and intercept is not None
-    if suffix != ".csv":
-        assert meta["model"] == "enet" and meta["alpha"] == 0.05 and meta["l1_ratio"] == 0.7
+    assert meta["model"] == "enet" and meta["alpha"] == 0.05 and meta["l1_ratio"] == 0.7
     if suffix == ".json":
         doc = json.loads(coef_file.read_text())
         assert doc["certificate"]["certified"] is True and len(doc["feature_names"]) == 10
-    # json/npz carry the problem; the CSV needs it spelled out
-    problem = [] if suffix != ".csv" else ["--model", "enet", "--l1-ratio", 0.7, "--alpha", 0.05]
-    code, out, _ = run(capsys, "certify", files / "d.svm", coef_file, *problem)
-    assert code == 0 and "CERTIFIED" in out and "l1_ratio=0.7" in out
+    # every format carries the problem: certify needs no --model, --alpha
+    code, out, _ = run(capsys, "certify", files / "d.svm", coef_file)
+    assert code == 0 and "CERTIFIED" in out and "l1_ratio=0.7" in out and "[from COEF]" in out
+
+
+def _certificate_fields(out):
+    """The verdict, max_violation, tol and objective of the first ``Certificate(...)`` line."""
+    import re
+
+    line = next(x for x in out.splitlines() if x.startswith("Certificate("))
+    fields = re.search(r"Certificate\((\w+(?: \w+)?), kind='(\w+)', max_violation=(\S+) .*"
+                       r"tol=(\S+) is (\w+).*objective=([^,]+),", line)
+    assert fields, line
+    return fields.groups()
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".npz"])
+@pytest.mark.parametrize("problem", [
+    ["--alpha", 0.3],
+    ["--model", "enet", "--l1-ratio", 0.7, "--alpha-ratio", 0.01, "--tol", 1e-7],
+    ["--model", "lp", "--p", 0.5, "--alpha", 2.0, "--no-intercept"],
+    ["--alpha", 0.3, "--max-iter", 1],  # not certified: certify must say so too
+])
+def test_certify_reuses_what_fit_out_recorded(capsys, files, tmp_path, suffix, problem):
+    """fit --out in each format, then certify with no problem options: the same certificate."""
+    coef_file = tmp_path / f"coef{suffix}"
+    fit_code, fit_out, err = run(capsys, "fit", files / "d.svm", *problem, "--out", coef_file)
+    assert fit_code in (0, 1), err
+    code, out, err = run(capsys, "certify", files / "d.svm", coef_file)
+    assert code == fit_code, (out, err)
+    fit_fields, fields = _certificate_fields(fit_out), _certificate_fields(out)
+    assert fit_fields[:2] == fields[:2] and fit_fields[4] == fields[4]  # verdict, kind
+    for a, b in zip(fit_fields[2:4] + fit_fields[5:], fields[2:4] + fields[5:]):
+        assert float(a) == pytest.approx(float(b), rel=1e-6)  # violation, tol, objective
+    assert "give --alpha" not in err
+    tol = float(problem[problem.index("--tol") + 1]) if "--tol" in problem else 1e-4
+    assert f"tol={tol:g} [from COEF]" in out
+    # an option given wins over the file: a tol 1e6 times looser certifies anything
+    code, out, _ = run(capsys, "certify", files / "d.svm", coef_file, "--tol", 1e2)
+    assert code == 0
+
+
+def test_csv_problem_line_is_a_comment_other_readers_skip(capsys, files, tmp_path):
+    pd = pytest.importorskip("pandas")
+    coef_file = tmp_path / "coef.csv"
+    code, _, _ = run(capsys, "fit", files / "d.svm", "--alpha", 0.3, "--out", coef_file)
+    assert code == 0
+    lines = coef_file.read_text().splitlines()
+    assert lines[0] == "feature,coef" and lines[1].startswith("# sparsecert model=lasso alpha=0.3")
+    from sparsecert.cli.coef_files import load_coef
+
+    coef, intercept, _ = load_coef(coef_file)
+    values = np.r_[intercept, coef]
+    np.testing.assert_array_equal(np.loadtxt(coef_file, delimiter=",", usecols=1, skiprows=1),
+                                  values)
+    table = pd.read_csv(coef_file, comment="#")
+    assert list(table.columns) == ["feature", "coef"] and table["feature"][0] == "(intercept)"
+    np.testing.assert_array_equal(table["coef"].to_numpy(), values)
+
+
+def test_certify_csv_from_another_tool_needs_alpha(capsys, files, tmp_path):
+    coef_file = tmp_path / "coef.csv"
+    code, _, _ = run(capsys, "fit", files / "d.svm", "--alpha", 0.3, "--out", coef_file)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("\n".join(x for x in coef_file.read_text().splitlines()
+                               if not x.startswith("#")) + "\n")
+    code, out, err = run(capsys, "certify", files / "d.svm", plain)
+    assert code == 2 and out == ""
+    assert err.strip() == (f"sparsecert: error: {plain} records no alpha (only the files "
+                           f"'sparsecert fit --out' writes do): give --alpha or --alpha-ratio")
+    code, out, _ = run(capsys, "certify", files / "d.svm", plain, "--alpha", 0.3)
+    assert code == 0 and "CERTIFIED" in out and "alpha=0.3 [given]; tol=0.0001 [default]" in out
 
 
 def test_fit_lp_and_no_intercept(capsys, files, diabetes):
@@ -231,8 +317,14 @@ def test_path_out_plot_and_cv(capsys, files, diabetes, tmp_path):
     assert saved["coefs"].shape == (10, 20) and saved["certified"].all()
     ref = sc.lasso_path(X, y, n_alphas=20, tol=1e-4)
     np.testing.assert_allclose(saved["alphas"], ref.alphas)
-    cv = sc.LassoCV(alphas=ref.alphas, cv=3).fit(X, y)
+    from sklearn.model_selection import KFold
+
+    # on the CSR matrix the svmlight file gives: the held-out MSE is flat near its
+    # minimum, and the dense (Gram) and sparse solvers' 1e-4 answers differ there
+    cv = sc.LassoCV(alphas=ref.alphas, cv=KFold(3, shuffle=True, random_state=0)).fit(
+        sp.csr_matrix(X), y)
     assert saved["chosen_alpha"].item() == pytest.approx(cv.alpha_)
+    assert bool(saved["cv_shuffle"]) and saved["cv_seed"].item() == 0
     data = png.read_bytes()
     assert len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n"
     assert "\r" not in err  # --quiet and a non-terminal stderr: no progress bar
@@ -251,6 +343,81 @@ def test_path_enet_and_logistic(capsys, files, tmp_path):
     assert code == 0, err
     assert "held-out log-loss" in out
     assert np.load(tmp_path / "p.npz")["coefs"].shape == (6, 5)
+
+
+@pytest.fixture(scope="module")
+def sorted_rows(tmp_path_factory):
+    """A regression file whose rows are sorted by the target, and one with pure-noise y."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((240, 15))
+    y = X[:, :4] @ np.array([2.0, -1.5, 1.0, 0.5]) + 0.5 * rng.standard_normal(240)
+    order = np.argsort(y)
+    root = tmp_path_factory.mktemp("sorted")
+    np.savez(root / "sorted.npz", X=X[order], y=y[order])
+    np.savez(root / "noise.npz", X=X, y=rng.standard_normal(240))
+    return root, X[order], y[order]
+
+
+def _cv_line(out):
+    return next(x for x in out.splitlines() if x.startswith("cross-validation ("))
+
+
+def test_path_cv_shuffles_folds_by_default(capsys, sorted_rows, tmp_path):
+    from sklearn.model_selection import KFold
+
+    root, X, y = sorted_rows
+    grid_args = ["--n-alphas", 20, "--eps", 1e-2, "--cv", 4, "--quiet"]
+    code, out, err = run(capsys, "path", root / "sorted.npz", *grid_args, "--out", tmp_path / "a.npz")
+    assert code == 0, err
+    saved = np.load(tmp_path / "a.npz")
+    alphas = saved["alphas"]
+    shuffled = sc.LassoCV(alphas=alphas, cv=KFold(4, shuffle=True, random_state=0)).fit(X, y)
+    assert saved["chosen_alpha"].item() == pytest.approx(shuffled.alpha_)
+    k = int(np.argmin(np.abs(alphas - shuffled.alpha_)))
+    assert saved["cv_score"][k] < 0.5 * y.var()  # far better than predicting the mean
+    assert "folds shuffled, --seed 0" in _cv_line(out) and "warning" not in err
+    # reproducible: the same folds again; another seed, other folds
+    run(capsys, "path", root / "sorted.npz", *grid_args, "--out", tmp_path / "b.npz")
+    np.testing.assert_array_equal(np.load(tmp_path / "b.npz")["cv_score"], saved["cv_score"])
+    run(capsys, "path", root / "sorted.npz", *grid_args, "--seed", 5, "--out", tmp_path / "c.npz")
+    assert not np.array_equal(np.load(tmp_path / "c.npz")["cv_score"], saved["cv_score"])
+    assert np.load(tmp_path / "c.npz")["cv_seed"].item() == 5
+    # --no-shuffle: the old folds of consecutive rows
+    code, out, err = run(capsys, "path", root / "sorted.npz", *grid_args, "--no-shuffle",
+                         "--out", tmp_path / "d.npz")
+    old = sc.LassoCV(alphas=alphas, cv=4).fit(X, y)
+    unshuffled = np.load(tmp_path / "d.npz")
+    assert unshuffled["chosen_alpha"].item() == pytest.approx(old.alpha_)
+    np.testing.assert_allclose(unshuffled["cv_score"], old.mse_path_.mean(axis=1), rtol=1e-12)
+    assert "not shuffled" in _cv_line(out) and not bool(unshuffled["cv_shuffle"])
+
+
+def test_path_cv_warns_when_no_better_than_the_mean(capsys, sorted_rows):
+    root, _, _ = sorted_rows
+    code, out, err = run(capsys, "path", root / "noise.npz", "--n-alphas", 10, "--cv", 3,
+                         "--quiet")
+    assert code == 0
+    warning = [x for x in err.splitlines() if x.startswith("sparsecert: warning: cross-validation")]
+    assert len(warning) == 1, err
+    assert "is no better than predicting" in warning[0] and "do not predict y" in warning[0]
+    with pytest.warns(UserWarning, match="no better than predicting"):
+        from sparsecert.cli import build_parser
+
+        args = build_parser().parse_args(["path", str(root / "noise.npz"), "--n-alphas", "10",
+                                          "--cv", "3", "--quiet"])
+        args.func(args)
+    capsys.readouterr()
+    # the logistic datafit's constant: the class frequency
+    rng = np.random.default_rng(3)
+    dump_svmlight_file(rng.standard_normal((150, 5)), rng.integers(0, 2, 150), str(root / "b.svm"))
+    code, out, err = run(capsys, "path", root / "b.svm", "--model", "logistic", "--n-alphas", 5,
+                         "--eps", 0.05, "--cv", 3, "--quiet")
+    line = _cv_line(out)
+    assert "class frequency" in line
+    score = float(line.split("log-loss ")[1].split()[0])
+    null = float(line.split("class frequency on all of y: ")[1].split(";")[0])
+    assert null == pytest.approx(np.log(2), abs=0.01)  # about half of each class
+    assert ("no better than predicting" in err) == (not score < null)
 
 
 def test_progress_bar_follows_the_terminal(monkeypatch, capsys, files):
@@ -293,6 +460,10 @@ def _bad_files(root):
     (["fit", "{d}/d.svm", "--l1-ratio", "2"], "--l1-ratio must be in [0, 1]"),
     (["path", "{d}/d.svm", "--model", "lp"], "invalid choice"),
     (["path", "{d}/d.svm", "--cv", "1"], "--cv must be >= 2"),
+    (["path", "{d}/d.svm", "--seed", "3"], "--seed applies to --cv K"),
+    (["path", "{d}/d.svm", "--no-shuffle"], "--no-shuffle applies to --cv K"),
+    (["path", "{d}/d.svm", "--cv", "3", "--seed", "1", "--no-shuffle"], "not both"),
+    (["path", "{d}/d.svm", "--cv", "3", "--seed", "-1"], "--seed must be in"),
     (["certify", "{d}/d.svm"], "required"),
     (["certify", "{d}/d.svm", "three.npy", "--alpha", "1"], "3 coefficients but"),
     (["certify", "{d}/d.svm", "bad.json", "--alpha", "1"], "'coef'"),
@@ -354,6 +525,17 @@ def test_shared_a9a_svmlight_gz_needs_n_features(capsys, tmp_path):
     code, out, err = run(capsys, "certify", path, tmp_path / "w.npy", "--n-features", 123,
                          "--model", "logistic", "--alpha", 0.01, "--intercept", 0)
     assert code == 1 and "NOT CERTIFIED" in out
+
+
+def test_shared_we8there_cv_beats_the_mean_only_when_shuffled(capsys):
+    path = _shared("we8there_textir.npz")  # rows grouped by rating
+    grid = ["--n-alphas", 10, "--eps", 0.05, "--cv", 3, "--quiet"]
+    code, out, err = run(capsys, "path", path, *grid)
+    assert code == 0, err
+    mse = float(_cv_line(out).split("mean held-out MSE ")[1].split()[0])
+    assert mse < 1.3 < 1.82 and "warning" not in err  # y's variance is 1.825
+    code, out, err = run(capsys, "path", path, *grid, "--no-shuffle")
+    assert "no better than predicting" in err and "drop --no-shuffle" in err
 
 
 def test_shared_congress109_npz(capsys, tmp_path):

@@ -6,6 +6,7 @@ from sklearn.datasets import load_diabetes
 from sklearn.linear_model import Lasso as SkLasso
 
 import sparsecert as sc
+from conftest import load_shared
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -104,3 +105,114 @@ def test_penalty_story_counts_zeros(diabetes, tmp_path):
     assert np.all(ridge == 0) and lasso.max() == 10  # alpha_max: every L1 weight is zero
     assert any("exact zeros" in t.get_text() for t in right.get_legend().get_texts())
     saved_png(fig, tmp_path / "story.png")
+
+
+# ---------------------------------------------------------------- legends and colours
+
+
+def _inside(inner, outer, slack=0.5):
+    return (inner.x0 >= outer.x0 - slack and inner.y0 >= outer.y0 - slack
+            and inner.x1 <= outer.x1 + slack and inner.y1 <= outer.y1 + slack)
+
+
+def _saved_legend_box(fig, tmp_path):
+    """The legend's window extent after a plain savefig (bbox_inches=None), and the figure's."""
+    fig.savefig(tmp_path / "plain.png", bbox_inches=None)
+    renderer = fig.canvas.get_renderer()
+    legend = fig.axes[0].get_legend()
+    return legend.get_window_extent(renderer), fig.bbox
+
+
+@pytest.mark.parametrize("n_labels", [8, 12])
+def test_path_legend_is_inside_a_plainly_saved_figure(diabetes, tmp_path, n_labels):
+    X, y, names = diabetes
+    res = sc.lasso_path(X, y, n_alphas=20)
+    fig = plot.path(res, chosen_alpha=res.alphas[10], feature_names=names, n_labels=n_labels)
+    box, figure = _saved_legend_box(fig, tmp_path)
+    assert _inside(box, figure), (box, figure)
+    # beside the axes, not over the lines
+    assert box.x0 >= fig.axes[0].get_window_extent().x1
+
+
+def test_path_legend_on_a_users_axes_stays_in_the_figure(diabetes, tmp_path):
+    X, y, names = diabetes
+    res = sc.lasso_path(X, y, n_alphas=20)
+    for layout in (None, "constrained"):
+        fig, ax = plt.subplots(layout=layout)
+        plot.path(res, ax=ax, feature_names=names, chosen_alpha=res.alphas[5])
+        box, figure = _saved_legend_box(fig, tmp_path)
+        assert _inside(box, figure), (layout, box, figure)
+
+
+def _line_colors(ax):
+    import matplotlib.colors as mcolors
+
+    labelled, unlabelled = [], []
+    for line in ax.lines:
+        rgb = mcolors.to_rgb(line.get_color())
+        if rgb == (0.0, 0.0, 0.0):
+            continue  # the zero line and the chosen alpha's
+        (unlabelled if line.get_label().startswith("_") else labelled).append((rgb, line))
+    return labelled, unlabelled
+
+
+@pytest.mark.parametrize("n_labels", [8, 9, 12, 18, 25])
+def test_path_labelled_lines_have_distinct_non_grey_colours(tmp_path, n_labels):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 40))
+    y = X[:, :30] @ rng.standard_normal(30) + rng.standard_normal(120)
+    res = sc.lasso_path(X, y, n_alphas=15)
+    fig = plot.path(res, n_labels=n_labels)
+    labelled, unlabelled = _line_colors(fig.axes[0])
+    assert len(labelled) == n_labels and unlabelled  # 40 features enter: some unlabelled
+    colours = [c for c, _ in labelled]
+    assert len(set(colours)) == n_labels  # pairwise distinct
+    greys = {c for c, _ in unlabelled}
+    assert len(greys) == 1
+    grey = greys.pop()
+    assert grey[0] == grey[1] == grey[2]
+    for c in colours:
+        assert not (abs(c[0] - c[1]) < 0.05 and abs(c[1] - c[2]) < 0.05), c  # no grey at all
+        assert c != grey
+    assert all(line.get_linewidth() > unl.get_linewidth()
+               for _, line in labelled for _, unl in unlabelled)
+    saved_png(fig, tmp_path / "colours.png")
+
+
+def _marker_positions(ax):
+    """Display positions of every marker (zeros, nonzeros, violators)."""
+    points = [ax.transData.transform(np.column_stack([line.get_xdata(), line.get_ydata()]))
+              for line in ax.lines if len(line.get_xdata())]
+    return np.vstack(points)
+
+
+def _diabetes():
+    d = load_diabetes()
+    return d.data, d.target
+
+
+# Lassos stopped after max_iter epochs (not certified), each a case where the
+# legend at loc="upper right" covered a marker
+@pytest.mark.parametrize("data, ratio, max_iter, top, sort", [
+    (_diabetes, 0.5, 1, None, True),
+    (_diabetes, 0.02, 2, None, False),
+    (lambda: load_shared("eyedata_scheetz2006.npz"), 0.5, 1, 10, True),
+    (lambda: load_shared("riboflavin_hdi.npz"), 0.1, 1, 10, False),
+    (lambda: load_shared("congress109_textir.npz"), 0.1, 1, 10, False),
+])
+def test_certificate_legend_covers_no_marker_of_an_uncertified_fit(tmp_path, data, ratio,
+                                                                   max_iter, top, sort):
+    import warnings
+
+    X, y = data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cert = sc.Lasso(alpha=ratio * sc.alpha_max(X, y), max_iter=max_iter).fit(X, y).certificate_
+    assert not cert.converged
+    fig = plot.certificate(cert, top=top, sort=sort)
+    box, figure = _saved_legend_box(fig, tmp_path)
+    assert _inside(box, figure), (box, figure)
+    points = _marker_positions(fig.axes[0])
+    covered = ((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+               & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1))
+    assert not covered.any(), points[covered]

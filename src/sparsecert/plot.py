@@ -3,7 +3,10 @@ r"""Figures: coefficient paths, the certificate's dead zone, and why L1 is spars
 Needs matplotlib (``pip install 'sparsecert[plot]'``), imported only inside
 the functions, so ``import sparsecert.plot`` costs nothing. Every function
 draws on ``ax`` when given (and returns its figure), else on a new
-``pyplot`` figure, and returns the :class:`matplotlib.figure.Figure`.
+``pyplot`` figure, and returns the :class:`matplotlib.figure.Figure`. The
+figures made here have a constrained layout and their legend beside the axes
+(covering no data, and kept whole by a plain ``savefig``); on a given ``ax``
+whose figure has no layout engine the legend goes inside, at ``loc="best"``.
 
 The picture behind :func:`certificate`: for the penalty alpha c_j |w_j| a
 zero coefficient is optimal exactly when the datafit's partial derivative
@@ -20,7 +23,9 @@ _NONZERO_COLOR = "C0"
 _ZERO_COLOR = "0.45"
 _VIOLATION_COLOR = "C3"
 _ZONE_COLOR = "0.88"
-_PATH_FIGSIZE = (7, 4.5)
+_UNLABELLED_COLOR = "0.72"  # path lines not in the legend: light grey, thin
+_PATH_FIGSIZE = (8, 4.5)
+_LEGEND_WIDTH = 2.5  # inches added to the certificate figure for its legend at the right
 _STORY_FIGSIZE = (12, 4.5)
 # certificate: tick labels per feature up to this many shown; smaller markers
 # above _MANY_MARKERS features, gapless bars above _MANY_BARS
@@ -35,12 +40,47 @@ _MSE_RTOL = 1e-4
 
 
 def _axes(ax, figsize):
+    """(figure, axes): ``ax``'s, or a new figure with a constrained layout, which keeps
+    the legend that :func:`_legend_outside` puts beside the axes inside the figure."""
     if ax is not None:
         return ax.figure, ax
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=figsize)
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return fig, ax
+
+
+def _legend_outside(ax):
+    """The legend at the right of the axes, outside them, where it covers no data.
+
+    Only a layout engine (the ``layout="constrained"`` of the figures made
+    here, or ``"tight"``) makes room for it there: on a figure without one
+    (a user's ``ax``), a legend outside the axes would be cut off by
+    ``savefig``, so it goes inside, at matplotlib's ``loc="best"``.
+    """
+    if ax.figure.get_layout_engine() is None:
+        return ax.legend(fontsize="small", loc="best")
+    return ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                     borderaxespad=0.0)
+
+
+def _label_colors(n):
+    """``n`` distinct colours for labelled lines, none of them grey.
+
+    Up to 18: tab20 without its two greys, its 9 strong colours (tab10's)
+    first, then their 9 light variants; more: ``n`` evenly spaced hues of a
+    cyclic map.
+    """
+    import matplotlib
+
+    if n <= 18:
+        tab20 = matplotlib.colormaps["tab20"].colors
+        table = [tab20[i] for i in list(range(0, 20, 2)) + list(range(1, 20, 2))
+                 if i not in (14, 15)]
+    else:
+        cmap = matplotlib.colormaps["hsv"]
+        table = [cmap(k / n)[:3] for k in range(n)]
+    return [tuple(float(v) for v in c[:3]) for c in table[:n]]
 
 
 def _names(feature_names, p):
@@ -66,10 +106,14 @@ def path(path_result_or_alphas, coefs=None, *, chosen_alpha=None, ax=None, featu
     chosen_alpha : float, optional
         Marked with a vertical line (e.g. ``LassoCV().alpha_``).
     ax : matplotlib Axes, optional
+        Its figure best has a layout engine (``layout="constrained"``): the
+        legend then goes beside the axes, else inside them.
     feature_names : sequence of str, optional
         Names of the ``n_labels`` features with the largest final |coef|,
         shown in the legend.
     n_labels : int, default=8
+        Lines labelled, each in its own colour (never grey); the other
+        features' lines are thin and light grey.
 
     Returns
     -------
@@ -83,11 +127,12 @@ def path(path_result_or_alphas, coefs=None, *, chosen_alpha=None, ax=None, featu
     largest = np.argsort(-final)[:n_labels]
     labelled = set(largest[final[largest] > 0].tolist())
     ever = np.flatnonzero(np.any(coefs != 0, axis=1))
-    for j in ever:
-        if j in labelled:
-            ax.plot(alphas, coefs[j], lw=1.6, label=names[j])
-        else:
-            ax.plot(alphas, coefs[j], lw=0.8, color="0.6", alpha=0.7)
+    colors = dict(zip(sorted(labelled), _label_colors(len(labelled))))
+    for j in ever:  # the unlabelled lines first, below the labelled ones
+        if j not in labelled:
+            ax.plot(alphas, coefs[j], lw=0.7, color=_UNLABELLED_COLOR, zorder=1)
+    for j in sorted(labelled):
+        ax.plot(alphas, coefs[j], lw=1.6, color=colors[j], label=names[j], zorder=2)
     ax.axhline(0.0, color="k", lw=0.6)
     ax.set_xscale("log")
     ax.set_xlabel("alpha (log scale; alpha_max at the right)")
@@ -96,7 +141,7 @@ def path(path_result_or_alphas, coefs=None, *, chosen_alpha=None, ax=None, featu
     if chosen_alpha is not None:
         _mark_chosen_alpha(ax, alphas, coefs, chosen_alpha)
     if labelled or chosen_alpha is not None:
-        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+        _legend_outside(ax)
     return fig
 
 
@@ -172,7 +217,7 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     order = _certificate_order(grad, thr, bad, top, sort)
     x = np.arange(order.shape[0])
     g, t, c, b = grad[order], thr[order], coef[order], bad[order]
-    fig, ax = _axes(ax, (max(6.0, min(14.0, 0.35 * len(x) + 3)), 4.5))
+    fig, ax = _axes(ax, (max(6.0, min(14.0, 0.35 * len(x) + 3)) + _LEGEND_WIDTH, 4.5))
     _draw_dead_zones(ax, x, g, t, c, b)
     if len(x) <= _MAX_TICK_LABELS:
         ax.set_xticks(x)
@@ -187,7 +232,7 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     top_y = float(np.max(np.r_[g, t])) if len(x) else 1.0
     ax.set_ylim(0, 1.3 * top_y if top_y > 0 else 1.0)
     ax.set_xlim(-0.6, len(x) - 0.4)
-    ax.legend(fontsize="small", loc="upper right")
+    _legend_outside(ax)
     return fig
 
 
@@ -221,14 +266,14 @@ def _draw_dead_zones(ax, x, g, t, c, b):
     """Bars to each threshold ``t``, and |g| as a marker by kind: zero, nonzero, violator."""
     width = 0.8 if len(x) <= _MANY_BARS else 1.0
     ax.bar(x, t, width=width, color=_ZONE_COLOR, edgecolor="none",
-           label="dead zone |g_j| <= threshold_j (w_j = 0 is optimal here)")
+           label="dead zone |g_j| <= threshold_j\n(w_j = 0 is optimal here)")
     ms = 6 if len(x) <= _MANY_MARKERS else 3
     zero = (c == 0) & ~b
     nonzero = (c != 0) & ~b
     ax.plot(x[zero], g[zero], "o", mfc="none", mec=_ZERO_COLOR, ms=ms, ls="none",
             label=f"zero, inside its dead zone ({int(zero.sum())})")
     ax.plot(x[nonzero], g[nonzero], "o", color=_NONZERO_COLOR, ms=ms, ls="none",
-            label=f"nonzero: gradient balances the penalty ({int(nonzero.sum())})")
+            label=f"nonzero: gradient balances\nthe penalty ({int(nonzero.sum())})")
     if b.any():
         ax.plot(x[b], g[b], "x", color=_VIOLATION_COLOR, ms=ms + 2, mew=2, ls="none",
                 label=f"violation > tol: not optimal ({int(b.sum())})")

@@ -1,7 +1,8 @@
 """``sparsecert certify DATA COEF``: check coefficients from any tool against a problem.
 
 :func:`run` reads COEF (see :mod:`sparsecert.cli.coef_files`), settles the
-problem from the options and from what ``fit --out`` recorded in the file,
+problem from the options and from what ``fit --out`` recorded in the file
+(model, alpha, l1_ratio, p and tol; an option given wins over the file),
 checks first-order optimality with :func:`sparsecert.check_optimality` and
 prints the certificate's explanation and a verdict. Exit status 0 if
 certified, 1 if not.
@@ -13,7 +14,7 @@ from .coef_files import load_coef
 from .data_files import data_from_args, describe_data
 from .errors import CLIError
 from .options import check_params
-from .problem import MODELS, Problem, check_target, resolve_alpha
+from .problem import DEFAULT_TOL, MODELS, Problem, check_target, resolve_alpha
 
 
 def run(args):
@@ -26,15 +27,19 @@ def run(args):
     _check_width(args, coef, data)
     check_target(problem, data.y)
     same_problem = args.model is None or args.model == meta.get("model")
-    alpha, origin = resolve_alpha(args, problem, data.X, data.y,
-                                  fallback=meta.get("alpha") if same_problem else None)
+    fallback = meta.get("alpha") if same_problem else None
+    if fallback is None and args.alpha is None and args.alpha_ratio is None:
+        raise CLIError(f"{args.coef} records no alpha (only the files 'sparsecert fit --out' "
+                       f"writes do): give --alpha or --alpha-ratio")
+    alpha, origin = resolve_alpha(args, problem, data.X, data.y, fallback=fallback)
+    tol, tol_origin = _tol(args, meta if same_problem else {})
     print(describe_data(data))
-    print(f"problem: {problem.describe(alpha)} [{origin}]")
-    if intercept is None and not args.no_intercept:
+    print(f"problem: {problem.describe(alpha)} [{origin}]; tol={tol:g} [{tol_origin}]")
+    if intercept is None and not args.no_intercept and meta.get("fit_intercept", True):
         print(f"note: {args.coef} holds no intercept: checking the model without one "
               f"(give --intercept VALUE to check it with one)")
     cert = sc.check_optimality(data.X, data.y, coef, intercept, datafit=problem.datafit,
-                               penalty=problem.penalty(alpha), tol=args.tol)
+                               penalty=problem.penalty(alpha), tol=tol)
     print()
     print(cert.explain(feature_names=data.feature_names, top=args.top))
     print()
@@ -43,6 +48,16 @@ def run(args):
     else:
         print(f"NOT CERTIFIED: max violation {cert.max_violation:.3g} > tol {cert.tol:.3g}.")
     return 0 if cert.converged else 1
+
+
+def _tol(args, meta):
+    """(tol, where it came from): --tol, else the tol of the fit that wrote COEF, else the
+    default. Printed, since a file's loose tol would certify loose coefficients."""
+    if args.tol is not None:
+        return args.tol, "given"
+    if "tol" in meta:
+        return float(meta["tol"]), "from COEF"
+    return DEFAULT_TOL, "default"
 
 
 def _intercept(args, file_intercept):

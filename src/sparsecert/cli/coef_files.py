@@ -19,7 +19,12 @@ from .errors import CLIError
 INTERCEPT_NAMES = ("(intercept)", "intercept", "_intercept", "b")
 
 # what `fit --out` records about the problem, for `certify` to reuse
-META_KEYS = ("model", "alpha", "l1_ratio", "p", "fit_intercept")
+META_KEYS = ("model", "alpha", "l1_ratio", "p", "fit_intercept", "tol")
+# a CSV carries them in a comment line right below its column header,
+# "# sparsecert model=lasso alpha=0.3 ...": below it, not above, so that
+# np.loadtxt(skiprows=1), np.genfromtxt(names=True) and pandas
+# read_csv(comment="#") still read the table
+CSV_META_PREFIX = "# sparsecert"
 
 
 def load_coef(path):
@@ -32,7 +37,8 @@ def load_coef(path):
         None when the file holds none.
     meta : dict
         What ``fit --out`` recorded about the problem (model, alpha,
-        l1_ratio, p), for ``certify`` to reuse; empty for other files.
+        l1_ratio, p, fit_intercept, tol), for ``certify`` to reuse; empty for
+        other files (a CSV from another tool, an ``.npy``).
     """
     path = str(path)
     check_exists(path, "coefficient")
@@ -46,7 +52,7 @@ def load_coef(path):
     elif suffix == ".json":
         coef, intercept, meta = _coef_from_json(path)
     else:
-        coef, intercept = _coef_from_csv(path)
+        coef, intercept, meta = _coef_from_csv(path)
     coef = _as_coef_vector(coef, path)
     if intercept is not None:
         intercept = _as_intercept(intercept, path)
@@ -91,8 +97,18 @@ def _coef_from_json(path):
 
 
 def _coef_from_csv(path):
-    """One column (header optional), or name,value rows with an optional intercept row."""
+    """One column (header optional), or name,value rows with an optional intercept row.
+
+    Returns (coef, intercept or None, meta): lines starting with ``#`` are
+    comments; the one ``fit --out`` writes (:data:`CSV_META_PREFIX`) gives meta.
+    """
     rows = [[c.strip() for c in r] for r in read_csv_rows(path, None)]
+    comments = [r[0] for r in rows if r[0].startswith("#")]
+    rows = [r for r in rows if not r[0].startswith("#")]
+    meta = {}
+    for line in comments:
+        if line.startswith(CSV_META_PREFIX):
+            meta.update(_parse_csv_meta(line[len(CSV_META_PREFIX):], path))
     if not rows:
         raise CLIError(f"{path}: empty file")
     width = len(rows[0])
@@ -118,7 +134,34 @@ def _coef_from_csv(path):
             coef.append(value)
     if width > 2:
         raise CLIError(f"{path}: expected one column (coef) or two (name, coef); got {width}")
-    return coef, intercept
+    return coef, intercept, meta
+
+
+def _csv_meta_line(meta):
+    """``# sparsecert key=value ...`` of ``meta`` (repr keeps every digit of a float)."""
+    fields = [f"{k}={v if isinstance(v, (str, bool)) else repr(float(v))}"
+              for k, v in meta.items() if k in META_KEYS and v is not None]
+    return " ".join([CSV_META_PREFIX] + fields)
+
+
+def _parse_csv_meta(text, path):
+    """The META_KEYS of ``key=value`` words (other words are ignored)."""
+    meta = {}
+    for word in text.split():
+        key, sep, value = word.partition("=")
+        if not sep or key not in META_KEYS:
+            continue
+        if key == "model":
+            meta[key] = value
+        elif key == "fit_intercept":
+            meta[key] = value == "True"
+        else:
+            try:
+                meta[key] = float(value)
+            except ValueError:
+                raise CLIError(f"{path}: {key}={value!r} in the '{CSV_META_PREFIX}' line "
+                               f"is not a number") from None
+    return meta
 
 
 def _as_coef_vector(coef, path):
@@ -185,7 +228,7 @@ def save_coef(path, coef, intercept, *, meta, cert, feature_names=None):
                 json.dump(_jsonable(doc), fh, indent=1)
                 fh.write("\n")
         elif suffix == ".csv":
-            _save_csv(path, coef, intercept, names)
+            _save_csv(path, coef, intercept, meta, names)
         else:
             raise CLIError(f"--out {path}: unknown format (use .npz, .json or .csv)")
     except OSError as exc:
@@ -206,11 +249,13 @@ def _save_npz(path, coef, intercept, meta, summary, names):
     np.savez(path, **arrays)
 
 
-def _save_csv(path, coef, intercept, names):
-    """A ``feature,coef`` table; repr keeps every digit of each float."""
+def _save_csv(path, coef, intercept, meta, names):
+    """A ``feature,coef`` table, the problem in a comment line below the header;
+    repr keeps every digit of each float."""
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["feature", "coef"])
+        fh.write(_csv_meta_line(meta) + "\r\n")  # csv.writer's line ending
         if intercept is not None:
             writer.writerow(["(intercept)", repr(float(intercept))])
         for name, value in zip(names, coef):

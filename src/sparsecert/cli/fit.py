@@ -50,7 +50,7 @@ def run(args):
     print()
     print(cert.explain(feature_names=data.feature_names, top=args.top))
     if args.out:
-        save_coef(args.out, coef, intercept, meta=problem.meta(alpha), cert=cert,
+        save_coef(args.out, coef, intercept, meta=problem.meta(alpha, args.tol), cert=cert,
                   feature_names=data.feature_names)
         print(f"\nwrote {args.out}")
     return 0 if cert.converged else 1
@@ -115,7 +115,7 @@ def run_builtin(args):
     print(cert.explain(feature_names=names, top=5))
     _time_against_sklearn(X, y, alpha, args, cert, first)
     if args.out:
-        meta = dict(model="lasso", alpha=float(alpha), fit_intercept=True)
+        meta = Problem("lasso").meta(alpha, args.tol)
         save_coef(args.out, est.coef_, float(est.intercept_), meta=meta, cert=cert,
                   feature_names=names)
         print(f"\nwrote {args.out}")

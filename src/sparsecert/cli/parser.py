@@ -13,7 +13,7 @@ import argparse
 from .. import __version__
 from . import certify, fit, path
 from .errors import CLIError
-from .problem import MODELS, PATH_MODELS
+from .problem import DEFAULT_TOL, MODELS, PATH_MODELS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,10 +64,11 @@ def add_data_args(p, optional=False):
     g.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default , or tab for .tsv)")
 
 
-def add_problem_args(p, models, tol, alpha_help):
+def add_problem_args(p, models, tol, alpha_help, tol_default_text=None):
     """The "problem" group (model, alpha, l1-ratio, tol); returns it for per-command options.
 
-    ``alpha_help`` None leaves out --alpha and --alpha-ratio (``path`` makes its own grid).
+    ``alpha_help`` None leaves out --alpha and --alpha-ratio (``path`` makes its own grid);
+    ``tol_default_text`` says what the default is when ``tol`` is None.
     """
     g = p.add_argument_group("problem")
     g.add_argument("--model", choices=models, default=None,
@@ -81,7 +82,8 @@ def add_problem_args(p, models, tol, alpha_help):
     g.add_argument("--l1-ratio", type=float,
                    help="elastic net's L1 share rho in [0, 1] (enet default 0.5)")
     g.add_argument("--tol", type=float, default=tol,
-                   help=f"scale-free tolerance, times ||grad F(0, b0)||_inf (default {tol:g})")
+                   help=f"scale-free tolerance, times ||grad F(0, b0)||_inf "
+                        f"(default {tol_default_text or format(tol, 'g')})")
     return g
 
 
@@ -92,8 +94,10 @@ def _add_fit(sub):
                     "certificate. Without DATA: a Lasso on scikit-learn's diabetes data, timed "
                     "against scikit-learn. Exit status 0 if certified, 1 if not.")
     add_data_args(p, optional=True)
-    g = add_problem_args(p, MODELS, 1e-6,
-                         "alpha as a fraction of alpha_max (default 0.05 when no --alpha)")
+    g = add_problem_args(p, MODELS, DEFAULT_TOL,
+                         "alpha as a fraction of alpha_max (default 0.05 when no --alpha)",
+                         tol_default_text=f"{DEFAULT_TOL:g}, the estimators' and scikit-learn's "
+                                          f"default; smaller for more accuracy")
     g.add_argument("--p", type=float, help="exponent of the Lp penalty (default 0.5)")
     g.add_argument("--max-iter", type=int, default=10000, help="default 10000")
     g.add_argument("--no-intercept", action="store_true", help="fit no intercept")
@@ -115,7 +119,7 @@ def _add_path(sub):
                     "cross-validation, save the path and plot it. Exit status 0 if every "
                     "alpha is certified, 1 if not.")
     add_data_args(p)
-    g = add_problem_args(p, PATH_MODELS, 1e-4, None)
+    g = add_problem_args(p, PATH_MODELS, DEFAULT_TOL, None)
     g.add_argument("--n-alphas", type=int, default=100, help="grid length (default 100)")
     g.add_argument("--eps", type=float, default=1e-3,
                    help="the grid ends at eps * alpha_max (default 1e-3)")
@@ -124,6 +128,12 @@ def _add_path(sub):
     g.add_argument("--cv", type=int, metavar="K",
                    help="choose alpha by K-fold cross-validation (LassoCV/ElasticNetCV; "
                         "held-out log-loss for logistic)")
+    g.add_argument("--seed", type=int, metavar="N",
+                   help="--cv: the seed of the folds' shuffle (default 0: the same folds "
+                        "at every run)")
+    g.add_argument("--no-shuffle", action="store_true",
+                   help="--cv: folds of consecutive rows, in the file's order (wrong for a "
+                        "file sorted by the target)")
     o = p.add_argument_group("output")
     o.add_argument("--out", metavar="FILE.npz",
                    help="write alphas, coefs (n_features, n_alphas), intercepts, certified "
@@ -141,12 +151,15 @@ def _add_certify(sub):
         description="Check the first-order optimality of coefficients COEF for the problem "
                     "on DATA given by --model/--alpha. COEF: .npz with 'coef' (and "
                     "optionally 'intercept'), .npy, .json or .csv as written by 'fit --out' "
-                    "(whose model and alpha are reused unless given), or a one-column CSV. "
+                    "(whose model, alpha, l1_ratio, p and tol are reused unless given), or "
+                    "a CSV from another tool (one column, or name,coef rows). "
                     "Exit status 0 if certified, 1 if not, 2 on errors.")
     add_data_args(p)
     p.add_argument("coef", metavar="COEF", help="coefficient file")
-    g = add_problem_args(p, MODELS, 1e-4,
-                         "alpha as a fraction of alpha_max (L1, elastic net)")
+    g = add_problem_args(p, MODELS, None,
+                         "alpha as a fraction of alpha_max (L1, elastic net)",
+                         tol_default_text=f"the tol 'fit --out' recorded in COEF, else "
+                                          f"{DEFAULT_TOL:g}")
     g.add_argument("--p", type=float, help="exponent of the Lp penalty")
     g.add_argument("--no-intercept", action="store_true",
                    help="check the model without intercept (ignore one in COEF)")

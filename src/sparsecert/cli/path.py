@@ -10,6 +10,7 @@ alpha is certified, 1 if not. (The library's path solver is
 
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -66,6 +67,13 @@ def _check_path_options(args):
         raise CLIError(f"--eps must be > 0; got {args.eps:g}")
     if args.cv is not None and args.cv < 2:
         raise CLIError(f"--cv must be >= 2 folds; got {args.cv}")
+    if args.cv is None and (args.seed is not None or args.no_shuffle):
+        raise CLIError(f"{'--seed' if args.seed is not None else '--no-shuffle'} applies to "
+                       f"--cv K")
+    if args.seed is not None and args.no_shuffle:
+        raise CLIError("give --seed (shuffled folds) or --no-shuffle, not both")
+    if args.seed is not None and not 0 <= args.seed < 2 ** 32:
+        raise CLIError(f"--seed must be in [0, 2**32); got {args.seed}")
     check_output(args.out, (".npz",))
     check_output(args.plot, PLOT_SUFFIXES)
 
@@ -117,22 +125,79 @@ def _print_path(problem, res, certified, nnz, elapsed):
 
 
 def _cross_validate(data, problem, args, grid, nnz):
-    """(chosen alpha, the arrays --out saves about it); prints the choice."""
+    """(chosen alpha, the arrays --out saves about it); prints the choice.
+
+    Warns when the chosen model predicts the held-out rows no better than a
+    constant does (:func:`_null_score`).
+    """
     if not args.quiet:
         print(f"cross-validating ({args.cv} folds) ...", file=sys.stderr, flush=True)
+    folds = _folds(args, problem)
     if problem.datafit == "logistic":
-        chosen, score, label = _cv_logistic(data, problem, args, grid)
+        chosen, score, label = _cv_logistic(data, problem, args, grid, folds)
     else:
-        chosen, score, label = _cv_quadratic(data, problem, args, grid)
+        chosen, score, label = _cv_quadratic(data, problem, args, grid, folds)
+    splits = list(folds.split(np.zeros((data.X.shape[0], 1)), data.y))
+    null, null_label = _null_score(data.y, problem, splits)
     k = int(np.argmin(np.abs(grid - chosen)))
+    order = ("of consecutive rows, not shuffled" if args.no_shuffle
+             else f"shuffled, --seed {folds.random_state}")
     print(f"cross-validation ({args.cv} folds): alpha={chosen:.6g} (k={k}, "
-          f"{nnz[k]} nonzeros), {label} {score[k]:.6g}")
+          f"{nnz[k]} nonzeros), {label} {score[k]:.6g} ({null_label}: {null:.6g}; folds {order})")
+    if not score[k] < null:
+        hint = ("; the folds follow the file's order: drop --no-shuffle if its rows are sorted"
+                if args.no_shuffle else "")
+        warnings.warn(f"cross-validation: the chosen alpha's {label} {score[k]:.6g} is no better "
+                      f"than {null_label} ({null:.6g}): the features do not predict y on "
+                      f"held-out rows{hint}", UserWarning, stacklevel=2)
     return chosen, dict(chosen_alpha=chosen, cv_score=score, cv_score_name=label,
-                        cv_folds=args.cv)
+                        cv_folds=args.cv, cv_shuffle=not args.no_shuffle,
+                        cv_seed=-1 if args.no_shuffle else folds.random_state,
+                        cv_null_score=null)
 
 
-def _cv_quadratic(data, problem, args, grid):
-    kw = dict(alphas=grid, cv=args.cv, tol=args.tol, max_iter=args.max_iter,
+def _folds(args, problem):
+    """K folds (stratified for logistic), shuffled with --seed (default 0) unless --no-shuffle."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    kind = StratifiedKFold if problem.datafit == "logistic" else KFold
+    if args.no_shuffle:
+        return kind(n_splits=args.cv)
+    return kind(n_splits=args.cv, shuffle=True, random_state=0 if args.seed is None else args.seed)
+
+
+def _null_score(y, problem, splits):
+    """(score, its name) of the best constant prediction, by the CV score's measure.
+
+    The smaller of the mean held-out score of each training fold's mean (class
+    frequency for logistic; 0, or p=0.5, without intercept) and the score of
+    the whole target's mean on the whole target (its variance): on folds of
+    a sorted file the training-fold mean is far off, the variance is not.
+    """
+    def score(centre, rows):
+        if problem.datafit == "logistic":
+            share = min(max(centre, 1e-12), 1 - 1e-12)
+            return -np.mean(np.where(positive[rows], np.log(share), np.log1p(-share)))
+        return np.mean((target[rows] - centre) ** 2)
+
+    if problem.datafit == "logistic":
+        positive = y == np.unique(y)[1]
+        target, constant = positive.astype(np.float64), 0.5
+    else:
+        target, constant = np.asarray(y, dtype=np.float64), 0.0
+    every = np.arange(len(y))
+    if not problem.fit_intercept:
+        return float(score(constant, every)), f"predicting {constant:g}"
+    held_out = float(np.mean([score(target[train].mean(), test) for train, test in splits]))
+    whole = float(score(target.mean(), every))
+    what = "class frequency" if problem.datafit == "logistic" else "mean"
+    if held_out <= whole:
+        return held_out, f"predicting the training fold's {what}"
+    return whole, f"predicting y's {what} on all of y"
+
+
+def _cv_quadratic(data, problem, args, grid, folds):
+    kw = dict(alphas=grid, cv=folds, tol=args.tol, max_iter=args.max_iter,
               fit_intercept=problem.fit_intercept)
     if problem.kind == "elasticnet":
         est = sc.ElasticNetCV(l1_ratio=problem.l1_ratio, **kw)
@@ -143,17 +208,15 @@ def _cv_quadratic(data, problem, args, grid):
     return float(est.alpha_), mse.mean(axis=1), "mean held-out MSE"
 
 
-def _cv_logistic(data, problem, args, grid):
+def _cv_logistic(data, problem, args, grid, folds):
     """Per-fold logistic paths on the full-data grid; held-out mean log-loss."""
-    from sklearn.model_selection import StratifiedKFold
-
     X, y = data.X, data.y
     classes = np.unique(y)
-    folds = list(StratifiedKFold(n_splits=args.cv).split(np.zeros(len(y)), y))
-    losses = np.zeros((len(grid), len(folds)))
-    for f, (train, test) in enumerate(folds):
+    splits = list(folds.split(np.zeros((len(y), 1)), y))
+    losses = np.zeros((len(grid), len(splits)))
+    for f, (train, test) in enumerate(splits):
         res = _run_path(X[train], y[train], problem, args, alphas=grid,
-                        desc=f"cv fold {f + 1}/{len(folds)}")
+                        desc=f"cv fold {f + 1}/{len(splits)}")
         z = X[test] @ res.coefs.astype(np.float64) + res.intercepts[np.newaxis, :]
         sign = np.where(y[test] == classes[1], 1.0, -1.0)[:, np.newaxis]
         losses[:, f] = np.logaddexp(0.0, -sign * z).mean(axis=0)

@@ -15,6 +15,8 @@ from .errors import CLIError
 
 MODELS = ("lasso", "enet", "lp", "logistic")
 PATH_MODELS = ("lasso", "enet", "logistic")  # no lp: a path starts at alpha_max, which Lp (p < 1) lacks
+# every command's default --tol: the estimators' (and scikit-learn's) default
+DEFAULT_TOL = 1e-4
 
 
 class Problem:
@@ -56,9 +58,10 @@ class Problem:
         icpt = "" if self.fit_intercept else ", no intercept"
         return f"{self.model} ({self.datafit} datafit + {pen} penalty{extra}{icpt}), alpha={alpha:.6g}"
 
-    def meta(self, alpha):
+    def meta(self, alpha, tol):
+        """What ``fit --out`` records for ``certify`` to reuse."""
         return dict(model=self.model, alpha=float(alpha), l1_ratio=self.l1_ratio, p=self.p,
-                    fit_intercept=self.fit_intercept)
+                    fit_intercept=self.fit_intercept, tol=float(tol))
 
 
 def _penalty_kind(model, l1_ratio, p):
