@@ -34,7 +34,6 @@ NOT_YET_SPLIT = {
     ("sparsecert._kernels.fista", "fista_run"),
     ("sparsecert._kernels.prox_lp", None),   # None: the module's length
     ("sparsecert._kernels.prox_lp", "_unit_root"),
-    ("sparsecert._kernels.prox_newton", "prox_newton_logistic"),
 }
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
