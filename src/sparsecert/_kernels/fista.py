@@ -123,13 +123,14 @@ def _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y
 
 
 @njit(cache=True, nogil=True)
-def _next_iterate(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw, fit_intercept,
-                  df_code, pen_code, pen_params, pen_weights, w, w_prev, b, b_prev, z, z_prev,
-                  t, L, have_grad_at_x, g_b, v, zy, u, grad, w_new, z_new):
-    """x_{k+1} from the extrapolated point y_k = x_k + beta_k (x_k - x_{k-1}).
+def _extrapolated_point(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                        fit_intercept, df_code, w, w_prev, b, b_prev, z, z_prev, t,
+                        have_grad_at_x, g_b, v, zy, u, grad):
+    """y_k = x_k + beta_k (x_k - x_{k-1}) and the gradient of F there.
 
-    Fills (v, zy) with y_k, (u, grad) with the gradient there and
-    (w_new, z_new) with x_{k+1}; returns (y_b, b_new, t_{k+1}, L, doublings of L).
+    Fills (v, zy) with y_k and its predictors and (u, grad) with the
+    gradient, which is reused when beta = 0 (y = x) and ``have_grad_at_x``.
+    Returns (y_b, t_{k+1}, dF/db at y_k).
     """
     t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
     beta = (t - 1.0) / t_new
@@ -150,10 +151,7 @@ def _next_iterate(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw, fit
             zy[i] = z[i] + beta * (z[i] - z_prev[i])
         g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
                              fit_intercept, df_code, zy, u, grad)
-    b_new, L, n_bt = _backtracked_step(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y,
-                                       sw, fit_intercept, df_code, pen_code, pen_params,
-                                       pen_weights, v, vb, grad, g_b, zy, L, w_new, z_new)
-    return vb, b_new, t_new, L, n_bt
+    return vb, t_new, g_b
 
 
 @njit(cache=True, nogil=True)
@@ -276,22 +274,21 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
     g_b = 0.0
     it = 0
     while it < max_iter:
-        # (right after a restart y = x: the gradient of the last check is reused)
-        vb, b_new, t_new, L, n_bt = _next_iterate(
-            X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw, fit_intercept, df_code,
-            pen_code, pen_params, pen_weights, w, w_prev, b, b_prev, z, z_prev, t, L,
-            have_grad_at_x, g_b, v, zy, u, grad, w_new, z_new)
+        vb, t_new, g_b = _extrapolated_point(X_dense, X_data, X_indices, X_indptr, is_sparse, n,
+                                             y, sw, fit_intercept, df_code, w, w_prev, b, b_prev,
+                                             z, z_prev, t, have_grad_at_x, g_b, v, zy, u, grad)
+        b_new, L, n_bt = _backtracked_step(X_dense, X_data, X_indices, X_indptr, is_sparse, n,
+                                           y, sw, fit_intercept, df_code, pen_code, pen_params,
+                                           pen_weights, v, vb, grad, g_b, zy, L, w_new, z_new)
         backtracks += n_bt
         obj_new = (datafit_value(df_code, y, z_new, sw, n)
                    + _penalty_sum(pen_code, pen_params, pen_weights, w_new))
         restart = _needs_restart(v, vb, w, b, w_new, b_new, obj, obj_new)
         _shift(w, w_prev, w_new, z, z_prev, z_new)
         b_prev, b, obj = b, b_new, obj_new
+        t = 1.0 if restart else t_new
         if restart:
-            t = 1.0
             restarts += 1.0
-        else:
-            t = t_new
         it += 1
         have_grad_at_x = False
         if it % check_every == 0:
