@@ -96,6 +96,22 @@ def _anderson_weights(hist):
 
 
 @njit(cache=True, nogil=True)
+def _gather(w, feats, out):
+    """out[jj] = w[feats[jj]]: the iterate restricted to the working set."""
+    for jj in range(feats.shape[0]):
+        out[jj] = w[feats[jj]]
+
+
+@njit(cache=True, nogil=True)
+def _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid):
+    """w <- w_acc on ``feats``, and s*r from its freshly computed residual."""
+    for jj in range(feats.shape[0]):
+        w[feats[jj]] = w_acc[jj]
+    for i in range(sw_r.shape[0]):
+        sw_r[i] = sw[i] * resid[i]
+
+
+@njit(cache=True, nogil=True)
 def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                           y, sw_r, sw, w, b, means, lipschitz, vscale, feats,
                           pen_code, pen_params, pen_weights, max_epochs, tol,
@@ -113,7 +129,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
     ``ring`` (R rows, one per epoch, of length ``feats.size``) receives the
     iterate after each epoch, row ``ring_count % R`` for the ``ring_count``-th
     epoch recorded (counted across calls on the same working set): the
-    caller's raw material for dual extrapolation (``solvers._extrapolated_dual``).
+    caller's raw material for dual extrapolation (``sparsecert.solvers.dual._extrapolated_dual``).
     R = 0 records nothing.
 
     Returns (epochs_run, cheap_violation, b, n_accepted, ring_count).
@@ -122,8 +138,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
     m = feats.shape[0]
     K = n_anderson
     hist = np.empty((K + 1, m))
-    for jj in range(m):
-        hist[0, jj] = w[feats[jj]]
+    _gather(w, feats, hist[0])
     count = 0
     accepted = 0
     cheap = np.inf
@@ -134,24 +149,20 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
                              sw_r, sw, w, b, means, lipschitz, vscale, feats,
                              pen_code, pen_params, pen_weights)
         if R > 0:
-            row = ring_count % R
-            for jj in range(m):
-                ring[row, jj] = w[feats[jj]]
+            _gather(w, feats, ring[ring_count % R])
             ring_count += 1
         if cheap <= tol:
             break
         if K <= 0:
             continue
         count += 1
-        for jj in range(m):
-            hist[count, jj] = w[feats[jj]]
+        _gather(w, feats, hist[count])
         if count < K:
             continue
         count = 0
         c = _anderson_weights(hist)
         if c.size == 0:
-            for jj in range(m):
-                hist[0, jj] = w[feats[jj]]
+            _gather(w, feats, hist[0])
             continue
         w_acc = c @ hist[1:]
         p_cur, _ = _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
@@ -162,10 +173,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
                                      pen_code, pen_params, pen_weights, resid_buf)
         if p_acc < p_cur:
             accepted += 1
-            for jj in range(m):
-                w[feats[jj]] = w_acc[jj]
-            for i in range(n_samples):
-                sw_r[i] = sw[i] * resid_buf[i]
+            _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid_buf)
             b = b_acc
             if R > 0:
                 # the ring holds one plain CD trajectory: it restarts at the
@@ -174,8 +182,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
                 for jj in range(m):
                     ring[0, jj] = w_acc[jj]
                 ring_count = 1
-        for jj in range(m):
-            hist[0, jj] = w[feats[jj]]
+        _gather(w, feats, hist[0])
     return epoch, cheap, b, accepted, ring_count
 
 

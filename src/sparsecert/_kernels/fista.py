@@ -123,6 +123,106 @@ def _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y
 
 
 @njit(cache=True, nogil=True)
+def _extrapolated_point(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                        fit_intercept, df_code, w, w_prev, b, b_prev, z, z_prev, t,
+                        have_grad_at_x, g_b, v, zy, u, grad):
+    """y_k = x_k + beta_k (x_k - x_{k-1}) and the gradient of F there.
+
+    Fills (v, zy) with y_k and its predictors and (u, grad) with the
+    gradient, which is reused when beta = 0 (y = x) and ``have_grad_at_x``.
+    Returns (y_b, t_{k+1}, dF/db at y_k).
+    """
+    t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+    beta = (t - 1.0) / t_new
+    if beta == 0.0:
+        for j in range(w.shape[0]):
+            v[j] = w[j]
+        vb = b
+        for i in range(n):
+            zy[i] = z[i]
+        if not have_grad_at_x:
+            g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                                 fit_intercept, df_code, zy, u, grad)
+    else:
+        for j in range(w.shape[0]):
+            v[j] = w[j] + beta * (w[j] - w_prev[j])
+        vb = b + beta * (b - b_prev)
+        for i in range(n):
+            zy[i] = z[i] + beta * (z[i] - z_prev[i])
+        g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                             fit_intercept, df_code, zy, u, grad)
+    return vb, t_new, g_b
+
+
+@njit(cache=True, nogil=True)
+def _backtracked_step(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                      fit_intercept, df_code, pen_code, pen_params, pen_weights, v, vb, grad,
+                      g_b, zy, L, w_new, z_new):
+    """x_{k+1} = prox_{G / L}(y_k - grad F(y_k) / L), doubling L until sufficient decrease.
+
+    Fills ``w_new`` and ``z_new`` = X w_new + b_new; the test compares the
+    Bregman divergence D_F(x_{k+1}, y_k) with (L/2) ||x_{k+1} - y_k||^2.
+    Returns (b_new, L, number of doublings).
+    """
+    n_bt = 0
+    b_new = 0.0
+    while True:
+        step = 1.0 / L
+        dd = prox_gradient_step(pen_code, pen_params, pen_weights, v, grad, step, w_new)
+        if fit_intercept:
+            b_new = vb - step * g_b
+            dd += (b_new - vb) * (b_new - vb)
+        matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n, w_new, z_new)
+        for i in range(n):
+            z_new[i] += b_new
+        breg = bregman_divergence(df_code, y, sw, n, zy, z_new)
+        if breg <= 0.5 * L * dd * (1.0 + 1e-9) or n_bt >= _MAX_BACKTRACKS:
+            break
+        L *= 2.0
+        n_bt += 1
+    return b_new, L, n_bt
+
+
+@njit(cache=True, nogil=True)
+def _needs_restart(v, vb, w, b, w_new, b_new, obj, obj_new):
+    """O'Donoghue & Candes' tests: <y - x_new, x_new - x> > 0, or a real increase of P."""
+    gm = (vb - b_new) * (b_new - b)
+    for j in range(w.shape[0]):
+        gm += (v[j] - w_new[j]) * (w_new[j] - w[j])
+    return gm > 0.0 or obj_new > obj + 10.0 * _EPS * abs(obj)
+
+
+@njit(cache=True, nogil=True)
+def _shift(w, w_prev, w_new, z, z_prev, z_new):
+    """(x_{k-1}, x_k) <- (x_k, x_{k+1}) for the coefficients and the predictors."""
+    for j in range(w.shape[0]):
+        w_prev[j] = w[j]
+        w[j] = w_new[j]
+    for i in range(z.shape[0]):
+        z_prev[i] = z[i]
+        z[i] = z_new[i]
+
+
+@njit(cache=True, nogil=True)
+def _violation_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw, fit_intercept,
+                  df_code, pen_code, pen_params, pen_weights, coord_lipschitz, vscale, b_scale,
+                  w, z, u, grad):
+    """The certificate's max violation at x_k, as optimality_kernel computes it.
+
+    Fills ``u`` and ``grad`` at z; returns (dF/db, violation).
+    """
+    g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                         fit_intercept, df_code, z, u, grad)
+    viol = abs(g_b) * b_scale
+    for j in range(w.shape[0]):
+        vj = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], grad[j],
+                                 coord_lipschitz[j]) * vscale[j]
+        if vj > viol or vj != vj:
+            viol = vj
+    return g_b, viol
+
+
+@njit(cache=True, nogil=True)
 def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
               fit_intercept, df_code, pen_code, pen_params, pen_weights, coord_lipschitz,
               vscale, b_scale, w, w_prev, z, z_prev, state, max_iter, check_every, tol):
@@ -164,116 +264,43 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
     """
     n = n_samples
     p = w.shape[0]
-    b = state[STATE_B]
-    b_prev = state[STATE_B_PREV]
-    t = state[STATE_T]
-    L = state[STATE_LIPSCHITZ]
-    restarts = state[STATE_RESTARTS]
-    backtracks = state[STATE_BACKTRACKS]
-    viol = state[STATE_VIOLATION]
-
-    v = np.empty(p)
-    w_new = np.empty(p)
-    grad = np.empty(p)
-    zy = np.empty(n)
-    z_new = np.empty(n)
-    u = np.empty(n)
-
+    b, b_prev, t = state[STATE_B], state[STATE_B_PREV], state[STATE_T]
+    L, viol = state[STATE_LIPSCHITZ], state[STATE_VIOLATION]
+    restarts, backtracks = state[STATE_RESTARTS], state[STATE_BACKTRACKS]
+    v, w_new, grad = np.empty(p), np.empty(p), np.empty(p)
+    zy, z_new, u = np.empty(n), np.empty(n), np.empty(n)
     obj = datafit_value(df_code, y, z, sw, n) + _penalty_sum(pen_code, pen_params, pen_weights, w)
     have_grad_at_x = False
     g_b = 0.0
     it = 0
     while it < max_iter:
-        t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
-        beta = (t - 1.0) / t_new
-        if beta == 0.0:
-            for j in range(p):
-                v[j] = w[j]
-            vb = b
-            for i in range(n):
-                zy[i] = z[i]
-            if not have_grad_at_x:
-                g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
-                                     fit_intercept, df_code, zy, u, grad)
-        else:
-            for j in range(p):
-                v[j] = w[j] + beta * (w[j] - w_prev[j])
-            vb = b + beta * (b - b_prev)
-            for i in range(n):
-                zy[i] = z[i] + beta * (z[i] - z_prev[i])
-            g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
-                                 fit_intercept, df_code, zy, u, grad)
-
-        # proximal-gradient step from y, with backtracking on L
-        n_bt = 0
-        b_new = 0.0
-        while True:
-            step = 1.0 / L
-            dd = 0.0
-            for j in range(p):
-                wj = prox_1d(pen_code, pen_params, pen_weights[j], v[j] - step * grad[j], step)
-                w_new[j] = wj
-                d = wj - v[j]
-                dd += d * d
-            if fit_intercept:
-                b_new = vb - step * g_b
-                dd += (b_new - vb) * (b_new - vb)
-            matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n, w_new, z_new)
-            for i in range(n):
-                z_new[i] += b_new
-            breg = bregman_divergence(df_code, y, sw, n, zy, z_new)
-            if breg <= 0.5 * L * dd * (1.0 + 1e-9) or n_bt >= _MAX_BACKTRACKS:
-                break
-            L *= 2.0
-            n_bt += 1
+        vb, t_new, g_b = _extrapolated_point(X_dense, X_data, X_indices, X_indptr, is_sparse, n,
+                                             y, sw, fit_intercept, df_code, w, w_prev, b, b_prev,
+                                             z, z_prev, t, have_grad_at_x, g_b, v, zy, u, grad)
+        b_new, L, n_bt = _backtracked_step(X_dense, X_data, X_indices, X_indptr, is_sparse, n,
+                                           y, sw, fit_intercept, df_code, pen_code, pen_params,
+                                           pen_weights, v, vb, grad, g_b, zy, L, w_new, z_new)
         backtracks += n_bt
-
         obj_new = (datafit_value(df_code, y, z_new, sw, n)
                    + _penalty_sum(pen_code, pen_params, pen_weights, w_new))
-        # gradient-mapping restart test <y - x_new, x_new - x> > 0
-        gm = (vb - b_new) * (b_new - b)
-        for j in range(p):
-            gm += (v[j] - w_new[j]) * (w_new[j] - w[j])
-        restart = gm > 0.0 or obj_new > obj + 10.0 * _EPS * abs(obj)
-
-        for j in range(p):
-            w_prev[j] = w[j]
-            w[j] = w_new[j]
-        for i in range(n):
-            z_prev[i] = z[i]
-            z[i] = z_new[i]
-        b_prev = b
-        b = b_new
-        obj = obj_new
+        restart = _needs_restart(v, vb, w, b, w_new, b_new, obj, obj_new)
+        _shift(w, w_prev, w_new, z, z_prev, z_new)
+        b_prev, b, obj = b, b_new, obj_new
+        t = 1.0 if restart else t_new
         if restart:
-            t = 1.0
             restarts += 1.0
-        else:
-            t = t_new
         it += 1
-
         have_grad_at_x = False
         if it % check_every == 0:
-            # the certificate's violation at x_k, as optimality_kernel computes it
-            g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
-                                 fit_intercept, df_code, z, u, grad)
+            g_b, viol = _violation_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+                                      fit_intercept, df_code, pen_code, pen_params, pen_weights,
+                                      coord_lipschitz, vscale, b_scale, w, z, u, grad)
             have_grad_at_x = True
-            viol = abs(g_b) * b_scale
-            for j in range(p):
-                vj = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], grad[j],
-                                         coord_lipschitz[j]) * vscale[j]
-                if vj > viol or vj != vj:
-                    viol = vj
             if viol <= tol or viol != viol:
                 break
-
-    state[STATE_B] = b
-    state[STATE_B_PREV] = b_prev
-    state[STATE_T] = t
-    state[STATE_LIPSCHITZ] = L
-    state[STATE_VIOLATION] = viol
-    state[STATE_RESTARTS] = restarts
-    state[STATE_BACKTRACKS] = backtracks
+    state[STATE_B], state[STATE_B_PREV], state[STATE_T] = b, b_prev, t
+    state[STATE_LIPSCHITZ], state[STATE_VIOLATION] = L, viol
+    state[STATE_RESTARTS], state[STATE_BACKTRACKS] = restarts, backtracks
     return it
 
 

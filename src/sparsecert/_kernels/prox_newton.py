@@ -147,6 +147,321 @@ def _penalty_slope(pen_code, pen_params, weight, v, d):
 
 
 @njit(cache=True, nogil=True)
+def _derivatives(y, sw, z, n_samples, u, h):
+    """Step 1: u_i = -s_i y_i sigmoid(-y_i z_i) / n and the floored curvature h_i.
+
+    h_i = max(s_i sigmoid(y_i z_i) sigmoid(-y_i z_i), s_i H_FLOOR) / n, both 0
+    where s_i = 0. Fills ``u`` and ``h``; returns (sum_i h_i, sum_i u_i).
+    """
+    n = float(n_samples)
+    hsum = 0.0
+    gb = 0.0
+    for i in range(n_samples):
+        s = sw[i]
+        if s == 0.0:
+            u[i] = 0.0
+            h[i] = 0.0
+            continue
+        yz = y[i] * z[i]
+        p_wrong = sigmoid(-yz)
+        u[i] = -s * y[i] * p_wrong / n
+        hi = s * sigmoid(yz) * p_wrong / n
+        floor = s * H_FLOOR / n
+        h[i] = hi if hi > floor else floor
+        hsum += h[i]
+        gb += u[i]
+    return hsum, gb
+
+
+@njit(cache=True, nogil=True)
+def _gradient_violation(X_dense, X_data, X_indices, X_indptr, is_sparse, feats, u, h, hsum,
+                        gb, fit_intercept, b_scale, w, vscale, pen_code, pen_params,
+                        pen_weights, grad, hxs, hdiag):
+    """Step 2: g_j = X_j^T u, hx_j = sum_i h_i X_ij and the centred curvature, over ``feats``.
+
+    Fills ``grad``, ``hxs`` (0 without intercept) and ``hdiag`` (sum_i h_i
+    (X_ij - m_j)^2, 0 when it is below rounding); returns the violation over
+    ``feats`` and the intercept, in the certificate's units.
+    """
+    viol = abs(gb) * b_scale if fit_intercept else 0.0
+    for jj in range(feats.shape[0]):
+        j = feats[jj]
+        if is_sparse:
+            g, hh, hx = _csc_grad_hess(X_data, X_indices, X_indptr, j, u, h)
+        else:
+            g, hh, hx = _dense_grad_hess(X_dense, j, u, h)
+        grad[jj] = g
+        hxs[jj] = hx if fit_intercept else 0.0
+        # curvature along X_j with the intercept re-optimised (h-weighted centring)
+        hc = hh - hxs[jj] * hxs[jj] / hsum if hsum > 0.0 else hh
+        hdiag[jj] = hc if hc > 1e-12 * hh else 0.0
+        v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], g, hh) * vscale[j]
+        if v > viol or v != v:
+            viol = v
+    return viol
+
+
+@njit(cache=True, nogil=True)
+def _shrink_candidates(feats, w, grad, hdiag, vscale, pen_code, pen_params, pen_weights,
+                       shrink, viol, cand):
+    """cand[:ncand] = the positions in ``feats`` that the model's first CD epoch sweeps.
+
+    Shrinking: a zero coefficient whose gradient is inside its dead zone by
+    more than shrink x the violation stays out of this model's CD. Returns ncand.
+    """
+    ncand = 0
+    for jj in range(feats.shape[0]):
+        j = feats[jj]
+        if w[j] == 0.0:
+            thr = threshold_1d(pen_code, pen_params, pen_weights[j], hdiag[jj])
+            g = grad[jj]
+            if pen_params[PARAM_POSITIVE] != 0.0:
+                margin = thr + g
+            else:
+                margin = thr - abs(g)
+            if margin * vscale[j] > shrink * viol:
+                continue
+        cand[ncand] = jj
+        ncand += 1
+    return ncand
+
+
+@njit(cache=True, nogil=True)
+def _active_features(cand, ncand, feats, w, d, act):
+    """act[:nact] = the candidates with w_j != 0 or d_j != 0 (later epochs); returns nact."""
+    nact = 0
+    for kk in range(ncand):
+        jj = cand[kk]
+        if w[feats[jj]] != 0.0 or d[jj] != 0.0:
+            act[nact] = jj
+            nact += 1
+    return nact
+
+
+@njit(cache=True, nogil=True)
+def _pack_active(X_data, X_indices, X_indptr, feats, act, nact, h, c_ptr, c_idx, c_x, c_hx):
+    """Copy the active CSC columns, with h_i X_ij, contiguously into (c_ptr, c_idx, c_x, c_hx).
+
+    The later epochs stream them instead of gathering h. The buffers grow
+    when too small; returns (c_idx, c_x, c_hx).
+    """
+    nnz_act = 0
+    for kk in range(nact):
+        j = feats[act[kk]]
+        nnz_act += X_indptr[j + 1] - X_indptr[j]
+    if nnz_act > c_idx.shape[0]:
+        c_idx = np.empty(nnz_act, dtype=X_indices.dtype)
+        c_x = np.empty(nnz_act)
+        c_hx = np.empty(nnz_act)
+    pos = 0
+    for kk in range(nact):
+        j = feats[act[kk]]
+        c_ptr[kk] = pos
+        for k in range(X_indptr[j], X_indptr[j + 1]):
+            i = X_indices[k]
+            c_idx[pos] = i
+            c_x[pos] = X_data[k]
+            c_hx[pos] = h[i] * X_data[k]
+            pos += 1
+    c_ptr[nact] = pos
+    return c_idx, c_x, c_hx
+
+
+@njit(cache=True, nogil=True)
+def _model_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, ep, lst, nlist, feats, w,
+                 d, grad, hdiag, hxs, pen_code, pen_params, pen_weights, fit_intercept, hsum,
+                 db, moved, h, r, c_ptr, c_idx, c_x, c_hx):
+    """One cyclic CD epoch on the local model over feats[lst[:nlist]].
+
+    Each step minimises q exactly over (d_j, db): d_j <- prox of the step
+    with curvature hdiag_j, r += delta h X_j, db -= delta hx_j / sum h.
+    Epochs after the first (``ep > 0``) read the packed CSC columns. Updates
+    ``d`` and ``r`` in place; returns (largest |delta| hdiag_j, db, moved).
+    """
+    inner = 0.0
+    for kk in range(nlist):
+        jj = lst[kk]
+        j = feats[jj]
+        wj = w[j]
+        cur = wj + d[jj]
+        if ep > 0 and cur == 0.0 and wj == 0.0:
+            continue
+        hc = hdiag[jj]
+        if hc <= 0.0:
+            # constant or empty column (after centring): the model does
+            # not depend on d_j, so a penalized coefficient goes to 0
+            if cur == 0.0 or pen_weights[j] == 0.0:
+                continue
+            new = 0.0
+        else:
+            if moved:
+                if is_sparse and ep > 0:
+                    gj = 0.0
+                    for k in range(c_ptr[kk], c_ptr[kk + 1]):
+                        gj += c_x[k] * r[c_idx[k]]
+                elif is_sparse:
+                    gj = col_dot(X_dense, X_data, X_indices, X_indptr, True, j, r)
+                else:
+                    gj = col_dot_fast(X_dense, X_data, X_indices, X_indptr, False, j, r)
+            else:
+                gj = grad[jj]
+            gj += db * hxs[jj]
+            new = prox_1d(pen_code, pen_params, pen_weights[j], cur - gj / hc, 1.0 / hc)
+        if new != cur:
+            delta = new - cur
+            step = abs(delta) * hc
+            if step > inner:
+                inner = step
+            d[jj] = new - wj
+            moved = True
+            if is_sparse and ep > 0:
+                for k in range(c_ptr[kk], c_ptr[kk + 1]):
+                    r[c_idx[k]] += delta * c_hx[k]
+            else:
+                _col_update_residual(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
+                                     delta, h, r)
+            if fit_intercept:
+                db -= delta * hxs[jj] / hsum
+    return inner, db, moved
+
+
+@njit(cache=True, nogil=True)
+def _local_model_cd(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, w, u,
+                    h, hsum, gb, grad, hdiag, hxs, viol, pen_code, pen_params, pen_weights,
+                    vscale, fit_intercept, max_inner, tol_final, shrink, r, d, cand, act,
+                    c_ptr, c_idx, c_x, c_hx):
+    """Step 3: CD epochs on the local quadratic model; fills ``d``, returns (db, c_idx, c_x, c_hx).
+
+    The intercept is profiled out (implicit centring, as in cd.py): with
+    sum_i r_i = 0 maintained, the exact minimisation over (d_j, db) is a
+    step delta on d_j with curvature sum_i h_i (X_ij - m_j)^2,
+    m_j = sum_i h_i X_ij / sum_i h_i, followed by db -= delta m_j. r and xd
+    are stored without the intercept's part (r = rn + db h, xd = xn + db),
+    so a coordinate step costs O(nnz of the column) for sparse X too. The
+    packing buffers are returned because they may have grown.
+    """
+    db = -gb / hsum if (fit_intercept and hsum > 0.0) else 0.0
+    for i in range(n_samples):
+        r[i] = u[i]
+    d[:] = 0.0
+    ncand = _shrink_candidates(feats, w, grad, hdiag, vscale, pen_code, pen_params, pen_weights,
+                               shrink, viol, cand)
+    nact = 0
+    moved = False  # while no feature moved, X_j^T r = grad[jj] + db hx_j
+    inner_tol = max(INNER_FRACTION * viol, 0.25 * tol_final)
+    for ep in range(max_inner):
+        if ep == 1:
+            # later epochs sweep only the features that are or became nonzero
+            nact = _active_features(cand, ncand, feats, w, d, act)
+            if is_sparse:
+                c_idx, c_x, c_hx = _pack_active(X_data, X_indices, X_indptr, feats, act, nact,
+                                                h, c_ptr, c_idx, c_x, c_hx)
+        inner, db, moved = _model_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, ep,
+                                        cand if ep == 0 else act, ncand if ep == 0 else nact,
+                                        feats, w, d, grad, hdiag, hxs, pen_code, pen_params,
+                                        pen_weights, fit_intercept, hsum, db, moved, h, r,
+                                        c_ptr, c_idx, c_x, c_hx)
+        if fit_intercept and hsum > 0.0:
+            # re-project the intercept so that rounding never accumulates
+            gbm = db * hsum
+            for i in range(n_samples):
+                gbm += r[i]
+            db -= gbm / hsum
+            if abs(gbm) > inner:
+                inner = abs(gbm)
+        if inner <= inner_tol:
+            break
+    return db, c_idx, c_x, c_hx
+
+
+@njit(cache=True, nogil=True)
+def _model_direction(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, d, db,
+                     xd):
+    """xd = X d + db, from the nonzero d_j only.
+
+    From scratch: cheaper than keeping it up to date at every step.
+    """
+    for i in range(n_samples):
+        xd[i] = db
+    for jj in range(feats.shape[0]):
+        if d[jj] != 0.0:
+            col_axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, feats[jj], d[jj], xd)
+
+
+@njit(cache=True, nogil=True)
+def _trial(y, sw, z, xd, t, n_samples, feats, w, d, pen_code, pen_params, pen_weights):
+    """(f(z + t xd), its derivative in t, sum_j G_j(w_j + t d_j), its right derivative)."""
+    n = float(n_samples)
+    ft = 0.0
+    dft = 0.0
+    for i in range(n_samples):
+        s = sw[i]
+        if s != 0.0:
+            mt = y[i] * (z[i] + t * xd[i])
+            ft += s * log1pexp(-mt)
+            dft -= s * y[i] * sigmoid(-mt) * xd[i]
+    ft /= n
+    dft /= n
+    pent = 0.0
+    dpen = 0.0
+    for jj in range(feats.shape[0]):
+        if d[jj] != 0.0:
+            j = feats[jj]
+            v = w[j] + t * d[jj]
+            pent += penalty_value(pen_code, pen_params, pen_weights[j], v)
+            dpen += _penalty_slope(pen_code, pen_params, pen_weights[j], v, d[jj])
+    return ft, dft, pent, dpen
+
+
+@njit(cache=True, nogil=True)
+def _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code, pen_params, pen_weights):
+    """Step 4: t = 1, 1/2, ... until Armijo's condition or phi'(t+) <= 0; returns (accepted, t).
+
+    phi(t) = f(z + t xd) + sum_j G_j(w_j + t d_j), and Armijo's condition is
+    phi(t) <= phi(0) + ARMIJO t Delta, Delta = u^T xd + sum_j [G_j(w_j + d_j) - G_j(w_j)].
+    """
+    n = float(n_samples)
+    f0 = 0.0
+    slope_f = 0.0
+    for i in range(n_samples):
+        if sw[i] != 0.0:
+            f0 += sw[i] * log1pexp(-y[i] * z[i])
+            slope_f += u[i] * xd[i]
+    f0 /= n
+    pen0 = 0.0
+    pen1 = 0.0
+    for jj in range(feats.shape[0]):
+        if d[jj] != 0.0:
+            j = feats[jj]
+            pen0 += penalty_value(pen_code, pen_params, pen_weights[j], w[j])
+            pen1 += penalty_value(pen_code, pen_params, pen_weights[j], w[j] + d[jj])
+    decrease = slope_f + pen1 - pen0
+    if decrease > 0.0:
+        # cannot happen for an exact model step; guard against rounding
+        decrease = 0.0
+    t = 1.0
+    for _ in range(MAX_BACKTRACK):
+        ft, dft, pent, dpen = _trial(y, sw, z, xd, t, n_samples, feats, w, d, pen_code,
+                                     pen_params, pen_weights)
+        if ft + pent <= f0 + pen0 + ARMIJO * t * decrease or dft + dpen <= 0.0:
+            return True, t
+        t *= 0.5
+    return False, t
+
+
+@njit(cache=True, nogil=True)
+def _take_step(feats, d, w, b, db, t, xd, z):
+    """w_j += t d_j, z += t xd; returns b + t db."""
+    for jj in range(feats.shape[0]):
+        if d[jj] != 0.0:
+            j = feats[jj]
+            w[j] += t * d[jj]
+    for i in range(z.shape[0]):
+        z[i] += t * xd[i]
+    return b + t * db
+
+
+@njit(cache=True, nogil=True)
 def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                          y, sw, w, b, fit_intercept, z, feats, vscale, b_scale,
                          pen_code, pen_params, pen_weights, max_outer, max_inner, tol,
@@ -183,7 +498,6 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
     exact violation over ``feats`` and the intercept measured at the start of
     the last iteration, and the new intercept.
     """
-    n = float(n_samples)
     m = feats.shape[0]
     u = np.empty(n_samples)
     h = np.empty(n_samples)
@@ -202,215 +516,23 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
     viol = np.inf
     it = 0
     while it < max_outer:
-        # 1. derivatives of f at z
-        hsum = 0.0
-        gb = 0.0
-        for i in range(n_samples):
-            s = sw[i]
-            if s == 0.0:
-                u[i] = 0.0
-                h[i] = 0.0
-                continue
-            yz = y[i] * z[i]
-            p_wrong = sigmoid(-yz)
-            u[i] = -s * y[i] * p_wrong / n
-            hi = s * sigmoid(yz) * p_wrong / n
-            floor = s * H_FLOOR / n
-            h[i] = hi if hi > floor else floor
-            hsum += h[i]
-            gb += u[i]
-        # 2. exact gradient, curvature and violation on the working features
-        viol = abs(gb) * b_scale if fit_intercept else 0.0
-        for jj in range(m):
-            j = feats[jj]
-            if is_sparse:
-                g, hh, hx = _csc_grad_hess(X_data, X_indices, X_indptr, j, u, h)
-            else:
-                g, hh, hx = _dense_grad_hess(X_dense, j, u, h)
-            grad[jj] = g
-            hxs[jj] = hx if fit_intercept else 0.0
-            # curvature along X_j with the intercept re-optimised (h-weighted centring)
-            hc = hh - hxs[jj] * hxs[jj] / hsum if hsum > 0.0 else hh
-            hdiag[jj] = hc if hc > 1e-12 * hh else 0.0
-            v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], g, hh) * vscale[j]
-            if v > viol or v != v:
-                viol = v
+        hsum, gb = _derivatives(y, sw, z, n_samples, u, h)
+        viol = _gradient_violation(X_dense, X_data, X_indices, X_indptr, is_sparse, feats, u, h,
+                                   hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
+                                   pen_params, pen_weights, grad, hxs, hdiag)
         if viol <= tol:
             return it, PN_CONVERGED, viol, b
         it += 1
-        # 3. CD on the local quadratic model. The intercept is profiled out
-        # (implicit centring, as in cd.py): with sum_i r_i = 0 maintained, the
-        # exact minimisation over (d_j, db) is a step delta on d_j with
-        # curvature sum_i h_i (X_ij - m_j)^2, m_j = sum_i h_i X_ij / sum_i h_i,
-        # followed by db -= delta m_j. r and xd are stored without the
-        # intercept's part (r = rn + db h, xd = xn + db), so a coordinate step
-        # costs O(nnz of the column) for sparse X too.
-        db = -gb / hsum if (fit_intercept and hsum > 0.0) else 0.0
-        for i in range(n_samples):
-            r[i] = u[i]
-        d[:] = 0.0
-        # shrinking: a zero coefficient whose gradient is inside its dead zone
-        # by more than shrink x the violation stays out of this model's CD
-        ncand = 0
-        for jj in range(m):
-            j = feats[jj]
-            if w[j] == 0.0:
-                thr = threshold_1d(pen_code, pen_params, pen_weights[j], hdiag[jj])
-                g = grad[jj]
-                if pen_params[PARAM_POSITIVE] != 0.0:
-                    margin = thr + g
-                else:
-                    margin = thr - abs(g)
-                if margin * vscale[j] > shrink * viol:
-                    continue
-            cand[ncand] = jj
-            ncand += 1
-        nact = 0
-        moved = False  # while no feature moved, X_j^T r = grad[jj] + db hx_j
-        inner_tol = max(INNER_FRACTION * viol, 0.25 * tol_final)
-        for ep in range(max_inner):
-            inner = 0.0
-            if ep == 1:
-                # later epochs sweep only the features that are or became nonzero
-                for kk in range(ncand):
-                    jj = cand[kk]
-                    if w[feats[jj]] != 0.0 or d[jj] != 0.0:
-                        act[nact] = jj
-                        nact += 1
-                if is_sparse:
-                    # pack the active columns, with h_i X_ij, contiguously: the
-                    # later epochs stream them instead of gathering h
-                    nnz_act = 0
-                    for kk in range(nact):
-                        j = feats[act[kk]]
-                        nnz_act += X_indptr[j + 1] - X_indptr[j]
-                    if nnz_act > c_idx.shape[0]:
-                        c_idx = np.empty(nnz_act, dtype=X_indices.dtype)
-                        c_x = np.empty(nnz_act)
-                        c_hx = np.empty(nnz_act)
-                    pos = 0
-                    for kk in range(nact):
-                        j = feats[act[kk]]
-                        c_ptr[kk] = pos
-                        for k in range(X_indptr[j], X_indptr[j + 1]):
-                            i = X_indices[k]
-                            c_idx[pos] = i
-                            c_x[pos] = X_data[k]
-                            c_hx[pos] = h[i] * X_data[k]
-                            pos += 1
-                    c_ptr[nact] = pos
-            nlist = ncand if ep == 0 else nact
-            for kk in range(nlist):
-                jj = cand[kk] if ep == 0 else act[kk]
-                j = feats[jj]
-                wj = w[j]
-                cur = wj + d[jj]
-                if ep > 0 and cur == 0.0 and wj == 0.0:
-                    continue
-                hc = hdiag[jj]
-                if hc <= 0.0:
-                    # constant or empty column (after centring): the model does
-                    # not depend on d_j, so a penalized coefficient goes to 0
-                    if cur == 0.0 or pen_weights[j] == 0.0:
-                        continue
-                    new = 0.0
-                else:
-                    if moved:
-                        if is_sparse and ep > 0:
-                            gj = 0.0
-                            for k in range(c_ptr[kk], c_ptr[kk + 1]):
-                                gj += c_x[k] * r[c_idx[k]]
-                        elif is_sparse:
-                            gj = col_dot(X_dense, X_data, X_indices, X_indptr, True, j, r)
-                        else:
-                            gj = col_dot_fast(X_dense, X_data, X_indices, X_indptr, False, j, r)
-                    else:
-                        gj = grad[jj]
-                    gj += db * hxs[jj]
-                    new = prox_1d(pen_code, pen_params, pen_weights[j], cur - gj / hc,
-                                  1.0 / hc)
-                if new != cur:
-                    delta = new - cur
-                    step = abs(delta) * hc
-                    if step > inner:
-                        inner = step
-                    d[jj] = new - wj
-                    moved = True
-                    if is_sparse and ep > 0:
-                        for k in range(c_ptr[kk], c_ptr[kk + 1]):
-                            r[c_idx[k]] += delta * c_hx[k]
-                    else:
-                        _col_update_residual(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
-                                             delta, h, r)
-                    if fit_intercept:
-                        db -= delta * hxs[jj] / hsum
-            if fit_intercept and hsum > 0.0:
-                # re-project the intercept so that rounding never accumulates
-                gbm = db * hsum
-                for i in range(n_samples):
-                    gbm += r[i]
-                db -= gbm / hsum
-                if abs(gbm) > inner:
-                    inner = abs(gbm)
-            if inner <= inner_tol:
-                break
-        # X d from scratch (cheaper than keeping it up to date at every step)
-        for i in range(n_samples):
-            xd[i] = db
-        for jj in range(m):
-            if d[jj] != 0.0:
-                col_axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, feats[jj], d[jj], xd)
-        # 4. backtracking line search on the true objective
-        f0 = 0.0
-        slope_f = 0.0
-        for i in range(n_samples):
-            if sw[i] != 0.0:
-                f0 += sw[i] * log1pexp(-y[i] * z[i])
-                slope_f += u[i] * xd[i]
-        f0 /= n
-        pen0 = 0.0
-        pen1 = 0.0
-        for jj in range(m):
-            if d[jj] != 0.0:
-                j = feats[jj]
-                pen0 += penalty_value(pen_code, pen_params, pen_weights[j], w[j])
-                pen1 += penalty_value(pen_code, pen_params, pen_weights[j], w[j] + d[jj])
-        decrease = slope_f + pen1 - pen0
-        if decrease > 0.0:
-            # cannot happen for an exact model step; guard against rounding
-            decrease = 0.0
-        t = 1.0
-        accepted = False
-        for _ in range(MAX_BACKTRACK):
-            ft = 0.0
-            dft = 0.0
-            for i in range(n_samples):
-                s = sw[i]
-                if s != 0.0:
-                    mt = y[i] * (z[i] + t * xd[i])
-                    ft += s * log1pexp(-mt)
-                    dft -= s * y[i] * sigmoid(-mt) * xd[i]
-            ft /= n
-            dft /= n
-            pent = 0.0
-            dpen = 0.0
-            for jj in range(m):
-                if d[jj] != 0.0:
-                    j = feats[jj]
-                    v = w[j] + t * d[jj]
-                    pent += penalty_value(pen_code, pen_params, pen_weights[j], v)
-                    dpen += _penalty_slope(pen_code, pen_params, pen_weights[j], v, d[jj])
-            if ft + pent <= f0 + pen0 + ARMIJO * t * decrease or dft + dpen <= 0.0:
-                accepted = True
-                break
-            t *= 0.5
+        db, c_idx, c_x, c_hx = _local_model_cd(
+            X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, w, u, h, hsum,
+            gb, grad, hdiag, hxs, viol, pen_code, pen_params, pen_weights, vscale,
+            fit_intercept, max_inner, tol_final, shrink, r, d, cand, act, c_ptr, c_idx, c_x,
+            c_hx)
+        _model_direction(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, d,
+                         db, xd)
+        accepted, t = _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code,
+                                   pen_params, pen_weights)
         if not accepted:
             return it, PN_LINE_SEARCH, viol, b
-        for jj in range(m):
-            if d[jj] != 0.0:
-                j = feats[jj]
-                w[j] += t * d[jj]
-        b += t * db
-        for i in range(n_samples):
-            z[i] += t * xd[i]
+        b = _take_step(feats, d, w, b, db, t, xd, z)
     return it, PN_MAX_ITER, viol, b
