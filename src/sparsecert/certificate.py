@@ -201,6 +201,10 @@ class Certificate:
                              f"threshold={thr[j]:.4g}, violation={self.violation[j]:.3g} ({why})")
         if abs(self.intercept_gradient) > self.tol_intercept:
             lines.append(f"  intercept: dF/db={self.intercept_gradient:.3g} is not 0")
+        if self.gap_tol is not None and not self.relative_gap <= self.gap_tol:
+            lines.append(f"The relative duality gap {self.relative_gap:.3g} exceeds "
+                         f"{self.gap_tol:.3g}: the objective may still drop by up to "
+                         f"{self.duality_gap:.3g}.")
         zeros = np.flatnonzero(self.coef == 0)
         ok_zeros = zeros[self.violation[zeros] <= self.tol]
         if ok_zeros.size:

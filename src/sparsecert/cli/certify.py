@@ -10,6 +10,7 @@ certified, 1 if not.
 
 import sparsecert as sc
 
+from ..certificate import shortfall
 from .coef_files import load_coef
 from .data_files import data_from_args, describe_data
 from .errors import CLIError
@@ -46,7 +47,7 @@ def run(args):
     if cert.converged:
         print("CERTIFIED: these coefficients satisfy the optimality condition within tol.")
     else:
-        print(f"NOT CERTIFIED: max violation {cert.max_violation:.3g} > tol {cert.tol:.3g}.")
+        print(f"NOT CERTIFIED: {shortfall(cert)}.")
     return 0 if cert.converged else 1
 
 
