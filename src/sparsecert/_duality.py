@@ -37,13 +37,18 @@ def _balanced_logistic_dual_point(problem, u, grad):
     y = problem.y
     pos_total = -float(u[y > 0].sum())   # sum over y = +1 of s_i a_i / n
     neg_total = float(u[y < 0].sum())    # sum over y = -1 of s_i a_i / n
-    if pos_total == neg_total:
+    rounding = 16.0 * np.sqrt(y.shape[0]) * np.finfo(np.float64).eps * max(pos_total, neg_total)
+    if abs(pos_total - neg_total) <= rounding:
+        # balanced up to the rounding of the sums themselves (the start (0, b0),
+        # a solved intercept): the pass over X would change nothing measurable
         return u, grad
     if pos_total > neg_total:
         u[y > 0] *= neg_total / pos_total
     else:
         u[y < 0] *= pos_total / neg_total
     rmatvec(*problem.design.args, u, grad)
+    if problem.work is not None:
+        problem.work.add(problem.design.nnz)
     return u, grad
 
 
@@ -138,6 +143,9 @@ def _projected(problem, u, held):
     H = A.T @ (ws[:, None] * A)
     beta = np.linalg.lstsq(H, A.T @ u, rcond=None)[0]
     u_feasible = u - ws * (A @ beta)
+    if problem.work is not None:
+        problem.work.add_columns(design, held)
+        problem.work.add(design.nnz)
     grad = np.empty(design.n_features)
     if not design.is_sparse and design.args[0].dtype == np.float64:
         np.dot(design.args[0].T, u_feasible, out=grad)
@@ -254,6 +262,8 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
     exact = np.flatnonzero(~inside)
     grad2 = np.zeros(problem.design.n_features)
     grad2[exact] = _rmatvec_subset(problem, u2, exact)
+    if problem.work is not None:
+        problem.work.add_columns(problem.design, exact)
     gap2, t2 = duality_gap_kernel(problem.df_code, problem.y, sw, n, u2, grad2, problem.means,
                                   False, *problem.penalty_args, problem.lipschitz, objective, buf)
     g = -grad2 if problem.penalty.positive else np.abs(grad2)

@@ -10,9 +10,47 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels import codes
-from ._kernels.datafit import column_stats, datafit_raw_grad, datafit_value, rmatvec
+from ._kernels.datafit import column_stats, column_stats_grad, datafit_raw_grad, datafit_value
 from ._kernels.optimality import optimality_kernel
 from ._validation import check_no_overflow, check_no_underflow
+
+
+class Work:
+    """The entries of X one fit reads, in passes over X (nnz(X), or n p dense).
+
+    Counted where the solvers call their kernels: the set-up, each
+    certificate (X w over the nonzero columns, X^T u over all), a CD epoch
+    as its working set's share of nnz(X), a FISTA iteration as two passes.
+    A sub-problem (a path's kept features) shares its parent's counter, so
+    its passes are in units of the full X.
+    """
+
+    __slots__ = ("entries", "size", "_col_nnz")
+
+    def __init__(self, design):
+        self.entries = 0.0
+        self.size = float(max(design.nnz, 1))
+        self._col_nnz = None
+
+    @property
+    def passes(self):
+        return self.entries / self.size
+
+    def add(self, entries):
+        self.entries += float(entries)
+
+    def add_columns(self, design, feats, times=1):
+        """``times`` reads of the columns ``feats`` of ``design``."""
+        if design.is_sparse:
+            indptr = design.args[3]
+            count = float(np.sum(indptr[feats + 1] - indptr[feats])) if len(feats) else 0.0
+        else:
+            count = float(design.n_samples) * len(feats)
+        self.entries += times * count
+
+    def add_nonzero_columns(self, design, w):
+        """One read of the columns where w is nonzero (a product X w)."""
+        self.add_columns(design, np.flatnonzero(w))
 
 
 @dataclass
@@ -37,6 +75,7 @@ class Problem:
     tol_floor_intercept: float = 0.0
     col_weight: np.ndarray = None
     col_floor: np.ndarray = None
+    work: Work = None  # passes over X (shared with sub-problems)
 
     @property
     def df_code(self):
@@ -143,20 +182,24 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept):
     means = np.zeros(p)
     sq = np.zeros(p)
     center = bool(fit_intercept) and datafit.code == codes.QUADRATIC
-    column_stats(*design.args, n, p, sw, center, means, sq)
-    if datafit.code == codes.LOGISTIC:
-        lipschitz = sq / 4.0
-    else:
-        lipschitz = sq
     b0 = best_intercept_at_zero(datafit.code, y, sw, fit_intercept)
     z = np.full(n, b0)
     u = np.empty(n)
     datafit_raw_grad(datafit.code, y, z, sw, n, u)
     grad0 = np.empty(p)
+    work = Work(design)
     if not design.is_sparse and design.args[0].dtype == np.float64:
-        np.dot(design.args[0].T, u, out=grad0)  # BLAS, as in evaluate()
+        # BLAS, as in evaluate(): its SIMD pass keeps up with memory, which the
+        # compiled reduction (IEEE order, no fastmath) does not
+        column_stats(*design.args, n, p, sw, center, means, sq)
+        np.dot(design.args[0].T, u, out=grad0)
+        work.add(2 * work.size)
     else:
-        rmatvec(*design.args, u, grad0)
+        # one sweep for the column statistics and X^T u (alpha_max, and the
+        # certificate at w = 0, which then costs nothing more)
+        column_stats_grad(*design.args, n, p, sw, center, u, means, sq, grad0)
+        work.add(work.size)
+    lipschitz = sq / 4.0 if datafit.code == codes.LOGISTIC else sq
     scale = float(np.max(np.abs(grad0))) if p else 0.0
     objective0 = float(datafit_value(datafit.code, y, z, sw, n))
     check_no_overflow(lipschitz, scale, objective0)
@@ -176,7 +219,7 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept):
     col_weight, col_floor = column_tolerance_weights(sq, col_rms, floor, y_rms)
     return Problem(design, y, sw, bool(fit_intercept), datafit, penalty, pen_code, pen_params,
                    pen_weights, means, lipschitz, b0, grad0, scale, objective0,
-                   scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor)
+                   scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor, work)
 
 
 def evaluate(problem, w, b):
@@ -190,7 +233,8 @@ def evaluate(problem, w, b):
     margin = np.empty(p)
     X_dense = design.args[0]
     have_grad = not design.is_sparse and X_dense.dtype == np.float64
-    if b == problem.b0 and not np.any(w):
+    at_reference = b == problem.b0 and not np.any(w)
+    if at_reference:
         # the reference point (0, b0): make_problem computed X^T u there
         # already, with the same arithmetic as below (BLAS for a float64 dense
         # X, the compiled column loop otherwise), so the pass over X is saved
@@ -198,7 +242,11 @@ def evaluate(problem, w, b):
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         grad[:] = problem.grad0
         have_grad = True
-    elif have_grad:
+    elif problem.work is not None:
+        # X w over the nonzero columns, X^T u over all of this design's columns
+        problem.work.add_nonzero_columns(design, w)
+        problem.work.add(design.nnz)
+    if have_grad and not at_reference:
         # BLAS for the two products with a dense X (IEEE arithmetic, only the
         # summation order differs from the compiled loop)
         nz = np.flatnonzero(w)

@@ -45,6 +45,10 @@ def sub_problem(problem, idx):
     sub = make_problem(sub_design(problem.design, idx), problem.y, problem.sw, problem.datafit,
                        penalty, problem.fit_intercept)
     shared = {f: getattr(problem, f) for f in _SHARED_SCALES if hasattr(problem, f)}
+    if problem.work is not None:
+        # its passes (the set-up of the kept columns included) count in the full X's units
+        problem.work.add(sub.work.entries)
+        shared["work"] = problem.work
     return dataclasses.replace(sub, **shared)
 
 

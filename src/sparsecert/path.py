@@ -90,6 +90,9 @@ class PathResult:
         without screening).
     n_kkt_added : ndarray of shape (n_alphas,)
         Features the strong rule discarded and the KKT re-check added back.
+    n_passes : ndarray of shape (n_alphas,)
+        Full passes over X spent on each alpha (screening, solves,
+        certificates; the path's set-up is in the first).
     kkt_added : list of ndarray
         Their indices, per alpha (empty arrays where the rule held).
     converged : bool
@@ -97,7 +100,7 @@ class PathResult:
     """
 
     def __init__(self, alphas, coefs, intercepts, dual_gaps, certificates, n_iters, n_kept,
-                 n_kkt_added, converged, kkt_added=None):
+                 n_kkt_added, converged, kkt_added=None, n_passes=None):
         self.alphas = alphas
         self.coefs = coefs
         self.intercepts = intercepts
@@ -108,6 +111,7 @@ class PathResult:
         self.n_kkt_added = n_kkt_added
         self.converged = converged
         self.kkt_added = kkt_added
+        self.n_passes = n_passes
 
     def _as_tuple(self):
         return (self.alphas, self.coefs, self.dual_gaps)
@@ -301,6 +305,8 @@ class _PathRecord:
         self.added = []
         self.certs = [] if return_certificates else None
         self.converged = True
+        self.n_passes = np.zeros(n_alphas)
+        self.passes_before = 0.0
 
     def add(self, k, sol):
         cert = sol.cert
@@ -327,7 +333,8 @@ class _PathRecord:
 
     def result(self):
         return PathResult(self.grid, self.coefs, self.intercepts, self.gaps, self.certs,
-                          self.n_iters, self.n_kept, self.n_added, self.converged, self.added)
+                          self.n_iters, self.n_kept, self.n_added, self.converged, self.added,
+                          self.n_passes)
 
 
 def _follow_path(base, start, grid, rule, options, record, verbose, callback):
@@ -348,6 +355,9 @@ def _follow_path(base, start, grid, rule, options, record, verbose, callback):
         _warn(k, alpha, sol.cert, options.max_iter, others, stacklevel=3)
         # record it; the next alpha starts from it (warm start)
         record.add(k, sol)
+        if base.work is not None:
+            record.n_passes[k] = base.work.passes - record.passes_before
+            record.passes_before = base.work.passes
         w, b, grad = sol.w, sol.b, sol.cert.gradient
         if verbose:
             print(record.describe(k, sol))

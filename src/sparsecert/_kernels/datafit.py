@@ -106,6 +106,50 @@ def column_stats(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
 
 
 @njit(cache=True, nogil=True)
+def column_stats_grad(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+                      n_features, sw, center, u, means, sq_dev, grad):
+    """:func:`column_stats` and grad = X^T u in one sweep over X's columns.
+
+    The set-up of a fit needs both (grad = X^T f'(0, b0) gives alpha_max and
+    the first certificate); each column is read for its mean and X_j^T u
+    together, then again, while it is still in cache, for its centred second
+    moment. X_j^T u sums in :func:`col_dot`'s order.
+    """
+    n = float(n_samples)
+    for j in range(n_features):
+        m = 0.0
+        g = 0.0
+        if is_sparse:
+            for k in range(X_indptr[j], X_indptr[j + 1]):
+                i = X_indices[k]
+                x = X_data[k]
+                if center:
+                    m += sw[i] * x
+                g += x * u[i]
+        else:
+            for i in range(n_samples):
+                x = X_dense[i, j]
+                if center:
+                    m += sw[i] * x
+                g += x * u[i]
+        if center:
+            m /= n
+        acc = 0.0
+        if is_sparse:
+            for k in range(X_indptr[j], X_indptr[j + 1]):
+                d = X_data[k] - m
+                acc += sw[X_indices[k]] * (d * d - m * m)
+            acc += n * m * m
+        else:
+            for i in range(n_samples):
+                d = X_dense[i, j] - m
+                acc += sw[i] * d * d
+        means[j] = m
+        sq_dev[j] = max(acc / n, 0.0)
+        grad[j] = g
+
+
+@njit(cache=True, nogil=True)
 def log1pexp(t):
     """log(1 + exp(t)) without overflow for any finite t."""
     if t > 0.0:

@@ -326,11 +326,24 @@ def _model_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, ep, lst, nlist
 
 
 @njit(cache=True, nogil=True)
+def _column_entries(X_indptr, is_sparse, n_samples, feats, idx, count):
+    """Entries of X in the columns feats[idx[:count]] (the work of one sweep)."""
+    total = 0.0
+    for k in range(count):
+        j = feats[idx[k]]
+        total += (X_indptr[j + 1] - X_indptr[j]) if is_sparse else n_samples
+    return total
+
+
+@njit(cache=True, nogil=True)
 def _local_model_cd(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, w, u,
                     h, hsum, gb, grad, hdiag, hxs, viol, pen_code, pen_params, pen_weights,
                     vscale, fit_intercept, max_inner, tol_final, shrink, r, d, cand, act,
-                    c_ptr, c_idx, c_x, c_hx):
+                    c_ptr, c_idx, c_x, c_hx, work):
     """Step 3: CD epochs on the local quadratic model; fills ``d``, returns (db, c_idx, c_x, c_hx).
+
+    ``work[0]`` is increased by the entries of X (or their packed copies) the
+    epochs read.
 
     The intercept is profiled out (implicit centring, as in cd.py): with
     sum_i r_i = 0 maintained, the exact minimisation over (d_j, db) is a
@@ -361,6 +374,8 @@ def _local_model_cd(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, 
                                         feats, w, d, grad, hdiag, hxs, pen_code, pen_params,
                                         pen_weights, fit_intercept, hsum, db, moved, h, r,
                                         c_ptr, c_idx, c_x, c_hx)
+        work[0] += _column_entries(X_indptr, is_sparse, n_samples, feats,
+                                   cand if ep == 0 else act, ncand if ep == 0 else nact)
         if fit_intercept and hsum > 0.0:
             # re-project the intercept so that rounding never accumulates
             gbm = db * hsum
@@ -465,7 +480,7 @@ def _take_step(feats, d, w, b, db, t, xd, z):
 def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                          y, sw, w, b, fit_intercept, z, feats, vscale, b_scale,
                          pen_code, pen_params, pen_weights, max_outer, max_inner, tol,
-                         tol_final, shrink):
+                         tol_final, shrink, work):
     """Run up to ``max_outer`` proximal Newton iterations over ``feats``.
 
     Parameters
@@ -491,6 +506,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
         than ``shrink`` x the violation skip the CD of that Newton step
         (``inf``: none does). Only the direction changes: the violation and
         the stopping test still cover every feature.
+    work : float64[1], increased by the entries of X read (the fit's passes)
 
     Returns
     -------
@@ -515,7 +531,10 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
     c_hx = np.empty(0)
     viol = np.inf
     it = 0
+    feats_entries = _column_entries(X_indptr, is_sparse, n_samples, feats,
+                                    np.arange(m), m)
     while it < max_outer:
+        work[0] += feats_entries  # the gradient over feats
         hsum, gb = _derivatives(y, sw, z, n_samples, u, h)
         viol = _gradient_violation(X_dense, X_data, X_indices, X_indptr, is_sparse, feats, u, h,
                                    hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
@@ -527,7 +546,8 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
             X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, w, u, h, hsum,
             gb, grad, hdiag, hxs, viol, pen_code, pen_params, pen_weights, vscale,
             fit_intercept, max_inner, tol_final, shrink, r, d, cand, act, c_ptr, c_idx, c_x,
-            c_hx)
+            c_hx, work)
+        work[0] += feats_entries  # X d (an upper bound: only the moved columns are read)
         _model_direction(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, d,
                          db, xd)
         accepted, t = _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code,

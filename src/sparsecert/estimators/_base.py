@@ -110,7 +110,8 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
                     f"previous fit is left unchanged.")
         # forget a previous fit first, so that an interrupted fit never leaves
         # an estimator that looks fitted with stale attributes
-        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "classes_"))
+        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "n_passes_",
+                          "classes_"))
         datafit = self._datafit()
         logistic = datafit.code == codes.LOGISTIC
         if is_dask_array(X):
@@ -132,6 +133,7 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         # scikit-learn's convention is n_iter_ >= 1: a start that is already
         # certified reports the one pass its certificate took
         self.n_iter_ = max(int(res.n_iter), 1)
+        self.n_passes_ = float(res.n_passes)
         self.certificate_ = res.certificate
         return self
 
@@ -156,6 +158,7 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
                                      copy=False)
         self.intercept_ = float(res.intercept) if self.fit_intercept else 0.0
         self.n_iter_ = res.n_iter
+        self.n_passes_ = float("nan")  # not counted for a distributed fit (yet)
         self.certificate_ = res.certificate
         return self
 

@@ -54,6 +54,10 @@ class Lasso(SparseLinearRegressor):
     n_iter_ : int
         Epochs (coordinate descent) or iterations (FISTA) run; 1 when the
         start is already certified (scikit-learn's convention n_iter_ >= 1).
+    n_passes_ : float
+        Full passes over X the fit took: the set-up (column statistics and
+        X^T y, one pass for a sparse X), every certificate, and each CD
+        epoch as its working set's share of nnz(X). NaN for a Dask X.
     certificate_ : sparsecert.Certificate
         The optimality certificate at the returned point.
     n_features_in_ : int

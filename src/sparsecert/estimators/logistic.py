@@ -149,6 +149,10 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         scikit-learn's convention: a fit whose starting point is already
         certified (alpha >= alpha_max, a converged warm start) reports 1, and
         its ``certificate_.n_iter`` the exact 0.
+    n_passes_ : float
+        Full passes over X of the whole fit (every class's set-up, Newton
+        iterations over their working features, certificates). NaN for a
+        Dask X.
     certificate_ : Certificate (binary) or list of Certificate (one per class)
     n_features_in_ : int
     feature_names_in_ : ndarray of str, when X has string column names
@@ -213,7 +217,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         if self.warm_start and hasattr(self, "coef_"):
             warm = (np.array(self.coef_, dtype=np.float64), np.array(self.intercept_),
                     self.classes_)
-        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "classes_"))
+        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "n_passes_",
+                          "classes_"))
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight, warm)
         X, y, design = validate_Xy(self, X, y, y_numeric=False)
@@ -222,11 +227,14 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         sw = check_sample_weight(sample_weight, design.n_samples)
         _check_warm(warm, design.n_features, classes)
         fits = []
+        passes = 0.0
         for k, positive_class in enumerate(ovr_targets(classes)):
             y64 = np.where(y == positive_class, 1.0, -1.0)
             problem = make_problem(design, y64, sw, Logistic(), penalty, self.fit_intercept)
             fits.append(self._fit_binary(problem, warm, k))
+            passes += problem.work.passes
         store_binary_fits(self, classes, fits, design.n_features, X.dtype)
+        self.n_passes_ = passes
         return self
 
     def _fit_binary(self, problem, warm, k):
@@ -260,6 +268,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
                  r.certificate) for r in fits]
         dtype = np.float32 if X.dtype == np.float32 else np.float64
         store_binary_fits(self, classes, fits, int(X.shape[1]), dtype)
+        self.n_passes_ = float("nan")  # not counted for a distributed fit (yet)
         return self
 
     def decision_function(self, X):

@@ -46,8 +46,10 @@ _INNER_FACTOR = 0.1
 _ANDERSON = 5
 
 
-def _solve_cd_quadratic(problem, w0, tol, max_iter, verbose):
+def _solve_cd_quadratic(problem, w0, b0, tol, max_iter, verbose):
     """Working-set coordinate descent with Anderson extrapolation.
+
+    ``b0`` is not used: least squares profiles the intercept out.
 
     Outer iteration: the exact certificate over all features (which is also
     the stopping test) ranks the features; the working set is every nonzero
@@ -140,6 +142,7 @@ class _QuadraticCD:
         problem = self.problem
         z = np.empty(self.n)
         matvec(*problem.design.args, self.n, self.w, z)
+        problem.work.add_nonzero_columns(problem.design, self.w)
         resid = problem.y - z
         self.b = float(problem.sw @ resid) / self.n if problem.fit_intercept else 0.0
         self.sw_r = problem.sw * resid
@@ -321,6 +324,7 @@ class _QuadraticCD:
                 epochs, inner_tol, problem.fit_intercept, self.n_anderson, self.resid_buf,
                 ring, ring_count)
             self.n_iter += ep
+            problem.work.add_columns(problem.design, ws, times=ep)
             if gram is not None:
                 gram.credit(ep * self.n * ws.size)
             if cheap <= inner_tol:

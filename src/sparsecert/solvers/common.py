@@ -31,6 +31,8 @@ class SolverResult:
     intercept: float
     certificate: object
     n_iter: int
+    # full passes over X of the problem so far, its set-up included (Problem.work)
+    n_passes: float = None
 
 
 def gap_short(cert):

@@ -15,7 +15,8 @@ def solve(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, solver="auto", 
     problem : sparsecert._problem.Problem
     w0, b0 : starting point (zeros and the best intercept at zero by default)
     tol : float
-        Scale-free tolerance: stop when max violation <= tol * problem.scale.
+        Scale-free tolerance: stop when max violation <= tol * problem.scale
+        and, for a convex problem, relative duality gap <= tol.
     max_iter : int
         Maximum number of epochs (CD passes over the working set) for the
         quadratic datafit; of outer proximal Newton iterations for the
@@ -28,7 +29,23 @@ def solve(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, solver="auto", 
         far fewer passes. "fista" (:func:`_solve_fista`, any datafit) is for
         users who ask for it and for future distributed use, where a
         full-gradient method parallelizes and CD does not.
+
+    The result's ``n_passes`` counts the problem's passes over X so far, its
+    set-up included (:class:`sparsecert._problem.Work`).
     """
+    # called here, not through a wrapper, so that the solvers' warnings keep
+    # pointing at the user's call
+    res = _solver_for(problem, solver)(problem, w0, b0, tol, max_iter, verbose)
+    if problem.work is not None:
+        res.n_passes = problem.work.passes
+        if verbose:
+            print(f"[sparsecert] {res.n_iter} iterations, {res.n_passes:.2f} passes over X "
+                  f"(set-up and certificates included)")
+    return res
+
+
+def _solver_for(problem, solver):
+    """The ``_solve_*`` function for ``problem`` and the ``solver`` asked for."""
     if solver == "fista":
         if not getattr(problem.penalty, "convex", True):
             # the local certificate is coordinate-wise L-stationarity, the
@@ -39,15 +56,15 @@ def solve(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, solver="auto", 
                 "solver='fista' cannot certify the nonconvex Lp penalty (p < 1): its "
                 "fixed points are not the coordinate-wise L-stationary points the "
                 "certificate checks. Use solver='cd' (or 'auto').")
-        return _solve_fista(problem, w0, b0, tol, max_iter, verbose)
+        return _solve_fista
     if solver not in ("auto", "cd"):
         raise ValueError(f"solver must be 'auto', 'cd' or 'fista'; got {solver!r}.")
     if problem.df_code == codes.LOGISTIC:
         if not getattr(problem.penalty, "convex", True):
             # a Newton model's curvature has other fixed points than the
             # L-stationary points the local certificate checks
-            return _solve_cd_logistic_fixed(problem, w0, b0, tol, max_iter, verbose)
-        return _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose)
+            return _solve_cd_logistic_fixed
+        return _solve_prox_newton
     if problem.df_code != codes.QUADRATIC:
         raise ValueError("Coordinate descent here handles the quadratic datafit only.")
-    return _solve_cd_quadratic(problem, w0, tol, max_iter, verbose)
+    return _solve_cd_quadratic

@@ -85,6 +85,7 @@ def _refit_on_support(problem, w):
     system = build(problem, S, budget)
     if system is None:
         return None
+    problem.work.add_columns(problem.design, S, times=2)  # the system, then X_S v
     XS, A, Xty = system
     k = S.size
     if problem.fit_intercept:
@@ -192,6 +193,7 @@ def _extrapolated_dual(problem, ring, ring_count, ws):
     w_acc[ws] = c @ ring[order[1:]]
     z = np.empty(n)
     matvec(*design.args, n, w_acc, z)
+    problem.work.add_nonzero_columns(design, w_acc)
     u = np.empty(n)
     datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
     return u

@@ -44,6 +44,9 @@ def _fista_lipschitz(problem):
     sq = np.zeros(p)
     column_stats(*design.args, n, p, problem.sw, False, np.zeros(p), sq)
     trace = float(sq.sum()) + (1.0 if problem.fit_intercept else 0.0)
+    # counted at its budget (two passes per power step, one for the trace):
+    # the power iteration may stop earlier on its relative tolerance
+    problem.work.add((2 * _FISTA_POWER_ITER + 1) * design.nnz)
     lam = min(_FISTA_SAFETY * est, trace) if np.isfinite(est) else trace
     if problem.df_code == codes.LOGISTIC:
         lam /= 4.0
@@ -108,11 +111,14 @@ def _solve_fista(problem, w0, b0, tol, max_iter, verbose, *, _lipschitz=None, _s
     chunk = _FISTA_CHECK * max(_epochs_per_call_for(design, design.n_features) // (2 * _FISTA_CHECK), 1)
     while not cert.converged and n_iter < max_iter:
         budget = min(chunk, max_iter - n_iter)
+        backtracks = state[fista.STATE_BACKTRACKS]
         ran = fista.fista_run(*design.args, n, problem.y, problem.sw, problem.fit_intercept,
                               problem.df_code, *problem.penalty_args, problem.lipschitz,
                               vscale, b_scale, w, w_prev, z, z_prev, state, budget,
                               _FISTA_CHECK, tol_abs)
         n_iter += ran
+        # an iteration is X w and X^T u at the extrapolated point; a backtrack one more X w
+        problem.work.add((2 * ran + state[fista.STATE_BACKTRACKS] - backtracks) * design.nnz)
         b = float(state[fista.STATE_B])
         viol = state[fista.STATE_VIOLATION]
         if verbose:

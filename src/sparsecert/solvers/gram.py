@@ -171,6 +171,8 @@ class _GramState:
             gram_rows_block(X, r0, r1, feats, self.sqrt_sw, problem.means, Z)
             cross += Z.T @ Z if m_old == 0 else Z.T @ Z[:, m_old:]
         cross /= n
+        # every held column is read again for its products with the new ones
+        problem.work.add_columns(problem.design, feats)
         H = np.empty((m, m), order="F")
         H[:m_old, :m_old] = self.H
         H[:, m_old:] = cross

@@ -67,6 +67,7 @@ def _solve_cd_logistic_fixed(problem, w0, b0, tol, max_iter, verbose):
                                          problem.fit_intercept, problem.lipschitz, vscale,
                                          b_scale, feats, *problem.penalty_args, epochs, tol_abs)
         n_iter += ep
+        problem.work.add_columns(design, feats, times=ep)
         previous, support = support, np.flatnonzero(w)
         stable = ep == epochs and np.array_equal(previous, support)
         if stable and cheap > tol_abs and not np.array_equal(support, tried):
@@ -100,6 +101,7 @@ def _newton_on_support(problem, w, b, support):
     design, sw, y = problem.design, problem.sw, problem.y
     n = design.n_samples
     A = _dense_columns(design, support)
+    problem.work.add_columns(design, support)
     if problem.fit_intercept:
         A = np.column_stack([A, np.ones(n)])
     k = support.size

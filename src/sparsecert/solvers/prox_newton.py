@@ -166,11 +166,13 @@ class _NewtonRun:
         status = PN_CONVERGED
         while self.n_iter < self.max_iter:
             budget = min(self.chunk, self.max_iter - self.n_iter)
+            work = np.zeros(1)
             it, status, viol, b = prox_newton_logistic(
                 *design.args, design.n_samples, problem.y, problem.sw, w, b,
                 problem.fit_intercept, z, feats, self.vscale, self.b_scale,
                 *problem.penalty_args, budget, _PN_MAX_INNER, inner_tol, self.tol_abs,
-                _PN_SHRINK)
+                _PN_SHRINK, work)
+            problem.work.add(work[0])
             self.n_iter += it
             if self.verbose:
                 print(f"[sparsecert] prox-Newton iteration {self.n_iter}: violation on "
