@@ -80,29 +80,44 @@ def column_stats(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
     densifying: sum over stored entries of s_i ((x - m)^2 - m^2) + n m^2,
     using sum_i s_i = n.
     """
-    n = float(n_samples)
     for j in range(n_features):
-        m = 0.0
-        if center:
-            if is_sparse:
-                for k in range(X_indptr[j], X_indptr[j + 1]):
-                    m += sw[X_indices[k]] * X_data[k]
-            else:
-                for i in range(n_samples):
-                    m += sw[i] * X_dense[i, j]
-            m /= n
-        acc = 0.0
+        m = _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j,
+                         center)
+        means[j] = m
+        sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse,
+                                           n_samples, sw, j, m)
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j, center):
+    """(1/n) sum_i s_i X[i, j], or 0 unless ``center``."""
+    m = 0.0
+    if center:
         if is_sparse:
             for k in range(X_indptr[j], X_indptr[j + 1]):
-                d = X_data[k] - m
-                acc += sw[X_indices[k]] * (d * d - m * m)
-            acc += n * m * m
+                m += sw[X_indices[k]] * X_data[k]
         else:
             for i in range(n_samples):
-                d = X_dense[i, j] - m
-                acc += sw[i] * d * d
-        means[j] = m
-        sq_dev[j] = max(acc / n, 0.0)
+                m += sw[i] * X_dense[i, j]
+        m /= float(n_samples)
+    return m
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j, m):
+    """(1/n) sum_i s_i (X[i, j] - m)^2 (sparse: zeros folded in as m^2 each)."""
+    n = float(n_samples)
+    acc = 0.0
+    if is_sparse:
+        for k in range(X_indptr[j], X_indptr[j + 1]):
+            d = X_data[k] - m
+            acc += sw[X_indices[k]] * (d * d - m * m)
+        acc += n * m * m
+    else:
+        for i in range(n_samples):
+            d = X_dense[i, j] - m
+            acc += sw[i] * d * d
+    return max(acc / n, 0.0)
 
 
 @njit(cache=True, nogil=True)
@@ -111,42 +126,18 @@ def column_stats_grad(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
     """:func:`column_stats` and grad = X^T u in one sweep over X's columns.
 
     The set-up of a fit needs both (grad = X^T f'(0, b0) gives alpha_max and
-    the first certificate); each column is read for its mean and X_j^T u
-    together, then again, while it is still in cache, for its centred second
-    moment. X_j^T u sums in :func:`col_dot`'s order.
+    the first certificate): each column is read for its mean, X_j^T u (in
+    :func:`col_dot`'s IEEE order: the certificate at w = 0 reuses it) and
+    its centred second moment one after the other, while it is in cache.
+    The statistics are bitwise those of :func:`column_stats`.
     """
-    n = float(n_samples)
     for j in range(n_features):
-        m = 0.0
-        g = 0.0
-        if is_sparse:
-            for k in range(X_indptr[j], X_indptr[j + 1]):
-                i = X_indices[k]
-                x = X_data[k]
-                if center:
-                    m += sw[i] * x
-                g += x * u[i]
-        else:
-            for i in range(n_samples):
-                x = X_dense[i, j]
-                if center:
-                    m += sw[i] * x
-                g += x * u[i]
-        if center:
-            m /= n
-        acc = 0.0
-        if is_sparse:
-            for k in range(X_indptr[j], X_indptr[j + 1]):
-                d = X_data[k] - m
-                acc += sw[X_indices[k]] * (d * d - m * m)
-            acc += n * m * m
-        else:
-            for i in range(n_samples):
-                d = X_dense[i, j] - m
-                acc += sw[i] * d * d
+        m = _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j,
+                         center)
+        grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
         means[j] = m
-        sq_dev[j] = max(acc / n, 0.0)
-        grad[j] = g
+        sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse,
+                                           n_samples, sw, j, m)
 
 
 @njit(cache=True, nogil=True)
