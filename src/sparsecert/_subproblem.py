@@ -15,6 +15,8 @@ from ._validation import Design
 # fields of a Problem that fix the meaning of ``tol``: a sub-problem keeps
 # the full problem's, so that both certify against the same absolute tolerance
 _SHARED_SCALES = ("scale", "objective0", "scale_intercept", "tol_floor", "tol_floor_intercept")
+# per-column fields of a Problem, sliced for a sub-problem
+_PER_COLUMN = ("means", "lipschitz", "grad0", "col_weight", "col_floor")
 
 
 def sub_design(design, idx):
@@ -40,16 +42,29 @@ def sub_design(design, idx):
 
 
 def sub_problem(problem, idx):
-    """The problem restricted to the features ``idx``, with the full problem's tolerances."""
+    """The problem restricted to the features ``idx``, with the full problem's tolerances.
+
+    Every per-column quantity (means, Lipschitz constants, X^T f'(0, b0),
+    the columns' tolerance weights) is the full problem's, sliced: a column's
+    statistics do not depend on the others, so no pass over X recomputes
+    them, and each kept feature is held to the tolerance the full
+    certificate holds it to. Only the kept columns are copied (one read of
+    them, counted in the full problem's passes).
+    """
+    if problem.work is None:  # a problem built without a counter (distributed)
+        penalty = dataclasses.replace(problem.penalty, weights=problem.pen_weights[idx])
+        sub = make_problem(sub_design(problem.design, idx), problem.y, problem.sw,
+                           problem.datafit, penalty, problem.fit_intercept)
+        shared = {f: getattr(problem, f) for f in _SHARED_SCALES if hasattr(problem, f)}
+        return dataclasses.replace(sub, **shared)
+    design = sub_design(problem.design, idx)
+    problem.work.add_columns(problem.design, idx)
     penalty = dataclasses.replace(problem.penalty, weights=problem.pen_weights[idx])
-    sub = make_problem(sub_design(problem.design, idx), problem.y, problem.sw, problem.datafit,
-                       penalty, problem.fit_intercept)
-    shared = {f: getattr(problem, f) for f in _SHARED_SCALES if hasattr(problem, f)}
-    if problem.work is not None:
-        # its passes (the set-up of the kept columns included) count in the full X's units
-        problem.work.add(sub.work.entries)
-        shared["work"] = problem.work
-    return dataclasses.replace(sub, **shared)
+    pen_code, pen_params, pen_weights = penalty.encode(idx.shape[0])
+    sliced = {f: getattr(problem, f)[idx] for f in _PER_COLUMN
+              if getattr(problem, f) is not None}
+    return dataclasses.replace(problem, design=design, penalty=penalty, pen_code=pen_code,
+                               pen_params=pen_params, pen_weights=pen_weights, **sliced)
 
 
 def with_alpha(problem, alpha):
