@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels import codes
-from ._kernels.datafit import column_stats, column_stats_grad, datafit_raw_grad, datafit_value
+from ._kernels.datafit import (column_stats, column_stats_grad, column_stats_grad_threads,
+                               datafit_raw_grad, datafit_value, matvec, rmatvec_threads)
 from ._kernels.optimality import optimality_kernel
 from ._validation import check_no_overflow, check_no_underflow
 
@@ -76,6 +77,7 @@ class Problem:
     col_weight: np.ndarray = None
     col_floor: np.ndarray = None
     work: Work = None  # passes over X (shared with sub-problems)
+    n_threads: int = 1  # threads of the full passes over X (n_jobs)
 
     @property
     def df_code(self):
@@ -171,7 +173,43 @@ def _weighted_rms(v, sw, n):
     return m * float(np.sqrt(sw @ (r * r) / n))
 
 
-def make_problem(design, y, sw, datafit, penalty, fit_intercept):
+def threads_for(n_jobs):
+    """Threads for ``n_jobs`` in scikit-learn's meaning: None = 1, -1 = every
+    core Numba may use, -2 = all but one, ...; a clear error otherwise."""
+    import numbers
+
+    import numba
+
+    most = int(numba.config.NUMBA_NUM_THREADS)
+    if n_jobs is None:
+        return 1
+    if (not isinstance(n_jobs, numbers.Integral) or isinstance(n_jobs, bool)
+            or int(n_jobs) == 0):
+        raise ValueError(f"n_jobs must be None or a nonzero integer (-1: all cores); "
+                         f"got {n_jobs!r}.")
+    n_jobs = int(n_jobs)
+    return max(1, min(most, n_jobs if n_jobs > 0 else most + 1 + n_jobs))
+
+
+class _Threads:
+    """Numba's thread count set to ``n`` for a block (restored after)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __enter__(self):
+        import numba
+
+        self.before = numba.get_num_threads()
+        numba.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        import numba
+
+        numba.set_num_threads(self.before)
+
+
+def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     """Encode the penalty, compute column statistics and the scale of the problem.
 
     ``scale`` = ||grad F(0, b0)||_inf, which equals alpha_max for the L1
@@ -194,6 +232,10 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept):
         column_stats(*design.args, n, p, sw, center, means, sq)
         np.dot(design.args[0].T, u, out=grad0)
         work.add(2 * work.size)
+    elif n_threads > 1:
+        with _Threads(n_threads):
+            column_stats_grad_threads(*design.args, n, p, sw, center, u, means, sq, grad0)
+        work.add(work.size)
     else:
         # one sweep for the column statistics and X^T u (alpha_max, and the
         # certificate at w = 0, which then costs nothing more)
@@ -219,7 +261,8 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept):
     col_weight, col_floor = column_tolerance_weights(sq, col_rms, floor, y_rms)
     return Problem(design, y, sw, bool(fit_intercept), datafit, penalty, pen_code, pen_params,
                    pen_weights, means, lipschitz, b0, grad0, scale, objective0,
-                   scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor, work)
+                   scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor, work,
+                   int(n_threads))
 
 
 def evaluate(problem, w, b):
@@ -258,6 +301,16 @@ def evaluate(problem, w, b):
         z += b
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         np.dot(X_dense.T, u, out=grad)
+    elif problem.n_threads > 1 and not at_reference:
+        # X^T u over the threads (each column's sum in the serial order, so
+        # the certificate is bitwise the same for any n_jobs); the rest of
+        # the kernel's work is O(n + p)
+        matvec(*design.args, n, w, z)
+        z += b
+        datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+        with _Threads(problem.n_threads):
+            rmatvec_threads(*design.args, u, grad)
+        have_grad = True
     max_viol, g_b, loss, pen = optimality_kernel(
         *design.args, n, problem.y, problem.sw, w, float(b), problem.fit_intercept,
         problem.df_code, *problem.penalty_args, problem.lipschitz, problem.means,

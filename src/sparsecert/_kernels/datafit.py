@@ -15,7 +15,7 @@ with sample weights s_i summing to n.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._flags import FASTMATH
 from .codes import LOGISTIC, QUADRATIC
@@ -240,3 +240,27 @@ def rmatvec(X_dense, X_data, X_indices, X_indptr, is_sparse, v, out):
     """out = X^T v."""
     for j in range(out.shape[0]):
         out[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v)
+
+
+# --- threaded passes (n_jobs > 1). Each output entry is one column's sum in
+# col_dot's order, whatever the thread that computes it: the results are
+# bitwise those of the serial kernels for any number of threads.
+
+@njit(cache=True, nogil=True, parallel=True)
+def rmatvec_threads(X_dense, X_data, X_indices, X_indptr, is_sparse, v, out):
+    """out = X^T v, the columns spread over Numba's threads."""
+    for j in prange(out.shape[0]):
+        out[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def column_stats_grad_threads(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+                              n_features, sw, center, u, means, sq_dev, grad):
+    """:func:`column_stats_grad`, the columns spread over Numba's threads."""
+    for j in prange(n_features):
+        m = _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j,
+                         center)
+        grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
+        means[j] = m
+        sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse,
+                                           n_samples, sw, j, m)

@@ -13,7 +13,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _num_features, check_is_fitted, validate_data
 
 from .._kernels import codes
-from .._problem import make_problem
+from .._problem import make_problem, threads_for
 from .._validation import as_design, check_sample_weight
 from .._validation import encode_target
 from .._validation import is_dask_array
@@ -25,6 +25,7 @@ COMMON_CONSTRAINTS = {
     "tol": [Interval(numbers.Real, 0, None, closed="neither")],
     "warm_start": ["boolean"],
     "solver": [StrOptions({"auto", "cd", "fista"})],
+    "n_jobs": [numbers.Integral, None],
     "verbose": ["verbose"],
 }
 
@@ -123,7 +124,8 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         sw = check_sample_weight(sample_weight, design.n_samples)
         y64 = encode_target(datafit, y)
         penalty = self._penalty()
-        problem = make_problem(design, y64, sw, datafit, penalty, self.fit_intercept)
+        problem = make_problem(design, y64, sw, datafit, penalty, self.fit_intercept,
+                               n_threads=threads_for(self.n_jobs))
         w0 = None if warm is None else warm[0]
         b0 = None if warm is None else float(warm[1])
         res = solve(problem, w0, b0, tol=self.tol, max_iter=self.max_iter,

@@ -45,6 +45,13 @@ class Lasso(SparseLinearRegressor):
         users who ask for it). Both stop on the same certificate.
     weights : array-like of shape (n_features,), default=None
         Per-feature penalty weights c_j >= 0 (0 = unpenalized); all ones if None.
+    n_jobs : int, default=None
+        Threads for the full passes over a sparse or float32 X (the set-up's
+        column statistics and X^T y, every certificate's X^T u), in
+        scikit-learn's meaning: None = 1, -1 = all cores. The coordinate
+        steps stay sequential. Each column's sum is computed in the same
+        order whatever the thread, so the fit is bitwise the same for any
+        n_jobs.
     verbose : int, default=0
 
     Attributes
@@ -72,7 +79,7 @@ class Lasso(SparseLinearRegressor):
     }
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, max_iter=1000, tol=1e-4,
-                 warm_start=False, positive=False, solver="auto", weights=None, verbose=0):
+                 warm_start=False, positive=False, solver="auto", weights=None, n_jobs=None, verbose=0):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
@@ -81,6 +88,7 @@ class Lasso(SparseLinearRegressor):
         self.positive = positive
         self.solver = solver
         self.weights = weights
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _penalty(self):
@@ -119,7 +127,7 @@ class ElasticNet(SparseLinearRegressor):
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, max_iter=1000,
                  tol=1e-4, warm_start=False, positive=False, solver="auto", weights=None,
-                 verbose=0):
+                 n_jobs=None, verbose=0):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -129,6 +137,7 @@ class ElasticNet(SparseLinearRegressor):
         self.positive = positive
         self.solver = solver
         self.weights = weights
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _penalty(self):
@@ -166,7 +175,7 @@ class GeneralizedLinearEstimator(SparseLinearRegressor):
     }
 
     def __init__(self, datafit=None, penalty=None, *, fit_intercept=True, max_iter=1000,
-                 tol=1e-4, warm_start=False, solver="auto", verbose=0):
+                 tol=1e-4, warm_start=False, solver="auto", n_jobs=None, verbose=0):
         self.datafit = datafit
         self.penalty = penalty
         self.fit_intercept = fit_intercept
@@ -174,6 +183,7 @@ class GeneralizedLinearEstimator(SparseLinearRegressor):
         self.tol = tol
         self.warm_start = warm_start
         self.solver = solver
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _datafit(self):
@@ -233,7 +243,7 @@ class LpRegression(SparseLinearRegressor):
     }
 
     def __init__(self, alpha=1.0, *, p=0.5, fit_intercept=True, max_iter=1000, tol=1e-4,
-                 warm_start=False, positive=False, solver="auto", weights=None, verbose=0):
+                 warm_start=False, positive=False, solver="auto", weights=None, n_jobs=None, verbose=0):
         self.alpha = alpha
         self.p = p
         self.fit_intercept = fit_intercept
@@ -243,6 +253,7 @@ class LpRegression(SparseLinearRegressor):
         self.positive = positive
         self.solver = solver
         self.weights = weights
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _penalty(self):

@@ -1,0 +1,54 @@
+"""n_jobs spreads the full passes over X on threads and changes no bit of a fit."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import sparsecert
+
+
+def _problem(seed=0, n=400, p=300):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=0.05, format="csc", random_state=seed)
+    w = np.zeros(p)
+    w[:12] = rng.normal(size=12) * 3
+    return X, X @ w + 0.1 * rng.normal(size=n)
+
+
+def _fits(make, X, y):
+    return [make(n_jobs).fit(X, y) for n_jobs in (None, 1, 2, -1)]
+
+
+@pytest.mark.parametrize("kind", ["csc", "csr", "float32"])
+def test_lasso_bitwise_the_same_for_any_n_jobs(kind):
+    X, y = _problem()
+    if kind == "csr":
+        X = X.tocsr()
+    elif kind == "float32":
+        X = X.toarray().astype(np.float32)
+    amax = sparsecert.alpha_max(X, y)
+    fits = _fits(lambda j: sparsecert.Lasso(alpha=amax / 30, n_jobs=j), X, y)
+    ref = fits[0]
+    assert ref.certificate_.converged
+    for est in fits[1:]:
+        np.testing.assert_array_equal(est.coef_, ref.coef_)
+        assert est.intercept_ == ref.intercept_ and est.n_iter_ == ref.n_iter_
+        assert est.certificate_.max_violation == ref.certificate_.max_violation
+        assert est.certificate_.duality_gap == ref.certificate_.duality_gap
+        assert est.n_passes_ == ref.n_passes_
+
+
+def test_logistic_bitwise_the_same_for_any_n_jobs():
+    X, y = _problem(seed=1)
+    labels = (y > np.median(y)).astype(int)
+    fits = [sparsecert.SparseLogisticRegression(alpha=0.01, n_jobs=j).fit(X, labels)
+            for j in (None, 2)]
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    assert fits[0].certificate_.max_violation == fits[1].certificate_.max_violation
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, "two", True])
+def test_invalid_n_jobs_names_the_parameter(bad):
+    X, y = _problem()
+    with pytest.raises((ValueError, TypeError), match="n_jobs"):
+        sparsecert.Lasso(alpha=0.1, n_jobs=bad).fit(X, y)
