@@ -121,6 +121,17 @@ def _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sa
 
 
 @njit(cache=True, nogil=True)
+def _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
+                          center, u, means, sq_dev, grad, j):
+    """Column j's mean, centred second moment and X_j^T u (see :func:`column_stats_grad`)."""
+    m = _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j, center)
+    grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
+    means[j] = m
+    sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse,
+                                       n_samples, sw, j, m)
+
+
+@njit(cache=True, nogil=True)
 def column_stats_grad(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                       n_features, sw, center, u, means, sq_dev, grad):
     """:func:`column_stats` and grad = X^T u in one sweep over X's columns.
@@ -132,12 +143,8 @@ def column_stats_grad(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
     The statistics are bitwise those of :func:`column_stats`.
     """
     for j in range(n_features):
-        m = _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j,
-                         center)
-        grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
-        means[j] = m
-        sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse,
-                                           n_samples, sw, j, m)
+        _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
+                              center, u, means, sq_dev, grad, j)
 
 
 @njit(cache=True, nogil=True)
@@ -258,9 +265,5 @@ def column_stats_grad_threads(X_dense, X_data, X_indices, X_indptr, is_sparse, n
                               n_features, sw, center, u, means, sq_dev, grad):
     """:func:`column_stats_grad`, the columns spread over Numba's threads."""
     for j in prange(n_features):
-        m = _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j,
-                         center)
-        grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
-        means[j] = m
-        sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse,
-                                           n_samples, sw, j, m)
+        _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
+                              center, u, means, sq_dev, grad, j)
