@@ -5,6 +5,7 @@ Usage::
     python benchmarks/compare.py            # the full suite (several minutes)
     python benchmarks/compare.py --quick    # fewer problems and repetitions
     python benchmarks/compare.py --only lasso-dense-wide
+    python benchmarks/compare.py --large [--size full] [...]  # benchmarks/large.py
 
 Every solver's answer is judged by the same code, ``sparsecert.check_optimality``:
 it must reach duality gap <= 1e-6 * P(0) and max violation <= 1e-4 * alpha.
@@ -306,6 +307,12 @@ def fresh_process(repeat=5):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--large" in argv:  # the large-job benchmark: its own options, one process per solver
+        from benchmarks.large import main as large_main
+
+        argv.remove("--large")
+        return large_main(argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="*", default=None)
@@ -314,6 +321,8 @@ def main(argv=None):
                         help="give up on a solver whose single fit exceeds this (s)")
     parser.add_argument("--no-path", action="store_true")
     parser.add_argument("--no-fresh", action="store_true")
+    parser.add_argument("--large", action="store_true",
+                        help="run benchmarks/large.py instead, with the other arguments")
     args = parser.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
