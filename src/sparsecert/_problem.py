@@ -76,6 +76,10 @@ class Problem:
     col_weight: np.ndarray = None
     col_floor: np.ndarray = None
     work: Work = None  # passes over X (shared with sub-problems)
+    # whether a certified fit looks for a better dual point than the residual
+    # for the gap it reports (solvers.dual); a path's sub-problems do not:
+    # their gap is read by no one, the full certificate computes its own
+    dual_candidates: bool = True
 
     @property
     def df_code(self):

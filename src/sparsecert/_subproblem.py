@@ -9,12 +9,13 @@ import dataclasses
 
 import numpy as np
 
-from ._problem import make_problem
 from ._validation import Design
 
-# fields of a Problem that fix the meaning of ``tol``: a sub-problem keeps
-# the full problem's, so that both certify against the same absolute tolerance
-_SHARED_SCALES = ("scale", "objective0", "scale_intercept", "tol_floor", "tol_floor_intercept")
+# per-feature fields of a Problem, sliced to the kept features; the others
+# (among them ``scale`` and the floors, which fix the meaning of ``tol``, and
+# the pass counter ``work``) are the full problem's, so that both certify
+# against the same tolerances and count passes in the full X's units
+_SLICED = ("means", "lipschitz", "grad0", "col_weight", "col_floor")
 
 
 def sub_design(design, idx):
@@ -40,16 +41,22 @@ def sub_design(design, idx):
 
 
 def sub_problem(problem, idx):
-    """The problem restricted to the features ``idx``, with the full problem's tolerances."""
+    """The problem restricted to the features ``idx``, with the full problem's tolerances.
+
+    Its per-feature statistics (means, Lipschitz constants, X^T u at the
+    reference point, column tolerances) are the full problem's, sliced: each
+    is a function of its own column only, so recomputing them (a pass over
+    the kept columns and the checks of ``make_problem``) would give the
+    same values at a cost a path paid at every alpha.
+    """
     penalty = dataclasses.replace(problem.penalty, weights=problem.pen_weights[idx])
-    sub = make_problem(sub_design(problem.design, idx), problem.y, problem.sw, problem.datafit,
-                       penalty, problem.fit_intercept)
-    shared = {f: getattr(problem, f) for f in _SHARED_SCALES if hasattr(problem, f)}
-    if problem.work is not None:
-        # its passes (the set-up of the kept columns included) count in the full X's units
-        problem.work.add(sub.work.entries)
-        shared["work"] = problem.work
-    return dataclasses.replace(sub, **shared)
+    design = sub_design(problem.design, idx)
+    pen_code, pen_params, pen_weights = penalty.encode(idx.shape[0])
+    sliced = {f: getattr(problem, f)[idx] for f in _SLICED
+              if getattr(problem, f) is not None}
+    return dataclasses.replace(problem, design=design, penalty=penalty, pen_code=pen_code,
+                               pen_params=pen_params, pen_weights=pen_weights, dual_candidates=False,
+                               **sliced)
 
 
 def with_alpha(problem, alpha):
