@@ -76,10 +76,12 @@ class Problem:
     col_weight: np.ndarray = None
     col_floor: np.ndarray = None
     work: Work = None  # passes over X (shared with sub-problems)
-    # whether a certified fit looks for a better dual point than the residual
-    # for the gap it reports (solvers.dual); a path's sub-problems do not:
-    # their gap is read by no one, the full certificate computes its own
-    dual_candidates: bool = True
+    # a path's sub-problem: its solver's certificate is read by the path only
+    # (converged, solver) and never returned, the full certificate being
+    # computed after it. A certified fit of it looks for no better dual point
+    # than the residual for its gap (solvers.dual), and its certificate stays
+    # a draft (certificate._Draft, no defensive copies)
+    internal: bool = False
 
     @property
     def df_code(self):

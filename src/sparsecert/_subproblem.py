@@ -55,7 +55,7 @@ def sub_problem(problem, idx):
     sliced = {f: getattr(problem, f)[idx] for f in _SLICED
               if getattr(problem, f) is not None}
     return dataclasses.replace(problem, design=design, penalty=penalty, pen_code=pen_code,
-                               pen_params=pen_params, pen_weights=pen_weights, dual_candidates=False,
+                               pen_params=pen_params, pen_weights=pen_weights, internal=True,
                                **sliced)
 
 
