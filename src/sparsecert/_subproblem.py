@@ -7,37 +7,13 @@ column statistics and tolerances reused rather than recomputed.
 
 import dataclasses
 
-import numpy as np
-
-from ._validation import Design
+from ._validation import sub_design
 
 # per-feature fields of a Problem, sliced to the kept features; the others
 # (among them ``scale`` and the floors, which fix the meaning of ``tol``, and
 # the pass counter ``work``) are the full problem's, so that both certify
 # against the same tolerances and count passes in the full X's units
 _SLICED = ("means", "lipschitz", "grad0", "col_weight", "col_floor")
-
-
-def sub_design(design, idx):
-    """The columns ``idx`` of ``design`` (a copy; CSC stays CSC)."""
-    X_dense, X_data, X_indices, X_indptr, is_sparse = design.args
-    k = idx.shape[0]
-    if is_sparse:
-        starts = X_indptr[idx].astype(np.int64)
-        lens = X_indptr[idx + 1].astype(np.int64) - starts
-        indptr = np.zeros(k + 1, dtype=np.int64)
-        np.cumsum(lens, out=indptr[1:])
-        nnz = int(indptr[-1])
-        take = np.repeat(starts - indptr[:-1], lens) + np.arange(nnz)
-        args = (X_dense, X_data[take], X_indices[take], indptr.astype(X_indptr.dtype), True)
-        return Design(args, design.n_samples, k, design.dtype, True, nnz)
-    # X_dense is Fortran-ordered: its transpose's rows are the columns, and
-    # gathering whole rows of a C array is a few memcpys (np.take into an
-    # F-ordered ``out`` was 50x slower)
-    sub = X_dense.T.take(idx, axis=0).T
-    empty = X_data
-    return Design((sub, empty, X_indices, X_indptr, False), design.n_samples, k, design.dtype,
-                  False, design.n_samples * k)
 
 
 def sub_problem(problem, idx):

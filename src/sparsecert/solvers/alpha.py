@@ -4,8 +4,7 @@ import numpy as np
 
 from .. import penalties
 from .._problem import evaluate, make_problem
-from .._subproblem import sub_design
-from .._validation import validate_arrays
+from .._validation import sub_design, validate_arrays
 from ..datafits import as_datafit
 from .dispatch import solve
 
