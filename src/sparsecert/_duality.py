@@ -73,13 +73,25 @@ def _gap_tolerance(problem, tol_relative, objective):
     P = abs(float(objective))
     # tol_floor_intercept = 8 sqrt(n) eps rms(y)
     floor = 16.0 * np.sqrt(max(n, 1)) * eps * P + 2.0 * problem.tol_floor_intercept * np.sqrt(2.0 * P)
-    rel = float(_relative_gap(problem, floor))
+    rel = float(_relative_gap(problem, floor)) + _rescaling_floor(problem)
+    return max(float(tol_relative), rel)
+
+
+def _rescaling_floor(problem):
+    """The dual rescaling's share of :func:`_gap_tolerance`: 2 max_j col_floor_j /
+    thr_j over the live thresholds (0 without them); fixed for a problem, so
+    computed once (every certificate of a fit asks again)."""
+    cached = problem.__dict__.get("_rescaling_floor")
+    if cached is not None:
+        return cached
+    out = 0.0
     if problem.col_floor is not None and problem.pen_code in (L1, ELASTIC_NET):
         thr = _thresholds(problem)
         live = thr > 0
         if live.any():
-            rel += 2.0 * float(np.max(problem.col_floor[live] / thr[live]))
-    return max(float(tol_relative), rel)
+            out = 2.0 * float(np.max(problem.col_floor[live] / thr[live]))
+    problem.__dict__["_rescaling_floor"] = out
+    return out
 
 
 # unpenalized features whose dual constraint X_U^T u = 0 is enforced by a
@@ -223,10 +235,16 @@ def _computed_gap(problem, w, pieces, objective, converged, gap_tol, dual_candid
 
 
 def _thresholds(problem):
-    """Each feature's dead-zone half-width alpha c_j rho (L1 and elastic net)."""
+    """Each feature's dead-zone half-width alpha c_j rho (L1 and elastic net);
+    computed once per problem (read-only), every certificate asking again."""
+    cached = problem.__dict__.get("_thresholds")
+    if cached is not None:
+        return cached
     thr = problem.penalty.alpha * problem.pen_weights
     if problem.pen_code == ELASTIC_NET:
         thr = thr * problem.pen_params[PARAM_L1_RATIO]
+    thr.flags.writeable = False
+    problem.__dict__["_thresholds"] = thr
     return thr
 
 

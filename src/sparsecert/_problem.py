@@ -78,6 +78,12 @@ class Problem:
     col_floor: np.ndarray = None
     work: Work = None  # passes over X (shared with sub-problems)
     n_threads: int = 1  # threads of the full passes over X (n_jobs)
+    # a path's sub-problem: its solver's certificate is read by the path only
+    # (converged, solver) and never returned, the full certificate being
+    # computed after it. A certified fit of it looks for no better dual point
+    # than the residual for its gap (solvers.dual), and its certificate stays
+    # a draft (certificate._Draft, no defensive copies)
+    internal: bool = False
 
     @property
     def df_code(self):

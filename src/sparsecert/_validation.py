@@ -50,6 +50,28 @@ def as_design(X):
     return Design((X, empty, empty_idx, empty_idx, False), n, p, X.dtype, False, n * p)
 
 
+def sub_design(design, idx):
+    """The columns ``idx`` of ``design`` (a copy; CSC stays CSC)."""
+    X_dense, X_data, X_indices, X_indptr, is_sparse = design.args
+    k = idx.shape[0]
+    if is_sparse:
+        starts = X_indptr[idx].astype(np.int64)
+        lens = X_indptr[idx + 1].astype(np.int64) - starts
+        indptr = np.zeros(k + 1, dtype=np.int64)
+        np.cumsum(lens, out=indptr[1:])
+        nnz = int(indptr[-1])
+        take = np.repeat(starts - indptr[:-1], lens) + np.arange(nnz)
+        args = (X_dense, X_data[take], X_indices[take], indptr.astype(X_indptr.dtype), True)
+        return Design(args, design.n_samples, k, design.dtype, True, nnz)
+    # X_dense is Fortran-ordered: its transpose's rows are the columns, and
+    # gathering whole rows of a C array is a few memcpys (np.take into an
+    # F-ordered ``out`` was 50x slower)
+    sub = X_dense.T.take(idx, axis=0).T
+    empty = X_data
+    return Design((sub, empty, X_indices, X_indptr, False), design.n_samples, k, design.dtype,
+                  False, design.n_samples * k)
+
+
 def check_sample_weight(sample_weight, n_samples):
     """Sample weights as float64, rescaled to sum to n_samples.
 

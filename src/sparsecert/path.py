@@ -151,6 +151,9 @@ class _SolveOptions:
     max_iter: int
     solver: str
     verbose: int   # the solver's own: the path's verbose minus 1
+    # the full certificate tightens its gap with a dual candidate (the support
+    # refit); cross-validation, which reads only the coefficients, skips it
+    tight_gaps: bool = True
 
     def solve(self, problem, w, b, tol):
         return solve(problem, w, b, tol=tol, max_iter=self.max_iter, solver=self.solver,
@@ -203,12 +206,14 @@ def _solve_kept(problem, keep, w, b, tol, options):
     return res, w, res.intercept
 
 
-def _full_certificate(problem, w, b, tol, n_iter, res):
-    """The certificate over all features of (w, b), which ``res`` (None: no solve) gave."""
-    if res is None:
-        return build_certificate(problem, w, b, tol, n_iter=n_iter)
-    return build_certificate(problem, w, b, tol, n_iter=n_iter, solver=res.certificate.solver,
-                             dual_candidate=lambda: _support_refit_dual(problem, w))
+def _full_certificate(problem, w, b, tol, n_iter, res, tight_gaps=True):
+    """The certificate over all features of (w, b), which ``res`` (None: no solve) gave;
+    without ``tight_gaps`` its gap is the residual's (``converged`` is the same)."""
+    solver = None if res is None else res.certificate.solver
+    candidate = ((lambda: _support_refit_dual(problem, w)) if res is not None and tight_gaps
+                 else None)
+    return build_certificate(problem, w, b, tol, n_iter=n_iter, solver=solver,
+                             dual_candidate=candidate)
 
 
 @dataclasses.dataclass
@@ -239,7 +244,7 @@ def _solve_alpha(problem, keep, w, b, n_iter, options):
         res, w, b = _solve_kept(problem, keep, w, b, sub_tol, options)
         if res is not None:
             n_iter += res.n_iter
-        cert = _full_certificate(problem, w, b, options.tol, n_iter, res)
+        cert = _full_certificate(problem, w, b, options.tol, n_iter, res, options.tight_gaps)
         if cert.converged:
             break
         # KKT re-check: discarded features that violate optimality come back;
@@ -427,8 +432,22 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
     datafit = as_datafit(datafit)
     _check_options(screening, tol)
     X, design, y64, sw = _validate(X, y, datafit, sample_weight)
+    return path_on(design, y64, sw, datafit, penalty, alphas=alphas, eps=eps,
+                   n_alphas=n_alphas, tol=tol, max_iter=max_iter, fit_intercept=fit_intercept,
+                   solver=solver, screening=screening, verbose=verbose,
+                   return_certificates=return_certificates, callback=callback)
+
+
+def path_on(design, y64, sw, datafit, penalty, *, alphas=None, eps=1e-3, n_alphas=100,
+            tol=1e-4, max_iter=1000, fit_intercept=True, solver="auto", screening="strong",
+            verbose=0, return_certificates=True, callback=None, tight_gaps=True):
+    """:func:`regularization_path` on inputs validated already: a design, float64
+    labels and weights that sum to n_samples (what cross-validation's folds
+    pass, X having been validated once). ``tight_gaps=False``: each alpha's
+    gap is the residual's (no support refit), for callers that read only the
+    coefficients; what is certified is unchanged."""
     base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept)
-    options = _SolveOptions(tol, max_iter, solver, max(verbose - 1, 0))
+    options = _SolveOptions(tol, max_iter, solver, max(verbose - 1, 0), tight_gaps)
     start, grid, rule = _start(base, penalty, alphas, n_alphas, eps, screening, options)
     record = _PathRecord(grid, design, fit_intercept, return_certificates)
     _follow_path(base, start, grid, rule, options, record, verbose, callback)

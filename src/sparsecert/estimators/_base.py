@@ -122,7 +122,11 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
             # two classes, the larger one coded +1 (see encode_target)
             self.classes_ = np.unique(y)
         sw = check_sample_weight(sample_weight, design.n_samples)
-        y64 = encode_target(datafit, y)
+        return self._fit_design(design, encode_target(datafit, y), sw, datafit, warm)
+
+    def _fit_design(self, design, y64, sw, datafit, warm=None):
+        """The fit on inputs validated already (a design, float64 labels, weights
+        summing to n_samples); cross-validation's refit enters here."""
         penalty = self._penalty()
         problem = make_problem(design, y64, sw, datafit, penalty, self.fit_intercept,
                                n_threads=threads_for(self.n_jobs))
@@ -130,7 +134,7 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         b0 = None if warm is None else float(warm[1])
         res = solve(problem, w0, b0, tol=self.tol, max_iter=self.max_iter,
                     solver=self._solver_name(), verbose=self.verbose)
-        self.coef_ = res.coef.astype(X.dtype, copy=False)
+        self.coef_ = res.coef.astype(design.dtype, copy=False)
         self.intercept_ = float(res.intercept) if self.fit_intercept else 0.0
         # scikit-learn's convention is n_iter_ >= 1: a start that is already
         # certified reports the one pass its certificate took

@@ -43,8 +43,10 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import penalties
-from ..path import regularization_path
-from ..solvers import alpha_max
+from .._validation import as_design, check_sample_weight, encode_target
+from ..datafits import Quadratic
+from ..path import path_on
+from ..solvers.alpha import alpha_max_on
 from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
 from ._folds import (cv_sample_weight, explicit_grid, fold_weights, geometric_grid, path_params,
                      rows_for_folds, run_folds)
@@ -52,11 +54,16 @@ from .linear import ElasticNet, Lasso
 
 
 def _fold_mse(X, y, sample_weight, train, test, penalty, grid, params):
-    """Held-out MSE along the grid for one fold: an array of shape (n_alphas,)."""
+    """Held-out MSE along the grid for one fold: an array of shape (n_alphas,).
+
+    X and y were validated once by the estimator (y as float64): the fold's
+    design is its rows of X, with no second validation.
+    """
     sw_train, sw_test = fold_weights(sample_weight, train, test)
-    res = regularization_path(X[train], y[train], datafit="quadratic", penalty=penalty,
-                              alphas=grid, sample_weight=sw_train, return_certificates=False,
-                              **params)
+    design = as_design(X[train])
+    res = path_on(design, y[train], check_sample_weight(sw_train, design.n_samples),
+                  Quadratic(), penalty, alphas=grid, return_certificates=False,
+                  tight_gaps=False, **params)
     pred = safe_sparse_dot(X[test], res.coefs.astype(np.float64), dense_output=True)
     resid = pred + res.intercepts[np.newaxis, :] - y[test][:, np.newaxis]
     return np.average(resid ** 2, weights=sw_test, axis=0)
@@ -99,14 +106,15 @@ class _PathCV(RegressorMixin, BaseEstimator):
         forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "alpha_", "l1_ratio_",
                           "alphas_", "mse_path_", "dual_gap_"))
         X, y, design = validate_Xy(self, X, y)
+        y = encode_target(Quadratic(), y)
         sw = cv_sample_weight(sample_weight, design.n_samples)
         X = rows_for_folds(X)
         l1_ratios = self._l1_ratios()
-        grids = self._grids(X, y, sw, l1_ratios)
+        grids = self._grids(design, y, sw, l1_ratios)
         folds = list(check_cv(self.cv).split(X, y))
         mse = self._held_out_mse(X, y, sw, l1_ratios, grids, folds)
         self._choose(l1_ratios, grids, mse)
-        self._refit(X, y, sw)
+        self._refit(design, y, sw)
         if not self._has_l1_ratio():
             del self.l1_ratio_
         return self
@@ -114,7 +122,7 @@ class _PathCV(RegressorMixin, BaseEstimator):
     def _computed_grid(self):
         return isinstance(self.alphas, numbers.Integral) or self.alphas is None
 
-    def _grids(self, X, y, sw, l1_ratios):
+    def _grids(self, design, y, sw, l1_ratios):
         """One decreasing grid per l1_ratio: from its alpha_max on all the data, or
         the explicit ``alphas`` (the same for all)."""
         if not self._computed_grid():
@@ -125,8 +133,10 @@ class _PathCV(RegressorMixin, BaseEstimator):
             if rho == 0:
                 raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid "
                                  "as alphas=.")
-            a_max = alpha_max(X, y, l1_ratio=rho, fit_intercept=self.fit_intercept,
-                              sample_weight=sw, weights=self.weights, positive=self.positive)
+            a_max = alpha_max_on(design, y, check_sample_weight(sw, design.n_samples),
+                                 l1_ratio=rho, datafit=Quadratic(),
+                                 fit_intercept=self.fit_intercept, weights=self.weights,
+                                 positive=self.positive)
             grids.append(geometric_grid(a_max, self.eps, count))
         return grids
 
@@ -158,8 +168,9 @@ class _PathCV(RegressorMixin, BaseEstimator):
         else:
             self.alphas_ = grids[0]
 
-    def _refit(self, X, y, sw):
-        """Fit the chosen model on all the data; its coefficients and certificate are ours."""
+    def _refit(self, design, y, sw):
+        """Fit the chosen model on all the data (``design``, validated once, and
+        float64 ``y``); its coefficients and certificate are ours."""
         common = dict(fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
                       positive=self.positive, weights=self.weights,
                       verbose=max(int(self.verbose) - 1, 0))
@@ -167,7 +178,8 @@ class _PathCV(RegressorMixin, BaseEstimator):
             model = Lasso(alpha=self.alpha_, **common)
         else:
             model = ElasticNet(alpha=self.alpha_, l1_ratio=self.l1_ratio_, **common)
-        model.fit(X, y, sample_weight=sw)
+        model._validate_params()
+        model._fit_design(design, y, check_sample_weight(sw, design.n_samples), Quadratic())
         self.coef_ = model.coef_
         self.intercept_ = model.intercept_
         self.certificate_ = model.certificate_

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import penalties
 from .._problem import evaluate, make_problem
-from .._validation import as_design, validate_arrays
+from .._validation import sub_design, validate_arrays
 from ..datafits import as_datafit
 from .dispatch import solve
 
@@ -26,6 +26,14 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
     if not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}.")
     X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
+    return alpha_max_on(design, y64, sw, l1_ratio=l1_ratio, datafit=datafit,
+                        fit_intercept=fit_intercept, weights=weights, positive=positive)
+
+
+def alpha_max_on(design, y64, sw, *, l1_ratio=1.0, datafit, fit_intercept=True, weights=None,
+                 positive=False):
+    """:func:`alpha_max` on inputs validated already (a design, float64 labels,
+    weights summing to n_samples, a datafit object)."""
     if l1_ratio == 0.0:
         return np.inf
     pen = penalties.L1(alpha=0.0, weights=weights, positive=positive)
@@ -37,9 +45,8 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
         # optimise the unpenalized features first (alpha = 0 leaves them free
         # and keeps the penalized ones at zero since we only sweep the others)
         free = np.flatnonzero(c == 0)
-        sub = make_problem(as_design(X[:, free] if not hasattr(X, "tocsc") else X.tocsc()[:, free]),
-                           y64, sw, datafit, penalties.L1(alpha=0.0, weights=np.zeros(free.size)),
-                           fit_intercept)
+        sub = make_problem(sub_design(design, free), y64, sw, datafit,
+                           penalties.L1(alpha=0.0, weights=np.zeros(free.size)), fit_intercept)
         res = solve(sub, tol=1e-10, max_iter=100000)
         w = np.zeros(design.n_features)
         w[free] = res.coef

@@ -88,7 +88,7 @@ def _solve_cd_quadratic(problem, w0, b0, tol, max_iter, verbose):
     fit = _QuadraticCD(problem, w0, tol, max_iter, verbose)
     while not fit.cert.converged and fit.n_iter < max_iter:
         fit.round()
-    cert = fit.cert.final()
+    cert = fit.cert if problem.internal else fit.cert.final()
     if not cert.converged:
         _warn_not_converged(cert, max_iter, "coordinate descent")
     return SolverResult(fit.w, fit.b, cert, fit.n_iter)
@@ -152,12 +152,13 @@ class _QuadraticCD:
         iterates, from which a certified fit's dual point may be extrapolated."""
         problem, w = self.problem, self.w
         pieces = evaluate(problem, w, self.b)
+        # called only if (w, b) is certified: a better dual point for the gap
+        # the fit reports
+        candidate = (None if problem.internal
+                     else lambda: _dual_candidate(problem, w, ring, ring_count, ws))
         return build_certificate(
             problem, w, self.b, self.tol, n_iter=self.n_iter, solver="cd", pieces=pieces,
-            draft=True,
-            # called only if (w, b) is certified: a better dual point for the
-            # gap the fit reports
-            dual_candidate=lambda: _dual_candidate(problem, w, ring, ring_count, ws))
+            draft=True, dual_candidate=candidate)
 
     def round(self):
         """One outer iteration: rank, choose the set, inner solve (Gram, or the
