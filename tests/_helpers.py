@@ -80,3 +80,14 @@ def regression_data(n=40, p=8, seed=0, dtype=np.float64):
     w[: max(1, p // 3)] = rng.standard_normal(max(1, p // 3)) * 3
     y = (X.astype(np.float64) @ w + 0.1 * rng.standard_normal(n)).astype(dtype)
     return X, y
+
+
+def sparse_regression(seed=0, n=300, p=400, n_true=10):
+    """CSC X from scipy's generator (density 0.05) and y = X w + noise, w n_true-sparse."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=0.05, format="csc", random_state=seed)
+    w = np.zeros(p)
+    w[:n_true] = rng.normal(size=n_true) * 3
+    return X, X @ w + 0.1 * rng.normal(size=n)

@@ -8,19 +8,15 @@ start costs exactly one pass.
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 import sparsecert
+from _helpers import sparse_regression
 from sparsecert._problem import Work
 from sparsecert._validation import as_design
 
 
-def _sparse(seed=0, n=300, p=400):
-    rng = np.random.default_rng(seed)
-    X = sp.random(n, p, density=0.05, format="csc", random_state=seed)
-    w = np.zeros(p)
-    w[:10] = rng.normal(size=10) * 3
-    return X, X @ w + 0.1 * rng.normal(size=n)
+def _sparse(seed=0):
+    return sparse_regression(seed)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])

@@ -2,17 +2,13 @@
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 import sparsecert
+from _helpers import sparse_regression
 
 
-def _problem(seed=0, n=400, p=300):
-    rng = np.random.default_rng(seed)
-    X = sp.random(n, p, density=0.05, format="csc", random_state=seed)
-    w = np.zeros(p)
-    w[:12] = rng.normal(size=12) * 3
-    return X, X @ w + 0.1 * rng.normal(size=n)
+def _problem(seed=0):
+    return sparse_regression(seed, n=400, p=300, n_true=12)
 
 
 def _fits(make, X, y):
