@@ -127,7 +127,7 @@ class Problem:
         non-constant columns, floored at the rounding error of g_j itself:
         columns of typical or larger norm keep ``tol`` (standardized data is
         unaffected), weaker ones are judged in their own coefficient's units.
-        Reporting violation_j * tol / tol_j keeps ``converged == (max <= tol)``.
+        Reporting violation_j * tol / tol_j keeps the violation test ``max <= tol``.
         """
         cached = self.__dict__.get("_vscale")
         if cached is not None and cached[0] == tol_relative:

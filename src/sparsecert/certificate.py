@@ -19,7 +19,7 @@ unchanged. A feature whose column has a smaller RMS than the median column
 is held to a proportionally smaller tolerance of its own (a violation in
 gradient units shrinks with its column's norm and would hide a column of tiny
 norm); its violation is reported multiplied by ``violation_scale`` = tol / tol_j,
-so that ``converged == (max_violation <= tol)``. The intercept's |dF/db| is in units of y, not of X^T y: it is held
+so that the violation test reads ``max_violation <= tol``. The intercept's |dF/db| is in units of y, not of X^T y: it is held
 to its own tolerance ``tol_relative * scale_intercept`` (RMS of the loss
 derivative at (0, b0)) and reported rescaled by ``tol / tol_intercept``, so
 that rescaling X alone changes neither. Both tolerances are floored at the
@@ -353,7 +353,7 @@ def _intercept_violation(g_b, tol, tol_intercept):
 
     The intercept is checked against its own tolerance (units of y, not of
     X^T y): its violation is reported rescaled to the features' units, so
-    that ``converged == (max_violation <= tol)`` still holds.
+    that the violation test still reads ``max_violation <= tol``.
     """
     if g_b == 0.0:
         return 0.0
