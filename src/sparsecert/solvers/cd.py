@@ -25,7 +25,8 @@ from .._kernels.cd import cd_quadratic_anderson
 from .._kernels.datafit import matvec
 from .._problem import evaluate
 from ..certificate import _thresholds, build_certificate
-from .common import _GAP_TIGHTEN, _WS_START, SolverResult, _epochs_per_call_for, gap_short
+from .common import (_WS_START, SolverResult, _epochs_per_call_for, gap_short,
+                     gap_violation_target)
 from .dual import _DUAL_HISTORY, _dual_candidate, _objective_on, _refit_on_support
 from .gram import _GRAM_CERT, _GramState, _use_gram
 from .messages import _warn_not_converged
@@ -128,7 +129,8 @@ class _QuadraticCD:
         self.ws_size = _WS_START
         # inner tolerance factor of a final round (see residual_round); a start
         # whose violations hold but whose gap does not needs a smaller violation
-        self.shrink = _GAP_TIGHTEN if gap_short(self.cert) else 1.0
+        self.shrink = 1.0
+        self.aim_at_gap()
         self.prev_support = None
         self.jumped = False     # the support jump is tried once per fit
         self.w_cert = None      # the point whose exact gradient ``cert`` holds
@@ -222,8 +224,7 @@ class _QuadraticCD:
                                   self.n_anderson, ws.size)
         self.refresh()
         self.cert = self.certify()
-        if gap_short(self.cert):
-            self.shrink *= _GAP_TIGHTEN  # ask the next solve for a smaller violation
+        self.aim_at_gap()
         if self.verbose:
             print(f"[sparsecert] epoch {self.n_iter}: Gram working set "
                   f"{gram.feats.size}/{self.p}, {self.cert!r}")
@@ -259,6 +260,7 @@ class _QuadraticCD:
         self.w[S] = v
         self.refresh()
         self.cert = self.certify()
+        self.aim_at_gap()
         if self.verbose:
             print(f"[sparsecert] epoch {self.n_iter}: exact solve on the support "
                   f"({S.size} features), {self.cert!r}")
@@ -282,7 +284,9 @@ class _QuadraticCD:
                                       self.n_anderson, ws.size)
         self.refresh()
         self.cert = self.certify(ring, ring_count, ws)
-        if final and not switch and cheap <= inner_tol and not self.cert.converged:
+        if gap_short(self.cert):
+            self.aim_at_gap()
+        elif final and not switch and cheap <= inner_tol and not self.cert.converged:
             # the epochs' running bound (taken before each coordinate moves)
             # passed while the exact one at the end did not: ask more of the
             # next round instead of paying a certificate for every epoch
@@ -298,6 +302,12 @@ class _QuadraticCD:
                   f"{self.cert!r}")
         if switch and not gram.agrees(self.cert, self.tol_abs):
             self.gram = None
+
+    def aim_at_gap(self):
+        """When only the gap test failed, make the next solve's tolerance the
+        violation that should pass it (:func:`.common.gap_violation_target`)."""
+        if gap_short(self.cert) and self.tol_abs > 0:
+            self.shrink = min(self.shrink, gap_violation_target(self.cert) / self.tol_abs)
 
     def residual_epochs(self, ws, inner_tol):
         """CD epochs on ``ws`` until their running violation bound is <=

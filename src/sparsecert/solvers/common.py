@@ -40,6 +40,20 @@ def gap_short(cert):
     return not cert.converged and bool(cert.max_violation <= cert.tol)
 
 
+def gap_violation_target(cert):
+    """The violation a solver should reach next when only the gap test failed.
+
+    At the residual's rescaled dual point the gap grows about linearly with
+    the violation (the rescaling's 1 - t is v / alpha), so reaching
+    ``gap_tol / relative_gap`` of the present violation, halved for safety,
+    should pass in one more round: far less than a fixed x0.1 when the gap
+    misses by a hair, more when it misses by far. Clipped to [1e-3, 0.5] of
+    the present violation.
+    """
+    ratio = cert.gap_tol / cert.relative_gap if cert.relative_gap > 0 else 0.5
+    return float(np.clip(0.5 * ratio, 1e-3, 0.5)) * float(cert.max_violation)
+
+
 def tightened(tol_abs, problem):
     """``tol_abs`` x ``_GAP_TIGHTEN``, floored at the rounding error of the
     gradient; None when it is at the floor already (nothing more to ask)."""
