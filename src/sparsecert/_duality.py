@@ -158,12 +158,7 @@ def _projected(problem, u, held):
     if problem.work is not None:
         problem.work.add_columns(design, held)
         problem.work.add(design.nnz)
-    grad = np.empty(design.n_features)
-    if not design.is_sparse and design.args[0].dtype == np.float64:
-        np.dot(design.args[0].T, u_feasible, out=grad)
-    else:
-        rmatvec(*design.args, u_feasible, grad)
-    return u_feasible, grad
+    return u_feasible, _rmatvec_subset(problem, u_feasible, np.arange(design.n_features))
 
 
 def _dense_columns(design, feats):
@@ -319,9 +314,7 @@ def gap_safe_screen(problem, grad_dual, t, gap, reach=None):
     ``reach``, when given, is an upper bound on the first term used instead
     (see :func:`_candidate_gap`).
     """
-    from ._kernels import codes
-
-    if problem.df_code != codes.QUADRATIC or problem.pen_code not in (codes.L1, codes.ELASTIC_NET):
+    if problem.df_code != QUADRATIC or problem.pen_code not in (L1, ELASTIC_NET):
         return None
     if not np.isfinite(gap):
         return None

@@ -5,8 +5,10 @@ per-feature Lipschitz constants and weighted means, and the reference point
 w = 0 (with its best intercept b0) that scales the tolerance.
 """
 
+import numbers
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from ._kernels import codes
@@ -26,12 +28,11 @@ class Work:
     its passes are in units of the full X.
     """
 
-    __slots__ = ("entries", "size", "_col_nnz")
+    __slots__ = ("entries", "size")
 
     def __init__(self, design):
         self.entries = 0.0
         self.size = float(max(design.nnz, 1))
-        self._col_nnz = None
 
     @property
     def passes(self):
@@ -182,10 +183,6 @@ def _weighted_rms(v, sw, n):
 def threads_for(n_jobs):
     """Threads for ``n_jobs`` in scikit-learn's meaning: None = 1, -1 = every
     core Numba may use, -2 = all but one, ...; a clear error otherwise."""
-    import numbers
-
-    import numba
-
     most = int(numba.config.NUMBA_NUM_THREADS)
     if n_jobs is None:
         return 1
@@ -204,14 +201,10 @@ class _Threads:
         self.n = n
 
     def __enter__(self):
-        import numba
-
         self.before = numba.get_num_threads()
         numba.set_num_threads(self.n)
 
     def __exit__(self, *exc):
-        import numba
-
         numba.set_num_threads(self.before)
 
 

@@ -27,8 +27,7 @@ _BACKTRACK_SLACK = 1e-9  # relative slack of the sufficient-decrease test (round
 _RESTART_SLACK = 10.0  # an objective increase above this many eps |P| restarts
 _EPS = np.finfo(np.float64).eps
 # when the violations hold and the gap does not, the stopping test is
-# tightened by this factor, at most this many times
-_TIGHTEN = 0.1
+# tightened (by solvers.common._GAP_TIGHTEN) at most this many times
 _MAX_TIGHTEN = 6
 
 
@@ -48,6 +47,7 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
         cluster and two sweeps over X; a restart adds one of each).
     """
     from ..solvers import SolverResult
+    from ..solvers.common import _GAP_TIGHTEN, gap_short
     from ..solvers.messages import _warn_not_converged
 
     if not getattr(problem.penalty, "convex", True):
@@ -63,11 +63,11 @@ def solve_dask(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, verbose=0)
         w, b, k = _iterate(problem, w, b, stop, max_iter - n_iter, verbose)
         n_iter += k
         cert = distributed_certificate(problem, w, b, tol, n_iter=n_iter)
-        if cert.converged or n_iter >= max_iter or not cert.max_violation <= cert.tol:
+        if n_iter >= max_iter or not gap_short(cert):
             break
         # the violations hold but the duality gap does not (a small alpha):
         # ask the iteration for a smaller violation
-        stop = stop.tightened(_TIGHTEN)
+        stop = stop.tightened(_GAP_TIGHTEN)
     if verbose:
         print(f"[sparsecert] dask fista iteration {n_iter}: {cert!r}")
     if not cert.converged:

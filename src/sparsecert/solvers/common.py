@@ -18,8 +18,9 @@ _WORK_PER_CALL = 5e7
 _WS_START = 100
 # a certificate whose violations hold while its duality gap does not (a
 # small alpha, where the violation test alone allows a gap of about
-# tol x alpha_max / alpha) makes the solver ask this much less violation of
-# its next inner solve (diabetes amax/1000: one or two such steps)
+# tol x alpha_max / alpha) makes FISTA, proximal Newton and the Dask FISTA
+# ask this much less violation of their next inner solve (CD aims at
+# gap_violation_target instead)
 _GAP_TIGHTEN = 0.1
 
 
