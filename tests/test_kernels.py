@@ -72,12 +72,25 @@ def test_conjugate_matches_numeric_sup(code, rho, positive):
             assert val == pytest.approx(numeric, abs=1e-3)
 
 
-def test_unknown_codes_return_nan():
+def test_unknown_codes_do_not_compile():
+    # kernels pick a penalty's or datafit's code when compiling, by the code's
+    # type (codes.Kind): a plain integer, or a kind of the wrong family, is a
+    # typing error naming the known kinds, never a silent NaN
+    from numba.core.errors import TypingError
     par = params(1.0)
-    assert np.isnan(prox_1d(99, par, 1.0, 1.0, 1.0))
-    assert np.isnan(penalty_value(99, par, 1.0, 1.0))
-    assert np.isnan(subdiff_distance_1d(99, par, 1.0, 1.0, 1.0, 1.0))
-    assert np.isnan(datafit_value(99, np.ones(2), np.ones(2), np.ones(2), 2))
+    with pytest.raises(TypingError, match="no penalty implementation"):
+        prox_1d(0, par, 1.0, 1.0, 1.0)
+    with pytest.raises(TypingError, match="no penalty implementation"):
+        penalty_value(codes.QUADRATIC, par, 1.0, 1.0)
+    with pytest.raises(TypingError, match="no datafit implementation"):
+        datafit_value(codes.L1, np.ones(2), np.ones(2), np.ones(2), 2)
+
+
+def test_codes_are_ints_that_pickle():
+    import pickle
+    for code in (codes.L1, codes.ELASTIC_NET, codes.LP, codes.QUADRATIC, codes.LOGISTIC):
+        back = pickle.loads(pickle.dumps(code))
+        assert back == int(code) and type(back) is type(code) and back.name == code.name
 
 
 def designs(dtype):

@@ -75,27 +75,81 @@ def _anderson_weights(hist):
     is scaled, so U is divided by its largest entry first: U U^T can then
     neither overflow nor underflow, whatever the coefficients' magnitude.
     Empty when the differences are zero or not finite.
+
+    Written as loops (a K x K Cholesky solve, K a handful) rather than with
+    ``@`` and ``np.linalg.solve``: those pull BLAS, LAPACK and their error
+    strings into every kernel that extrapolates, seconds of compile time
+    for microseconds of work.
     """
     K = hist.shape[0] - 1
-    U = hist[1:] - hist[:-1]
-    big = np.max(np.abs(U)) if U.size else 0.0
+    m = hist.shape[1]
+    big = 0.0
+    for k in range(K):
+        for i in range(m):
+            big = max(big, abs(hist[k + 1, i] - hist[k, i]))
     if not (big > 0.0 and big < np.inf):
         return np.empty(0)
-    U = U / big
-    gram = U @ U.T
+    gram = np.zeros((K, K))
+    for i in range(m):
+        for k in range(K):
+            uk = (hist[k + 1, i] - hist[k, i]) / big
+            for l in range(k + 1):
+                gram[k, l] += uk * (hist[l + 1, i] - hist[l, i]) / big
     scale = 0.0
     for k in range(K):
         scale += gram[k, k]
+    z = np.ones(K)
+    if not _cholesky_solve(gram, 1e-10 * scale, z):
+        return np.empty(0)
+    zs = 0.0
     for k in range(K):
-        gram[k, k] += 1e-10 * scale
-    z = np.linalg.solve(gram, np.ones(K))
-    zs = z.sum()
+        zs += z[k]
     if not (zs != 0.0 and np.isfinite(zs)):
         return np.empty(0)
     return z / zs
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
+def _cholesky_solve(A, shift, b):
+    """b <- (A + shift I)^-1 b for symmetric A given by its lower triangle
+    (overwritten with the Cholesky factor); False if not positive definite."""
+    K = b.shape[0]
+    for k in range(K):
+        A[k, k] += shift
+        for l in range(k + 1):
+            acc = A[k, l]
+            for t in range(l):
+                acc -= A[k, t] * A[l, t]
+            if l < k:
+                A[k, l] = acc / A[l, l]
+            elif acc > 0.0:
+                A[k, k] = np.sqrt(acc)
+            else:
+                return False
+    for k in range(K):  # L v = b
+        acc = b[k]
+        for t in range(k):
+            acc -= A[k, t] * b[t]
+        b[k] = acc / A[k, k]
+    for k in range(K - 1, -1, -1):  # L^T x = v
+        acc = b[k]
+        for t in range(k + 1, K):
+            acc -= A[t, k] * b[t]
+        b[k] = acc / A[k, k]
+    return True
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _anderson_combine(c, hist):
+    """sum_k c_k hist[k + 1]: the extrapolated iterate."""
+    out = np.zeros(hist.shape[1])
+    for k in range(c.shape[0]):
+        for i in range(hist.shape[1]):
+            out[i] += c[k] * hist[k + 1, i]
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _gather(w, feats, out):
     """out[jj] = w[feats[jj]]: the iterate restricted to the working set."""
     for jj in range(feats.shape[0]):
@@ -164,7 +218,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
         if c.size == 0:
             _gather(w, feats, hist[0])
             continue
-        w_acc = c @ hist[1:]
+        w_acc = _anderson_combine(c, hist)
         p_cur, _ = _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
                                  y, sw, w, feats, hist[K], fit_intercept, pen_code,
                                  pen_params, pen_weights, resid_buf)
@@ -456,7 +510,7 @@ def cd_gram_anderson(H, w, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_
             for k in range(m):
                 hist[0, k] = w[k]
             continue
-        w_acc = c @ hist[1:]
+        w_acc = _anderson_combine(c, hist)
         p_cur = _gram_objective(H, w, g_anchor, w_anchor, pen_code, pen_params, pen_weights, g)
         p_acc = _gram_objective(H, w_acc, g_anchor, w_anchor, pen_code, pen_params,
                                 pen_weights, g_acc)

@@ -1,17 +1,81 @@
-"""Integer codes of datafits and penalties, passed to kernels as data.
+"""Codes of datafits and penalties, and how the kernels tell them apart.
 
-These numbers are part of the on-disk cache key of nothing, but they are
-stored in pickled certificates and compared in tests: never renumber one.
+Each code is an ``int`` (stored in pickled certificates and compared in
+tests: never renumber one) of the subclass :class:`Kind`, which Numba types
+by its value: ``KindType("penalty", "l1")`` and ``KindType("penalty", "lp")``
+are different types. A kernel is compiled once per type of its arguments,
+so a kernel given ``L1`` is compiled with the L1 branches only: a Lasso fit
+never compiles the Lp prox machinery, and the on-disk cache holds one entry
+per penalty a machine has used. The scalar operations select their branch
+with :func:`select`, at compile time. A kind carries no run-time data.
 """
 
+from numba.core import types
+from numba.core.errors import TypingError
+from numba.core.imputils import lower_constant
+from numba.extending import NativeValue, models, register_model, typeof_impl, unbox
+
+
+class Kind(int):
+    """An integer code that also names its family and kind for Numba's typing."""
+
+    def __new__(cls, value, family, name):
+        obj = super().__new__(cls, value)
+        obj.family = family
+        obj.name = name
+        return obj
+
+    def __getnewargs__(self):
+        return int(self), self.family, self.name
+
+
+class KindType(types.Dummy):
+    """The Numba type of one :class:`Kind`: a compile-time constant."""
+
+    def __init__(self, family, name):
+        self.family = family
+        self.kind = name
+        super().__init__(name=f"{family}_kind({name})")
+
+
+register_model(KindType)(models.OpaqueModel)
+
+
+@typeof_impl.register(Kind)
+def _typeof_kind(value, context):
+    return KindType(value.family, value.name)
+
+
+@unbox(KindType)
+def _unbox_kind(typ, obj, c):
+    # nothing to pass: every use of a kind is resolved when compiling
+    return NativeValue(c.context.get_dummy_value())
+
+
+@lower_constant(KindType)
+def _lower_kind(context, builder, typ, value):
+    # a kind named as a global inside a kernel (e.g. ``prox_1d(LP, ...)``)
+    return context.get_dummy_value()
+
+
+def select(kind, family, impls):
+    """The implementation in ``impls`` (a dict by kind name) for the Numba type
+    ``kind``, for use inside an ``@overload``; a TypingError for anything else
+    (an unknown kind, or a plain integer where a :class:`Kind` is needed)."""
+    if isinstance(kind, KindType) and kind.family == family and kind.kind in impls:
+        return impls[kind.kind]
+    raise TypingError(f"no {family} implementation for {kind}; the known kinds are "
+                      f"{sorted(impls)}, passed as codes from sparsecert._kernels.codes")
+
+
 # datafits
-QUADRATIC = 0
-LOGISTIC = 1
+QUADRATIC = Kind(0, "datafit", "quadratic")
+LOGISTIC = Kind(1, "datafit", "logistic")
 
 # penalties
-L1 = 0
-ELASTIC_NET = 1
-LP = 2
+L1 = Kind(0, "penalty", "l1")
+ELASTIC_NET = Kind(1, "penalty", "elastic_net")
+LP = Kind(2, "penalty", "lp")
 
 # layout of the float64 parameter array every penalty encodes to
 PARAM_ALPHA = 0

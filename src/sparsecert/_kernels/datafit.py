@@ -16,12 +16,13 @@ with sample weights s_i summing to n.
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import overload
 
 from ._flags import FASTMATH
-from .codes import LOGISTIC, QUADRATIC
+from .codes import select
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v):
     """sum_i X[i, j] v[i]."""
     acc = 0.0
@@ -48,7 +49,7 @@ def col_dot_fast(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v):
     return acc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def col_axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, j, a, v):
     """v += a X[:, j] (in place)."""
     if is_sparse:
@@ -147,7 +148,7 @@ def column_stats_grad(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
                               center, u, means, sq_dev, grad, j)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def log1pexp(t):
     """log(1 + exp(t)) without overflow for any finite t."""
     if t > 0.0:
@@ -155,7 +156,7 @@ def log1pexp(t):
     return np.log1p(np.exp(t))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def sigmoid(t):
     """1 / (1 + exp(-t)) without overflow for any finite t."""
     if t >= 0.0:
@@ -164,41 +165,117 @@ def sigmoid(t):
     return e / (1.0 + e)
 
 
-@njit(cache=True, nogil=True)
+def _value_quadratic(code, y, z, sw, n_samples):
+    acc = 0.0
+    for i in range(y.shape[0]):
+        d = y[i] - z[i]
+        acc += sw[i] * d * d
+    return acc / (2.0 * n_samples)
+
+
+def _value_logistic(code, y, z, sw, n_samples):
+    acc = 0.0
+    for i in range(y.shape[0]):
+        if sw[i] != 0.0:
+            acc += sw[i] * log1pexp(-y[i] * z[i])
+    return acc / n_samples
+
+
+def _value_by_kind(code, y, z, sw, n_samples):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_value_by_kind)
+def _value_by_kind_impl(code, y, z, sw, n_samples):
+    return select(code, "datafit", {"quadratic": _value_quadratic, "logistic": _value_logistic})
+
+
+@njit(cache=True, nogil=True, inline="always")
 def datafit_value(code, y, z, sw, n_samples):
     """f(z) for the datafit of ``code`` (see the module docstring)."""
-    acc = 0.0
-    if code == QUADRATIC:
-        for i in range(y.shape[0]):
-            d = y[i] - z[i]
-            acc += sw[i] * d * d
-        return acc / (2.0 * n_samples)
-    if code == LOGISTIC:
-        for i in range(y.shape[0]):
-            if sw[i] != 0.0:
-                acc += sw[i] * log1pexp(-y[i] * z[i])
-        return acc / n_samples
-    return np.nan
+    return _value_by_kind(code, y, z, sw, n_samples)
 
 
-@njit(cache=True, nogil=True)
+def _grad_quadratic(code, y, z, sw, n, out):
+    for i in range(y.shape[0]):
+        out[i] = -sw[i] * (y[i] - z[i]) / n
+
+
+def _grad_logistic(code, y, z, sw, n, out):
+    for i in range(y.shape[0]):
+        out[i] = -sw[i] * y[i] * sigmoid(-y[i] * z[i]) / n
+
+
+def _grad_by_kind(code, y, z, sw, n, out):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_grad_by_kind)
+def _grad_by_kind_impl(code, y, z, sw, n, out):
+    return select(code, "datafit", {"quadratic": _grad_quadratic, "logistic": _grad_logistic})
+
+
+@njit(cache=True, nogil=True, inline="always")
 def datafit_raw_grad(code, y, z, sw, n_samples, out):
     """out[i] = df/dz_i.
 
     quadratic: -s_i (y_i - z_i) / n;  logistic: -s_i y_i sigmoid(-y_i z_i) / n.
     """
-    n = float(n_samples)
-    if code == QUADRATIC:
-        for i in range(y.shape[0]):
-            out[i] = -sw[i] * (y[i] - z[i]) / n
-    elif code == LOGISTIC:
-        for i in range(y.shape[0]):
-            out[i] = -sw[i] * y[i] * sigmoid(-y[i] * z[i]) / n
-    else:
-        out[:] = np.nan
+    _grad_by_kind(code, y, z, sw, float(n_samples), out)
 
 
-@njit(cache=True, nogil=True)
+def _conjugate_quadratic(code, y, u, sw, n):
+    acc = 0.0
+    for i in range(y.shape[0]):
+        if sw[i] == 0.0:
+            if u[i] != 0.0:
+                return np.inf
+            continue
+        acc += u[i] * y[i] + n * u[i] * u[i] / (2.0 * sw[i])
+    return acc
+
+
+def _conjugate_logistic(code, y, u, sw, n):
+    acc = 0.0
+    for i in range(y.shape[0]):
+        if sw[i] == 0.0:
+            if u[i] != 0.0:
+                return np.inf
+            continue
+        a = -n * u[i] * y[i] / sw[i]
+        if a < 0.0 or a > 1.0:
+            return np.inf
+        h = 0.0
+        if a > 0.0:
+            h += a * np.log(a)
+        if a < 1.0:
+            h += (1.0 - a) * np.log1p(-a)
+        acc += sw[i] * h
+    return acc / n
+
+
+def _conjugate_by_kind(code, y, u, sw, n):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_conjugate_by_kind)
+def _conjugate_by_kind_impl(code, y, u, sw, n):
+    return select(code, "datafit",
+                  {"quadratic": _conjugate_quadratic, "logistic": _conjugate_logistic})
+
+
+def is_quadratic(code):
+    """True for the quadratic datafit (a compile-time constant in kernels)."""
+    raise NotImplementedError("compiled code only")
+
+
+@overload(is_quadratic)
+def _is_quadratic_impl(code):
+    value = select(code, "datafit", {"quadratic": True, "logistic": False})
+    return lambda code: value
+
+
+@njit(cache=True, nogil=True, inline="always")
 def datafit_conjugate(code, y, u, sw, n_samples):
     """Fenchel conjugate f^*(u) = sup_z u.z - f(z) (may be +inf).
 
@@ -206,33 +283,7 @@ def datafit_conjugate(code, y, u, sw, n_samples):
     logistic:  (1/n) sum_i s_i h(-n u_i y_i / s_i) with h(a) = a log a + (1-a) log(1-a)
                on [0, 1], +inf outside.
     """
-    n = float(n_samples)
-    acc = 0.0
-    if code == QUADRATIC:
-        for i in range(y.shape[0]):
-            if sw[i] == 0.0:
-                if u[i] != 0.0:
-                    return np.inf
-                continue
-            acc += u[i] * y[i] + n * u[i] * u[i] / (2.0 * sw[i])
-        return acc
-    if code == LOGISTIC:
-        for i in range(y.shape[0]):
-            if sw[i] == 0.0:
-                if u[i] != 0.0:
-                    return np.inf
-                continue
-            a = -n * u[i] * y[i] / sw[i]
-            if a < 0.0 or a > 1.0:
-                return np.inf
-            h = 0.0
-            if a > 0.0:
-                h += a * np.log(a)
-            if a < 1.0:
-                h += (1.0 - a) * np.log1p(-a)
-            acc += sw[i] * h
-        return acc / n
-    return np.nan
+    return _conjugate_by_kind(code, y, u, sw, float(n_samples))
 
 
 @njit(cache=True, nogil=True)

@@ -45,8 +45,9 @@ when it is <= ``tol``. When the next step starts right after a restart
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
-from .codes import LOGISTIC, QUADRATIC
+from .codes import select
 from .datafit import col_dot, datafit_raw_grad, datafit_value, matvec, sigmoid
 from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
@@ -77,27 +78,41 @@ def bregman_divergence(code, y, sw, n_samples, z0, z1):
     using d(m + e, m) = d(-m - e, -m) to evaluate it at m <= 0, where
     1 - sigma(m) >= 1/2 and the two terms lose only log10(1/|e|) digits.
     """
+    return _bregman_by_kind(code, y, sw, n_samples, z0, z1)
+
+
+def _bregman_quadratic(code, y, sw, n_samples, z0, z1):
     acc = 0.0
-    if code == QUADRATIC:
-        for i in range(y.shape[0]):
-            d = z1[i] - z0[i]
-            acc += sw[i] * d * d
-        return acc / (2.0 * n_samples)
-    if code == LOGISTIC:
-        for i in range(y.shape[0]):
-            if sw[i] == 0.0:
-                continue
-            m = -y[i] * z0[i]
-            e = -y[i] * (z1[i] - z0[i])
-            if m > 0.0:
-                m = -m
-                e = -e
-            s = sigmoid(m)
-            val = np.log1p(s * np.expm1(e)) - s * e
-            if val > 0.0:
-                acc += sw[i] * val
-        return acc / n_samples
-    return np.nan
+    for i in range(y.shape[0]):
+        d = z1[i] - z0[i]
+        acc += sw[i] * d * d
+    return acc / (2.0 * n_samples)
+
+
+def _bregman_logistic(code, y, sw, n_samples, z0, z1):
+    acc = 0.0
+    for i in range(y.shape[0]):
+        if sw[i] == 0.0:
+            continue
+        m = -y[i] * z0[i]
+        e = -y[i] * (z1[i] - z0[i])
+        if m > 0.0:
+            m = -m
+            e = -e
+        s = sigmoid(m)
+        val = np.log1p(s * np.expm1(e)) - s * e
+        if val > 0.0:
+            acc += sw[i] * val
+    return acc / n_samples
+
+
+def _bregman_by_kind(code, y, sw, n_samples, z0, z1):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_bregman_by_kind)
+def _bregman_by_kind_impl(code, y, sw, n_samples, z0, z1):
+    return select(code, "datafit", {"quadratic": _bregman_quadratic, "logistic": _bregman_logistic})
 
 
 @njit(cache=True, nogil=True)

@@ -6,9 +6,9 @@ the certificate must not inherit the solver's bookkeeping.
 
 from numba import njit
 
-from .codes import PARAM_ALPHA, PARAM_POSITIVE, QUADRATIC
+from .codes import PARAM_ALPHA, PARAM_POSITIVE
 from .datafit import (col_dot, datafit_conjugate, datafit_raw_grad,
-                      datafit_value, matvec)
+                      datafit_value, is_quadratic, matvec)
 from .prox import conjugate_1d, penalty_value, subdiff_distance_1d, threshold_1d
 
 
@@ -147,7 +147,7 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
     (what gap-safe screening needs).
     """
     n = float(n_samples)
-    if fit_intercept and df_code == QUADRATIC:
+    if fit_intercept and is_quadratic(df_code):
         s = 0.0
         for i in range(u.shape[0]):
             s += u[i]

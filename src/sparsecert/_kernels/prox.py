@@ -1,22 +1,27 @@
-"""Scalar penalty operations dispatched by integer code.
+"""Scalar penalty operations, one implementation per penalty kind.
 
-Every function takes ``(code, params, weight, ...)`` where ``params`` is the
-float64 array laid out in :mod:`codes` and ``weight`` is the per-feature
-weight c_j >= 0 (0 means unpenalized). The j-th penalty term is
+Every public function takes ``(code, params, weight, ...)`` where ``code`` is
+a penalty :class:`~.codes.Kind`, ``params`` the float64 array laid out in
+:mod:`codes` and ``weight`` the per-feature weight c_j >= 0 (0 means
+unpenalized). The j-th penalty term is
 
     G_j(w) = alpha * c_j * pen(w)   (+ indicator of w >= 0 when positive)
 
-An unknown code returns NaN so that a missing branch fails loudly in tests.
+The kind's implementation is chosen when Numba compiles the caller (the
+``_by_kind`` overloads below, through :func:`codes.select`), so a kernel
+compiled for L1 holds no elastic-net or Lp code. An unknown code does not
+compile. A new penalty adds its functions to the tables here.
 """
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
-from .codes import ELASTIC_NET, L1, LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P, PARAM_POSITIVE
+from .codes import LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P, PARAM_POSITIVE, select
 from .prox_lp import lp_threshold, prox_lp
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def soft_threshold(x, thr):
     """argmin_z 0.5 (z - x)^2 + thr |z| = sign(x) max(|x| - thr, 0)."""
     if x > thr:
@@ -26,7 +31,31 @@ def soft_threshold(x, thr):
     return 0.0
 
 
-@njit(cache=True, nogil=True)
+# ---------------------------------------------------------------- prox
+
+def _prox_l1(code, params, a, x, step):
+    return soft_threshold(x, step * a)
+
+
+def _prox_enet(code, params, a, x, step):
+    rho = params[PARAM_L1_RATIO]
+    return soft_threshold(x, step * a * rho) / (1.0 + step * a * (1.0 - rho))
+
+
+def _prox_lp(code, params, a, x, step):
+    return prox_lp(x, step * a, params[PARAM_P])
+
+
+def _prox_by_kind(code, params, a, x, step):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_prox_by_kind)
+def _prox_by_kind_impl(code, params, a, x, step):
+    return select(code, "penalty", {"l1": _prox_l1, "elastic_net": _prox_enet, "lp": _prox_lp})
+
+
+@njit(cache=True, nogil=True, inline="always")
 def prox_1d(code, params, weight, x, step):
     """Scalar proximal operator of the j-th penalty term.
 
@@ -40,38 +69,74 @@ def prox_1d(code, params, weight, x, step):
     With ``positive`` the minimisation is over z >= 0; because each prox here
     is odd and nondecreasing, that is the unconstrained prox clipped at 0.
     """
-    a = params[PARAM_ALPHA] * weight
-    if code == L1:
-        z = soft_threshold(x, step * a)
-    elif code == ELASTIC_NET:
-        rho = params[PARAM_L1_RATIO]
-        z = soft_threshold(x, step * a * rho) / (1.0 + step * a * (1.0 - rho))
-    elif code == LP:
-        z = prox_lp(x, step * a, params[PARAM_P])
-    else:
-        return np.nan
+    z = _prox_by_kind(code, params, params[PARAM_ALPHA] * weight, x, step)
     if params[PARAM_POSITIVE] != 0.0 and z < 0.0:
         z = 0.0
     return z
 
 
-@njit(cache=True, nogil=True)
+# ---------------------------------------------------------------- value
+
+def _value_l1(code, params, a, w):
+    return a * abs(w)
+
+
+def _value_enet(code, params, a, w):
+    rho = params[PARAM_L1_RATIO]
+    return a * (rho * abs(w) + 0.5 * (1.0 - rho) * w * w)
+
+
+def _value_lp(code, params, a, w):
+    return a * abs(w) ** params[PARAM_P] if w != 0.0 else 0.0
+
+
+def _value_by_kind(code, params, a, w):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_value_by_kind)
+def _value_by_kind_impl(code, params, a, w):
+    return select(code, "penalty", {"l1": _value_l1, "elastic_net": _value_enet, "lp": _value_lp})
+
+
+@njit(cache=True, nogil=True, inline="always")
 def penalty_value(code, params, weight, w):
     """G_j(w) (the indicator of ``positive`` is +inf for w < 0)."""
-    a = params[PARAM_ALPHA] * weight
     if params[PARAM_POSITIVE] != 0.0 and w < 0.0:
         return np.inf
-    if code == L1:
-        return a * abs(w)
-    if code == ELASTIC_NET:
-        rho = params[PARAM_L1_RATIO]
-        return a * (rho * abs(w) + 0.5 * (1.0 - rho) * w * w)
-    if code == LP:
-        return a * abs(w) ** params[PARAM_P] if w != 0.0 else 0.0
-    return np.nan
+    return _value_by_kind(code, params, params[PARAM_ALPHA] * weight, w)
 
 
-@njit(cache=True, nogil=True)
+# ---------------------------------------------------------------- dead zone
+
+def _threshold_l1(code, params, a, lipschitz):
+    return a
+
+
+def _threshold_enet(code, params, a, lipschitz):
+    return a * params[PARAM_L1_RATIO]
+
+
+def _threshold_lp(code, params, a, lipschitz):
+    p = params[PARAM_P]
+    if p > 1.0:
+        return 0.0
+    if lipschitz <= 0.0:
+        return np.inf if a > 0.0 else 0.0
+    return lipschitz * lp_threshold(a / lipschitz, p)
+
+
+def _threshold_by_kind(code, params, a, lipschitz):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_threshold_by_kind)
+def _threshold_by_kind_impl(code, params, a, lipschitz):
+    return select(code, "penalty",
+                  {"l1": _threshold_l1, "elastic_net": _threshold_enet, "lp": _threshold_lp})
+
+
+@njit(cache=True, nogil=True, inline="always")
 def threshold_1d(code, params, weight, lipschitz):
     """Largest |g_j| for which w_j = 0 is optimal (the dead zone's half-width).
 
@@ -79,22 +144,62 @@ def threshold_1d(code, params, weight, lipschitz):
     penalty has no dead zone); Lp with p < 1: L_j tau_p(alpha c_j / L_j), the
     gradient size beyond which the prox step leaves 0 (L-stationarity).
     """
+    return _threshold_by_kind(code, params, params[PARAM_ALPHA] * weight, lipschitz)
+
+
+# ---------------------------------------------------------------- subdifferential
+
+@njit(cache=True, nogil=True, inline="always")
+def _distance(positive, w, g, thr, smooth):
+    """|g + d(w) + thr sign(w)| off zero; the dead-zone excess at zero."""
+    if w == 0.0:
+        if positive:
+            return max(0.0, -g - thr)
+        return max(0.0, abs(g) - thr)
+    if positive and w < 0.0:
+        return np.inf
+    if w > 0.0:
+        return abs(g + smooth + thr)
+    return abs(g + smooth - thr)
+
+
+def _subdiff_l1(code, params, weight, w, g, lipschitz):
     a = params[PARAM_ALPHA] * weight
-    if code == L1:
-        return a
-    if code == ELASTIC_NET:
-        return a * params[PARAM_L1_RATIO]
-    if code == LP:
-        p = params[PARAM_P]
-        if p > 1.0:
-            return 0.0
-        if lipschitz <= 0.0:
-            return np.inf if a > 0.0 else 0.0
-        return lipschitz * lp_threshold(a / lipschitz, p)
-    return np.nan
+    return _distance(params[PARAM_POSITIVE] != 0.0, w, g, a, 0.0)
 
 
-@njit(cache=True, nogil=True)
+def _subdiff_enet(code, params, weight, w, g, lipschitz):
+    a = params[PARAM_ALPHA] * weight
+    rho = params[PARAM_L1_RATIO]
+    return _distance(params[PARAM_POSITIVE] != 0.0, w, g, a * rho, a * (1.0 - rho) * w)
+
+
+def _subdiff_lp(code, params, weight, w, g, lipschitz):
+    positive = params[PARAM_POSITIVE] != 0.0
+    p = params[PARAM_P]
+    if positive and w < 0.0:
+        return np.inf
+    if p < 1.0:
+        return lp_stationarity_violation(params, weight, w, g, lipschitz)
+    # smooth penalty: the derivative a p |w|^(p-1) sign(w), 0 at w = 0
+    smooth = 0.0
+    if w != 0.0:
+        a = params[PARAM_ALPHA] * weight
+        smooth = a * p * abs(w) ** (p - 1.0) * (1.0 if w > 0.0 else -1.0)
+    return _distance(positive, w, g, 0.0, smooth)
+
+
+def _subdiff_by_kind(code, params, weight, w, g, lipschitz):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_subdiff_by_kind)
+def _subdiff_by_kind_impl(code, params, weight, w, g, lipschitz):
+    return select(code, "penalty",
+                  {"l1": _subdiff_l1, "elastic_net": _subdiff_enet, "lp": _subdiff_lp})
+
+
+@njit(cache=True, nogil=True, inline="always")
 def subdiff_distance_1d(code, params, weight, w, g, lipschitz):
     """Distance from -g to the subdifferential of G_j at w (gradient units).
 
@@ -108,76 +213,111 @@ def subdiff_distance_1d(code, params, weight, w, g, lipschitz):
       the whole line), so L-stationarity is used instead:
       L_j |w - prox_{G_j/L_j}(w - g/L_j)|, see :func:`lp_stationarity_violation`.
     """
-    positive = params[PARAM_POSITIVE] != 0.0
-    a = params[PARAM_ALPHA] * weight
-    if code == L1:
-        thr = a
-        smooth = 0.0
-    elif code == ELASTIC_NET:
-        rho = params[PARAM_L1_RATIO]
-        thr = a * rho
-        smooth = a * (1.0 - rho) * w
-    elif code == LP:
-        p = params[PARAM_P]
-        if positive and w < 0.0:
-            return np.inf
-        if p < 1.0:
-            return lp_stationarity_violation(params, weight, w, g, lipschitz)
-        # smooth penalty: the derivative a p |w|^(p-1) sign(w), 0 at w = 0
-        thr = 0.0
-        smooth = 0.0
-        if w != 0.0:
-            smooth = a * p * abs(w) ** (p - 1.0) * (1.0 if w > 0.0 else -1.0)
-    else:
-        return np.nan
-    if w == 0.0:
-        if positive:
-            return max(0.0, -g - thr)
-        return max(0.0, abs(g) - thr)
-    if positive and w < 0.0:
-        return np.inf
-    if w > 0.0:
-        return abs(g + smooth + thr)
-    return abs(g + smooth - thr)
+    return _subdiff_by_kind(code, params, weight, w, g, lipschitz)
 
 
-@njit(cache=True, nogil=True)
-def conjugate_1d(code, params, weight, v):
-    """Fenchel conjugate G_j^*(v) = sup_w v w - G_j(w) (may be +inf).
+# ---------------------------------------------------------------- conjugate
 
-    L1: indicator of |v| <= alpha c_j (v <= alpha c_j when positive).
-    Elastic net with rho < 1: max(|v| - a rho, 0)^2 / (2 a (1 - rho)), with
-    |v| replaced by max(v, 0) when positive. Lp with p > 1:
-    (1/q) (a p)^(1-q) |v|^q with q = p / (p - 1). NaN for Lp with p < 1
-    (nonconvex: no useful conjugate).
-    """
-    positive = params[PARAM_POSITIVE] != 0.0
-    a = params[PARAM_ALPHA] * weight
-    if code == L1:
-        thr = a
-        ridge = 0.0
-    elif code == ELASTIC_NET:
-        rho = params[PARAM_L1_RATIO]
-        thr = a * rho
-        ridge = a * (1.0 - rho)
-    elif code == LP and params[PARAM_P] > 1.0:
-        # (a |t|^p)^*(v) = (1/q) (a p)^(1 - q) |v|^q,  1/p + 1/q = 1
-        p = params[PARAM_P]
-        q = p / (p - 1.0)
-        vv = max(v, 0.0) if positive else abs(v)
-        if vv == 0.0:
-            return 0.0
-        if a == 0.0:
-            return np.inf
-        return np.exp((1.0 - q) * np.log(a * p) + q * np.log(vv)) / q
-    else:
-        return np.nan
+@njit(cache=True, nogil=True, inline="always")
+def _conjugate_enet_like(positive, v, thr, ridge):
+    """(thr |.| + ridge/2 (.)^2)^*(v) = max(|v| - thr, 0)^2 / (2 ridge)."""
     excess = v - thr if positive else abs(v) - thr
     if excess <= 0.0:
         return 0.0
     if ridge == 0.0:
         return np.inf
     return excess * excess / (2.0 * ridge)
+
+
+def _conjugate_l1(code, params, a, v):
+    return _conjugate_enet_like(params[PARAM_POSITIVE] != 0.0, v, a, 0.0)
+
+
+def _conjugate_enet(code, params, a, v):
+    rho = params[PARAM_L1_RATIO]
+    return _conjugate_enet_like(params[PARAM_POSITIVE] != 0.0, v, a * rho, a * (1.0 - rho))
+
+
+def _conjugate_lp(code, params, a, v):
+    p = params[PARAM_P]
+    if p <= 1.0:
+        return np.nan
+    # (a |t|^p)^*(v) = (1/q) (a p)^(1 - q) |v|^q,  1/p + 1/q = 1
+    q = p / (p - 1.0)
+    vv = max(v, 0.0) if params[PARAM_POSITIVE] != 0.0 else abs(v)
+    if vv == 0.0:
+        return 0.0
+    if a == 0.0:
+        return np.inf
+    return np.exp((1.0 - q) * np.log(a * p) + q * np.log(vv)) / q
+
+
+def _conjugate_by_kind(code, params, a, v):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_conjugate_by_kind)
+def _conjugate_by_kind_impl(code, params, a, v):
+    return select(code, "penalty",
+                  {"l1": _conjugate_l1, "elastic_net": _conjugate_enet, "lp": _conjugate_lp})
+
+
+@njit(cache=True, nogil=True, inline="always")
+def conjugate_1d(code, params, weight, v):
+    """Fenchel conjugate G_j^*(v) = sup_w v w - G_j(w) (may be +inf).
+
+    L1: indicator of |v| <= alpha c_j (v <= alpha c_j when positive).
+    Elastic net with rho < 1: max(|v| - a rho, 0)^2 / (2 a (1 - rho)), with
+    |v| replaced by max(v, 0) when positive. Lp with p > 1:
+    (1/q) (a p)^(1-q) |v|^q with q = p / (p - 1). NaN for Lp with p <= 1
+    (nonconvex: no useful conjugate).
+    """
+    return _conjugate_by_kind(code, params, params[PARAM_ALPHA] * weight, v)
+
+
+# ---------------------------------------------------------------- slope
+
+@njit(cache=True, nogil=True, inline="always")
+def _slope_enet_like(a, rho, v, d):
+    slope = a * (1.0 - rho) * v * d
+    if v > 0.0:
+        slope += a * rho * d
+    elif v < 0.0:
+        slope -= a * rho * d
+    else:
+        slope += a * rho * abs(d)
+    return slope
+
+
+def _slope_l1(code, params, a, v, d):
+    return _slope_enet_like(a, 1.0, v, d)
+
+
+def _slope_enet(code, params, a, v, d):
+    return _slope_enet_like(a, params[PARAM_L1_RATIO], v, d)
+
+
+def _slope_lp(code, params, a, v, d):
+    # smooth for p > 1 (the only Lp case a caller of slope_1d is given)
+    p = params[PARAM_P]
+    if v == 0.0:
+        return 0.0
+    return a * p * abs(v) ** (p - 1.0) * (1.0 if v > 0.0 else -1.0) * d
+
+
+def _slope_by_kind(code, params, a, v, d):
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_slope_by_kind)
+def _slope_by_kind_impl(code, params, a, v, d):
+    return select(code, "penalty", {"l1": _slope_l1, "elastic_net": _slope_enet, "lp": _slope_lp})
+
+
+@njit(cache=True, nogil=True, inline="always")
+def slope_1d(code, params, weight, v, d):
+    """Right derivative of t -> G_j(v + t d) at t = 0 (L1, elastic net, Lp p > 1)."""
+    return _slope_by_kind(code, params, params[PARAM_ALPHA] * weight, v, d)
 
 
 @njit(cache=True, nogil=True)

@@ -60,9 +60,9 @@ import numpy as np
 from numba import njit
 
 from ._flags import FASTMATH
-from .codes import ELASTIC_NET, LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P, PARAM_POSITIVE
+from .codes import PARAM_ALPHA, PARAM_POSITIVE
 from .datafit import col_axpy, col_dot, col_dot_fast, log1pexp, sigmoid
-from .prox import penalty_value, prox_1d, subdiff_distance_1d, threshold_1d
+from .prox import penalty_value, prox_1d, slope_1d, subdiff_distance_1d, threshold_1d
 
 # status codes returned by :func:`prox_newton_logistic`
 PN_CONVERGED = 0      # violation over the working features <= tol
@@ -121,29 +121,6 @@ def _col_update_residual(X_dense, X_data, X_indices, X_indptr, is_sparse, j, del
     else:
         for i in range(X_dense.shape[0]):
             r[i] += h[i] * (delta * X_dense[i, j])
-
-
-@njit(cache=True, nogil=True)
-def _penalty_slope(pen_code, pen_params, weight, v, d):
-    """Right derivative of t -> G_j(v + t d) at t = 0 (L1, elastic net, Lp p > 1)."""
-    a = pen_params[PARAM_ALPHA] * weight
-    if pen_code == LP:
-        # smooth for p > 1 (the only Lp case this solver is given)
-        p = pen_params[PARAM_P]
-        if v == 0.0:
-            return 0.0
-        return a * p * abs(v) ** (p - 1.0) * (1.0 if v > 0.0 else -1.0) * d
-    rho = 1.0
-    if pen_code == ELASTIC_NET:
-        rho = pen_params[PARAM_L1_RATIO]
-    slope = a * (1.0 - rho) * v * d
-    if v > 0.0:
-        slope += a * rho * d
-    elif v < 0.0:
-        slope -= a * rho * d
-    else:
-        slope += a * rho * abs(d)
-    return slope
 
 
 @njit(cache=True, nogil=True)
@@ -424,7 +401,7 @@ def _trial(y, sw, z, xd, t, n_samples, feats, w, d, pen_code, pen_params, pen_we
             j = feats[jj]
             v = w[j] + t * d[jj]
             pent += penalty_value(pen_code, pen_params, pen_weights[j], v)
-            dpen += _penalty_slope(pen_code, pen_params, pen_weights[j], v, d[jj])
+            dpen += slope_1d(pen_code, pen_params, pen_weights[j], v, d[jj])
     return ft, dft, pent, dpen
 
 
