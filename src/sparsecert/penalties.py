@@ -8,9 +8,9 @@ term, c_j = 0 leaving the feature unpenalized (glmnet's ``penalty.factor``).
 The optimality condition of feature j is 0 in g_j + dG_j(w_j), with g_j the
 datafit's partial derivative: see :mod:`sparsecert.certificate`.
 
-Contributor checklist for a new penalty: a code in ``_kernels/codes.py``; a
-branch in each dispatcher of ``_kernels/prox.py`` (prox, value, threshold,
-subdifferential distance, conjugate if convex); a dataclass here; a naive
+Contributor checklist for a new penalty: a ``Kind`` in ``_kernels/codes.py``;
+an implementation in each table of ``_kernels/prox.py`` (prox, value,
+threshold, subdifferential distance, conjugate, slope); a dataclass here; a naive
 NumPy twin in ``tests/naive.py``; an entry in the lists the tests parametrize.
 """
 

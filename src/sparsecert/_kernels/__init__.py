@@ -1,6 +1,8 @@
 """Compiled kernels: arrays and scalars in, arrays and scalars out.
 
 Nothing here validates input or imports from the rest of the package. Every
-function is a module-level ``@njit(cache=True, nogil=True)`` function so that
-Numba's on-disk cache serves every process after the first one.
+kernel is a module-level ``@njit(cache=True, nogil=True)`` function so that
+Numba's on-disk cache serves every process after the first one. The per-kind
+implementations of penalty and datafit operations are plain functions that
+Numba compiles into their callers through ``@overload`` (:func:`codes.select`).
 """

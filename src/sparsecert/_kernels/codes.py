@@ -61,7 +61,10 @@ def _lower_kind(context, builder, typ, value):
 def select(kind, family, impls):
     """The implementation in ``impls`` (a dict by kind name) for the Numba type
     ``kind``, for use inside an ``@overload``; a TypingError for anything else
-    (an unknown kind, or a plain integer where a :class:`Kind` is needed)."""
+    (an unknown kind, or a plain integer where a :class:`Kind` is needed).
+
+    The overloaded function's own Python body looks the same table up by
+    ``code.name``: that is what runs with ``NUMBA_DISABLE_JIT=1``."""
     if isinstance(kind, KindType) and kind.family == family and kind.kind in impls:
         return impls[kind.kind]
     raise TypingError(f"no {family} implementation for {kind}; the known kinds are "

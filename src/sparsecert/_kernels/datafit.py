@@ -181,13 +181,16 @@ def _value_logistic(code, y, z, sw, n_samples):
     return acc / n_samples
 
 
+_VALUE = {"quadratic": _value_quadratic, "logistic": _value_logistic}
+
+
 def _value_by_kind(code, y, z, sw, n_samples):
-    raise NotImplementedError("compiled code only")
+    return _VALUE[code.name](code, y, z, sw, n_samples)
 
 
 @overload(_value_by_kind)
 def _value_by_kind_impl(code, y, z, sw, n_samples):
-    return select(code, "datafit", {"quadratic": _value_quadratic, "logistic": _value_logistic})
+    return select(code, "datafit", _VALUE)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -206,13 +209,16 @@ def _grad_logistic(code, y, z, sw, n, out):
         out[i] = -sw[i] * y[i] * sigmoid(-y[i] * z[i]) / n
 
 
+_GRAD = {"quadratic": _grad_quadratic, "logistic": _grad_logistic}
+
+
 def _grad_by_kind(code, y, z, sw, n, out):
-    raise NotImplementedError("compiled code only")
+    return _GRAD[code.name](code, y, z, sw, n, out)
 
 
 @overload(_grad_by_kind)
 def _grad_by_kind_impl(code, y, z, sw, n, out):
-    return select(code, "datafit", {"quadratic": _grad_quadratic, "logistic": _grad_logistic})
+    return select(code, "datafit", _GRAD)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -254,24 +260,29 @@ def _conjugate_logistic(code, y, u, sw, n):
     return acc / n
 
 
+_CONJUGATE = {"quadratic": _conjugate_quadratic, "logistic": _conjugate_logistic}
+
+
 def _conjugate_by_kind(code, y, u, sw, n):
-    raise NotImplementedError("compiled code only")
+    return _CONJUGATE[code.name](code, y, u, sw, n)
 
 
 @overload(_conjugate_by_kind)
 def _conjugate_by_kind_impl(code, y, u, sw, n):
-    return select(code, "datafit",
-                  {"quadratic": _conjugate_quadratic, "logistic": _conjugate_logistic})
+    return select(code, "datafit", _CONJUGATE)
+
+
+_IS_QUADRATIC = {"quadratic": True, "logistic": False}
 
 
 def is_quadratic(code):
     """True for the quadratic datafit (a compile-time constant in kernels)."""
-    raise NotImplementedError("compiled code only")
+    return _IS_QUADRATIC[code.name]
 
 
 @overload(is_quadratic)
 def _is_quadratic_impl(code):
-    value = select(code, "datafit", {"quadratic": True, "logistic": False})
+    value = select(code, "datafit", _IS_QUADRATIC)
     return lambda code: value
 
 

@@ -106,13 +106,16 @@ def _bregman_logistic(code, y, sw, n_samples, z0, z1):
     return acc / n_samples
 
 
+_BREGMAN = {"quadratic": _bregman_quadratic, "logistic": _bregman_logistic}
+
+
 def _bregman_by_kind(code, y, sw, n_samples, z0, z1):
-    raise NotImplementedError("compiled code only")
+    return _BREGMAN[code.name](code, y, sw, n_samples, z0, z1)
 
 
 @overload(_bregman_by_kind)
 def _bregman_by_kind_impl(code, y, sw, n_samples, z0, z1):
-    return select(code, "datafit", {"quadratic": _bregman_quadratic, "logistic": _bregman_logistic})
+    return select(code, "datafit", _BREGMAN)
 
 
 @njit(cache=True, nogil=True)

@@ -46,13 +46,16 @@ def _prox_lp(code, params, a, x, step):
     return prox_lp(x, step * a, params[PARAM_P])
 
 
+_PROX = {"l1": _prox_l1, "elastic_net": _prox_enet, "lp": _prox_lp}
+
+
 def _prox_by_kind(code, params, a, x, step):
-    raise NotImplementedError("compiled code only")
+    return _PROX[code.name](code, params, a, x, step)
 
 
 @overload(_prox_by_kind)
 def _prox_by_kind_impl(code, params, a, x, step):
-    return select(code, "penalty", {"l1": _prox_l1, "elastic_net": _prox_enet, "lp": _prox_lp})
+    return select(code, "penalty", _PROX)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -90,13 +93,16 @@ def _value_lp(code, params, a, w):
     return a * abs(w) ** params[PARAM_P] if w != 0.0 else 0.0
 
 
+_VALUE = {"l1": _value_l1, "elastic_net": _value_enet, "lp": _value_lp}
+
+
 def _value_by_kind(code, params, a, w):
-    raise NotImplementedError("compiled code only")
+    return _VALUE[code.name](code, params, a, w)
 
 
 @overload(_value_by_kind)
 def _value_by_kind_impl(code, params, a, w):
-    return select(code, "penalty", {"l1": _value_l1, "elastic_net": _value_enet, "lp": _value_lp})
+    return select(code, "penalty", _VALUE)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -126,14 +132,16 @@ def _threshold_lp(code, params, a, lipschitz):
     return lipschitz * lp_threshold(a / lipschitz, p)
 
 
+_THRESHOLD = {"l1": _threshold_l1, "elastic_net": _threshold_enet, "lp": _threshold_lp}
+
+
 def _threshold_by_kind(code, params, a, lipschitz):
-    raise NotImplementedError("compiled code only")
+    return _THRESHOLD[code.name](code, params, a, lipschitz)
 
 
 @overload(_threshold_by_kind)
 def _threshold_by_kind_impl(code, params, a, lipschitz):
-    return select(code, "penalty",
-                  {"l1": _threshold_l1, "elastic_net": _threshold_enet, "lp": _threshold_lp})
+    return select(code, "penalty", _THRESHOLD)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -189,14 +197,16 @@ def _subdiff_lp(code, params, weight, w, g, lipschitz):
     return _distance(positive, w, g, 0.0, smooth)
 
 
+_SUBDIFF = {"l1": _subdiff_l1, "elastic_net": _subdiff_enet, "lp": _subdiff_lp}
+
+
 def _subdiff_by_kind(code, params, weight, w, g, lipschitz):
-    raise NotImplementedError("compiled code only")
+    return _SUBDIFF[code.name](code, params, weight, w, g, lipschitz)
 
 
 @overload(_subdiff_by_kind)
 def _subdiff_by_kind_impl(code, params, weight, w, g, lipschitz):
-    return select(code, "penalty",
-                  {"l1": _subdiff_l1, "elastic_net": _subdiff_enet, "lp": _subdiff_lp})
+    return select(code, "penalty", _SUBDIFF)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -252,14 +262,16 @@ def _conjugate_lp(code, params, a, v):
     return np.exp((1.0 - q) * np.log(a * p) + q * np.log(vv)) / q
 
 
+_CONJUGATE = {"l1": _conjugate_l1, "elastic_net": _conjugate_enet, "lp": _conjugate_lp}
+
+
 def _conjugate_by_kind(code, params, a, v):
-    raise NotImplementedError("compiled code only")
+    return _CONJUGATE[code.name](code, params, a, v)
 
 
 @overload(_conjugate_by_kind)
 def _conjugate_by_kind_impl(code, params, a, v):
-    return select(code, "penalty",
-                  {"l1": _conjugate_l1, "elastic_net": _conjugate_enet, "lp": _conjugate_lp})
+    return select(code, "penalty", _CONJUGATE)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -305,13 +317,16 @@ def _slope_lp(code, params, a, v, d):
     return a * p * abs(v) ** (p - 1.0) * (1.0 if v > 0.0 else -1.0) * d
 
 
+_SLOPE = {"l1": _slope_l1, "elastic_net": _slope_enet, "lp": _slope_lp}
+
+
 def _slope_by_kind(code, params, a, v, d):
-    raise NotImplementedError("compiled code only")
+    return _SLOPE[code.name](code, params, a, v, d)
 
 
 @overload(_slope_by_kind)
 def _slope_by_kind_impl(code, params, a, v, d):
-    return select(code, "penalty", {"l1": _slope_l1, "elastic_net": _slope_enet, "lp": _slope_lp})
+    return select(code, "penalty", _SLOPE)
 
 
 @njit(cache=True, nogil=True, inline="always")
