@@ -15,8 +15,9 @@ provably zero at every optimum. Used by :mod:`sparsecert.certificate`.
 import numpy as np
 
 from ._kernels.codes import ELASTIC_NET, L1, LOGISTIC, PARAM_L1_RATIO, QUADRATIC
-from ._kernels.datafit import rmatvec, rmatvec_subset
+from ._kernels.datafit import rmatvec_subset
 from ._kernels.optimality import duality_gap_kernel
+from ._problem import rmatvec_full
 
 
 def _balanced_logistic_dual_point(problem, u, grad):
@@ -46,7 +47,7 @@ def _balanced_logistic_dual_point(problem, u, grad):
         u[y > 0] *= neg_total / pos_total
     else:
         u[y < 0] *= pos_total / neg_total
-    rmatvec(*problem.design.args, u, grad)
+    rmatvec_full(problem.design, u, grad, problem.n_threads)
     if problem.work is not None:
         problem.work.add(problem.design.nnz)
     return u, grad
@@ -98,6 +99,10 @@ def _rescaling_floor(problem):
 # projection (|U| columns, n x |U| floats): beyond these the gap is None
 _MAX_PROJECTED = 1000
 _MAX_PROJECTED_ENTRIES = 5e7
+# a CSR X's products with more than this share of its entries run over its
+# rows (one pass) instead of copying the columns out (a read of all its
+# indices, then the copy)
+_ROWS_FOR_SUBSET = 0.25
 
 
 def _unpenalized(problem):
@@ -163,7 +168,7 @@ def _projected(problem, u, held):
 
 def _dense_columns(design, feats):
     """X[:, feats] as a float64 array."""
-    X_dense, X_data, X_indices, X_indptr, is_sparse = design.args
+    X_dense, X_data, X_indices, X_indptr, is_sparse = design.columns(feats)
     if not is_sparse:
         return np.asarray(X_dense[:, feats], dtype=np.float64)
     out = np.zeros((design.n_samples, feats.size))
@@ -287,15 +292,21 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
 def _rmatvec_subset(problem, u, feats):
     """X_j^T u for j in ``feats`` (BLAS on the columns of a float64 dense X)."""
     design = problem.design
-    X_dense = design.args[0]
     if feats.size == 0:
         return np.empty(0)
-    if not design.is_sparse and X_dense.dtype == np.float64:
+    if not design.is_sparse and design.dtype == np.float64:
+        X_dense = design.args[0]
         if feats.size == design.n_features:
             return X_dense.T @ u
         return X_dense[:, feats].T @ u
+    if design.is_csr and (feats.size == design.n_features
+                          or design.column_nnz(feats) > _ROWS_FOR_SUBSET * design.nnz):
+        # copying that many columns out costs about what one pass over the rows does
+        full = np.empty(design.n_features)
+        rmatvec_full(design, u, full, problem.n_threads)
+        return full[feats]
     out = np.empty(feats.size)
-    rmatvec_subset(*design.args, u, feats, out)
+    rmatvec_subset(*design.columns(feats), u, feats, out)
     return out
 
 

@@ -13,9 +13,12 @@ import numpy as np
 
 from ._kernels import codes
 from ._kernels.datafit import (column_stats, column_stats_grad, column_stats_grad_threads,
-                               datafit_raw_grad, datafit_value, matvec, rmatvec_threads)
+                               datafit_raw_grad, datafit_value, matvec, rmatvec,
+                               rmatvec_threads)
 from ._kernels.optimality import optimality_kernel
-from ._validation import check_no_overflow, check_no_underflow
+from ._kernels.rows import (column_sums_rows, column_sums_rows_threads, rmatvec_rows,
+                            rmatvec_rows_threads)
+from ._validation import check_no_overflow, check_no_underflow, sub_design
 
 
 class Work:
@@ -23,32 +26,29 @@ class Work:
 
     Counted where the solvers call their kernels: the set-up, each
     certificate (X w over the nonzero columns, X^T u over all), a CD epoch
-    as its working set's share of nnz(X), a FISTA iteration as two passes.
-    A sub-problem (a path's kept features) shares its parent's counter, so
-    its passes are in units of the full X.
+    as its working set's share of nnz(X), a FISTA iteration as two passes,
+    and for a CSR X each copy of columns out of it as one pass (a read of
+    all its indices). A sub-problem (a path's kept features) shares its
+    parent's counter, so its passes are in units of the full X.
     """
 
-    __slots__ = ("entries", "size")
+    __slots__ = ("entries", "size", "design")
 
     def __init__(self, design):
         self.entries = 0.0
         self.size = float(max(design.nnz, 1))
+        self.design = design
 
     @property
     def passes(self):
-        return self.entries / self.size
+        return (self.entries + getattr(self.design, "copied", 0.0)) / self.size
 
     def add(self, entries):
         self.entries += float(entries)
 
     def add_columns(self, design, feats, times=1):
         """``times`` reads of the columns ``feats`` of ``design``."""
-        if design.is_sparse:
-            indptr = design.args[3]
-            count = float(np.sum(indptr[feats + 1] - indptr[feats])) if len(feats) else 0.0
-        else:
-            count = float(design.n_samples) * len(feats)
-        self.entries += times * count
+        self.entries += times * float(design.column_nnz(feats))
 
     def add_nonzero_columns(self, design, w):
         """One read of the columns where w is nonzero (a product X w)."""
@@ -225,7 +225,10 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     datafit_raw_grad(datafit.code, y, z, sw, n, u)
     grad0 = np.empty(p)
     work = Work(design)
-    if not design.is_sparse and design.args[0].dtype == np.float64:
+    if design.is_csr:
+        _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads)
+        work.add(work.size)
+    elif not design.is_sparse and design.args[0].dtype == np.float64:
         # BLAS, as in evaluate(): its SIMD pass keeps up with memory, which the
         # compiled reduction (IEEE order, no fastmath) does not
         column_stats(*design.args, n, p, sw, center, means, sq)
@@ -264,6 +267,65 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
                    int(n_threads))
 
 
+def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):
+    """make_problem's set-up sweep for a CSR X: one pass, row by row.
+
+    Rows give sums, not the two-step centring of :func:`column_stats`:
+    sq_j = S2_j / n - m_j^2 with S2_j = sum_i s_i x_ij^2. That difference
+    loses the bits of m_j^2 / (S2_j / n); where it would lose more than one
+    (a column whose mean is as large as its spread, e.g. constant), the
+    column is copied out and recomputed by :func:`column_stats` exactly.
+    """
+    n, p = design.n_samples, design.n_features
+    s1, s2 = np.empty(p), np.empty(p)
+    count = np.empty(p, dtype=np.int64)
+    n_chunks = design.bounds.shape[0] - 1
+    if n_threads > 1 and n_chunks > 1:
+        with _Threads(n_threads):
+            column_sums_rows_threads(*design.rows, design.bounds, sw, u, s1, s2, grad0, count,
+                                     np.empty((n_chunks, 3, p)),
+                                     np.empty((n_chunks, p), dtype=np.int64))
+    else:
+        column_sums_rows(*design.rows, design.bounds, sw, u, s1, s2, grad0, count,
+                         np.empty((3, p)), np.empty(p, dtype=np.int64))
+    design.col_nnz = count
+    ms = s2 / n
+    if center:
+        np.divide(s1, n, out=means)
+        np.maximum(ms - means * means, 0.0, out=sq)
+        redo = np.flatnonzero(means * means > 0.5 * ms)
+        if redo.size:
+            sub = sub_design(design, redo)
+            m_sub, sq_sub = np.empty(redo.size), np.empty(redo.size)
+            column_stats(*sub.args, n, redo.size, sw, True, m_sub, sq_sub)
+            means[redo], sq[redo] = m_sub, sq_sub
+    else:
+        means[:] = 0.0
+        sq[:] = ms
+
+
+def rmatvec_full(design, u, out, n_threads=1):
+    """out = X^T u over all columns: BLAS for a float64 dense X, rows for a
+    CSR X, the compiled column loop otherwise (threaded when ``n_threads`` > 1;
+    the same sums whatever the thread count)."""
+    if design.is_csr:
+        n_chunks = design.bounds.shape[0] - 1
+        if n_threads > 1 and n_chunks > 1:
+            with _Threads(n_threads):
+                rmatvec_rows_threads(*design.rows, design.bounds, u, out,
+                                     np.empty((n_chunks, out.shape[0])))
+        else:
+            rmatvec_rows(*design.rows, design.bounds, u, out,
+                         np.empty(out.shape[0]) if n_chunks > 1 else out)
+    elif not design.is_sparse and design.args[0].dtype == np.float64:
+        np.dot(design.args[0].T, u, out=out)
+    elif n_threads > 1:
+        with _Threads(n_threads):
+            rmatvec_threads(*design.args, u, out)
+    else:
+        rmatvec(*design.args, u, out)
+
+
 def evaluate(problem, w, b):
     """Run the optimality kernel at (w, b): a dict of the raw pieces."""
     design = problem.design
@@ -273,9 +335,11 @@ def evaluate(problem, w, b):
     grad = np.empty(p)
     viol = np.empty(p)
     margin = np.empty(p)
-    X_dense = design.args[0]
+    nonzero = np.flatnonzero(w)
+    X_args = design.columns(nonzero)
+    X_dense = X_args[0]
     have_grad = not design.is_sparse and X_dense.dtype == np.float64
-    at_reference = b == problem.b0 and not np.any(w)
+    at_reference = b == problem.b0 and nonzero.size == 0
     if at_reference:
         # the reference point (0, b0): make_problem computed X^T u there
         # already, with the same arithmetic as below (BLAS for a float64 dense
@@ -300,18 +364,16 @@ def evaluate(problem, w, b):
         z += b
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         np.dot(X_dense.T, u, out=grad)
-    elif problem.n_threads > 1 and not at_reference:
-        # X^T u over the threads (each column's sum in the serial order, so
-        # the certificate is bitwise the same for any n_jobs); the rest of
-        # the kernel's work is O(n + p)
-        matvec(*design.args, n, w, z)
+    elif (problem.n_threads > 1 or design.is_csr) and not at_reference:
+        # X^T u over the threads (each column's sum the same for any n_jobs)
+        # or row by row; the rest of the kernel's work is O(n + p)
+        matvec(*X_args, n, w, z)
         z += b
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
-        with _Threads(problem.n_threads):
-            rmatvec_threads(*design.args, u, grad)
+        rmatvec_full(design, u, grad, problem.n_threads)
         have_grad = True
     max_viol, g_b, loss, pen = optimality_kernel(
-        *design.args, n, problem.y, problem.sw, w, float(b), problem.fit_intercept,
+        *X_args, n, problem.y, problem.sw, w, float(b), problem.fit_intercept,
         problem.df_code, *problem.penalty_args, problem.lipschitz, problem.means,
         z, u, grad, viol, margin, have_grad)
     return dict(z=z, u=u, grad=grad, viol=viol, margin=margin, max_violation=float(max_viol),

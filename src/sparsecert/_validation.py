@@ -1,9 +1,11 @@
 """Input checks and conversions to what the kernels read.
 
 Dense X becomes Fortran-ordered (a copy when the caller's array is not:
-coordinate descent reads whole columns); sparse X becomes CSC with sorted
-indices and no duplicates (a copy when needed). Nothing is ever densified, and
-the caller's arrays are never written to.
+coordinate descent reads whole columns); a CSC X is used with sorted indices
+and no duplicates (a copy when needed); a CSR X is used as given
+(:class:`RowDesign`: full passes row by row, the working set's columns
+copied out). Nothing is ever densified, and the caller's arrays are never
+written to.
 """
 
 import sys
@@ -26,11 +28,32 @@ class Design:
     dtype: np.dtype
     is_sparse: bool
     nnz: int
+    is_csr = False  # see RowDesign
+
+    def columns(self, feats=None):
+        """The kernels' arguments, holding at least the columns ``feats``
+        (None: all): every column, here."""
+        return self.args
+
+    def column_nnz(self, feats):
+        """The stored entries of the columns ``feats`` (n each when dense)."""
+        if not self.is_sparse:
+            return self.n_samples * len(feats)
+        indptr = self.args[3]
+        return int(np.sum(indptr[feats + 1] - indptr[feats])) if len(feats) else 0
+
+
+def _index_dtype(nnz):
+    """The kernels' index type for a sparse X of ``nnz`` entries."""
+    return np.int32 if nnz < np.iinfo(np.int32).max else np.int64
 
 
 def as_design(X):
-    """Wrap a validated float32/float64 dense array or sparse matrix as a :class:`Design`."""
+    """Wrap a validated float32/float64 dense array or sparse matrix as a
+    :class:`Design` (a :class:`RowDesign` for CSR)."""
     n, p = X.shape
+    if sp.issparse(X) and X.format == "csr":
+        return RowDesign(X)
     if sp.issparse(X):
         X = X.tocsc()
         if not X.has_canonical_format:
@@ -38,7 +61,7 @@ def as_design(X):
             X = X.copy()
             X.sum_duplicates()
         dtype = X.dtype
-        index_dtype = np.int32 if X.nnz < np.iinfo(np.int32).max else np.int64
+        index_dtype = _index_dtype(X.nnz)
         indices = np.ascontiguousarray(X.indices, dtype=index_dtype)
         indptr = np.ascontiguousarray(X.indptr, dtype=index_dtype)
         data = np.ascontiguousarray(X.data)
@@ -50,9 +73,119 @@ def as_design(X):
     return Design((X, empty, empty_idx, empty_idx, False), n, p, X.dtype, False, n * p)
 
 
+# a CSR X is cut into chunks of rows (fixed by its shape, never by n_jobs)
+# for its full passes: at most 8, each of at least 2^18 stored entries and
+# 8 p (the chunks' p-vectors are added after: an eighth of the pass at most)
+_MAX_CHUNKS = 8
+_CHUNK_MIN_NNZ = 2 ** 18
+# a column store holding this share of X's entries takes the rest too: one
+# more copy of the few remaining columns would cost as much as all of them
+_TAKE_ALL = 0.5
+
+
+class RowDesign:
+    """A CSR X used as given: no copy of X in column order.
+
+    ``rows`` = (data, indices, indptr) is X as the caller gave it (a copy
+    only when it has duplicate entries, which the column statistics cannot
+    sum row by row). Full passes (the set-up, every certificate's X^T u) read
+    it row by row (:mod:`sparsecert._kernels.rows`); the column kernels get
+    ``columns(feats)``: a CSC over all p columns holding at least ``feats``
+    (the columns asked for so far; the others are empty). ``args`` holds
+    every column, for a solver that needs them all (FISTA): the store then
+    becomes X's CSC copy, as a CSC conversion would have made it.
+    """
+
+    is_sparse = True
+    is_csr = True
+
+    def __init__(self, X):
+        if not X.has_canonical_format:
+            X = X.copy()
+            X.sum_duplicates()
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        self.nnz = int(X.nnz)
+        self.rows = (X.data, X.indices, X.indptr)
+        per_chunk = max(_CHUNK_MIN_NNZ, 8 * self.n_features)
+        n_chunks = int(min(_MAX_CHUNKS, max(1, self.nnz // per_chunk)))
+        self.bounds = _chunk_bounds(X.indptr, n_chunks)
+        self.col_nnz = None  # stored entries per column (the set-up counts them)
+        self.copied = 0.0    # entries of X read by the copies of columns out of it
+        self.taken = np.zeros(self.n_features, dtype=bool)
+        index_dtype = _index_dtype(self.nnz)
+        self._args = (_EMPTY_DENSE[self.dtype], np.empty(0, dtype=self.dtype),
+                      np.empty(0, dtype=index_dtype),
+                      np.zeros(self.n_features + 1, dtype=index_dtype), True)
+
+    @property
+    def args(self):
+        return self.columns(None)
+
+    def columns(self, feats=None):
+        """The kernels' arguments (a CSC over all columns) holding at least
+        the columns ``feats`` (None: all)."""
+        missing = ~self.taken if feats is None else np.zeros(self.n_features, dtype=bool)
+        if feats is not None:
+            missing[feats] = True
+            missing &= ~self.taken
+        # an empty column is empty in the store too: nothing to copy
+        missing &= self.counts() > 0
+        if missing.any():
+            self._take(missing)
+        return self._args
+
+    def column_nnz(self, feats):
+        counts = self.counts()
+        return int(np.sum(counts[feats])) if len(feats) else 0
+
+    def counts(self):
+        """Stored entries per column."""
+        if self.col_nnz is None:
+            self.col_nnz = np.bincount(self.rows[1], minlength=self.n_features)
+        return self.col_nnz
+
+    def _take(self, missing):
+        """Copy the ``missing`` columns out of X and merge them into the store."""
+        from ._kernels.rows import merge_columns, take_columns
+
+        counts = self.counts()
+        if np.sum(counts[self.taken | missing]) >= _TAKE_ALL * self.nnz:
+            missing = ~self.taken
+        indptr, data, indices = _empty_csc(np.where(missing, counts, 0), self.dtype,
+                                           self._args[2].dtype)
+        take_columns(*self.rows, self.n_samples, missing, indptr, data, indices)
+        self.copied += self.nnz
+        if self.taken.any():
+            # the columns taken before come from the store, not from X
+            m_indptr, m_data, m_indices = _empty_csc(np.where(self.taken | missing, counts, 0),
+                                                     self.dtype, indices.dtype)
+            merge_columns(*self._args[1:4], data, indices, indptr, m_data, m_indices, m_indptr)
+            indptr, data, indices = m_indptr, m_data, m_indices
+        self.taken |= missing
+        self._args = (self._args[0], data, indices, indptr, True)
+
+
+def _empty_csc(lengths, dtype, index_dtype):
+    """(indptr, data, indices) of a CSC whose column j holds ``lengths[j]`` entries."""
+    indptr = np.zeros(lengths.shape[0] + 1, dtype=index_dtype)
+    np.cumsum(lengths, out=indptr[1:])
+    size = int(indptr[-1])
+    return indptr, np.empty(size, dtype=dtype), np.empty(size, dtype=index_dtype)
+
+
+def _chunk_bounds(indptr, n_chunks):
+    """Row bounds of ``n_chunks`` chunks holding about equal numbers of stored entries."""
+    n = indptr.shape[0] - 1
+    targets = np.linspace(0, int(indptr[-1]), n_chunks + 1)
+    bounds = np.searchsorted(indptr, targets, side="left").astype(np.int64)
+    bounds[0], bounds[-1] = 0, n
+    return np.maximum.accumulate(np.minimum(bounds, n))
+
+
 def sub_design(design, idx):
-    """The columns ``idx`` of ``design`` (a copy; CSC stays CSC)."""
-    X_dense, X_data, X_indices, X_indptr, is_sparse = design.args
+    """The columns ``idx`` of ``design`` (a copy; CSC and CSR become CSC)."""
+    X_dense, X_data, X_indices, X_indptr, is_sparse = design.columns(idx)
     k = idx.shape[0]
     if is_sparse:
         starts = X_indptr[idx].astype(np.int64)
@@ -144,7 +277,6 @@ def check_no_underflow(design, lipschitz, centered):
     reciprocal: ask for rescaled data. Costs one pass over the columns with
     L_j = 0 only.
     """
-    X_dense, X_data, _, X_indptr, is_sparse = design.args
     tiny = np.flatnonzero((lipschitz > 0.0) & (lipschitz < _L_MIN))
     if tiny.size:
         # a coordinate step divides by L_j: below ~1e-305 that is subnormal
@@ -154,7 +286,9 @@ def check_no_underflow(design, lipschitz, centered):
             f"X column {j} has a mean square of {lipschitz[j]:.3g}, too small for float64 "
             f"coordinate steps (entries of magnitude about 1e-152 or less): rescale X, e.g. "
             f"with sklearn.preprocessing.MaxAbsScaler, and the coefficients accordingly.")
-    for j in np.flatnonzero(lipschitz == 0.0):
+    flat = np.flatnonzero(lipschitz == 0.0)
+    X_dense, X_data, _, X_indptr, is_sparse = design.columns(flat)
+    for j in flat:
         if is_sparse:
             col = X_data[X_indptr[j]:X_indptr[j + 1]]
             if col.size < design.n_samples:

@@ -143,7 +143,7 @@ class _QuadraticCD:
         nonzero columns' entries)."""
         problem = self.problem
         z = np.empty(self.n)
-        matvec(*problem.design.args, self.n, self.w, z)
+        matvec(*problem.design.columns(np.flatnonzero(self.w)), self.n, self.w, z)
         problem.work.add_nonzero_columns(problem.design, self.w)
         resid = problem.y - z
         self.b = float(problem.sw @ resid) / self.n if problem.fit_intercept else 0.0
@@ -330,7 +330,7 @@ class _QuadraticCD:
                 # spent pay for its matrix
                 epochs = min(epochs, gram.epochs_until_affordable(ws))
             ep, cheap, self.b, _, ring_count = cd_quadratic_anderson(
-                *problem.design.args, self.n, problem.y, self.sw_r, problem.sw, self.w, self.b,
+                *problem.design.columns(ws), self.n, problem.y, self.sw_r, problem.sw, self.w, self.b,
                 problem.means, problem.lipschitz, self.vscale, ws, *problem.penalty_args,
                 epochs, inner_tol, problem.fit_intercept, self.n_anderson, self.resid_buf,
                 ring, ring_count)

@@ -115,7 +115,7 @@ def _normal_equations_sparse(problem, S, budget):
 
     design = problem.design
     n, k = design.n_samples, S.size
-    _, X_data, X_indices, X_indptr, _ = design.args
+    _, X_data, X_indices, X_indptr, _ = design.columns(S)
     sw = problem.sw
     lo = X_indptr[S]
     counts = X_indptr[S + 1] - lo
@@ -192,7 +192,7 @@ def _extrapolated_dual(problem, ring, ring_count, ws):
     w_acc = np.zeros(design.n_features)
     w_acc[ws] = c @ ring[order[1:]]
     z = np.empty(n)
-    matvec(*design.args, n, w_acc, z)
+    matvec(*design.columns(ws), n, w_acc, z)
     problem.work.add_nonzero_columns(design, w_acc)
     u = np.empty(n)
     datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)

@@ -168,7 +168,7 @@ class _NewtonRun:
             budget = min(self.chunk, self.max_iter - self.n_iter)
             work = np.zeros(1)
             it, status, viol, b = prox_newton_logistic(
-                *design.args, design.n_samples, problem.y, problem.sw, w, b,
+                *design.columns(feats), design.n_samples, problem.y, problem.sw, w, b,
                 problem.fit_intercept, z, feats, self.vscale, self.b_scale,
                 *problem.penalty_args, budget, _PN_MAX_INNER, inner_tol, self.tol_abs,
                 _PN_SHRINK, work)

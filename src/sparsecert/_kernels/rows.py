@@ -1,0 +1,158 @@
+"""Full passes over a CSR X, row by row, without a column-ordered copy.
+
+A vectorizer hands X over as CSR. Coordinate descent needs columns, but only
+those of its working set; the passes that need every column (the set-up's
+column statistics and X^T u, and every certificate's X^T u) read X row by
+row here and scatter into p-vectors, which stay in cache where CSC's column
+gathers of u do not. The working set's columns are copied out once per
+growth of the set (:func:`take_columns`), into a CSC over all p columns
+whose other columns are empty, so that the column kernels index it as they
+index a whole CSC X.
+
+Rows are summed in fixed chunks (``bounds``, chosen from the shape of X
+only), each chunk into its own p-vector, and the chunks are added in order:
+the serial and threaded kernels do the same additions in the same order, so
+a fit is bitwise the same for any ``n_jobs``. With one chunk, each column's
+sum runs over its rows in increasing order, as :func:`.datafit.col_dot` does
+on a CSC X with sorted indices: the same X^T u, bitwise.
+"""
+
+from numba import njit, prange
+
+
+@njit(cache=True, nogil=True)
+def _scatter(data, indices, indptr, lo, hi, u, out):
+    """out += X[lo:hi]^T u[lo:hi] (out's entries are added to, in row order)."""
+    for i in range(lo, hi):
+        ui = u[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            out[indices[k]] += data[k] * ui
+
+
+@njit(cache=True, nogil=True)
+def _stats_chunk(data, indices, indptr, lo, hi, sw, u, s1, s2, grad, count):
+    """Rows lo:hi's share of sum_i s_i x_ij, sum_i s_i x_ij^2, X^T u and nnz per column."""
+    for i in range(lo, hi):
+        si = sw[i]
+        ui = u[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            x = data[k]
+            grad[j] += x * ui
+            sx = si * x
+            s1[j] += sx
+            s2[j] += sx * x
+            count[j] += 1
+
+
+@njit(cache=True, nogil=True)
+def rmatvec_rows(data, indices, indptr, bounds, u, out, scratch):
+    """out = X^T u for a CSR X, chunk by chunk (``scratch``: a p-vector)."""
+    out[:] = 0.0
+    n_chunks = bounds.shape[0] - 1
+    if n_chunks == 1:
+        _scatter(data, indices, indptr, bounds[0], bounds[1], u, out)
+        return
+    for c in range(n_chunks):
+        scratch[:] = 0.0
+        _scatter(data, indices, indptr, bounds[c], bounds[c + 1], u, scratch)
+        for j in range(out.shape[0]):
+            out[j] += scratch[j]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def rmatvec_rows_threads(data, indices, indptr, bounds, u, out, chunk_out):
+    """:func:`rmatvec_rows` with the chunks spread over Numba's threads
+    (``chunk_out``: one p-vector per chunk), added in chunk order after."""
+    n_chunks = bounds.shape[0] - 1
+    for c in prange(n_chunks):
+        chunk_out[c, :] = 0.0
+        _scatter(data, indices, indptr, bounds[c], bounds[c + 1], u, chunk_out[c])
+    out[:] = 0.0
+    for c in range(n_chunks):
+        for j in range(out.shape[0]):
+            out[j] += chunk_out[c, j]
+
+
+@njit(cache=True, nogil=True)
+def column_sums_rows(data, indices, indptr, bounds, sw, u, s1, s2, grad, count, scratch,
+                     scratch_count):
+    """One pass over a CSR X: s1 = X^T s, s2 = (X * X)^T s, grad = X^T u and
+    count = the stored entries of each column (``scratch``: 3 x p, and
+    ``scratch_count``: p, used when there are several chunks)."""
+    s1[:] = 0.0
+    s2[:] = 0.0
+    grad[:] = 0.0
+    count[:] = 0
+    n_chunks = bounds.shape[0] - 1
+    if n_chunks == 1:
+        _stats_chunk(data, indices, indptr, bounds[0], bounds[1], sw, u, s1, s2, grad, count)
+        return
+    for c in range(n_chunks):
+        scratch[:, :] = 0.0
+        scratch_count[:] = 0
+        _stats_chunk(data, indices, indptr, bounds[c], bounds[c + 1], sw, u, scratch[0],
+                     scratch[1], scratch[2], scratch_count)
+        _add_sums(scratch, scratch_count, s1, s2, grad, count)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def column_sums_rows_threads(data, indices, indptr, bounds, sw, u, s1, s2, grad, count,
+                             chunk_sums, chunk_count):
+    """:func:`column_sums_rows` with the chunks over Numba's threads
+    (``chunk_sums``: n_chunks x 3 x p, ``chunk_count``: n_chunks x p)."""
+    n_chunks = bounds.shape[0] - 1
+    for c in prange(n_chunks):
+        chunk_sums[c, :, :] = 0.0
+        chunk_count[c, :] = 0
+        _stats_chunk(data, indices, indptr, bounds[c], bounds[c + 1], sw, u, chunk_sums[c, 0],
+                     chunk_sums[c, 1], chunk_sums[c, 2], chunk_count[c])
+    s1[:] = 0.0
+    s2[:] = 0.0
+    grad[:] = 0.0
+    count[:] = 0
+    for c in range(n_chunks):
+        _add_sums(chunk_sums[c], chunk_count[c], s1, s2, grad, count)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add_sums(sums, cnt, s1, s2, grad, count):
+    for j in range(s1.shape[0]):
+        s1[j] += sums[0, j]
+        s2[j] += sums[1, j]
+        grad[j] += sums[2, j]
+        count[j] += cnt[j]
+
+
+@njit(cache=True, nogil=True)
+def take_columns(data, indices, indptr, n_rows, take, out_indptr, out_data, out_indices):
+    """Copy the columns j with ``take[j]`` of a CSR X into a CSC over all
+    columns whose ``out_indptr`` the caller laid out (the other columns
+    empty). One read of X's indices; rows come in increasing order, so each
+    column's row indices are sorted."""
+    nxt = out_indptr[:-1].copy()
+    for i in range(n_rows):
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            if take[j]:
+                q = nxt[j]
+                out_data[q] = data[k]
+                out_indices[q] = i
+                nxt[j] = q + 1
+
+
+@njit(cache=True, nogil=True)
+def merge_columns(a_data, a_indices, a_indptr, b_data, b_indices, b_indptr, out_data,
+                  out_indices, out_indptr):
+    """Column j of the output = column j of a, then column j of b (CSCs over
+    the same columns; ``out_indptr`` laid out by the caller)."""
+    for j in range(out_indptr.shape[0] - 1):
+        q = out_indptr[j]
+        for k in range(a_indptr[j], a_indptr[j + 1]):
+            out_data[q] = a_data[k]
+            out_indices[q] = a_indices[k]
+            q += 1
+        for k in range(b_indptr[j], b_indptr[j + 1]):
+            out_data[q] = b_data[k]
+            out_indices[q] = b_indices[k]
+            q += 1

@@ -1,0 +1,211 @@
+"""A CSR X used as given (issue 14): row kernels against NumPy, fits against CSC's, no copy of X."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import sparsecert
+from sparsecert import _validation
+from sparsecert._kernels.rows import (column_sums_rows, column_sums_rows_threads,
+                                      merge_columns, rmatvec_rows, rmatvec_rows_threads,
+                                      take_columns)
+from sparsecert._validation import RowDesign, _chunk_bounds, _empty_csc, as_design
+
+
+def _csr(seed=0, n=500, p=300, density=0.03, dtype=np.float64):
+    X = sp.random(n, p, density=density, format="csr", random_state=seed, dtype=dtype)
+    X.data -= 0.3  # signed entries
+    return X
+
+
+@pytest.mark.parametrize("n_chunks", [1, 2, 7])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_row_passes_match_numpy(n_chunks, dtype):
+    X = _csr(dtype=dtype)
+    n, p = X.shape
+    rng = np.random.default_rng(1)
+    u, sw = rng.normal(size=n), rng.uniform(0.5, 2.0, size=n)
+    bounds = _chunk_bounds(X.indptr, n_chunks)
+    assert bounds[0] == 0 and bounds[-1] == n and np.all(np.diff(bounds) >= 0)
+    X64 = X.astype(np.float64)
+    out = np.empty(p)
+    rmatvec_rows(X.data, X.indices, X.indptr, bounds, u, out, np.empty(p))
+    np.testing.assert_allclose(out, X64.T @ u, rtol=1e-12, atol=1e-12)
+    s1, s2, g = np.empty(p), np.empty(p), np.empty(p)
+    count = np.empty(p, dtype=np.int64)
+    column_sums_rows(X.data, X.indices, X.indptr, bounds, sw, u, s1, s2, g, count,
+                     np.empty((3, p)), np.empty(p, dtype=np.int64))
+    np.testing.assert_allclose(s1, X64.T @ sw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(s2, X64.multiply(X64).T @ sw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g, out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(count, np.bincount(X.indices, minlength=p))
+
+
+@pytest.mark.parametrize("n_chunks", [1, 5])
+def test_threaded_row_passes_are_bitwise_the_serial_ones(n_chunks):
+    X = _csr(seed=2, n=800)
+    n, p = X.shape
+    rng = np.random.default_rng(2)
+    u, sw = rng.normal(size=n), rng.uniform(0.5, 2.0, size=n)
+    bounds = _chunk_bounds(X.indptr, n_chunks)
+    serial, threaded = np.empty(p), np.empty(p)
+    rmatvec_rows(X.data, X.indices, X.indptr, bounds, u, serial, np.empty(p))
+    rmatvec_rows_threads(X.data, X.indices, X.indptr, bounds, u, threaded,
+                         np.empty((n_chunks, p)))
+    np.testing.assert_array_equal(serial, threaded)
+    a = [np.empty(p), np.empty(p), np.empty(p), np.empty(p, dtype=np.int64)]
+    b = [np.empty(p), np.empty(p), np.empty(p), np.empty(p, dtype=np.int64)]
+    column_sums_rows(X.data, X.indices, X.indptr, bounds, sw, u, *a, np.empty((3, p)),
+                     np.empty(p, dtype=np.int64))
+    column_sums_rows_threads(X.data, X.indices, X.indptr, bounds, sw, u, *b,
+                             np.empty((n_chunks, 3, p)), np.empty((n_chunks, p), dtype=np.int64))
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_one_chunk_gives_csc_col_dot_bitwise():
+    """Rows in increasing order per column: the same sums as a sorted CSC's columns."""
+    from sparsecert._kernels.datafit import rmatvec
+
+    X = _csr(seed=3)
+    u = np.random.default_rng(3).normal(size=X.shape[0])
+    rows, cols = np.empty(X.shape[1]), np.empty(X.shape[1])
+    rmatvec_rows(X.data, X.indices, X.indptr, _chunk_bounds(X.indptr, 1), u, rows, rows)
+    rmatvec(*as_design(X.tocsc()).args, u, cols)
+    np.testing.assert_array_equal(rows, cols)
+
+
+def test_take_and_merge_columns_give_the_csc_columns():
+    X = _csr(seed=4)
+    n, p = X.shape
+    counts = np.bincount(X.indices, minlength=p)
+    first = np.zeros(p, dtype=bool)
+    first[::3] = True
+    second = np.zeros(p, dtype=bool)
+    second[1::5] = True
+    second &= ~first
+    parts = []
+    for take in (first, second):
+        indptr, data, indices = _empty_csc(np.where(take, counts, 0), X.dtype, np.int32)
+        take_columns(X.data, X.indices, X.indptr, n, take, indptr, data, indices)
+        parts.append((data, indices, indptr))
+    both = first | second
+    m_indptr, m_data, m_indices = _empty_csc(np.where(both, counts, 0), X.dtype, np.int32)
+    merge_columns(*parts[0], *parts[1], m_data, m_indices, m_indptr)
+    got = sp.csc_matrix((m_data, m_indices, m_indptr), shape=(n, p))
+    want = X.tocsc()
+    want = want @ sp.diags(both.astype(float))
+    np.testing.assert_array_equal(got.toarray(), want.toarray())
+    assert got.has_sorted_indices
+
+
+def test_column_store_holds_only_the_columns_asked_for():
+    X = _csr(seed=5)
+    design = as_design(X)
+    assert isinstance(design, RowDesign) and design.is_csr
+    _, data, indices, indptr, is_sparse = design.columns(np.array([3, 10]))
+    assert is_sparse and set(np.flatnonzero(np.diff(indptr))) <= {3, 10}
+    Xc = X.tocsc()
+    for j in (3, 10):
+        np.testing.assert_array_equal(data[indptr[j]:indptr[j + 1]], Xc[:, j].data)
+    design.columns(np.array([7]))  # grows: 3 and 10 kept, 7 added
+    _, data, indices, indptr, _ = design.columns(np.array([3]))
+    assert set(np.flatnonzero(np.diff(indptr))) <= {3, 7, 10}
+    assert design.copied == 2 * X.nnz
+    full = sp.csc_matrix(design.args[1:4], shape=X.shape)  # everything, on demand
+    np.testing.assert_array_equal(full.toarray(), X.toarray())
+
+
+def test_wide_csr_lasso_copies_only_its_working_set(monkeypatch):
+    rng = np.random.default_rng(6)
+    n, p = 400, 5000
+    X = sp.random(n, p, density=0.01, format="csr", random_state=6)
+    w = np.zeros(p)
+    w[:5] = 3.0
+    y = X @ w + 0.05 * rng.normal(size=n)
+    seen = []
+    real = _validation.as_design
+    monkeypatch.setattr("sparsecert.estimators._base.as_design",
+                        lambda X: seen.append(real(X)) or seen[-1])
+    est = sparsecert.Lasso(alpha=sparsecert.alpha_max(X, y) / 10).fit(X, y)
+    assert est.certificate_.converged
+    design = seen[-1]
+    assert isinstance(design, RowDesign)
+    assert design.taken.sum() < p / 4  # never the whole CSC copy
+    ref = sparsecert.Lasso(alpha=est.alpha).fit(X.tocsc(), y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_csr_fits_match_csc_fits(fit_intercept, dtype):
+    X = _csr(seed=7, n=600, p=200, density=0.05, dtype=dtype)
+    rng = np.random.default_rng(7)
+    y = X.astype(np.float64) @ np.r_[rng.normal(size=8) * 3, np.zeros(192)] + 0.1 * rng.normal(size=600)
+    sw = rng.uniform(0.2, 2.0, size=600)
+    for alpha_ratio in (0.5, 0.05):
+        a = alpha_ratio * sparsecert.alpha_max(X, y, fit_intercept=fit_intercept)
+        kw = dict(alpha=a, fit_intercept=fit_intercept, tol=1e-8)
+        r = sparsecert.Lasso(**kw).fit(X, y, sample_weight=sw)
+        c = sparsecert.Lasso(**kw).fit(X.tocsc(), y, sample_weight=sw)
+        assert r.certificate_.converged and c.certificate_.converged
+        np.testing.assert_allclose(r.coef_, c.coef_, rtol=1e-6, atol=1e-9 * np.abs(c.coef_).max())
+        np.testing.assert_allclose(r.certificate_.gradient, c.certificate_.gradient,
+                                   rtol=1e-5, atol=1e-7 * a)
+    labels = (y > np.median(y)).astype(int)
+    kw = dict(alpha=0.01, fit_intercept=fit_intercept, tol=1e-8)
+    r = sparsecert.SparseLogisticRegression(**kw).fit(X, labels)
+    c = sparsecert.SparseLogisticRegression(**kw).fit(X.tocsc(), labels)
+    assert r.certificate_.converged
+    np.testing.assert_allclose(r.coef_, c.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_constant_and_offset_columns_are_centred_exactly():
+    """sq = S2/n - m^2 cancels for a column whose mean is its size: such
+    columns are recomputed from their own entries (a constant column has
+    L_j = 0, as CSC gives it)."""
+    from sparsecert._problem import make_problem
+    from sparsecert.datafits import Quadratic
+    from sparsecert.penalties import L1
+
+    rng = np.random.default_rng(8)
+    n = 300
+    dense = np.c_[np.full(n, 0.1), 1e4 + rng.normal(size=n), rng.normal(size=(n, 3))]
+    dense[:, 2:][rng.random((n, 3)) < 0.5] = 0.0
+    X = sp.csr_matrix(dense)
+    y = dense[:, 1] + dense[:, 2] + 0.1 * rng.normal(size=n)
+    sw = np.ones(n)
+    stats = [make_problem(as_design(M), y, sw, Quadratic(), L1(alpha=0.01), True)
+             for M in (X, X.tocsc())]
+    np.testing.assert_array_equal(stats[0].lipschitz[:2], stats[1].lipschitz[:2])
+    np.testing.assert_allclose(stats[0].lipschitz, stats[1].lipschitz, rtol=1e-13)
+    np.testing.assert_allclose(stats[0].means, stats[1].means, rtol=1e-14)
+    r = sparsecert.Lasso(alpha=0.01, tol=1e-8).fit(X, y)
+    c = sparsecert.Lasso(alpha=0.01, tol=1e-8).fit(X.tocsc(), y)
+    assert r.certificate_.converged and r.coef_[0] == 0.0
+    np.testing.assert_allclose(r.coef_, c.coef_, rtol=1e-7, atol=1e-10)
+
+
+def test_several_chunks_bitwise_the_same_for_any_n_jobs(monkeypatch):
+    monkeypatch.setattr(_validation, "_CHUNK_MIN_NNZ", 500)
+    X = _csr(seed=9, n=3000, p=100, density=0.05)
+    assert as_design(X).bounds.size - 1 > 1
+    rng = np.random.default_rng(9)
+    y = X @ np.r_[rng.normal(size=6), np.zeros(94)] + 0.1 * rng.normal(size=3000)
+    fits = [sparsecert.Lasso(alpha=0.002, n_jobs=j).fit(X, y) for j in (None, 2)]
+    assert fits[0].certificate_.converged
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    np.testing.assert_array_equal(fits[0].certificate_.gradient, fits[1].certificate_.gradient)
+    c = sparsecert.Lasso(alpha=0.002).fit(X.tocsc(), y)
+    np.testing.assert_allclose(fits[0].coef_, c.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_read_only_csr_is_used_without_a_copy():
+    X = _csr(seed=10)
+    for a in (X.data, X.indices, X.indptr):
+        a.flags.writeable = False
+    design = as_design(X)
+    assert design.rows[0] is X.data and design.rows[1] is X.indices
+    y = np.asarray(X @ np.r_[np.ones(5), np.zeros(295)]).ravel()
+    est = sparsecert.Lasso(alpha=0.001).fit(X, y)
+    assert est.certificate_.converged
