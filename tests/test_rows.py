@@ -209,3 +209,20 @@ def test_read_only_csr_is_used_without_a_copy():
     y = np.asarray(X @ np.r_[np.ones(5), np.zeros(295)]).ravel()
     est = sparsecert.Lasso(alpha=0.001).fit(X, y)
     assert est.certificate_.converged
+
+
+def test_hinted_columns_come_along_within_their_budget(monkeypatch):
+    X = _csr(seed=11, p=400)
+    counts = np.bincount(X.indices, minlength=400)
+    design = as_design(X)
+    design.prefer(np.array([5, 6, 7]))
+    _, _, _, indptr, _ = design.columns(np.array([3]))
+    held = set(np.flatnonzero(np.diff(indptr)))
+    assert {3, 5, 6, 7} & set(np.flatnonzero(counts)) <= held <= {3, 5, 6, 7}
+    assert design.copied == X.nnz  # one read of X for all four
+    # a hint never makes the store hold more than _HINT_SHARE of X beyond what was asked
+    monkeypatch.setattr(_validation, "_HINT_SHARE", 0.0)
+    design = as_design(X)
+    design.prefer(np.arange(10, 400))
+    design.columns(np.array([3]))
+    assert np.flatnonzero(design.taken & (counts > 0)).tolist() == [3]

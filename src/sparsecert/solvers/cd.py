@@ -26,7 +26,7 @@ from .._kernels.datafit import matvec
 from .._problem import evaluate
 from ..certificate import _thresholds, build_certificate
 from .common import (_WS_START, SolverResult, _epochs_per_call_for, gap_short,
-                     gap_violation_target)
+                     gap_violation_target, top_ranked)
 from .dual import _DUAL_HISTORY, _dual_candidate, _objective_on, _refit_on_support
 from .gram import _GRAM_CERT, _GramState, _use_gram
 from .messages import _warn_not_converged
@@ -210,7 +210,7 @@ class _QuadraticCD:
             take = min(self.ws_size, max(n_live, 1))
         if take >= self.p:
             return self.all_feats
-        return np.sort(np.argpartition(-score, take - 1)[:take]).astype(np.int64)
+        return top_ranked(score, take, self.problem.design)
 
     def gram_round(self, ws, score):
         """Solve the set on its Gram matrix and certify, if the balance pays

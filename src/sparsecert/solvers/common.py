@@ -63,6 +63,26 @@ def tightened(tol_abs, problem):
     return max(tol_abs * _GAP_TIGHTEN, problem.tol_floor)
 
 
+def top_ranked(score, k, design):
+    """The ``k`` features of highest ``score``, sorted by index.
+
+    The next ``k`` (those of finite score) are hinted to ``design`` as the
+    columns a later round may want (:meth:`RowDesign.prefer`): a CSR X then
+    copies them out with this round's, not in a copy of their own (a read
+    of all of X's indices each) when they join the set one round at a time.
+    """
+    p = score.shape[0]
+    if 2 * k < p:
+        top = np.argpartition(-score, 2 * k - 1)[:2 * k]
+        top = top[np.argsort(-score[top], kind="stable")]
+        nxt = top[k:]
+        design.prefer(nxt[np.isfinite(score[nxt])])
+        top = top[:k]
+    else:
+        top = np.argpartition(-score, k - 1)[:k]
+    return np.sort(top).astype(np.int64)
+
+
 def _calls_for(work):
     """Epochs per compiled call when one epoch costs ``work`` (in [1, 10000])."""
     return int(min(max(_WORK_PER_CALL // work, 1), 10000))

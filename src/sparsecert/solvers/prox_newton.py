@@ -16,7 +16,7 @@ import numpy as np
 from .._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
 from .._problem import evaluate
 from ..certificate import build_certificate
-from .common import SolverResult, _epochs_per_call_for, gap_short, tightened
+from .common import SolverResult, _epochs_per_call_for, gap_short, tightened, top_ranked
 from .messages import _warn_if_separable, _warn_logistic
 
 # CD epochs at most on each local model
@@ -140,7 +140,7 @@ def _working_features(problem, cert, w, size):
         return np.arange(p, dtype=np.int64)
     priority = -np.asarray(cert.margin, dtype=np.float64).copy()
     priority[(w != 0) | (problem.pen_weights == 0)] = np.inf
-    return np.sort(np.argpartition(-priority, size - 1)[:size]).astype(np.int64)
+    return top_ranked(priority, size, problem.design)
 
 
 class _NewtonRun:
