@@ -12,13 +12,21 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-_EMPTY_DENSE = {np.dtype(np.float64): np.empty((0, 0), dtype=np.float64, order="F"),
-                np.dtype(np.float32): np.empty((0, 0), dtype=np.float32, order="F")}
+# the X_dense of a CSC design: 1-D, so that the kernels compile their CSC
+# branches only (see sparsecert._kernels.datafit)
+_EMPTY_DENSE = {np.dtype(np.float64): np.empty(0, dtype=np.float64),
+                np.dtype(np.float32): np.empty(0, dtype=np.float32)}
 
 
 @dataclass(frozen=True)
 class Design:
-    """X as the kernels take it: ``args`` = (X_dense, X_data, X_indices, X_indptr, is_sparse)."""
+    """X as the kernels take it: ``args`` = (X_dense, X_data, X_indices, X_indptr).
+
+    Dense: X_dense is the Fortran-ordered 2-D array and the CSC arrays are
+    empty. CSC: X_dense is an empty 1-D array. The kernels tell the layouts
+    apart by ``X_dense.ndim``, when they are compiled (see
+    :mod:`sparsecert._kernels.datafit`): a dense fit compiles no CSC code.
+    """
 
     args: tuple
     n_samples: int
@@ -42,33 +50,33 @@ def as_design(X):
         indices = np.ascontiguousarray(X.indices, dtype=index_dtype)
         indptr = np.ascontiguousarray(X.indptr, dtype=index_dtype)
         data = np.ascontiguousarray(X.data)
-        args = (_EMPTY_DENSE[dtype], data, indices, indptr, True)
+        args = (_EMPTY_DENSE[dtype], data, indices, indptr)
         return Design(args, n, p, dtype, True, int(X.nnz))
     X = np.asfortranarray(X)
     empty = np.empty(0, dtype=X.dtype)
     empty_idx = np.empty(0, dtype=np.int32)
-    return Design((X, empty, empty_idx, empty_idx, False), n, p, X.dtype, False, n * p)
+    return Design((X, empty, empty_idx, empty_idx), n, p, X.dtype, False, n * p)
 
 
 def sub_design(design, idx):
     """The columns ``idx`` of ``design`` (a copy; CSC stays CSC)."""
-    X_dense, X_data, X_indices, X_indptr, is_sparse = design.args
+    X_dense, X_data, X_indices, X_indptr = design.args
     k = idx.shape[0]
-    if is_sparse:
+    if design.is_sparse:
         starts = X_indptr[idx].astype(np.int64)
         lens = X_indptr[idx + 1].astype(np.int64) - starts
         indptr = np.zeros(k + 1, dtype=np.int64)
         np.cumsum(lens, out=indptr[1:])
         nnz = int(indptr[-1])
         take = np.repeat(starts - indptr[:-1], lens) + np.arange(nnz)
-        args = (X_dense, X_data[take], X_indices[take], indptr.astype(X_indptr.dtype), True)
+        args = (X_dense, X_data[take], X_indices[take], indptr.astype(X_indptr.dtype))
         return Design(args, design.n_samples, k, design.dtype, True, nnz)
     # X_dense is Fortran-ordered: its transpose's rows are the columns, and
     # gathering whole rows of a C array is a few memcpys (np.take into an
     # F-ordered ``out`` was 50x slower)
     sub = X_dense.T.take(idx, axis=0).T
     empty = X_data
-    return Design((sub, empty, X_indices, X_indptr, False), design.n_samples, k, design.dtype,
+    return Design((sub, empty, X_indices, X_indptr), design.n_samples, k, design.dtype,
                   False, design.n_samples * k)
 
 
@@ -144,7 +152,7 @@ def check_no_underflow(design, lipschitz, centered):
     reciprocal: ask for rescaled data. Costs one pass over the columns with
     L_j = 0 only.
     """
-    X_dense, X_data, _, X_indptr, is_sparse = design.args
+    X_dense, X_data, _, X_indptr = design.args
     tiny = np.flatnonzero((lipschitz > 0.0) & (lipschitz < _L_MIN))
     if tiny.size:
         # a coordinate step divides by L_j: below ~1e-305 that is subnormal
@@ -155,7 +163,7 @@ def check_no_underflow(design, lipschitz, centered):
             f"coordinate steps (entries of magnitude about 1e-152 or less): rescale X, e.g. "
             f"with sklearn.preprocessing.MaxAbsScaler, and the coefficients accordingly.")
     for j in np.flatnonzero(lipschitz == 0.0):
-        if is_sparse:
+        if design.is_sparse:
             col = X_data[X_indptr[j]:X_indptr[j + 1]]
             if col.size < design.n_samples:
                 col = np.append(col, 0.0)  # the implicit zeros
