@@ -211,7 +211,7 @@ def _value_by_kind_impl(code, y, z, sw, n_samples):
     return select(code, "datafit", _VALUE)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def datafit_value(code, y, z, sw, n_samples):
     """f(z) for the datafit of ``code`` (see the module docstring)."""
     return _value_by_kind(code, y, z, sw, n_samples)
@@ -239,7 +239,7 @@ def _grad_by_kind_impl(code, y, z, sw, n, out):
     return select(code, "datafit", _GRAD)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def datafit_raw_grad(code, y, z, sw, n_samples, out):
     """out[i] = df/dz_i.
 

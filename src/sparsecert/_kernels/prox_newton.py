@@ -337,7 +337,9 @@ def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u
     ncand = _shrink_candidates(feats, w, grad, hdiag, vscale, pen_code, pen_params, pen_weights,
                                shrink, viol, cand)
     nact = 0
-    moved = False  # while no feature moved, X_j^T r = grad[jj] + db hx_j
+    # while no feature moved, X_j^T r = grad[jj] + db hx_j; bool(False), not False:
+    # a literal False would compile _model_epoch once more, for Literal[bool](False)
+    moved = bool(False)
     inner_tol = max(INNER_FRACTION * viol, 0.25 * tol_final)
     for ep in range(max_inner):
         if ep == 1:
