@@ -106,7 +106,9 @@ def _anderson_weights(hist):
         zs += z[k]
     if not (zs != 0.0 and np.isfinite(zs)):
         return np.empty(0)
-    return z / zs
+    for k in range(K):  # a loop, not z / zs: no array-expression machinery to compile
+        z[k] /= zs
+    return z
 
 
 @njit(cache=True, nogil=True, inline="always")
