@@ -103,13 +103,13 @@ def test_column_store_holds_only_the_columns_asked_for():
     X = _csr(seed=5)
     design = as_design(X)
     assert isinstance(design, RowDesign) and design.is_csr
-    _, data, indices, indptr, is_sparse = design.columns(np.array([3, 10]))
-    assert is_sparse and set(np.flatnonzero(np.diff(indptr))) <= {3, 10}
+    _, data, indices, indptr = design.columns(np.array([3, 10]))
+    assert design.is_sparse and set(np.flatnonzero(np.diff(indptr))) <= {3, 10}
     Xc = X.tocsc()
     for j in (3, 10):
         np.testing.assert_array_equal(data[indptr[j]:indptr[j + 1]], Xc[:, j].data)
     design.columns(np.array([7]))  # grows: 3 and 10 kept, 7 added
-    _, data, indices, indptr, _ = design.columns(np.array([3]))
+    _, data, indices, indptr = design.columns(np.array([3]))
     assert set(np.flatnonzero(np.diff(indptr))) <= {3, 7, 10}
     assert design.copied == 2 * X.nnz
     full = sp.csc_matrix(design.args[1:4], shape=X.shape)  # everything, on demand
@@ -216,7 +216,7 @@ def test_hinted_columns_come_along_within_their_budget(monkeypatch):
     counts = np.bincount(X.indices, minlength=400)
     design = as_design(X)
     design.prefer(np.array([5, 6, 7]))
-    _, _, _, indptr, _ = design.columns(np.array([3]))
+    _, _, _, indptr = design.columns(np.array([3]))
     held = set(np.flatnonzero(np.diff(indptr)))
     assert {3, 5, 6, 7} & set(np.flatnonzero(counts)) <= held <= {3, 5, 6, 7}
     assert design.copied == X.nnz  # one read of X for all four

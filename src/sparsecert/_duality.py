@@ -168,8 +168,8 @@ def _projected(problem, u, held):
 
 def _dense_columns(design, feats):
     """X[:, feats] as a float64 array."""
-    X_dense, X_data, X_indices, X_indptr, is_sparse = design.columns(feats)
-    if not is_sparse:
+    X_dense, X_data, X_indices, X_indptr = design.columns(feats)
+    if not design.is_sparse:
         return np.asarray(X_dense[:, feats], dtype=np.float64)
     out = np.zeros((design.n_samples, feats.size))
     for k, j in enumerate(feats):

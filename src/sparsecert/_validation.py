@@ -14,13 +14,21 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-_EMPTY_DENSE = {np.dtype(np.float64): np.empty((0, 0), dtype=np.float64, order="F"),
-                np.dtype(np.float32): np.empty((0, 0), dtype=np.float32, order="F")}
+# the X_dense of a CSC design: 1-D, so that the kernels compile their CSC
+# branches only (see sparsecert._kernels.datafit)
+_EMPTY_DENSE = {np.dtype(np.float64): np.empty(0, dtype=np.float64),
+                np.dtype(np.float32): np.empty(0, dtype=np.float32)}
 
 
 @dataclass(frozen=True)
 class Design:
-    """X as the kernels take it: ``args`` = (X_dense, X_data, X_indices, X_indptr, is_sparse)."""
+    """X as the kernels take it: ``args`` = (X_dense, X_data, X_indices, X_indptr).
+
+    Dense: X_dense is the Fortran-ordered 2-D array and the CSC arrays are
+    empty. CSC: X_dense is an empty 1-D array. The kernels tell the layouts
+    apart by ``X_dense.ndim``, when they are compiled (see
+    :mod:`sparsecert._kernels.datafit`): a dense fit compiles no CSC code.
+    """
 
     args: tuple
     n_samples: int
@@ -68,12 +76,12 @@ def as_design(X):
         indices = np.ascontiguousarray(X.indices, dtype=index_dtype)
         indptr = np.ascontiguousarray(X.indptr, dtype=index_dtype)
         data = np.ascontiguousarray(X.data)
-        args = (_EMPTY_DENSE[dtype], data, indices, indptr, True)
+        args = (_EMPTY_DENSE[dtype], data, indices, indptr)
         return Design(args, n, p, dtype, True, int(X.nnz))
     X = np.asfortranarray(X)
     empty = np.empty(0, dtype=X.dtype)
     empty_idx = np.empty(0, dtype=np.int32)
-    return Design((X, empty, empty_idx, empty_idx, False), n, p, X.dtype, False, n * p)
+    return Design((X, empty, empty_idx, empty_idx), n, p, X.dtype, False, n * p)
 
 
 # a CSR X is cut into chunks of rows (fixed by its shape, never by n_jobs)
@@ -124,7 +132,7 @@ class RowDesign:
         index_dtype = _index_dtype(self.nnz)
         self._args = (_EMPTY_DENSE[self.dtype], np.empty(0, dtype=self.dtype),
                       np.empty(0, dtype=index_dtype),
-                      np.zeros(self.n_features + 1, dtype=index_dtype), True)
+                      np.zeros(self.n_features + 1, dtype=index_dtype))
 
     @property
     def args(self):
@@ -182,7 +190,7 @@ class RowDesign:
             merge_columns(*self._args[1:4], data, indices, indptr, m_data, m_indices, m_indptr)
             indptr, data, indices = m_indptr, m_data, m_indices
         self.taken |= missing
-        self._args = (self._args[0], data, indices, indptr, True)
+        self._args = (self._args[0], data, indices, indptr)
 
 
 def _empty_csc(lengths, dtype, index_dtype):
@@ -204,23 +212,23 @@ def _chunk_bounds(indptr, n_chunks):
 
 def sub_design(design, idx):
     """The columns ``idx`` of ``design`` (a copy; CSC and CSR become CSC)."""
-    X_dense, X_data, X_indices, X_indptr, is_sparse = design.columns(idx)
+    X_dense, X_data, X_indices, X_indptr = design.columns(idx)
     k = idx.shape[0]
-    if is_sparse:
+    if design.is_sparse:
         starts = X_indptr[idx].astype(np.int64)
         lens = X_indptr[idx + 1].astype(np.int64) - starts
         indptr = np.zeros(k + 1, dtype=np.int64)
         np.cumsum(lens, out=indptr[1:])
         nnz = int(indptr[-1])
         take = np.repeat(starts - indptr[:-1], lens) + np.arange(nnz)
-        args = (X_dense, X_data[take], X_indices[take], indptr.astype(X_indptr.dtype), True)
+        args = (X_dense, X_data[take], X_indices[take], indptr.astype(X_indptr.dtype))
         return Design(args, design.n_samples, k, design.dtype, True, nnz)
     # X_dense is Fortran-ordered: its transpose's rows are the columns, and
     # gathering whole rows of a C array is a few memcpys (np.take into an
     # F-ordered ``out`` was 50x slower)
     sub = X_dense.T.take(idx, axis=0).T
     empty = X_data
-    return Design((sub, empty, X_indices, X_indptr, False), design.n_samples, k, design.dtype,
+    return Design((sub, empty, X_indices, X_indptr), design.n_samples, k, design.dtype,
                   False, design.n_samples * k)
 
 
@@ -306,9 +314,9 @@ def check_no_underflow(design, lipschitz, centered):
             f"coordinate steps (entries of magnitude about 1e-152 or less): rescale X, e.g. "
             f"with sklearn.preprocessing.MaxAbsScaler, and the coefficients accordingly.")
     flat = np.flatnonzero(lipschitz == 0.0)
-    X_dense, X_data, _, X_indptr, is_sparse = design.columns(flat)
+    X_dense, X_data, _, X_indptr = design.columns(flat)
     for j in flat:
-        if is_sparse:
+        if design.is_sparse:
             col = X_data[X_indptr[j]:X_indptr[j + 1]]
             if col.size < design.n_samples:
                 col = np.append(col, 0.0)  # the implicit zeros

@@ -29,7 +29,7 @@ from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
 
 @njit(cache=True, nogil=True)
-def _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+def _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
               sw_r, sw, w, b, means, lipschitz, vscale, feats, pen_code, pen_params,
               pen_weights):
     """One cyclic pass over ``feats``; returns (cheap violation bound, b).
@@ -47,19 +47,19 @@ def _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
             # a constant (after centring) column: the datafit ignores it,
             # so a penalized coefficient belongs at 0
             if wj != 0.0 and pen_weights[j] != 0.0:
-                _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
+                _residual_update(X_dense, X_data, X_indices, X_indptr, j,
                                  -wj, sw_r, sw)
                 b -= wj * means[j]
                 w[j] = 0.0
             continue
-        g = -col_dot_fast(X_dense, X_data, X_indices, X_indptr, is_sparse, j, sw_r) / n + b * means[j]
+        g = -col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, sw_r) / n + b * means[j]
         v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj) * vscale[j]
         if v > cheap:
             cheap = v
         new = prox_1d(pen_code, pen_params, pen_weights[j], wj - g / lj, 1.0 / lj)
         if new != wj:
             delta = new - wj
-            _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
+            _residual_update(X_dense, X_data, X_indices, X_indptr, j,
                              delta, sw_r, sw)
             b -= delta * means[j]
             w[j] = new
@@ -106,7 +106,9 @@ def _anderson_weights(hist):
         zs += z[k]
     if not (zs != 0.0 and np.isfinite(zs)):
         return np.empty(0)
-    return z / zs
+    for k in range(K):  # a loop, not z / zs: no array-expression machinery to compile
+        z[k] /= zs
+    return z
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -166,7 +168,7 @@ def _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid):
 
 
 @njit(cache=True, nogil=True)
-def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
                           y, sw_r, sw, w, b, means, lipschitz, vscale, feats,
                           pen_code, pen_params, pen_weights, max_epochs, tol,
                           fit_intercept, n_anderson, resid_buf, ring, ring_count):
@@ -199,7 +201,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
     epoch = 0
     while epoch < max_epochs:
         epoch += 1
-        cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+        cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
                              sw_r, sw, w, b, means, lipschitz, vscale, feats,
                              pen_code, pen_params, pen_weights)
         if R > 0:
@@ -219,10 +221,10 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
             _gather(w, feats, hist[0])
             continue
         w_acc = _anderson_combine(c, hist)
-        p_cur, _ = _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+        p_cur, _ = _ws_objective(X_dense, X_data, X_indices, X_indptr, n_samples,
                                  y, sw, w, feats, hist[K], fit_intercept, pen_code,
                                  pen_params, pen_weights, resid_buf)
-        p_acc, b_acc = _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse,
+        p_acc, b_acc = _ws_objective(X_dense, X_data, X_indices, X_indptr,
                                      n_samples, y, sw, w, feats, w_acc, fit_intercept,
                                      pen_code, pen_params, pen_weights, resid_buf)
         if p_acc < p_cur:
@@ -241,7 +243,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sam
 
 
 @njit(cache=True, nogil=True)
-def _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw, w,
+def _ws_objective(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw, w,
                   feats, w_feats, fit_intercept, pen_code, pen_params, pen_weights, resid):
     """P at the point equal to ``w_feats`` on ``feats`` and 0 elsewhere.
 
@@ -255,7 +257,7 @@ def _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y,
         j = feats[jj]
         v = w_feats[jj]
         if v != 0.0:
-            _axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, j, -v, resid)
+            _axpy(X_dense, X_data, X_indices, X_indptr, j, -v, resid)
             pen += penalty_value(pen_code, pen_params, pen_weights[j], v)
     b = 0.0
     if fit_intercept:
@@ -270,9 +272,9 @@ def _ws_objective(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y,
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
-def _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j, delta, sw_r, sw):
+def _residual_update(X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw):
     """s*r -= delta s X_j: the weighted residual after w_j <- w_j + delta."""
-    if is_sparse:
+    if X_dense.ndim == 1:
         for k in range(X_indptr[j], X_indptr[j + 1]):
             i = X_indices[k]
             sw_r[i] -= sw[i] * (delta * X_data[k])
@@ -282,7 +284,7 @@ def _residual_update(X_dense, X_data, X_indices, X_indptr, is_sparse, j, delta, 
 
 
 @njit(cache=True, nogil=True)
-def cd_logistic_fixed(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw, z,
+def cd_logistic_fixed(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw, z,
                       w, b, fit_intercept, lipschitz, vscale, b_scale, feats, pen_code,
                       pen_params, pen_weights, max_epochs, tol):
     """Coordinate proximal-gradient epochs for the logistic datafit, fixed steps.
@@ -319,7 +321,7 @@ def cd_logistic_fixed(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
                     w[j] = 0.0
                 continue
             g = 0.0
-            if is_sparse:
+            if X_dense.ndim == 1:
                 for k in range(X_indptr[j], X_indptr[j + 1]):
                     i = X_indices[k]
                     g -= X_data[k] * sw[i] * y[i] * sigmoid(-y[i] * z[i])
@@ -332,7 +334,7 @@ def cd_logistic_fixed(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
                 cheap = v
             new = prox_1d(pen_code, pen_params, pen_weights[j], wj - g / lj, 1.0 / lj)
             if new != wj:
-                _axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, j, new - wj, z)
+                _axpy(X_dense, X_data, X_indices, X_indptr, j, new - wj, z)
                 w[j] = new
         if fit_intercept:
             gb = 0.0

@@ -1,10 +1,17 @@
 """Column access for dense and CSC X, and per-sample datafit operations.
 
-X travels as ``(X_dense, X_data, X_indices, X_indptr, is_sparse)``: a
-Fortran-ordered 2-D array when dense (the CSC arrays then are empty), or the
-CSC triple when sparse (``X_dense`` then has shape (0, 0)). Each algorithm is
-written once against the tiny column helpers below (STYLE rule 5); the branch
-on ``is_sparse`` is taken once per column, outside the inner loop.
+X travels as ``(X_dense, X_data, X_indices, X_indptr)``: a Fortran-ordered
+2-D ``X_dense`` when dense (the CSC arrays then are empty), or the CSC triple
+when sparse (``X_dense`` then is an empty 1-D array). The layout is a
+compile-time fact: every kernel that reads X tests ``X_dense.ndim == 1``
+(CSC) on its own argument, which Numba rewrites to a constant before typing
+and whose dead branch it prunes, so a dense fit compiles no CSC code and a
+CSC fit no dense code. The test must stay on a function's own argument (the
+rewrite does not see through ``inline="always"`` helpers, so the column
+helpers below are plain functions); a dense branch left unpruned cannot
+type with a 1-D ``X_dense``, so a lost rewrite is a TypingError on the
+first CSC fit. Each algorithm is written once against the tiny column helpers
+below (STYLE rule 5).
 
 Datafits act on the linear predictor z = X w + b through per-sample terms:
 
@@ -22,11 +29,11 @@ from ._flags import FASTMATH
 from .codes import select
 
 
-@njit(cache=True, nogil=True, inline="always")
-def col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v):
+@njit(cache=True, nogil=True)
+def col_dot(X_dense, X_data, X_indices, X_indptr, j, v):
     """sum_i X[i, j] v[i]."""
     acc = 0.0
-    if is_sparse:
+    if X_dense.ndim == 1:
         for k in range(X_indptr[j], X_indptr[j + 1]):
             acc += X_data[k] * v[X_indices[k]]
     else:
@@ -36,11 +43,11 @@ def col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v):
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
-def col_dot_fast(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v):
+def col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, v):
     """sum_i X[i, j] v[i], reassociated so that it vectorizes (solvers only:
     the certificate uses :func:`col_dot`)."""
     acc = 0.0
-    if is_sparse:
+    if X_dense.ndim == 1:
         for k in range(X_indptr[j], X_indptr[j + 1]):
             acc += X_data[k] * v[X_indices[k]]
     else:
@@ -49,10 +56,10 @@ def col_dot_fast(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v):
     return acc
 
 
-@njit(cache=True, nogil=True, inline="always")
-def col_axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, j, a, v):
+@njit(cache=True, nogil=True)
+def col_axpy(X_dense, X_data, X_indices, X_indptr, j, a, v):
     """v += a X[:, j] (in place)."""
-    if is_sparse:
+    if X_dense.ndim == 1:
         for k in range(X_indptr[j], X_indptr[j + 1]):
             v[X_indices[k]] += a * X_data[k]
     else:
@@ -61,16 +68,16 @@ def col_axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, j, a, v):
 
 
 @njit(cache=True, nogil=True)
-def matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, w, out):
+def matvec(X_dense, X_data, X_indices, X_indptr, n_samples, w, out):
     """out = X w, skipping zero coefficients."""
     out[:] = 0.0
     for j in range(w.shape[0]):
         if w[j] != 0.0:
-            col_axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, j, w[j], out)
+            col_axpy(X_dense, X_data, X_indices, X_indptr, j, w[j], out)
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
-def column_stats(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+def column_stats(X_dense, X_data, X_indices, X_indptr, n_samples,
                  n_features, sw, center, means, sq_dev):
     """Weighted column means and centred second moments.
 
@@ -82,19 +89,30 @@ def column_stats(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
     using sum_i s_i = n.
     """
     for j in range(n_features):
-        m = _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j,
-                         center)
-        means[j] = m
-        sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse,
-                                           n_samples, sw, j, m)
+        _column_stats_at(X_dense, X_data, X_indices, X_indptr, n_samples, sw, center,
+                         means, sq_dev, j)
+
+
+@njit(cache=True, nogil=True)
+def _column_stats_at(X_dense, X_data, X_indices, X_indptr, n_samples, sw, center, means,
+                     sq_dev, j):
+    """Column j's mean and centred second moment (see :func:`column_stats`).
+
+    Its own function, as in :func:`column_stats_grad`: inlined straight into
+    the column loop, the reassociated (FASTMATH) sums vectorized otherwise
+    and the statistics changed in their last bits."""
+    m = _column_mean(X_dense, X_data, X_indices, X_indptr, n_samples, sw, j, center)
+    means[j] = m
+    sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr, n_samples, sw,
+                                       j, m)
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
-def _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j, center):
+def _column_mean(X_dense, X_data, X_indices, X_indptr, n_samples, sw, j, center):
     """(1/n) sum_i s_i X[i, j], or 0 unless ``center``."""
     m = 0.0
     if center:
-        if is_sparse:
+        if X_dense.ndim == 1:
             for k in range(X_indptr[j], X_indptr[j + 1]):
                 m += sw[X_indices[k]] * X_data[k]
         else:
@@ -105,11 +123,11 @@ def _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
 
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
-def _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j, m):
+def _centred_second_moment(X_dense, X_data, X_indices, X_indptr, n_samples, sw, j, m):
     """(1/n) sum_i s_i (X[i, j] - m)^2 (sparse: zeros folded in as m^2 each)."""
     n = float(n_samples)
     acc = 0.0
-    if is_sparse:
+    if X_dense.ndim == 1:
         for k in range(X_indptr[j], X_indptr[j + 1]):
             d = X_data[k] - m
             acc += sw[X_indices[k]] * (d * d - m * m)
@@ -122,18 +140,18 @@ def _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse, n_sa
 
 
 @njit(cache=True, nogil=True)
-def _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
+def _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, n_samples, sw,
                           center, u, means, sq_dev, grad, j):
     """Column j's mean, centred second moment and X_j^T u (see :func:`column_stats_grad`)."""
-    m = _column_mean(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw, j, center)
-    grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
+    m = _column_mean(X_dense, X_data, X_indices, X_indptr, n_samples, sw, j, center)
+    grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, j, u)
     means[j] = m
-    sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr, is_sparse,
+    sq_dev[j] = _centred_second_moment(X_dense, X_data, X_indices, X_indptr,
                                        n_samples, sw, j, m)
 
 
 @njit(cache=True, nogil=True)
-def column_stats_grad(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+def column_stats_grad(X_dense, X_data, X_indices, X_indptr, n_samples,
                       n_features, sw, center, u, means, sq_dev, grad):
     """:func:`column_stats` and grad = X^T u in one sweep over X's columns.
 
@@ -144,7 +162,7 @@ def column_stats_grad(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
     The statistics are bitwise those of :func:`column_stats`.
     """
     for j in range(n_features):
-        _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
+        _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, n_samples, sw,
                               center, u, means, sq_dev, grad, j)
 
 
@@ -193,7 +211,7 @@ def _value_by_kind_impl(code, y, z, sw, n_samples):
     return select(code, "datafit", _VALUE)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def datafit_value(code, y, z, sw, n_samples):
     """f(z) for the datafit of ``code`` (see the module docstring)."""
     return _value_by_kind(code, y, z, sw, n_samples)
@@ -221,7 +239,7 @@ def _grad_by_kind_impl(code, y, z, sw, n, out):
     return select(code, "datafit", _GRAD)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def datafit_raw_grad(code, y, z, sw, n_samples, out):
     """out[i] = df/dz_i.
 
@@ -298,17 +316,17 @@ def datafit_conjugate(code, y, u, sw, n_samples):
 
 
 @njit(cache=True, nogil=True)
-def rmatvec_subset(X_dense, X_data, X_indices, X_indptr, is_sparse, v, feats, out):
+def rmatvec_subset(X_dense, X_data, X_indices, X_indptr, v, feats, out):
     """out[k] = X_{feats[k]}^T v."""
     for k in range(feats.shape[0]):
-        out[k] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, feats[k], v)
+        out[k] = col_dot(X_dense, X_data, X_indices, X_indptr, feats[k], v)
 
 
 @njit(cache=True, nogil=True)
-def rmatvec(X_dense, X_data, X_indices, X_indptr, is_sparse, v, out):
+def rmatvec(X_dense, X_data, X_indices, X_indptr, v, out):
     """out = X^T v."""
     for j in range(out.shape[0]):
-        out[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v)
+        out[j] = col_dot(X_dense, X_data, X_indices, X_indptr, j, v)
 
 
 # --- threaded passes (n_jobs > 1). Each output entry is one column's sum in
@@ -316,16 +334,16 @@ def rmatvec(X_dense, X_data, X_indices, X_indptr, is_sparse, v, out):
 # bitwise those of the serial kernels for any number of threads.
 
 @njit(cache=True, nogil=True, parallel=True)
-def rmatvec_threads(X_dense, X_data, X_indices, X_indptr, is_sparse, v, out):
+def rmatvec_threads(X_dense, X_data, X_indices, X_indptr, v, out):
     """out = X^T v, the columns spread over Numba's threads."""
     for j in prange(out.shape[0]):
-        out[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, v)
+        out[j] = col_dot(X_dense, X_data, X_indices, X_indptr, j, v)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def column_stats_grad_threads(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+def column_stats_grad_threads(X_dense, X_data, X_indices, X_indptr, n_samples,
                               n_features, sw, center, u, means, sq_dev, grad):
     """:func:`column_stats_grad`, the columns spread over Numba's threads."""
     for j in prange(n_features):
-        _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
+        _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, n_samples, sw,
                               center, u, means, sq_dev, grad, j)

@@ -127,12 +127,12 @@ def _penalty_sum(pen_code, pen_params, pen_weights, w):
 
 
 @njit(cache=True, nogil=True)
-def _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
+def _full_gradient(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw,
                    fit_intercept, df_code, z, u, grad):
     """u = F'(z) per sample, grad = X^T u; returns dF/db = sum u (0 without intercept)."""
     datafit_raw_grad(df_code, y, z, sw, n_samples, u)
     for j in range(grad.shape[0]):
-        grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
+        grad[j] = col_dot(X_dense, X_data, X_indices, X_indptr, j, u)
     g_b = 0.0
     if fit_intercept:
         for i in range(n_samples):
@@ -141,7 +141,7 @@ def _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y
 
 
 @njit(cache=True, nogil=True)
-def _extrapolated_point(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+def _extrapolated_point(X_dense, X_data, X_indices, X_indptr, n, y, sw,
                         fit_intercept, df_code, w, w_prev, b, b_prev, z, z_prev, t,
                         have_grad_at_x, g_b, v, zy, u, grad):
     """y_k = x_k + beta_k (x_k - x_{k-1}) and the gradient of F there.
@@ -159,7 +159,7 @@ def _extrapolated_point(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, s
         for i in range(n):
             zy[i] = z[i]
         if not have_grad_at_x:
-            g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+            g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, n, y, sw,
                                  fit_intercept, df_code, zy, u, grad)
     else:
         for j in range(w.shape[0]):
@@ -167,13 +167,13 @@ def _extrapolated_point(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, s
         vb = b + beta * (b - b_prev)
         for i in range(n):
             zy[i] = z[i] + beta * (z[i] - z_prev[i])
-        g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+        g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, n, y, sw,
                              fit_intercept, df_code, zy, u, grad)
     return vb, t_new, g_b
 
 
 @njit(cache=True, nogil=True)
-def _backtracked_step(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+def _backtracked_step(X_dense, X_data, X_indices, X_indptr, n, y, sw,
                       fit_intercept, df_code, pen_code, pen_params, pen_weights, v, vb, grad,
                       g_b, zy, L, w_new, z_new):
     """x_{k+1} = prox_{G / L}(y_k - grad F(y_k) / L), doubling L until sufficient decrease.
@@ -190,7 +190,7 @@ def _backtracked_step(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
         if fit_intercept:
             b_new = vb - step * g_b
             dd += (b_new - vb) * (b_new - vb)
-        matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n, w_new, z_new)
+        matvec(X_dense, X_data, X_indices, X_indptr, n, w_new, z_new)
         for i in range(n):
             z_new[i] += b_new
         breg = bregman_divergence(df_code, y, sw, n, zy, z_new)
@@ -222,14 +222,14 @@ def _shift(w, w_prev, w_new, z, z_prev, z_new):
 
 
 @njit(cache=True, nogil=True)
-def _violation_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw, fit_intercept,
+def _violation_at(X_dense, X_data, X_indices, X_indptr, n, y, sw, fit_intercept,
                   df_code, pen_code, pen_params, pen_weights, coord_lipschitz, vscale, b_scale,
                   w, z, u, grad):
     """The certificate's max violation at x_k, as optimality_kernel computes it.
 
     Fills ``u`` and ``grad`` at z; returns (dF/db, violation).
     """
-    g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+    g_b = _full_gradient(X_dense, X_data, X_indices, X_indptr, n, y, sw,
                          fit_intercept, df_code, z, u, grad)
     viol = abs(g_b) * b_scale
     for j in range(w.shape[0]):
@@ -241,14 +241,14 @@ def _violation_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw, fit
 
 
 @njit(cache=True, nogil=True)
-def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
+def fista_run(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw,
               fit_intercept, df_code, pen_code, pen_params, pen_weights, coord_lipschitz,
               vscale, b_scale, w, w_prev, z, z_prev, state, max_iter, check_every, tol):
     """Run at most ``max_iter`` FISTA iterations from the state given; return the count.
 
     Parameters
     ----------
-    X_dense, X_data, X_indices, X_indptr, is_sparse : the design (see :mod:`datafit`)
+    X_dense, X_data, X_indices, X_indptr : the design (see :mod:`datafit`)
     n_samples : int
     y, sw : float64 arrays of shape (n_samples,)
         Labels (+-1 for logistic) and sample weights summing to n_samples.
@@ -292,10 +292,10 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
     g_b = 0.0
     it = 0
     while it < max_iter:
-        vb, t_new, g_b = _extrapolated_point(X_dense, X_data, X_indices, X_indptr, is_sparse, n,
+        vb, t_new, g_b = _extrapolated_point(X_dense, X_data, X_indices, X_indptr, n,
                                              y, sw, fit_intercept, df_code, w, w_prev, b, b_prev,
                                              z, z_prev, t, have_grad_at_x, g_b, v, zy, u, grad)
-        b_new, L, n_bt = _backtracked_step(X_dense, X_data, X_indices, X_indptr, is_sparse, n,
+        b_new, L, n_bt = _backtracked_step(X_dense, X_data, X_indices, X_indptr, n,
                                            y, sw, fit_intercept, df_code, pen_code, pen_params,
                                            pen_weights, v, vb, grad, g_b, zy, L, w_new, z_new)
         backtracks += n_bt
@@ -310,7 +310,7 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
         it += 1
         have_grad_at_x = False
         if it % check_every == 0:
-            g_b, viol = _violation_at(X_dense, X_data, X_indices, X_indptr, is_sparse, n, y, sw,
+            g_b, viol = _violation_at(X_dense, X_data, X_indices, X_indptr, n, y, sw,
                                       fit_intercept, df_code, pen_code, pen_params, pen_weights,
                                       coord_lipschitz, vscale, b_scale, w, z, u, grad)
             have_grad_at_x = True
@@ -323,7 +323,7 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, y, sw,
 
 
 @njit(cache=True, nogil=True)
-def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, sw,
+def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, n_samples, sw,
                          fit_intercept, v, n_iter, rtol):
     """Estimate the largest eigenvalue of A = [X 1]^T S [X 1] / n by power iteration.
 
@@ -361,7 +361,7 @@ def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
         nrm = np.sqrt(nrm)
         for k in range(p + 1):
             v[k] /= nrm
-        matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n, v[:p], z)
+        matvec(X_dense, X_data, X_indices, X_indptr, n, v[:p], z)
         quad = 0.0
         for i in range(n):
             z[i] += v[p]
@@ -371,7 +371,7 @@ def gram_power_iteration(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
         if abs(est - prev) <= rtol * est:
             return est
         for j in range(p):
-            v[j] = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, z)
+            v[j] = col_dot(X_dense, X_data, X_indices, X_indptr, j, z)
         if fit_intercept:
             acc = 0.0
             for i in range(n):

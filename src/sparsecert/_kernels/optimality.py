@@ -13,7 +13,7 @@ from .prox import conjugate_1d, penalty_value, subdiff_distance_1d, threshold_1d
 
 
 @njit(cache=True, nogil=True)
-def optimality_kernel(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+def optimality_kernel(X_dense, X_data, X_indices, X_indptr, n_samples,
                       y, sw, w, b, fit_intercept, df_code, pen_code, pen_params,
                       pen_weights, lipschitz, means, z, u, grad, viol, margin,
                       have_grad):
@@ -27,7 +27,7 @@ def optimality_kernel(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
     n_features = w.shape[0]
     positive = pen_params[PARAM_POSITIVE] != 0.0
     if not have_grad:
-        matvec(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, w, z)
+        matvec(X_dense, X_data, X_indices, X_indptr, n_samples, w, z)
         for i in range(n_samples):
             z[i] += b
         datafit_raw_grad(df_code, y, z, sw, n_samples, u)
@@ -41,7 +41,7 @@ def optimality_kernel(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples
         if have_grad:
             g = grad[j]
         else:
-            g = col_dot(X_dense, X_data, X_indices, X_indptr, is_sparse, j, u)
+            g = col_dot(X_dense, X_data, X_indices, X_indptr, j, u)
             grad[j] = g
         c = pen_weights[j]
         v = subdiff_distance_1d(pen_code, pen_params, c, w[j], g, lipschitz[j])

@@ -112,9 +112,9 @@ def _dense_grad_hess(X_dense, j, u, h):
 
 
 @njit(cache=True, nogil=True)
-def _col_update_residual(X_dense, X_data, X_indices, X_indptr, is_sparse, j, delta, h, r):
+def _col_update_residual(X_dense, X_data, X_indices, X_indptr, j, delta, h, r):
     """r += delta h * X_j, after d_j <- d_j + delta."""
-    if is_sparse:
+    if X_dense.ndim == 1:
         for k in range(X_indptr[j], X_indptr[j + 1]):
             i = X_indices[k]
             r[i] += h[i] * (delta * X_data[k])
@@ -151,7 +151,7 @@ def _derivatives(y, sw, z, n_samples, u, h):
 
 
 @njit(cache=True, nogil=True)
-def _gradient_violation(X_dense, X_data, X_indices, X_indptr, is_sparse, feats, u, h, hsum,
+def _gradient_violation(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
                         gb, fit_intercept, b_scale, w, vscale, pen_code, pen_params,
                         pen_weights, grad, hxs, hdiag):
     """Step 2: g_j = X_j^T u, hx_j = sum_i h_i X_ij and the centred curvature, over ``feats``.
@@ -163,7 +163,7 @@ def _gradient_violation(X_dense, X_data, X_indices, X_indptr, is_sparse, feats, 
     viol = abs(gb) * b_scale if fit_intercept else 0.0
     for jj in range(feats.shape[0]):
         j = feats[jj]
-        if is_sparse:
+        if X_dense.ndim == 1:
             g, hh, hx = _csc_grad_hess(X_data, X_indices, X_indptr, j, u, h)
         else:
             g, hh, hx = _dense_grad_hess(X_dense, j, u, h)
@@ -245,7 +245,7 @@ def _pack_active(X_data, X_indices, X_indptr, feats, act, nact, h, c_ptr, c_idx,
 
 
 @njit(cache=True, nogil=True)
-def _model_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, ep, lst, nlist, feats, w,
+def _model_epoch(X_dense, X_data, X_indices, X_indptr, ep, lst, nlist, feats, w,
                  d, grad, hdiag, hxs, pen_code, pen_params, pen_weights, fit_intercept, hsum,
                  db, moved, h, r, c_ptr, c_idx, c_x, c_hx):
     """One cyclic CD epoch on the local model over feats[lst[:nlist]].
@@ -272,14 +272,14 @@ def _model_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, ep, lst, nlist
             new = 0.0
         else:
             if moved:
-                if is_sparse and ep > 0:
+                if X_dense.ndim == 1 and ep > 0:
                     gj = 0.0
                     for k in range(c_ptr[kk], c_ptr[kk + 1]):
                         gj += c_x[k] * r[c_idx[k]]
-                elif is_sparse:
-                    gj = col_dot(X_dense, X_data, X_indices, X_indptr, True, j, r)
+                elif X_dense.ndim == 1:
+                    gj = col_dot(X_dense, X_data, X_indices, X_indptr, j, r)
                 else:
-                    gj = col_dot_fast(X_dense, X_data, X_indices, X_indptr, False, j, r)
+                    gj = col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, r)
             else:
                 gj = grad[jj]
             gj += db * hxs[jj]
@@ -291,11 +291,11 @@ def _model_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, ep, lst, nlist
                 inner = step
             d[jj] = new - wj
             moved = True
-            if is_sparse and ep > 0:
+            if X_dense.ndim == 1 and ep > 0:
                 for k in range(c_ptr[kk], c_ptr[kk + 1]):
                     r[c_idx[k]] += delta * c_hx[k]
             else:
-                _col_update_residual(X_dense, X_data, X_indices, X_indptr, is_sparse, j,
+                _col_update_residual(X_dense, X_data, X_indices, X_indptr, j,
                                      delta, h, r)
             if fit_intercept:
                 db -= delta * hxs[jj] / hsum
@@ -303,17 +303,17 @@ def _model_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, ep, lst, nlist
 
 
 @njit(cache=True, nogil=True)
-def _column_entries(X_indptr, is_sparse, n_samples, feats, idx, count):
+def _column_entries(X_dense, X_indptr, n_samples, feats, idx, count):
     """Entries of X in the columns feats[idx[:count]] (the work of one sweep)."""
     total = 0.0
     for k in range(count):
         j = feats[idx[k]]
-        total += (X_indptr[j + 1] - X_indptr[j]) if is_sparse else n_samples
+        total += (X_indptr[j + 1] - X_indptr[j]) if X_dense.ndim == 1 else n_samples
     return total
 
 
 @njit(cache=True, nogil=True)
-def _local_model_cd(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, w, u,
+def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u,
                     h, hsum, gb, grad, hdiag, hxs, viol, pen_code, pen_params, pen_weights,
                     vscale, fit_intercept, max_inner, tol_final, shrink, r, d, cand, act,
                     c_ptr, c_idx, c_x, c_hx, work):
@@ -337,21 +337,23 @@ def _local_model_cd(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, 
     ncand = _shrink_candidates(feats, w, grad, hdiag, vscale, pen_code, pen_params, pen_weights,
                                shrink, viol, cand)
     nact = 0
-    moved = False  # while no feature moved, X_j^T r = grad[jj] + db hx_j
+    # while no feature moved, X_j^T r = grad[jj] + db hx_j; bool(False), not False:
+    # a literal False would compile _model_epoch once more, for Literal[bool](False)
+    moved = bool(False)
     inner_tol = max(INNER_FRACTION * viol, 0.25 * tol_final)
     for ep in range(max_inner):
         if ep == 1:
             # later epochs sweep only the features that are or became nonzero
             nact = _active_features(cand, ncand, feats, w, d, act)
-            if is_sparse:
+            if X_dense.ndim == 1:
                 c_idx, c_x, c_hx = _pack_active(X_data, X_indices, X_indptr, feats, act, nact,
                                                 h, c_ptr, c_idx, c_x, c_hx)
-        inner, db, moved = _model_epoch(X_dense, X_data, X_indices, X_indptr, is_sparse, ep,
+        inner, db, moved = _model_epoch(X_dense, X_data, X_indices, X_indptr, ep,
                                         cand if ep == 0 else act, ncand if ep == 0 else nact,
                                         feats, w, d, grad, hdiag, hxs, pen_code, pen_params,
                                         pen_weights, fit_intercept, hsum, db, moved, h, r,
                                         c_ptr, c_idx, c_x, c_hx)
-        work[0] += _column_entries(X_indptr, is_sparse, n_samples, feats,
+        work[0] += _column_entries(X_dense, X_indptr, n_samples, feats,
                                    cand if ep == 0 else act, ncand if ep == 0 else nact)
         if fit_intercept and hsum > 0.0:
             # re-project the intercept so that rounding never accumulates
@@ -367,7 +369,7 @@ def _local_model_cd(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, 
 
 
 @njit(cache=True, nogil=True)
-def _model_direction(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, d, db,
+def _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d, db,
                      xd):
     """xd = X d + db, from the nonzero d_j only.
 
@@ -377,7 +379,7 @@ def _model_direction(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
         xd[i] = db
     for jj in range(feats.shape[0]):
         if d[jj] != 0.0:
-            col_axpy(X_dense, X_data, X_indices, X_indptr, is_sparse, feats[jj], d[jj], xd)
+            col_axpy(X_dense, X_data, X_indices, X_indptr, feats[jj], d[jj], xd)
 
 
 @njit(cache=True, nogil=True)
@@ -454,7 +456,7 @@ def _take_step(feats, d, w, b, db, t, xd, z):
 
 
 @njit(cache=True, nogil=True)
-def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples,
+def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
                          y, sw, w, b, fit_intercept, z, feats, vscale, b_scale,
                          pen_code, pen_params, pen_weights, max_outer, max_inner, tol,
                          tol_final, shrink, work):
@@ -462,7 +464,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
 
     Parameters
     ----------
-    X_dense, X_data, X_indices, X_indptr, is_sparse : the design (see :mod:`datafit`)
+    X_dense, X_data, X_indices, X_indptr : the design (see :mod:`datafit`)
     n_samples : int
     y : float64 array of +-1 labels;  sw : sample weights summing to n
     w : coefficients, updated in place (only the entries in ``feats`` move)
@@ -508,24 +510,24 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samp
     c_hx = np.empty(0)
     viol = np.inf
     it = 0
-    feats_entries = _column_entries(X_indptr, is_sparse, n_samples, feats,
+    feats_entries = _column_entries(X_dense, X_indptr, n_samples, feats,
                                     np.arange(m), m)
     while it < max_outer:
         work[0] += feats_entries  # the gradient over feats
         hsum, gb = _derivatives(y, sw, z, n_samples, u, h)
-        viol = _gradient_violation(X_dense, X_data, X_indices, X_indptr, is_sparse, feats, u, h,
+        viol = _gradient_violation(X_dense, X_data, X_indices, X_indptr, feats, u, h,
                                    hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
                                    pen_params, pen_weights, grad, hxs, hdiag)
         if viol <= tol:
             return it, PN_CONVERGED, viol, b
         it += 1
         db, c_idx, c_x, c_hx = _local_model_cd(
-            X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, w, u, h, hsum,
+            X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u, h, hsum,
             gb, grad, hdiag, hxs, viol, pen_code, pen_params, pen_weights, vscale,
             fit_intercept, max_inner, tol_final, shrink, r, d, cand, act, c_ptr, c_idx, c_x,
             c_hx, work)
         work[0] += feats_entries  # X d (an upper bound: only the moved columns are read)
-        _model_direction(X_dense, X_data, X_indices, X_indptr, is_sparse, n_samples, feats, d,
+        _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d,
                          db, xd)
         accepted, t = _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code,
                                    pen_params, pen_weights)

@@ -115,7 +115,7 @@ def _normal_equations_sparse(problem, S, budget):
 
     design = problem.design
     n, k = design.n_samples, S.size
-    _, X_data, X_indices, X_indptr, _ = design.columns(S)
+    _, X_data, X_indices, X_indptr = design.columns(S)
     sw = problem.sw
     lo = X_indptr[S]
     counts = X_indptr[S + 1] - lo
