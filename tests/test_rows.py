@@ -34,7 +34,7 @@ def test_row_passes_match_numpy(n_chunks, dtype):
     s1, s2, g = np.empty(p), np.empty(p), np.empty(p)
     count = np.empty(p, dtype=np.int64)
     column_sums_rows(X.data, X.indices, X.indptr, bounds, sw, u, s1, s2, g, count,
-                     np.empty((3, p)), np.empty(p, dtype=np.int64))
+                     np.empty((3, p)), np.empty((n_chunks, p), dtype=np.int64))
     np.testing.assert_allclose(s1, X64.T @ sw, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(s2, X64.multiply(X64).T @ sw, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(g, out, rtol=1e-12, atol=1e-12)
@@ -56,7 +56,7 @@ def test_threaded_row_passes_are_bitwise_the_serial_ones(n_chunks):
     a = [np.empty(p), np.empty(p), np.empty(p), np.empty(p, dtype=np.int64)]
     b = [np.empty(p), np.empty(p), np.empty(p), np.empty(p, dtype=np.int64)]
     column_sums_rows(X.data, X.indices, X.indptr, bounds, sw, u, *a, np.empty((3, p)),
-                     np.empty(p, dtype=np.int64))
+                     np.empty((n_chunks, p), dtype=np.int64))
     column_sums_rows_threads(X.data, X.indices, X.indptr, bounds, sw, u, *b,
                              np.empty((n_chunks, 3, p)), np.empty((n_chunks, p), dtype=np.int64))
     for x, y in zip(a, b):
@@ -226,3 +226,34 @@ def test_hinted_columns_come_along_within_their_budget(monkeypatch):
     design.prefer(np.arange(10, 400))
     design.columns(np.array([3]))
     assert np.flatnonzero(design.taken & (counts > 0)).tolist() == [3]
+
+
+def test_threaded_copy_out_is_the_serial_one(monkeypatch):
+    from sparsecert._kernels.rows import column_sums_rows, take_columns_threads
+
+    X = _csr(seed=12, n=2000, p=150, density=0.05)
+    n, p = X.shape
+    bounds = _chunk_bounds(X.indptr, 6)
+    chunk_count = np.empty((6, p), dtype=np.int64)
+    count = np.empty(p, dtype=np.int64)
+    column_sums_rows(X.data, X.indices, X.indptr, bounds, np.ones(n), np.zeros(n), np.empty(p),
+                     np.empty(p), np.empty(p), count, np.empty((3, p)), chunk_count)
+    np.testing.assert_array_equal(chunk_count.sum(axis=0), count)
+    take = np.zeros(p, dtype=bool)
+    take[::4] = True
+    outs = []
+    for threaded in (False, True):
+        indptr, data, indices = _empty_csc(np.where(take, count, 0), X.dtype, np.int32)
+        if threaded:
+            take_columns_threads(X.data, X.indices, X.indptr, bounds, chunk_count, take, indptr,
+                                 data, indices)
+        else:
+            take_columns(X.data, X.indices, X.indptr, n, take, indptr, data, indices)
+        outs.append((data, indices, indptr))
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)
+    # and through a fit: several chunks, two threads, the store as the serial one's
+    monkeypatch.setattr(_validation, "_CHUNK_MIN_NNZ", 500)
+    y = X @ np.r_[np.ones(5), np.zeros(p - 5)]
+    fits = [sparsecert.Lasso(alpha=1e-3, n_jobs=j).fit(X, y) for j in (1, 2)]
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)

@@ -18,7 +18,7 @@ from ._kernels.datafit import (column_stats, column_stats_grad, column_stats_gra
 from ._kernels.optimality import optimality_kernel
 from ._kernels.rows import (column_sums_rows, column_sums_rows_threads, rmatvec_rows,
                             rmatvec_rows_threads)
-from ._validation import check_no_overflow, check_no_underflow, sub_design
+from ._validation import _Threads, check_no_overflow, check_no_underflow, sub_design
 
 
 class Work:
@@ -194,20 +194,6 @@ def threads_for(n_jobs):
     return max(1, min(most, n_jobs if n_jobs > 0 else most + 1 + n_jobs))
 
 
-class _Threads:
-    """Numba's thread count set to ``n`` for a block (restored after)."""
-
-    def __init__(self, n):
-        self.n = n
-
-    def __enter__(self):
-        self.before = numba.get_num_threads()
-        numba.set_num_threads(self.n)
-
-    def __exit__(self, *exc):
-        numba.set_num_threads(self.before)
-
-
 def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     """Encode the penalty, compute column statistics and the scale of the problem.
 
@@ -280,15 +266,15 @@ def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):
     s1, s2 = np.empty(p), np.empty(p)
     count = np.empty(p, dtype=np.int64)
     n_chunks = design.bounds.shape[0] - 1
+    chunk_count = np.empty((n_chunks, p), dtype=np.int64)
     if n_threads > 1 and n_chunks > 1:
         with _Threads(n_threads):
             column_sums_rows_threads(*design.rows, design.bounds, sw, u, s1, s2, grad0, count,
-                                     np.empty((n_chunks, 3, p)),
-                                     np.empty((n_chunks, p), dtype=np.int64))
+                                     np.empty((n_chunks, 3, p)), chunk_count)
     else:
         column_sums_rows(*design.rows, design.bounds, sw, u, s1, s2, grad0, count,
-                         np.empty((3, p)), np.empty(p, dtype=np.int64))
-    design.col_nnz = count
+                         np.empty((3, p)), chunk_count)
+    design.col_nnz, design.chunk_count, design.n_threads = count, chunk_count, n_threads
     ms = s2 / n
     if center:
         np.divide(s1, n, out=means)

@@ -126,6 +126,8 @@ class RowDesign:
         n_chunks = int(min(_MAX_CHUNKS, max(1, self.nnz // per_chunk)))
         self.bounds = _chunk_bounds(X.indptr, n_chunks)
         self.col_nnz = None  # stored entries per column (the set-up counts them)
+        self.chunk_count = None  # the same per chunk of rows (n_chunks x p)
+        self.n_threads = 1   # threads of a copy out (make_problem sets n_jobs's)
         self.copied = 0.0    # entries of X read by the copies of columns out of it
         self.taken = np.zeros(self.n_features, dtype=bool)
         self.preferred = np.empty(0, dtype=np.int64)
@@ -168,7 +170,7 @@ class RowDesign:
 
     def _take(self, missing):
         """Copy the ``missing`` columns out of X and merge them into the store."""
-        from ._kernels.rows import merge_columns, take_columns
+        from ._kernels.rows import merge_columns, take_columns, take_columns_threads
 
         counts = self.counts()
         if np.sum(counts[self.taken | missing]) >= _TAKE_ALL * self.nnz:
@@ -181,7 +183,12 @@ class RowDesign:
             missing[hint[np.cumsum(counts[hint]) < room]] = True
         indptr, data, indices = _empty_csc(np.where(missing, counts, 0), self.dtype,
                                            self._args[2].dtype)
-        take_columns(*self.rows, self.n_samples, missing, indptr, data, indices)
+        if self.n_threads > 1 and self.chunk_count is not None and len(self.bounds) > 2:
+            with _Threads(self.n_threads):
+                take_columns_threads(*self.rows, self.bounds, self.chunk_count, missing, indptr,
+                                     data, indices)
+        else:
+            take_columns(*self.rows, self.n_samples, missing, indptr, data, indices)
         self.copied += self.nnz
         if self.taken.any():
             # the columns taken before come from the store, not from X
@@ -191,6 +198,24 @@ class RowDesign:
             indptr, data, indices = m_indptr, m_data, m_indices
         self.taken |= missing
         self._args = (self._args[0], data, indices, indptr)
+
+
+class _Threads:
+    """Numba's thread count set to ``n`` for a block (restored after)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __enter__(self):
+        import numba
+
+        self.before = numba.get_num_threads()
+        numba.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        import numba
+
+        numba.set_num_threads(self.before)
 
 
 def _empty_csc(lengths, dtype, index_dtype):

@@ -17,6 +17,7 @@ sum runs over its rows in increasing order, as :func:`.datafit.col_dot` does
 on a CSC X with sorted indices: the same X^T u, bitwise.
 """
 
+import numpy as np
 from numba import njit, prange
 
 
@@ -76,10 +77,11 @@ def rmatvec_rows_threads(data, indices, indptr, bounds, u, out, chunk_out):
 
 @njit(cache=True, nogil=True)
 def column_sums_rows(data, indices, indptr, bounds, sw, u, s1, s2, grad, count, scratch,
-                     scratch_count):
-    """One pass over a CSR X: s1 = X^T s, s2 = (X * X)^T s, grad = X^T u and
-    count = the stored entries of each column (``scratch``: 3 x p, and
-    ``scratch_count``: p, used when there are several chunks)."""
+                     chunk_count):
+    """One pass over a CSR X: s1 = X^T s, s2 = (X * X)^T s, grad = X^T u,
+    count = the stored entries of each column and ``chunk_count[c]`` those
+    of each chunk's rows (n_chunks x p; ``scratch``: 3 x p, used when there
+    are several chunks)."""
     s1[:] = 0.0
     s2[:] = 0.0
     grad[:] = 0.0
@@ -87,13 +89,14 @@ def column_sums_rows(data, indices, indptr, bounds, sw, u, s1, s2, grad, count, 
     n_chunks = bounds.shape[0] - 1
     if n_chunks == 1:
         _stats_chunk(data, indices, indptr, bounds[0], bounds[1], sw, u, s1, s2, grad, count)
+        chunk_count[0, :] = count
         return
     for c in range(n_chunks):
         scratch[:, :] = 0.0
-        scratch_count[:] = 0
+        chunk_count[c, :] = 0
         _stats_chunk(data, indices, indptr, bounds[c], bounds[c + 1], sw, u, scratch[0],
-                     scratch[1], scratch[2], scratch_count)
-        _add_sums(scratch, scratch_count, s1, s2, grad, count)
+                     scratch[1], scratch[2], chunk_count[c])
+        _add_sums(scratch, chunk_count[c], s1, s2, grad, count)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -125,13 +128,10 @@ def _add_sums(sums, cnt, s1, s2, grad, count):
 
 
 @njit(cache=True, nogil=True)
-def take_columns(data, indices, indptr, n_rows, take, out_indptr, out_data, out_indices):
-    """Copy the columns j with ``take[j]`` of a CSR X into a CSC over all
-    columns whose ``out_indptr`` the caller laid out (the other columns
-    empty). One read of X's indices; rows come in increasing order, so each
-    column's row indices are sorted."""
-    nxt = out_indptr[:-1].copy()
-    for i in range(n_rows):
+def _copy_rows(data, indices, indptr, lo, hi, take, nxt, out_data, out_indices):
+    """Rows lo:hi's entries of the columns with ``take[j]``, each written at
+    ``nxt[j]`` (which then moves on)."""
+    for i in range(lo, hi):
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
             if take[j]:
@@ -139,6 +139,34 @@ def take_columns(data, indices, indptr, n_rows, take, out_indptr, out_data, out_
                 out_data[q] = data[k]
                 out_indices[q] = i
                 nxt[j] = q + 1
+
+
+@njit(cache=True, nogil=True)
+def take_columns(data, indices, indptr, n_rows, take, out_indptr, out_data, out_indices):
+    """Copy the columns j with ``take[j]`` of a CSR X into a CSC over all
+    columns whose ``out_indptr`` the caller laid out (the other columns
+    empty). One read of X's indices; rows come in increasing order, so each
+    column's row indices are sorted."""
+    nxt = out_indptr[:-1].astype(np.int64)
+    _copy_rows(data, indices, indptr, 0, n_rows, take, nxt, out_data, out_indices)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def take_columns_threads(data, indices, indptr, bounds, chunk_count, take, out_indptr, out_data,
+                         out_indices):
+    """:func:`take_columns` with the chunks of rows over Numba's threads:
+    chunk c writes column j's entries after those of the chunks before it
+    (``chunk_count``: n_chunks x p, from the set-up), so the columns come out
+    the same, their rows in increasing order."""
+    n_chunks = bounds.shape[0] - 1
+    p = take.shape[0]
+    for c in prange(n_chunks):
+        nxt = out_indptr[:-1].astype(np.int64)
+        for j in range(p):
+            for c2 in range(c):
+                nxt[j] += chunk_count[c2, j]
+        _copy_rows(data, indices, indptr, bounds[c], bounds[c + 1], take, nxt, out_data,
+                   out_indices)
 
 
 @njit(cache=True, nogil=True)
