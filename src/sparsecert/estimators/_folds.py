@@ -30,7 +30,7 @@ def cv_sample_weight(sample_weight, n_samples):
 
 def rows_for_folds(X):
     """X with cheap row indexing, to cut the folds (CSR if sparse); each path
-    converts its training fold back to CSC."""
+    uses its training fold's CSR as given (sparsecert._validation.RowDesign)."""
     return X.tocsr() if sp.issparse(X) else X
 
 

@@ -210,7 +210,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Dense input is used in Fortran order (copied if it is not);
-            sparse input is used as CSC and never densified.
+            sparse input is never densified: CSC is used as is, CSR as given
+            (its rows for the full passes, its working columns copied out).
         y : array-like of shape (n_samples,)
             Class labels (at least two classes).
         sample_weight : array-like of shape (n_samples,), optional
