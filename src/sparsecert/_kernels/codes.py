@@ -41,9 +41,18 @@ class KindType(types.Dummy):
 register_model(KindType)(models.OpaqueModel)
 
 
+_KIND_TYPES = {}
+
+
 @typeof_impl.register(Kind)
 def _typeof_kind(value, context):
-    return KindType(value.family, value.name)
+    # every kernel call types its kinds: building (and interning) a new
+    # KindType each time cost ~1.5 us a code, ~25 us of a small fit
+    key = (value.family, value.name)
+    typ = _KIND_TYPES.get(key)
+    if typ is None:
+        typ = _KIND_TYPES[key] = KindType(*key)
+    return typ
 
 
 @unbox(KindType)
