@@ -48,3 +48,18 @@ def test_invalid_n_jobs_names_the_parameter(bad):
     X, y = _problem()
     with pytest.raises((ValueError, TypeError), match="n_jobs"):
         sparsecert.Lasso(alpha=0.1, n_jobs=bad).fit(X, y)
+
+
+@pytest.mark.parametrize("kind", ["csc", "csr"])
+def test_paths_bitwise_the_same_for_any_n_jobs(kind):
+    X, y = _problem(seed=2)
+    if kind == "csr":
+        X = X.tocsr()
+    paths = [sparsecert.lasso_path(X, y, n_alphas=15, n_jobs=j) for j in (None, 2)]
+    np.testing.assert_array_equal(paths[0].coefs, paths[1].coefs)
+    np.testing.assert_array_equal(paths[0].dual_gaps, paths[1].dual_gaps)
+    labels = (y > np.median(y)).astype(int)
+    logit = [sparsecert.logistic_path(X, labels, n_alphas=5, n_jobs=j) for j in (None, -1)]
+    np.testing.assert_array_equal(logit[0].coefs, logit[1].coefs)
+    with pytest.raises(ValueError, match="n_jobs"):
+        sparsecert.enet_path(X, y, n_alphas=3, n_jobs=0)

@@ -46,7 +46,7 @@ import warnings
 import numpy as np
 
 from . import penalties as _penalties
-from ._problem import make_problem
+from ._problem import make_problem, threads_for
 from ._strong_rule import alpha_grid, l1_share, strong_rule
 from ._subproblem import sub_problem, with_alpha
 from ._validation import validate_arrays
@@ -373,7 +373,7 @@ def _follow_path(base, start, grid, rule, options, record, verbose, callback):
 def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alphas=100,
                         tol=1e-4, max_iter=1000, fit_intercept=True, sample_weight=None,
                         solver="auto", screening="strong", verbose=0, return_certificates=True,
-                        callback=None):
+                        callback=None, n_jobs=None):
     r"""Solve F(w, b) + G_alpha(w) for a decreasing grid of alphas, with warm starts.
 
     Generic over the datafit and penalty: each problem is solved by
@@ -423,6 +423,10 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
         Called as ``callback(k, alpha, certificate)`` after the k-th alpha is
         solved (k from 0), with that alpha's full certificate (its ``coef``
         is the solution). For progress reporting; its return value is ignored.
+    n_jobs : int, default=None
+        Threads for the passes over all of a sparse or float32 X (the set-up,
+        every certificate's X^T u), in scikit-learn's meaning (None = 1, -1 =
+        all cores); the path is bitwise the same for any value.
 
     Returns
     -------
@@ -435,18 +439,20 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
     return path_on(design, y64, sw, datafit, penalty, alphas=alphas, eps=eps,
                    n_alphas=n_alphas, tol=tol, max_iter=max_iter, fit_intercept=fit_intercept,
                    solver=solver, screening=screening, verbose=verbose,
-                   return_certificates=return_certificates, callback=callback)
+                   return_certificates=return_certificates, callback=callback,
+                   n_threads=threads_for(n_jobs))
 
 
 def path_on(design, y64, sw, datafit, penalty, *, alphas=None, eps=1e-3, n_alphas=100,
             tol=1e-4, max_iter=1000, fit_intercept=True, solver="auto", screening="strong",
-            verbose=0, return_certificates=True, callback=None, tight_gaps=True):
+            verbose=0, return_certificates=True, callback=None, tight_gaps=True, n_threads=1):
     """:func:`regularization_path` on inputs validated already: a design, float64
     labels and weights that sum to n_samples (what cross-validation's folds
     pass, X having been validated once). ``tight_gaps=False``: each alpha's
     gap is the residual's (no support refit), for callers that read only the
     coefficients; what is certified is unchanged."""
-    base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept)
+    base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept,
+                        n_threads=n_threads)
     options = _SolveOptions(tol, max_iter, solver, max(verbose - 1, 0), tight_gaps)
     start, grid, rule = _start(base, penalty, alphas, n_alphas, eps, screening, options)
     record = _PathRecord(grid, design, fit_intercept, return_certificates)
@@ -456,7 +462,8 @@ def path_on(design, y64, sw, datafit, penalty, *, alphas=None, eps=1e-3, n_alpha
 
 def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4, max_iter=1000,
                fit_intercept=True, sample_weight=None, weights=None, positive=False,
-               verbose=0, return_certificates=True, screening="strong", solver="auto"):
+               verbose=0, return_certificates=True, screening="strong", solver="auto",
+               n_jobs=None):
     r"""Lasso path: (1/2n) sum_i s_i (y_i - x_i^T w - b)^2 + alpha sum_j c_j |w_j|.
 
     scikit-learn's ``lasso_path`` with an intercept, sample weights, penalty
@@ -488,6 +495,9 @@ def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4, max_iter=
         Sequential strong rule with the full KKT re-check (see
         :mod:`sparsecert.path`); None solves on all features.
     solver : {"auto", "cd", "fista"}, default="auto"
+    n_jobs : int, default=None
+        Threads for the full passes over a sparse or float32 X (see
+        :func:`regularization_path`); bitwise the same path for any value.
 
     Returns
     -------
@@ -501,13 +511,13 @@ def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4, max_iter=
                                n_alphas=n_alphas, tol=tol, max_iter=max_iter,
                                fit_intercept=fit_intercept, sample_weight=sample_weight,
                                solver=solver, screening=screening, verbose=verbose,
-                               return_certificates=return_certificates)
+                               return_certificates=return_certificates, n_jobs=n_jobs)
 
 
 def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4,
               max_iter=1000, fit_intercept=True, sample_weight=None, weights=None,
               positive=False, verbose=0, return_certificates=True, screening="strong",
-              solver="auto"):
+              solver="auto", n_jobs=None):
     r"""Elastic-net path, scikit-learn's parametrization:
 
         (1/2n) sum_i s_i (y_i - x_i^T w - b)^2
@@ -527,13 +537,13 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e
                                n_alphas=n_alphas, tol=tol, max_iter=max_iter,
                                fit_intercept=fit_intercept, sample_weight=sample_weight,
                                solver=solver, screening=screening, verbose=verbose,
-                               return_certificates=return_certificates)
+                               return_certificates=return_certificates, n_jobs=n_jobs)
 
 
 def logistic_path(X, y, *, l1_ratio=1.0, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4,
                   max_iter=1000, fit_intercept=True, sample_weight=None, weights=None,
                   positive=False, verbose=0, return_certificates=True, screening="strong",
-                  solver="auto"):
+                  solver="auto", n_jobs=None):
     r"""Sparse logistic regression path (two classes, mapped to -1/+1):
 
         (1/n) sum_i s_i log(1 + exp(-y_i (x_i^T w + b)))
@@ -552,4 +562,4 @@ def logistic_path(X, y, *, l1_ratio=1.0, eps=1e-3, n_alphas=100, alphas=None, to
                                n_alphas=n_alphas, tol=tol, max_iter=max_iter,
                                fit_intercept=fit_intercept, sample_weight=sample_weight,
                                solver=solver, screening=screening, verbose=verbose,
-                               return_certificates=return_certificates)
+                               return_certificates=return_certificates, n_jobs=n_jobs)
