@@ -45,6 +45,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import penalties
 from .._validation import as_design, check_sample_weight, encode_target
 from ..datafits import Quadratic
+from .._gram_path import gram_path_on
 from ..path import path_on
 from ..solvers.alpha import alpha_max_on
 from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
@@ -61,11 +62,19 @@ def _fold_mse(X, y, sample_weight, train, test, penalty, grid, params):
     """
     sw_train, sw_test = fold_weights(sample_weight, train, test)
     design = as_design(X[train])
-    res = path_on(design, y[train], check_sample_weight(sw_train, design.n_samples),
-                  Quadratic(), penalty, alphas=grid, return_certificates=False,
-                  tight_gaps=False, **params)
-    pred = safe_sparse_dot(X[test], res.coefs.astype(np.float64), dense_output=True)
-    resid = pred + res.intercepts[np.newaxis, :] - y[test][:, np.newaxis]
+    sw = check_sample_weight(sw_train, design.n_samples)
+    # a few dense features: the whole certified path in one compiled call
+    # (diabetes LassoCV(cv=5): 235 -> 5 ms, median), else the general path
+    fast = None if params["verbose"] else gram_path_on(
+        design, y[train], sw, penalty, grid, tol=params["tol"], max_iter=params["max_iter"],
+        fit_intercept=params["fit_intercept"])
+    if fast is None:
+        res = path_on(design, y[train], sw, Quadratic(), penalty, alphas=grid,
+                      return_certificates=False, tight_gaps=False, **params)
+        fast = res.coefs.astype(np.float64), res.intercepts
+    coefs, intercepts = fast
+    pred = safe_sparse_dot(X[test], coefs, dense_output=True)
+    resid = pred + intercepts[np.newaxis, :] - y[test][:, np.newaxis]
     return np.average(resid ** 2, weights=sw_test, axis=0)
 
 
