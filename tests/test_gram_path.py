@@ -8,7 +8,7 @@ from conftest import load_shared
 from sklearn.datasets import load_diabetes
 
 import sparsecert
-from sparsecert._gram_path import _centred_gram, gram_path_on
+from sparsecert.solvers.gram_path import _centred_gram, gram_path_on
 from sparsecert._kernels.gram_path import gram_gap
 from sparsecert._problem import make_problem
 from sparsecert._validation import as_design
@@ -125,3 +125,39 @@ def test_cv_chooses_as_with_the_general_path(make, monkeypatch):
     np.testing.assert_allclose(fast.coef_, general.coef_, rtol=1e-8, atol=1e-8)
     assert fast.certificate_.converged
 
+
+
+def test_alpha_zero_is_left_to_the_general_solver():
+    """alpha = 0 needs the dual projection the Gram algebra does not make
+    (found by the certificate fuzz): None, and a Lasso(alpha=0) fit still
+    certifies through the general solver."""
+    X, y = _diabetes()
+    assert gram_path_on(as_design(X), y, np.ones(y.shape[0]), L1(alpha=1.0),
+                        np.array([1.0, 0.0]), tol=1e-4, max_iter=100,
+                        fit_intercept=True) is None
+    est = sparsecert.Lasso(alpha=0.0, fit_intercept=False).fit(X[:2, :1], y[:2])
+    assert est.certificate_.converged
+
+
+def test_the_path_runs_in_calls_of_bounded_work(monkeypatch):
+    """Ctrl-C is honoured between compiled calls: with a budget of one epoch
+    a call solves one alpha, and the path is bitwise the one of a single call."""
+    from sparsecert.solvers import gram_path as module
+
+    X, y = _diabetes()
+    args = (as_design(X), y, np.ones(y.shape[0]), L1(alpha=1.0), _grid(X, y))
+    kw = dict(tol=1e-6, max_iter=1000, fit_intercept=True)
+    whole = gram_path_on(*args, **kw)
+    calls = []
+    real = module.gram_path
+
+    def spy(*a):
+        calls.append(a[4])
+        return real(*a)
+
+    monkeypatch.setattr(module, "_calls_for", lambda work: 1)
+    monkeypatch.setattr(module, "gram_path", spy)
+    pieces = gram_path_on(*args, **kw)
+    assert calls == list(range(30))
+    np.testing.assert_array_equal(pieces[0], whole[0])
+    np.testing.assert_array_equal(pieces[1], whole[1])

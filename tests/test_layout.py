@@ -21,7 +21,7 @@ LAYERS = [
     ("certificate", ["sparsecert.certificate", "sparsecert._duality"]),
     ("solvers", ["sparsecert.solvers"]),
     ("orchestration", ["sparsecert.path", "sparsecert._strong_rule", "sparsecert._subproblem",
-                       "sparsecert._gram_path", "sparsecert.distributed"]),
+                       "sparsecert.distributed"]),
     ("estimators", ["sparsecert.estimators"]),
     ("front", ["sparsecert.cli", "sparsecert.plot", "sparsecert.__main__", "sparsecert"]),
 ]

@@ -65,10 +65,13 @@ def _dual_at(a, b, g, t, pen_code, pen_params, pen_weights):
 
 
 @njit(cache=True, nogil=True)
-def gram_path(H, c, yy, alphas, pen_code, pen_params, pen_weights, vscale, tol_abs,
-              gap_tol, floor_a, floor_b, floor_t, objective0, max_iter, n_anderson, coefs,
-              n_iters, status):
-    """Solve every alpha of ``alphas`` in turn from the previous solution.
+def gram_path(H, c, yy, alphas, start, budget, w, pen_code, pen_params, pen_weights, vscale,
+              tol_abs, gap_tol, floor_a, floor_b, floor_t, objective0, max_iter, n_anderson,
+              coefs, n_iters, status):
+    """Solve the alphas from ``alphas[start]`` on in turn, from ``w`` (updated
+    in place) and then each from the previous solution, until ``budget``
+    epochs are spent (an alpha is always finished) or one is not certified;
+    returns the index of the next alpha to solve.
 
     An alpha is certified when max_j violation_j * vscale_j <= ``tol_abs``
     and the gap relative to ``objective0`` is <= max(``gap_tol``, its
@@ -78,7 +81,6 @@ def gram_path(H, c, yy, alphas, pen_code, pen_params, pen_weights, vscale, tol_a
     and ``status`` (GP_*) per alpha.
     """
     p = H.shape[0]
-    w = np.zeros(p)
     g = np.empty(p)
     zero = np.zeros(p)
     g0 = -c
@@ -86,7 +88,8 @@ def gram_path(H, c, yy, alphas, pen_code, pen_params, pen_weights, vscale, tol_a
     for j in range(p):
         lipschitz[j] = H[j, j]
     params = pen_params.copy()
-    for k in range(alphas.shape[0]):
+    spent = 0
+    for k in range(start, alphas.shape[0]):
         params[PARAM_ALPHA] = alphas[k]
         inner = tol_abs
         last = np.inf
@@ -116,3 +119,7 @@ def gram_path(H, c, yy, alphas, pen_code, pen_params, pen_weights, vscale, tol_a
         for j in range(p):
             coefs[j, k] = w[j]
         n_iters[k] = used
+        spent += used
+        if status[k] != GP_CERTIFIED or spent >= budget:
+            return k + 1
+    return alphas.shape[0]

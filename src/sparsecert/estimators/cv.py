@@ -45,9 +45,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import penalties
 from .._validation import as_design, check_sample_weight, encode_target
 from ..datafits import Quadratic
-from .._gram_path import gram_path_on
 from ..path import path_on
 from ..solvers.alpha import alpha_max_on
+from ..solvers.gram_path import gram_path_on
 from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
 from ._folds import (cv_sample_weight, explicit_grid, fold_weights, geometric_grid, path_params,
                      rows_for_folds, run_folds)
