@@ -4,9 +4,9 @@ The coverage test runs the command's fits in this process, then the fits a
 user tries first (the README's Python blocks, the first-fit benchmark's
 cases, other input types) and checks that these add no compiled
 specialization: in a fresh process after ``sparsecert compile``, they would
-all load from the cache. It compiles only what the rest of the suite
-compiles too, plus the few configurations (float32 FISTA, ...) the suite
-does not reach.
+all load from the cache. On an empty cache it compiles about 440 functions
+(3 minutes on the project's 2-core machine), most of which other tests
+compile as well; on a warm one it takes seconds.
 """
 
 import re

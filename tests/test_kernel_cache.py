@@ -52,7 +52,10 @@ def test_locator_is_registered_first():
     assert impl._locator_classes[0] is _cache.KernelCacheLocator
     from sparsecert._kernels import lp_root
 
-    assert lp_root._is_normal.stats.cache_path == _cache.cache_dir()
+    func = lp_root._is_normal
+    if _cache.KernelCacheLocator.from_function(func.py_func, lp_root.__file__) is None:
+        pytest.skip(f"{_cache.cache_dir()} is not writable here: Numba's defaults apply")
+    assert func.stats.cache_path == _cache.cache_dir()
 
 
 # ---------------------------------------------------------------- the key
