@@ -186,25 +186,29 @@ def test_notice_ignores_short_and_foreign_compiles(caplog):
     assert foreign._timer is None and not foreign.done
 
 
-def test_verbose_fit_prints_the_notice(capsys, monkeypatch):
+@pytest.mark.parametrize("module, estimator", [("_base", "Lasso"),
+                                               ("logistic", "SparseLogisticRegression")])
+def test_verbose_fit_prints_the_notice(capsys, monkeypatch, module, estimator):
     """A fit with verbose passes the notice to its own output (simulated compile)."""
+    import importlib
+
     import numpy as np
 
-    from sparsecert.estimators import _base
-
-    original = _base.make_problem
+    mod = importlib.import_module(f"sparsecert.estimators.{module}")
+    original = mod.make_problem
 
     def compiling_make_problem(*args, **kwargs):
         for write in list(_notice._SINKS):
             write(_notice.NOTICE)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(_base, "make_problem", compiling_make_problem)
+    monkeypatch.setattr(mod, "make_problem", compiling_make_problem)
     X = np.random.default_rng(0).standard_normal((30, 5))
-    y = X[:, 0]
-    sc.Lasso(alpha=0.01, verbose=1).fit(X, y)
+    y = (X[:, 0] > 0).astype(np.float64)
+    est = getattr(sc, estimator)
+    est(alpha=0.01, verbose=1).fit(X, y)
     assert f"[sparsecert] {_notice.NOTICE}\n" in capsys.readouterr().out
-    sc.Lasso(alpha=0.01).fit(X, y)
+    est(alpha=0.01).fit(X, y)
     assert _notice.NOTICE not in capsys.readouterr().out
     assert _notice._SINKS == []
 

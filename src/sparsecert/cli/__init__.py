@@ -11,10 +11,11 @@ runs, compiling for more than about a second prints one notice on stderr
 (``sparsecert._kernels._notice``). Every error is one line on stderr,
 ``sparsecert: error: ...``, exit status 2. The modules: ``parser`` (the
 options), one per command (``fit``, ``path``, ``certify``, ``warmup``), and
-below them ``problem`` (model and alpha), ``options`` (checks before any work), ``data_files`` (reading DATA), ``coef_files``
-(reading and writing coefficients) and ``errors`` (:class:`CLIError`). The
-commands import the modules below them, never each other; no library
-module imports this package.
+below them ``problem`` (model and alpha), ``options`` (checks before any
+work), ``data_files`` (reading DATA), ``coef_files`` (reading and writing
+coefficients) and ``errors`` (:class:`CLIError`). The commands import the
+modules below them, never each other; no library module imports this
+package.
 """
 
 import contextlib
