@@ -109,14 +109,18 @@ def test_edited_helper_in_another_module_is_never_served_stale(tmp_path):
     assert edited[0] == "2.5" and edited[2] == "0" and edited[1] != first[1]
 
 
-def test_unwritable_cache_dir_falls_back_to_numba_defaults(tmp_path):
+def test_unwritable_cache_dir_falls_back_to_the_package_and_stays_fresh(tmp_path):
     src = _kernel_pair(tmp_path, "1.0")
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
     env = {"NUMBA_CACHE_DIR": str(blocker / "cache")}
     out = _python(RUN_KERNEL, pythonpath=src, env_extra=env).stdout.split()
-    assert out[0] == "1.5"
+    again = _python(RUN_KERNEL, pythonpath=src, env_extra=env).stdout.split()
+    assert out[0] == again[0] == "1.5" and again[2] == "1"
     assert Path(out[1]) == src / "sparsecert" / "_kernels" / "__pycache__"
+    _kernel_pair(tmp_path, "2.0")  # the same key check there: never stale
+    edited = _python(RUN_KERNEL, pythonpath=src, env_extra=env).stdout.split()
+    assert edited[0] == "2.5" and edited[2] == "0"
 
 
 # ---------------------------------------------------------------- the notice
@@ -225,3 +229,14 @@ def test_notice_counts_several_short_compiles(caplog):
             listener.notify(_event("sparsecert._kernels.cd", False))
     assert listener.spent >= 0.05 and listener.done
     assert [r.getMessage() for r in caplog.records] == [_notice.NOTICE]
+
+
+def test_nowhere_writable_for_the_locator_leaves_numba_defaults(tmp_path):
+    src = _kernel_pair(tmp_path, "1.0")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    (src / "sparsecert" / "_kernels" / "__pycache__").write_text("not a directory either")
+    env = {"NUMBA_CACHE_DIR": str(blocker / "cache"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    out = _python(RUN_KERNEL, pythonpath=src, env_extra=env).stdout.split()
+    assert out[0] == "1.5"
+    assert Path(out[1]).is_relative_to(tmp_path / "xdg" / "numba")  # Numba's user-wide cache

@@ -24,8 +24,10 @@ any kernel module gives a new key, so nothing compiled from other sources is
 ever loaded. Numba's own index key still holds the CPU and the function's
 bytecode, so one home directory shared by several machines stays correct.
 
-If that directory cannot be created or written, the locator declines and
-Numba's default locators take over (with their usual per-file check). Old
+If that directory cannot be created or written, the package's own
+``__pycache__`` is used instead, with the same key as stamp (so still never
+stale); if neither can be, the locator declines and Numba's default locators
+take over, with their usual per-file check. Old
 keys' directories are never deleted automatically (another environment may
 still use them): ``sparsecert compile --list`` lists them, to delete by hand.
 """
@@ -86,10 +88,10 @@ def cache_dir():
 class KernelCacheLocator(_BASE):
     """A Numba cache locator for the functions of this package (module docstring)."""
 
-    def __init__(self, py_func, py_file):
+    def __init__(self, py_func, py_file, path):
         self._py_file = py_file
         self._lineno = py_func.__code__.co_firstlineno
-        self._cache_path = cache_dir()
+        self._cache_path = path
 
     def get_cache_path(self):
         return self._cache_path
@@ -105,11 +107,17 @@ class KernelCacheLocator(_BASE):
         if os.path.dirname(os.path.abspath(py_file)) != KERNELS_DIR:
             return None
         try:
-            self = cls(py_func, py_file)
-            self.ensure_cache_path()
-        except Exception:  # not writable, no home directory, ...: Numba's defaults decide
+            paths = [cache_dir(), os.path.join(KERNELS_DIR, "__pycache__")]
+        except Exception:  # sources unreadable (a zip, a frozen app): Numba's defaults
             return None
-        return self
+        for path in paths:
+            try:
+                self = cls(py_func, py_file, path)
+                self.ensure_cache_path()
+                return self
+            except Exception:  # not writable, no home directory, ...: the next one
+                continue
+        return None
 
 
 def _impl_class():
