@@ -46,6 +46,7 @@ import warnings
 import numpy as np
 
 from . import penalties as _penalties
+from ._kernels._notice import print_if
 from ._problem import make_problem, threads_for
 from ._strong_rule import alpha_grid, l1_share, strong_rule
 from ._subproblem import sub_problem, with_alpha
@@ -451,12 +452,13 @@ def path_on(design, y64, sw, datafit, penalty, *, alphas=None, eps=1e-3, n_alpha
     pass, X having been validated once). ``tight_gaps=False``: each alpha's
     gap is the residual's (no support refit), for callers that read only the
     coefficients; what is certified is unchanged."""
-    base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept,
-                        n_threads=n_threads)
-    options = _SolveOptions(tol, max_iter, solver, max(verbose - 1, 0), tight_gaps)
-    start, grid, rule = _start(base, penalty, alphas, n_alphas, eps, screening, options)
-    record = _PathRecord(grid, design, fit_intercept, return_certificates)
-    _follow_path(base, start, grid, rule, options, record, verbose, callback)
+    with print_if(verbose):  # the first-use compile notice, among the verbose lines
+        base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept,
+                            n_threads=n_threads)
+        options = _SolveOptions(tol, max_iter, solver, max(verbose - 1, 0), tight_gaps)
+        start, grid, rule = _start(base, penalty, alphas, n_alphas, eps, screening, options)
+        record = _PathRecord(grid, design, fit_intercept, return_certificates)
+        _follow_path(base, start, grid, rule, options, record, verbose, callback)
     return record.result()
 
 

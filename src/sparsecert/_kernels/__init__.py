@@ -5,4 +5,13 @@ kernel is a module-level ``@njit(cache=True, nogil=True)`` function so that
 Numba's on-disk cache serves every process after the first one. The per-kind
 implementations of penalty and datafit operations are plain functions that
 Numba compiles into their callers through ``@overload`` (:func:`codes.select`).
+
+Importing the package first registers :mod:`._cache`'s cache locator, which
+must be in place before any kernel is defined (Numba picks a function's
+cache directory when it decorates it), and :mod:`._notice`'s compile notice.
 """
+
+from . import _cache, _notice
+
+_cache.install()
+_notice.install()

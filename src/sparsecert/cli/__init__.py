@@ -5,16 +5,20 @@ model and prints it with its certificate (without DATA, the README's quick
 start on scikit-learn's diabetes data, timed against scikit-learn);
 ``path DATA`` follows a certified regularization path, optionally
 cross-validated, saved and plotted; ``certify DATA COEF`` checks
-coefficients from any tool, exit status 0 if certified, 1 if not. Every
-error is one line on stderr, ``sparsecert: error: ...``, exit status 2.
-The modules: ``parser`` (the options), one per command (``fit``, ``path``,
-``certify``), and below them ``problem`` (model and alpha), ``options``
-(checks before any work), ``data_files`` (reading DATA), ``coef_files``
-(reading and writing coefficients) and ``errors`` (:class:`CLIError`). The
-commands import the modules below them, never each other; no library
-module imports this package.
+coefficients from any tool, exit status 0 if certified, 1 if not;
+``compile`` (alias ``warmup``) compiles every kernel ahead. While a command
+runs, compiling for more than about a second prints one notice on stderr
+(``sparsecert._kernels._notice``). Every error is one line on stderr,
+``sparsecert: error: ...``, exit status 2. The modules: ``parser`` (the
+options), one per command (``fit``, ``path``, ``certify``, ``warmup``), and
+below them ``problem`` (model and alpha), ``options`` (checks before any
+work), ``data_files`` (reading DATA), ``coef_files`` (reading and writing
+coefficients) and ``errors`` (:class:`CLIError`). The commands import the
+modules below them, never each other; no library module imports this
+package.
 """
 
+import contextlib
 import os
 import sys
 import warnings
@@ -34,7 +38,8 @@ def main(argv=None):
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             args = build_parser().parse_args(argv)
-            return args.func(args)
+            with _compile_notice_on_stderr(args):
+                return args.func(args)
     except CLIError as exc:
         print(f"sparsecert: error: {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -58,6 +63,16 @@ def main(argv=None):
         print(f"sparsecert: error: internal error ({type(exc).__name__}): {_one_line(exc)} "
               f"(set SPARSECERT_DEBUG=1 for the traceback)", file=sys.stderr)
         return 2
+
+
+def _compile_notice_on_stderr(args):
+    """While a command runs, the first-use compile notice (after about a second of
+    compiling, once) goes to stderr; ``compile`` reports its own progress instead."""
+    if getattr(args, "command", None) in ("compile", "warmup"):
+        return contextlib.nullcontext()
+    from .._kernels._notice import also_to  # imports Numba: only once a command runs
+
+    return also_to(lambda message: print(f"sparsecert: {message}", file=sys.stderr, flush=True))
 
 
 def _one_line(exc):

@@ -1,7 +1,7 @@
 """The argparse parser of ``python -m sparsecert``: every command's options and help text.
 
 :func:`build_parser` builds the top-level parser and one sub-parser per
-command (``fit``, ``path``, ``certify``), each pointing at its command
+command (``fit``, ``path``, ``certify``, ``compile``), each pointing at its command
 module's ``run`` through ``func``. The option groups that several commands
 share (the data file, the problem) are built once, by
 :func:`add_data_args` and :func:`add_problem_args`. Usage errors raise
@@ -11,7 +11,7 @@ share (the data file, the problem) are built once, by
 import argparse
 
 from .. import __version__
-from . import certify, fit, path
+from . import certify, fit, path, warmup
 from .errors import CLIError
 from .problem import DEFAULT_TOL, MODELS, PATH_MODELS
 
@@ -37,6 +37,7 @@ def build_parser():
     _add_fit(sub)
     _add_path(sub)
     _add_certify(sub)
+    _add_compile(sub)
     return parser
 
 
@@ -167,3 +168,22 @@ def _add_certify(sub):
                    help="the intercept, when COEF holds none")
     p.add_argument("--top", type=int, default=10, help="features listed (default 10)")
     p.set_defaults(func=certify.run)
+
+
+def _add_compile(sub):
+    p = sub.add_parser(
+        "compile", aliases=["warmup"],
+        help="compile every kernel ahead (Docker images, CI); later processes start warm",
+        description="Compile sparsecert's kernels for every configuration users hit (dense "
+                    "and CSC X, float64 and float32, least squares and logistic, the L1, "
+                    "elastic-net and Lp penalties, coordinate descent, proximal Newton, "
+                    "FISTA, paths and CV) by fitting small problems, and store them in "
+                    "Numba's on-disk cache: $NUMBA_CACHE_DIR/sparsecert/KEY if "
+                    "NUMBA_CACHE_DIR is set, else the user cache directory "
+                    "(~/.cache/sparsecert/KEY on Linux), KEY covering the kernel sources "
+                    "and the Python, Numba, llvmlite and NumPy versions. Without it, the "
+                    "first fit of each configuration compiles what it needs (seconds, "
+                    "once per machine). Prints what it compiled and the time.")
+    p.add_argument("--list", action="store_true",
+                   help="list the configurations and the cache directory; compile nothing")
+    p.set_defaults(func=warmup.run)

@@ -13,6 +13,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _num_features, check_is_fitted, validate_data
 
 from .._kernels import codes
+from .._kernels._notice import print_if
 from .._problem import make_problem, threads_for
 from .._validation import as_design, check_sample_weight
 from .._validation import encode_target
@@ -129,12 +130,13 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         """The fit on inputs validated already (a design, float64 labels, weights
         summing to n_samples); cross-validation's refit enters here."""
         penalty = self._penalty()
-        problem = make_problem(design, y64, sw, datafit, penalty, self.fit_intercept,
-                               n_threads=threads_for(self.n_jobs))
         w0 = None if warm is None else warm[0]
         b0 = None if warm is None else float(warm[1])
-        res = solve(problem, w0, b0, tol=self.tol, max_iter=self.max_iter,
-                    solver=self._solver_name(), verbose=self.verbose)
+        with print_if(self.verbose):  # the first-use compile notice, among the verbose lines
+            problem = make_problem(design, y64, sw, datafit, penalty, self.fit_intercept,
+                                   n_threads=threads_for(self.n_jobs))
+            res = solve(problem, w0, b0, tol=self.tol, max_iter=self.max_iter,
+                        solver=self._solver_name(), verbose=self.verbose)
         self.coef_ = res.coef.astype(design.dtype, copy=False)
         self.intercept_ = float(res.intercept) if self.fit_intercept else 0.0
         # scikit-learn's convention is n_iter_ >= 1: a start that is already

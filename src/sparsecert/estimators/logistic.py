@@ -10,6 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import penalties
+from .._kernels._notice import print_if
 from .._problem import make_problem, threads_for
 from .._validation import check_sample_weight
 from ..datafits import Logistic
@@ -237,12 +238,13 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         _check_warm(warm, design.n_features, classes)
         fits = []
         passes = 0.0
-        for k, positive_class in enumerate(ovr_targets(classes)):
-            y64 = np.where(y == positive_class, 1.0, -1.0)
-            problem = make_problem(design, y64, sw, Logistic(), penalty, self.fit_intercept,
-                                   n_threads=threads_for(self.n_jobs))
-            fits.append(self._fit_binary(problem, warm, k))
-            passes += problem.work.passes
+        with print_if(self.verbose):  # the first-use compile notice, among the verbose lines
+            for k, positive_class in enumerate(ovr_targets(classes)):
+                y64 = np.where(y == positive_class, 1.0, -1.0)
+                problem = make_problem(design, y64, sw, Logistic(), penalty,
+                                       self.fit_intercept, n_threads=threads_for(self.n_jobs))
+                fits.append(self._fit_binary(problem, warm, k))
+                passes += problem.work.passes
         store_binary_fits(self, classes, fits, design.n_features, X.dtype)
         self.n_passes_ = passes
         return self

@@ -1,0 +1,251 @@
+"""``sparsecert compile`` (alias ``warmup``): compile every kernel ahead, for Docker images and CI.
+
+It fits small problems, each in a configuration users hit (:data:`GROUPS`):
+dense, CSC and CSR X (its threaded row passes too), float64 and float32,
+the quadratic and logistic datafits,
+the L1, elastic-net and Lp (p < 1 and p > 1) penalties, coordinate descent
+(its Gram variant on a tall dense X), proximal Newton, FISTA, regularization
+paths and cross-validation, sample weights, threads, and Dask arrays when
+Dask is installed. Fitting through the
+public estimators keeps the list in step with the kernels: whatever a fit
+compiles, this compiles. The problems are correlated and the tolerance
+tight, so that working sets, extrapolation and support refits all run.
+Every compiled function lands in Numba's on-disk cache (see
+``sparsecert._kernels._cache`` for where), so later processes load them.
+"""
+
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+import sparsecert as sc
+
+TOL = 1e-8
+
+
+def _regression(n, p, layout, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((n, p))
+    X = base + 0.6 * np.roll(base, 1, axis=1)
+    if layout in ("csc", "csr"):
+        X = X * (rng.random((n, p)) < 0.3)
+    w = np.zeros(p)
+    w[: max(p // 5, 2)] = rng.standard_normal(max(p // 5, 2)) * 2
+    y = X @ w + 0.3 * rng.standard_normal(n) + 1.0
+    X = X.astype(dtype)
+    as_layout = {"dense": np.asarray, "csc": sp.csc_matrix, "csr": sp.csr_matrix}[layout]
+    return as_layout(X), y
+
+
+def _classification(n, p, layout, dtype, seed=1):
+    X, score = _regression(n, p, layout, dtype, seed)
+    return X, (score > np.median(score)).astype(np.float64)
+
+
+def _ratio(X, y, datafit, ratio):
+    """alpha = ratio x alpha_max for the L1 penalty."""
+    return ratio * float(sc.alpha_max(X, y, datafit=datafit))
+
+
+def _quadratic_fits(layout, dtype):
+    # (200, 12): Gram CD
+    shapes = {"dense": [(40, 60), (200, 12)], "csc": [(80, 60)], "csr": [(80, 60)]}[layout]
+    fits = []
+    for n, p in shapes:
+        X, y = _regression(n, p, layout, dtype)
+        a = _ratio(X, y, "quadratic", 0.05)
+        fits += [(sc.Lasso(alpha=a, tol=TOL), X, y),
+                 (sc.ElasticNet(alpha=a, l1_ratio=0.5, tol=TOL), X, y),
+                 (sc.LpRegression(alpha=a, p=0.5, tol=TOL), X, y),
+                 (sc.LpRegression(alpha=a, p=1.5, tol=TOL), X, y),
+                 (sc.Lasso(alpha=a, tol=TOL, solver="fista", max_iter=5000), X, y),
+                 (sc.ElasticNet(alpha=a, tol=TOL, solver="fista", max_iter=5000), X, y),
+                 (sc.LpRegression(alpha=a, p=1.5, tol=TOL, solver="fista", max_iter=5000), X, y),
+                 (sc.Lasso(alpha=a, tol=TOL, positive=True, n_jobs=2), X, y)]
+    return fits
+
+
+def _logistic_fits(layout, dtype):
+    X, y = _classification(60, 30, layout, dtype)
+    a = _ratio(X, y, "logistic", 0.05)
+    est = sc.SparseLogisticRegression
+    return [(est(alpha=a, tol=TOL), X, y),
+            (est(alpha=a, penalty="elasticnet", l1_ratio=0.5, tol=TOL), X, y),
+            (est(alpha=a, penalty="lp", p=0.5, tol=TOL), X, y),
+            (est(alpha=a, penalty="lp", p=1.5, tol=TOL), X, y),
+            (est(alpha=a, tol=TOL, solver="fista", max_iter=5000), X, y),
+            (est(alpha=a, penalty="elasticnet", tol=TOL, solver="fista", max_iter=5000), X, y),
+            (est(alpha=a, penalty="lp", p=1.5, tol=TOL, solver="fista", max_iter=5000), X, y),
+            (est(alpha=a, tol=TOL, n_jobs=2), X, y)]
+
+
+def _path_runs(layout, dtype):
+    Xr, yr = _regression(50, 40, layout, dtype)
+    Xc, yc = _classification(60, 30, layout, dtype)
+    sw = np.linspace(0.5, 1.5, Xr.shape[0])
+    Xt, yt = _regression(60, 8, layout, dtype)  # tall: CV's folds run on the Gram matrix
+    return [lambda: sc.LassoCV(cv=2, n_alphas=5).fit(Xt, yt),
+            lambda: sc.ElasticNetCV(cv=2, n_alphas=5).fit(Xt, yt),
+            lambda: sc.lasso_path(Xr, yr, n_alphas=10, tol=1e-6),
+            lambda: sc.lasso_path(Xr, yr, n_alphas=10, tol=1e-6, sample_weight=sw),
+            lambda: sc.enet_path(Xr, yr, l1_ratio=0.5, n_alphas=10, tol=1e-6),
+            lambda: sc.logistic_path(Xc, yc, n_alphas=10, tol=1e-6),
+            lambda: sc.LassoCV(cv=2, n_alphas=5).fit(Xr, yr),
+            lambda: sc.Lasso(alpha=0.1, fit_intercept=False).fit(Xr, yr, sample_weight=sw)]
+
+
+def _csr_thread_runs():
+    """A CSR X's threaded row kernels run when it has several chunks of rows
+    (2^18 entries each and more): cut this small one into chunks too."""
+    from .. import _validation
+
+    def run(est, X, y):
+        before = _validation._CHUNK_MIN_NNZ
+        _validation._CHUNK_MIN_NNZ = 64
+        try:
+            est.fit(X, y)
+        finally:
+            _validation._CHUNK_MIN_NNZ = before
+
+    runs = []
+    for dtype in (np.float64, np.float32):
+        Xr, yr = _regression(200, 30, "csr", dtype)
+        Xc, yc = _classification(200, 30, "csr", dtype)
+        runs += [lambda X=Xr, y=yr: run(sc.Lasso(alpha=_ratio(X, y, "quadratic", 0.05),
+                                                 tol=TOL, n_jobs=2), X, y),
+                 lambda X=Xc, y=yc: run(sc.SparseLogisticRegression(
+                     alpha=_ratio(X, y, "logistic", 0.05), tol=TOL, n_jobs=2), X, y)]
+    return runs
+
+
+def _dask_runs():
+    """Distributed fits on Dask's local threads (readonly blocks: their own signatures)."""
+    import dask.array as da
+
+    Xr, yr = _regression(60, 20, "dense", np.float64)
+    Xc, yc = _classification(60, 20, "dense", np.float64)
+    Xd = da.from_array(Xr, chunks=(30, 20))
+    Xs = Xd.map_blocks(sp.csr_matrix, dtype=Xr.dtype)
+    Xcd = da.from_array(Xc, chunks=(30, 20))
+    return [lambda: sc.Lasso(alpha=0.1, tol=1e-6).fit(Xd, yr),
+            lambda: sc.Lasso(alpha=0.1, tol=1e-6).fit(Xs, yr),
+            lambda: sc.ElasticNet(alpha=0.1, tol=1e-6).fit(Xd, yr),
+            lambda: sc.SparseLogisticRegression(alpha=0.01, tol=1e-6).fit(Xcd, yc)]
+
+
+def _dask_installed():
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("dask", "distributed"))
+
+
+def _fit_runs(fits):
+    return [lambda est=est, X=X, y=y: est.fit(X, y) for est, X, y in fits]
+
+
+def groups():
+    """(name, list of zero-argument callables), one group per layout x dtype x family."""
+    out = []
+    for layout in ("dense", "csc", "csr"):
+        for dtype in (np.float64, np.float32):
+            tag = f"{layout} {np.dtype(dtype).name}"
+            out.append((f"least squares, {tag}", lambda l=layout, d=dtype: _fit_runs(
+                _quadratic_fits(l, d))))
+            out.append((f"logistic, {tag}", lambda l=layout, d=dtype: _fit_runs(
+                _logistic_fits(l, d))))
+            out.append((f"paths and CV, {tag}", lambda l=layout, d=dtype: _path_runs(l, d)))
+    out.append(("CSR row passes over threads (n_jobs=2)", _csr_thread_runs))
+    if _dask_installed():
+        out.append(("distributed (Dask arrays, dense and CSR blocks)", _dask_runs))
+    return out
+
+
+def run_all(report=print):
+    """Run every group, ``report``-ing (print's signature) its name, then what it did.
+    Returns (functions compiled, kernels loaded from the cache, seconds)."""
+    from numba.core import event
+
+    from .._kernels import _cache
+
+    t_start = time.perf_counter()
+    total_compiled = 0
+    report(f"cache: {_cache.cache_dir()}")
+    for name, make in groups():
+        report(f"  {name}: ", end="", flush=True)
+        t0 = time.perf_counter()
+        with event.install_recorder("numba:compile") as rec, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            runs = make()
+            for call in runs:
+                call()
+        compiled = _functions_compiled(rec.buffer)
+        total_compiled += compiled
+        report(f"{len(runs)} fits, {compiled} functions compiled, "
+               f"{time.perf_counter() - t0:.1f} s")
+    loaded = _loaded_from_cache()
+    seconds = time.perf_counter() - t_start
+    return total_compiled, loaded, seconds
+
+
+def _functions_compiled(buffer):
+    """Compiles of this package's functions (a callee compiled inside its caller counts)."""
+    n = 0
+    for _, ev in buffer:
+        func = getattr((ev.data or {}).get("dispatcher"), "py_func", None)
+        if ev.is_start and getattr(func, "__module__", "").startswith("sparsecert."):
+            n += 1
+    return n
+
+
+def _loaded_from_cache():
+    import sys
+
+    from numba.core.dispatcher import Dispatcher
+
+    hits = 0
+    for name, mod in list(sys.modules.items()):
+        if mod is None or not name.startswith("sparsecert._kernels"):
+            continue
+        for obj in vars(mod).values():
+            if isinstance(obj, Dispatcher):
+                hits += sum(obj.stats.cache_hits.values())
+    return hits
+
+
+def run(args):
+    """The ``compile`` command; returns the exit status."""
+    if args.list:
+        _print_list()
+        return 0
+    print("compiling sparsecert's kernels for every configuration (once per machine and "
+          "version)...", flush=True)
+    compiled, loaded, seconds = run_all()
+    print(f"done in {seconds:.1f} s: {compiled} functions compiled, {loaded} loaded from the "
+          f"cache; later processes load them all from the cache")
+    return 0
+
+
+def _print_list():
+    import os
+
+    from .._kernels import _cache
+
+    print("configurations:")
+    for name, _ in groups():
+        print(f"  {name}")
+    here = _cache.cache_dir()
+    root = os.path.dirname(here)
+    print(f"cache: {here}")
+    others = sorted(d for d in (os.listdir(root) if os.path.isdir(root) else [])
+                    if os.path.join(root, d) != here)
+    for d in others:
+        print(f"  other kernel versions (delete if unused): {os.path.join(root, d)} "
+              f"({_size_mb(os.path.join(root, d)):.1f} MB)")
+
+
+def _size_mb(folder):
+    import os
+
+    return sum(e.stat().st_size for e in os.scandir(folder) if e.is_file()) / 2**20
