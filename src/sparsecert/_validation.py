@@ -102,8 +102,8 @@ class RowDesign:
     """A CSR X used as given: no copy of X in column order.
 
     ``rows`` = (data, indices, indptr) is X as the caller gave it (a copy
-    only when it has duplicate entries, which the column statistics cannot
-    sum row by row). Full passes (the set-up, every certificate's X^T u) read
+    only when it is not in canonical form: duplicate entries, which the
+    column statistics cannot sum row by row, or unsorted ones). Full passes (the set-up, every certificate's X^T u) read
     it row by row (:mod:`sparsecert._kernels.rows`); the column kernels get
     ``columns(feats)``: a CSC over all p columns holding at least ``feats``
     (the columns asked for so far; the others are empty). ``args`` holds
