@@ -240,3 +240,18 @@ def test_nowhere_writable_for_the_locator_leaves_numba_defaults(tmp_path):
     out = _python(RUN_KERNEL, pythonpath=src, env_extra=env).stdout.split()
     assert out[0] == "1.5"
     assert Path(out[1]).is_relative_to(tmp_path / "xdg" / "numba")  # Numba's user-wide cache
+
+
+def test_other_libraries_compile_beside_the_notice():
+    """The notice's listener sees every compile in the process: one of a
+    function whose __module__ is None (skglm's jitclass methods) must compile
+    as without sparsecert (it raised AttributeError inside Numba's compile)."""
+    import numba
+
+    import sparsecert._kernels  # noqa: F401  (installs the listener)
+
+    def plus_one(x):
+        return x + 1.0
+
+    plus_one.__module__ = None
+    assert numba.njit(plus_one)(1.0) == 2.0

@@ -26,7 +26,10 @@ THRESHOLD_SECONDS = 1.0
 def _is_ours(ev):
     data = ev.data if isinstance(ev.data, dict) else {}
     func = getattr(data.get("dispatcher"), "py_func", None)
-    return getattr(func, "__module__", "").startswith("sparsecert.")
+    # other libraries compile in this process too, some with functions whose
+    # __module__ is None (skglm's jitclass methods): never fail on theirs
+    module = getattr(func, "__module__", None)
+    return isinstance(module, str) and module.startswith("sparsecert.")
 
 
 class CompileNotice(event.Listener):
