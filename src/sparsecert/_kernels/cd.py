@@ -86,7 +86,9 @@ def _anderson_weights(hist):
     big = 0.0
     for k in range(K):
         for i in range(m):
-            big = max(big, abs(hist[k + 1, i] - hist[k, i]))
+            d = abs(hist[k + 1, i] - hist[k, i])
+            if d > big:  # max(big, d), without the builtin's compile
+                big = d
     if not (big > 0.0 and big < np.inf):
         return np.empty(0)
     # np.empty and loops only, here and below: np.zeros and np.ones are each
