@@ -7,8 +7,8 @@ from scipy.optimize import minimize_scalar
 
 from sparsecert._kernels import codes
 from sparsecert._kernels.cd import _anderson_weights, cd_quadratic_anderson
-from sparsecert._kernels.datafit import (column_stats, datafit_conjugate, datafit_raw_grad,
-                                         datafit_value, matvec, rmatvec)
+from sparsecert._kernels.datafit import (column_stats, column_stats_grad, datafit_conjugate,
+                                         datafit_raw_grad, datafit_value, matvec, rmatvec)
 from sparsecert._kernels.prox import (conjugate_1d, penalty_value, prox_1d,
                                       subdiff_distance_1d)
 from sparsecert._validation import as_design
@@ -123,6 +123,25 @@ def test_column_stats_and_products(dtype):
         g = np.empty(p)
         rmatvec(*d.args, v, g)
         np.testing.assert_allclose(g, X64.T @ v, rtol=1e-12, atol=1e-12)
+
+
+def test_dense_kernels_compile_no_csc_code():
+    """The layout is a compile-time fact (see sparsecert._kernels.datafit): with a
+    2-D X_dense the CSC branches are pruned before typing, so the kernels compile
+    with None for the CSC arrays (a CSC branch left in would not type). The other
+    way round is every CSC test: a 1-D X_dense cannot type a dense branch."""
+    rng = np.random.default_rng(8)
+    n, p = 6, 4
+    X = np.asfortranarray(rng.standard_normal((n, p)))
+    sw = np.ones(n)
+    w, v = rng.standard_normal(p), rng.standard_normal(n)
+    out = np.empty(n)
+    matvec(X, None, None, None, n, w, out)
+    np.testing.assert_allclose(out, X @ w, rtol=1e-12)
+    means, sq, g = np.empty(p), np.empty(p), np.empty(p)
+    column_stats_grad(X, None, None, None, n, p, sw, True, v, means, sq, g)
+    np.testing.assert_allclose(g, X.T @ v, rtol=1e-12)
+    np.testing.assert_allclose(means, X.mean(axis=0), rtol=1e-12)
 
 
 @pytest.mark.parametrize("code", [codes.QUADRATIC, codes.LOGISTIC])

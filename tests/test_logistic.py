@@ -204,7 +204,7 @@ def test_working_sets_reach_the_all_features_solution(sparse, fit_intercept, pen
     kernel = prox_newton.prox_newton_logistic
 
     def spy(*args):
-        calls.append(args[11].size)  # feats
+        calls.append(args[11].size)   # feats
         return kernel(*args)
 
     monkeypatch.setattr(prox_newton, "prox_newton_logistic", spy)

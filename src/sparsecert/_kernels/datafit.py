@@ -136,7 +136,8 @@ def _centred_second_moment(X_dense, X_data, X_indices, X_indptr, n_samples, sw, 
         for i in range(n_samples):
             d = X_dense[i, j] - m
             acc += sw[i] * d * d
-    return max(acc / n, 0.0)
+    v = acc / n
+    return 0.0 if 0.0 > v else v  # max(v, 0.0), without the builtin's compile
 
 
 @njit(cache=True, nogil=True)

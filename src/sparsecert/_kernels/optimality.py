@@ -113,7 +113,9 @@ def dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz):
             continue
         v = -grad[j] if positive else abs(grad[j])
         if v > thr:
-            t = min(t, (thr / v) * (1.0 - 1e-14))
+            cap = (thr / v) * (1.0 - 1e-14)
+            if cap < t:  # min(t, cap), without the builtin's compile
+                t = cap
     return t
 
 

@@ -161,9 +161,10 @@ def threshold_1d(code, params, weight, lipschitz):
 def _distance(positive, w, g, thr, smooth):
     """|g + d(w) + thr sign(w)| off zero; the dead-zone excess at zero."""
     if w == 0.0:
-        if positive:
-            return max(0.0, -g - thr)
-        return max(0.0, abs(g) - thr)
+        # max(0, e) spelled out: the builtin is a Numba implementation more to
+        # compile in each caller's flags (same result, NaN and -0.0 included)
+        e = -g - thr if positive else abs(g) - thr
+        return e if e > 0.0 else 0.0
     if positive and w < 0.0:
         return np.inf
     if w > 0.0:

@@ -312,6 +312,15 @@ def _column_entries(X_dense, X_indptr, n_samples, feats, idx, count):
     return total
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _iota(m):
+    """np.arange(m), without a Numba implementation of its own to compile."""
+    out = np.empty(m, dtype=np.int64)
+    for k in range(m):
+        out[k] = k
+    return out
+
+
 @njit(cache=True, nogil=True)
 def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u,
                     h, hsum, gb, grad, hdiag, hxs, viol, pen_code, pen_params, pen_weights,
@@ -340,7 +349,9 @@ def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u
     # while no feature moved, X_j^T r = grad[jj] + db hx_j; bool(False), not False:
     # a literal False would compile _model_epoch once more, for Literal[bool](False)
     moved = bool(False)
-    inner_tol = max(INNER_FRACTION * viol, 0.25 * tol_final)
+    inner_tol = INNER_FRACTION * viol
+    if 0.25 * tol_final > inner_tol:  # max(), without the builtin's compile
+        inner_tol = 0.25 * tol_final
     for ep in range(max_inner):
         if ep == 1:
             # later epochs sweep only the features that are or became nonzero
@@ -510,8 +521,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     c_hx = np.empty(0)
     viol = np.inf
     it = 0
-    feats_entries = _column_entries(X_dense, X_indptr, n_samples, feats,
-                                    np.arange(m), m)
+    feats_entries = _column_entries(X_dense, X_indptr, n_samples, feats, _iota(m), m)
     while it < max_outer:
         work[0] += feats_entries  # the gradient over feats
         hsum, gb = _derivatives(y, sw, z, n_samples, u, h)
