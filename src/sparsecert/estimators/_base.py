@@ -127,9 +127,7 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
     def _fit_design(self, design, y64, sw, datafit, warm=None):
         """The fit on inputs validated already (a design, float64 labels, weights
         summing to n_samples); cross-validation's refit enters here."""
-        penalty = self._penalty()
-        problem = make_problem(design, y64, sw, datafit, penalty, self.fit_intercept,
-                               n_threads=threads_for(self.n_jobs))
+        problem = self._make_problem(design, y64, sw, datafit)
         w0 = None if warm is None else warm[0]
         b0 = None if warm is None else float(warm[1])
         res = solve(problem, w0, b0, tol=self.tol, max_iter=self.max_iter,
@@ -142,6 +140,11 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         self.n_passes_ = float(res.n_passes)
         self.certificate_ = res.certificate
         return self
+
+    def _make_problem(self, design, y64, sw, datafit):
+        """The problem a fit solves (the group lasso's has its groups attached)."""
+        return make_problem(design, y64, sw, datafit, self._penalty(), self.fit_intercept,
+                            n_threads=threads_for(self.n_jobs))
 
     def _fit_dask(self, X, y, sample_weight, datafit, warm):
         """Fit on a Dask array X by distributed FISTA (:mod:`sparsecert.distributed`)."""
