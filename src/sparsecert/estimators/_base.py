@@ -13,7 +13,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _num_features, check_is_fitted, validate_data
 
 from .._kernels import codes
-from .._problem import make_problem, threads_for
+from .._problem import make_group_problem, make_problem, threads_for
 from .._validation import as_design, check_sample_weight
 from .._validation import encode_target
 from .._validation import is_dask_array
@@ -143,8 +143,10 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
 
     def _make_problem(self, design, y64, sw, datafit):
         """The problem a fit solves (the group lasso's has its groups attached)."""
-        return make_problem(design, y64, sw, datafit, self._penalty(), self.fit_intercept,
-                            n_threads=threads_for(self.n_jobs))
+        penalty = self._penalty()
+        make = make_group_problem if penalty.code == codes.GROUP_LASSO else make_problem
+        return make(design, y64, sw, datafit, penalty, self.fit_intercept,
+                    n_threads=threads_for(getattr(self, "n_jobs", None)))
 
     def _fit_dask(self, X, y, sample_weight, datafit, warm):
         """Fit on a Dask array X by distributed FISTA (:mod:`sparsecert.distributed`)."""

@@ -5,7 +5,6 @@ import numbers
 from sklearn.utils._param_validation import Interval
 
 from .. import penalties
-from .._problem import make_group_problem
 from ._base import COMMON_CONSTRAINTS, SparseLinearRegressor
 
 
@@ -98,9 +97,6 @@ class GroupLasso(SparseLinearRegressor):
 
     def _solver_name(self):
         return "auto"
-
-    def _make_problem(self, design, y64, sw, datafit):
-        return make_group_problem(design, y64, sw, datafit, self._penalty(), self.fit_intercept)
 
     def _fit_dask(self, X, y, sample_weight, datafit, warm):
         raise TypeError("GroupLasso does not take a Dask array yet: pass a NumPy array or a "
