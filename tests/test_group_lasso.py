@@ -63,6 +63,7 @@ def test_labels_out_of_order_and_default_weights():
     (0, r"groups: an int .* >= 1"),
     ([[0, 1, 2], [2, 3, 4, 5]], r"groups overlap: feature 2"),
     ([[0, 1, 2], [], [3, 4, 5]], r"groups: group 1 is empty"),
+    ([[0, 1, 1, 2], [3, 4, 5]], r"groups: feature 1 appears more than once in group 0"),
     ([[0, 1, 2], [3, 4]], r"groups: 1 feature\(s\) are in no group"),
     ([0, 0, 1, 1, 2], r"groups: one label per feature needs n_features=6 labels; got 5"),
     ([[0, 1, 2], [3, 4, 9]], r"groups: group 1 holds feature indices outside"),
@@ -424,3 +425,26 @@ def test_warm_start_continues_from_the_previous_fit():
     est.fit(X, y)
     assert est.n_iter_ <= 1 < first or est.n_iter_ < first
     assert est.certificate_.converged
+
+
+def test_general_estimator_takes_the_penalty_and_paths_refuse_it_clearly():
+    X, y = problem(30, 6)
+    est = sc.GeneralizedLinearEstimator(penalty=GL(0.1, 2), tol=1e-8).fit(X, y)
+    ref = sc.GroupLasso(0.1, groups=2, tol=1e-8).fit(X, y)
+    assert type(est.certificate_).__name__ == "GroupCertificate" and est.certificate_.converged
+    assert rel(est.coef_, ref.coef_) <= 1e-6
+    with pytest.raises(ValueError, match="block coordinate descent only"):
+        sc.GeneralizedLinearEstimator(penalty=GL(0.1, 2), solver="fista").fit(X, y)
+    with pytest.raises(ValueError, match="do not take the group lasso yet"):
+        sc.regularization_path(X, y, datafit="quadratic", penalty=GL(0.1, 2), alphas=[0.1])
+
+
+def test_alpha_zero_is_least_squares_and_constant_columns_stay_zero():
+    X, y = problem(30, 6)
+    est = sc.GroupLasso(0.0, groups=2, tol=1e-10, max_iter=100000).fit(X, y)
+    lsq = np.linalg.lstsq(np.c_[X, np.ones(30)], y, rcond=None)[0]
+    assert rel(est.coef_, lsq[:6]) <= 1e-7 and est.certificate_.duality_gap is None
+    X2 = X.copy()
+    X2[:, 2], X2[:, 3] = 5.0, 0.0      # group 1: constant after centring
+    est = sc.GroupLasso(0.05, groups=2, tol=1e-8, warm_start=True).fit(X2, y)
+    assert est.certificate_.converged and not np.any(est.coef_[2:4])

@@ -446,6 +446,9 @@ def path_on(design, y64, sw, datafit, penalty, *, alphas=None, eps=1e-3, n_alpha
     pass, X having been validated once). ``tight_gaps=False``: each alpha's
     gap is the residual's (no support refit), for callers that read only the
     coefficients; what is certified is unchanged."""
+    if getattr(penalty, "name", None) == "group_lasso":
+        raise ValueError("Regularization paths do not take the group lasso yet: fit "
+                         "sparsecert.GroupLasso at each alpha (warm_start=True) instead.")
     base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept)
     options = _SolveOptions(tol, max_iter, solver, max(verbose - 1, 0), tight_gaps)
     start, grid, rule = _start(base, penalty, alphas, n_alphas, eps, screening, options)

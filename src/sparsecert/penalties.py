@@ -250,6 +250,9 @@ def encode_groups(groups, weights, n_features):
     if np.any(count > 1):
         j = int(np.flatnonzero(count > 1)[0])
         owners = [g for g, idx in enumerate(lists) if j in idx]
+        if len(owners) == 1:
+            raise ValueError(f"groups: feature {j} appears more than once in group "
+                             f"{owners[0]}.")
         raise ValueError(f"groups overlap: feature {j} is in groups {owners[:5]}; each feature "
                          f"must be in exactly one group (overlapping groups are not supported).")
     if np.any(count == 0):
