@@ -1,4 +1,6 @@
-r"""The group lasso's certificate, group by group (quadratic datafit).
+r"""The group lasso's certificate, group by group (quadratic datafit): its
+pieces (:func:`group_pieces`, :func:`group_violations`, :func:`group_gap`) and
+its :func:`explain_groups`; :mod:`sparsecert.certificate` assembles them.
 
 With g = grad F(w, b) and group g's threshold alpha c_g, the violation of a
 group is the distance from -g_g to the subdifferential of alpha c_g ||.||_2
@@ -100,3 +102,57 @@ def group_gap(problem, pieces, objective):
     pos = problem.sw > 0
     dual = -float(theta @ problem.y) - 0.5 * n * float(np.sum(theta[pos] ** 2 / problem.sw[pos]))
     return float(objective) - dual if np.isfinite(dual) else np.inf
+
+
+def _group_label(cert, g, names, most=4):
+    members = cert.group_indices[cert.group_ptr[g]:cert.group_ptr[g + 1]]
+    shown = ", ".join(names[j] for j in members[:most])
+    more = f", ... ({members.size} features)" if members.size > most else ""
+    return f"group {g} ({shown}{more})"
+
+
+def explain_groups(cert, feature_names=None, top=10):
+    """Say, for the user, why each listed group is zero or not: the
+    groups that violate optimality, the zero groups nearest the edge of
+    their dead zone, and the largest nonzero groups."""
+    p = cert.coef.shape[0]
+    names = ([f"x{j}" for j in range(p)] if feature_names is None
+             else [str(f) for f in feature_names])
+    gv, gm = cert.group_violation, cert.group_margin
+    ng, thr, nw = cert.group_gradient_norm, cert.group_threshold, cert.group_coef_norm
+    lines = [repr(cert), "",
+             f"{cert.datafit} datafit + {cert.penalty} penalty, alpha={cert.alpha:.6g}, "
+             f"{cert.n_groups} groups; a zero group is optimal when ||g_g|| <= "
+             f"alpha c_g (its dead zone), a nonzero one when g_g + alpha c_g "
+             f"w_g/||w_g|| = 0."]
+    bad = np.flatnonzero(~(gv <= cert.tol))
+    if bad.size:
+        lines.append(f"{bad.size} group(s) violate optimality by more than tol:")
+        for g in bad[np.argsort(-gv[bad])][:top]:
+            why = ("||g_g|| exceeds the threshold: the penalty cannot hold it at 0"
+                   if nw[g] == 0 else "g_g does not balance the penalty's pull")
+            state = "zero" if nw[g] == 0 else f"||w_g||={nw[g]:.6g}"
+            lines.append(f"  {_group_label(cert, g, names)}: {state}, ||g_g||={ng[g]:.4g}, "
+                         f"threshold={thr[g]:.4g}, violation={gv[g]:.3g} ({why})")
+    if abs(cert.intercept_gradient) > cert.tol_intercept:
+        lines.append(f"  intercept: dF/db={cert.intercept_gradient:.3g} is not 0")
+    if cert.gap_tol is not None and not cert.relative_gap <= cert.gap_tol:
+        lines.append(f"The relative duality gap {cert.relative_gap:.3g} exceeds "
+                     f"{cert.gap_tol:.3g}: the objective may still drop by up to "
+                     f"{cert.duality_gap:.3g}.")
+    ok = np.flatnonzero((nw == 0) & (gv <= cert.tol))
+    if ok.size:
+        order = ok[np.argsort(gm[ok])][:top]
+        lines.append(f"{ok.size} zero group(s) inside their dead zone; the {order.size} "
+                     f"nearest its edge:")
+        for g in order:
+            lines.append(f"  {_group_label(cert, g, names)}: ||g_g||={ng[g]:.4g} <= "
+                         f"threshold={thr[g]:.4g} (margin {gm[g]:.3g})")
+    nz = np.flatnonzero(nw > 0)
+    if nz.size:
+        order = nz[np.argsort(-nw[nz])][:top]
+        lines.append(f"{nz.size} nonzero group(s); the {order.size} largest:")
+        for g in order:
+            lines.append(f"  {_group_label(cert, g, names)}: ||w_g||={nw[g]:.6g}, "
+                         f"||g_g||={ng[g]:.4g}, violation={gv[g]:.3g}")
+    return "\n".join(lines)

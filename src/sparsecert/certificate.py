@@ -50,7 +50,7 @@ from ._problem import evaluate, make_group_problem, make_problem
 from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_gap,  # noqa: F401
                        _dense_columns, _gap_tolerance, _given_gap, _thresholds,
                        _relative_gap, gap_safe_screen)
-from ._group_certificate import group_gap, group_pieces, group_violations
+from ._group_certificate import explain_groups, group_gap, group_pieces, group_violations
 from ._kernels import codes
 from ._validation import check_coef, validate_arrays
 
@@ -280,57 +280,11 @@ class GroupCertificate(Certificate):
             f" at feature {self.argmax} <=", f" at {where} <=")
         return "Group" + text[:-1] + (f", nonzero groups={self.n_nonzero_groups}/{self.n_groups})")
 
-    def _group_label(self, g, names, most=4):
-        members = self.group_indices[self.group_ptr[g]:self.group_ptr[g + 1]]
-        shown = ", ".join(names[j] for j in members[:most])
-        more = f", ... ({members.size} features)" if members.size > most else ""
-        return f"group {g} ({shown}{more})"
-
     def explain(self, feature_names=None, top=10):
         """Say, for the user, why each listed group is zero or not: the
         groups that violate optimality, the zero groups nearest the edge of
         their dead zone, and the largest nonzero groups."""
-        p = self.coef.shape[0]
-        names = ([f"x{j}" for j in range(p)] if feature_names is None
-                 else [str(f) for f in feature_names])
-        gv, gm = self.group_violation, self.group_margin
-        ng, thr, nw = self.group_gradient_norm, self.group_threshold, self.group_coef_norm
-        lines = [repr(self), "",
-                 f"{self.datafit} datafit + {self.penalty} penalty, alpha={self.alpha:.6g}, "
-                 f"{self.n_groups} groups; a zero group is optimal when ||g_g|| <= "
-                 f"alpha c_g (its dead zone), a nonzero one when g_g + alpha c_g "
-                 f"w_g/||w_g|| = 0."]
-        bad = np.flatnonzero(~(gv <= self.tol))
-        if bad.size:
-            lines.append(f"{bad.size} group(s) violate optimality by more than tol:")
-            for g in bad[np.argsort(-gv[bad])][:top]:
-                why = ("||g_g|| exceeds the threshold: the penalty cannot hold it at 0"
-                       if nw[g] == 0 else "g_g does not balance the penalty's pull")
-                state = "zero" if nw[g] == 0 else f"||w_g||={nw[g]:.6g}"
-                lines.append(f"  {self._group_label(g, names)}: {state}, ||g_g||={ng[g]:.4g}, "
-                             f"threshold={thr[g]:.4g}, violation={gv[g]:.3g} ({why})")
-        if abs(self.intercept_gradient) > self.tol_intercept:
-            lines.append(f"  intercept: dF/db={self.intercept_gradient:.3g} is not 0")
-        if self.gap_tol is not None and not self.relative_gap <= self.gap_tol:
-            lines.append(f"The relative duality gap {self.relative_gap:.3g} exceeds "
-                         f"{self.gap_tol:.3g}: the objective may still drop by up to "
-                         f"{self.duality_gap:.3g}.")
-        ok = np.flatnonzero((nw == 0) & (gv <= self.tol))
-        if ok.size:
-            order = ok[np.argsort(gm[ok])][:top]
-            lines.append(f"{ok.size} zero group(s) inside their dead zone; the {order.size} "
-                         f"nearest its edge:")
-            for g in order:
-                lines.append(f"  {self._group_label(g, names)}: ||g_g||={ng[g]:.4g} <= "
-                             f"threshold={thr[g]:.4g} (margin {gm[g]:.3g})")
-        nz = np.flatnonzero(nw > 0)
-        if nz.size:
-            order = nz[np.argsort(-nw[nz])][:top]
-            lines.append(f"{nz.size} nonzero group(s); the {order.size} largest:")
-            for g in order:
-                lines.append(f"  {self._group_label(g, names)}: ||w_g||={nw[g]:.6g}, "
-                             f"||g_g||={ng[g]:.4g}, violation={gv[g]:.3g}")
-        return "\n".join(lines)
+        return explain_groups(self, feature_names, top)
 
 
 def _rebuild_group_certificate(fields):
