@@ -448,3 +448,31 @@ def test_alpha_zero_is_least_squares_and_constant_columns_stay_zero():
     X2[:, 2], X2[:, 3] = 5.0, 0.0      # group 1: constant after centring
     est = sc.GroupLasso(0.05, groups=2, tol=1e-8, warm_start=True).fit(X2, y)
     assert est.certificate_.converged and not np.any(est.coef_[2:4])
+
+
+def test_trace_bound_steps_reach_the_same_solution(monkeypatch):
+    """Groups past _EXACT_MAX features step with the trace bound sum_j L_j
+    (safe, looser): the same certified solution, in more epochs."""
+    import sparsecert.solvers.group_cd as group_cd
+
+    X, y = problem(40, 24, seed=18)
+    exact = sc.GroupLasso(0.1, groups=4, tol=1e-10, max_iter=100000).fit(X, y)
+    monkeypatch.setattr(group_cd, "_EXACT_MAX", 1)
+    trace = sc.GroupLasso(0.1, groups=4, tol=1e-10, max_iter=100000).fit(X, y)
+    assert trace.certificate_.converged
+    assert rel(trace.coef_, exact.coef_) <= 1e-7
+    assert trace.n_iter_ >= exact.n_iter_
+
+
+def test_max_iter_warns_with_the_group_reached():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = problem(40, 24, seed=19)
+    with pytest.warns(ConvergenceWarning, match=r"at group \d+"):
+        est = sc.GroupLasso(0.01, groups=4, tol=1e-12, max_iter=2).fit(X, y)
+    assert not est.certificate_.converged and est.n_iter_ == 2
+    # no intercept: check_optimality with intercept=None
+    est = sc.GroupLasso(0.1, groups=4, fit_intercept=False, tol=1e-8).fit(X, y)
+    cert = sc.check_optimality(X, y, est.coef_, None, datafit="quadratic", penalty=GL(0.1, 4),
+                               tol=1e-8)
+    assert cert.converged and cert.intercept_gradient == 0.0
