@@ -36,6 +36,10 @@ def _lp_smooth():
 # scikit-learn's sample-weight equivalence check compares predictions at
 # rtol 1e-7 on a p > n problem down to alpha_max / 1000: only a tight
 # tolerance makes the weighted and the repeated fits agree that closely
+def _group_lasso():
+    return sparsecert.GroupLasso(alpha=0.1)
+
+
 def _lasso_cv():
     return sparsecert.LassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
 
@@ -56,6 +60,7 @@ ESTIMATORS = [
     ("GeneralizedLinearEstimator", _glm),
     ("LpRegression-p0.5", _lp_half),
     ("LpRegression-p1.5", _lp_smooth),
+    ("GroupLasso", _group_lasso),
     ("LassoCV", _lasso_cv),
     ("ElasticNetCV", _enet_cv),
     ("SparseLogisticRegressionCV", _logistic_cv),

@@ -20,6 +20,6 @@ def test_sklearn_compatible(estimator, check):
 # every estimator as a user first writes it, at its defaults (LpRegression()
 # once reported n_iter_ = 0 for a start that was already optimal)
 @parametrize_with_checks([sparsecert.Lasso(), sparsecert.ElasticNet(), sparsecert.LpRegression(),
-                          sparsecert.SparseLogisticRegression()])
+                          sparsecert.SparseLogisticRegression(), sparsecert.GroupLasso()])
 def test_sklearn_compatible_at_defaults(estimator, check):
     check(estimator)

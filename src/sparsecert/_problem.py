@@ -364,3 +364,25 @@ def evaluate(problem, w, b):
         z, u, grad, viol, margin, have_grad)
     return dict(z=z, u=u, grad=grad, viol=viol, margin=margin, max_violation=float(max_viol),
                 intercept_grad=float(g_b), loss=float(loss), penalty=float(pen))
+
+
+def make_group_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
+    """:func:`make_problem` for a :class:`~sparsecert.penalties.GroupLasso`.
+
+    The same set-up, with the group encoding attached (``problem.groups``,
+    a :class:`~sparsecert.penalties.GroupEncoding`) and the scale of the
+    tolerance in group units: ``scale`` = max_g ||grad_g F(0, b0)||_2, the
+    group lasso's alpha_max with unit weights (||grad F(0, b0)||_inf for
+    singleton groups, so that the Lasso's tol means the same).
+    """
+    if datafit.code != codes.QUADRATIC:
+        raise ValueError("The group lasso is implemented for the quadratic datafit only "
+                         "(the logistic group lasso is not yet).")
+    problem = make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads)
+    enc = penalty.encode_groups(design.n_features)
+    problem.__dict__["groups"] = enc
+    if design.n_features:
+        norms = np.sqrt(np.bincount(enc.group_of, weights=problem.grad0 ** 2,
+                                    minlength=enc.n_groups))
+        problem.scale = float(np.max(norms))
+    return problem

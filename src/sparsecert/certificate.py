@@ -46,10 +46,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._problem import evaluate, make_problem
+from ._problem import evaluate, make_group_problem, make_problem
 from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_gap,  # noqa: F401
                        _dense_columns, _gap_tolerance, _given_gap, _thresholds,
-                       gap_safe_screen)
+                       _relative_gap, gap_safe_screen)
+from ._group_certificate import explain_groups, group_gap, group_pieces, group_violations
+from ._kernels import codes
 from ._validation import check_coef, validate_arrays
 
 
@@ -228,9 +230,113 @@ class Certificate:
         return "\n".join(lines)
 
 
+class GroupCertificate(Certificate):
+    """A :class:`Certificate` of the group lasso, group by group.
+
+    The fields of :class:`Certificate` keep their meaning, per feature where
+    they are arrays, with these differences: ``violation`` holds each
+    feature's component of its group's violation vector (the group's
+    violation is their Euclidean norm), ``margin`` its group's margin
+    (the same for every feature of a group), ``max_violation`` is the
+    largest *group* violation (or the intercept's) and ``argmax`` the
+    feature of the largest component in that group. Added, one entry per
+    group (in the order of the penalty's encoding):
+
+    group_violation : ndarray
+        Distance from -g_g to the subdifferential of alpha c_g ||.||_2 at
+        w_g: max(0, ||g_g|| - alpha c_g) at a zero group,
+        ||g_g + alpha c_g w_g / ||w_g|| || at a nonzero one.
+    group_margin : ndarray
+        alpha c_g - ||g_g||: how deep inside its dead zone a zero group sits
+        (positive: the penalty holds the whole group at 0).
+    group_gradient_norm, group_threshold, group_coef_norm : ndarray
+        ||g_g||_2, alpha c_g and ||w_g||_2.
+    group_ptr, group_indices : ndarray
+        The groups: group g holds features group_indices[group_ptr[g]:group_ptr[g+1]].
+    argmax_group : int or None
+        The group with the largest violation (None when it is the intercept).
+    """
+
+    _group_fields = ("group_violation", "group_margin", "group_gradient_norm",
+                     "group_threshold", "group_coef_norm", "group_ptr", "group_indices",
+                     "argmax_group")
+    _fields = Certificate._fields + _group_fields
+
+    def __reduce__(self):
+        return (_rebuild_group_certificate, ({k: getattr(self, k) for k in self._fields},))
+
+    @property
+    def n_groups(self):
+        return int(self.group_ptr.shape[0] - 1)
+
+    @property
+    def n_nonzero_groups(self):
+        return int(np.count_nonzero(self.group_coef_norm))
+
+    def __repr__(self):
+        text = Certificate.__repr__(self)
+        where = "intercept" if self.argmax_group is None else f"group {self.argmax_group}"
+        text = text.replace(" at intercept <=", f" at {where} <=").replace(
+            f" at feature {self.argmax} <=", f" at {where} <=")
+        return "Group" + text[:-1] + (f", nonzero groups={self.n_nonzero_groups}/{self.n_groups})")
+
+    def explain(self, feature_names=None, top=10):
+        """Say, for the user, why each listed group is zero or not: the
+        groups that violate optimality, the zero groups nearest the edge of
+        their dead zone, and the largest nonzero groups."""
+        return explain_groups(self, feature_names, top)
+
+
+def _rebuild_group_certificate(fields):
+    return GroupCertificate(**fields)
+
+
+def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=None):
+    """The :class:`GroupCertificate` of (w, b) for a group-lasso ``problem``
+    (:func:`sparsecert._problem.make_group_problem`)."""
+    pieces = group_pieces(problem, w, b)
+    tol, tol_intercept = problem.tolerances(tol_relative)
+    vscale = problem.violation_scale(tol_relative)
+    comp, gviol, gmargin, gnorm, thr = group_violations(problem, w, pieces["grad"],
+                                                       pieces["norms_w"], vscale)
+    g_b = pieces["intercept_grad"]
+    v_b = _intercept_violation(g_b, tol, tol_intercept)
+    max_group = float(np.max(gviol)) if gviol.size else 0.0
+    if gviol.size and not (v_b > max_group):
+        argmax_group = int(np.argmax(gviol))
+        members = problem.groups.members(argmax_group)
+        argmax = int(members[np.argmax(comp[members])])
+        max_v = max_group
+    else:
+        argmax_group = argmax = None
+        max_v = float(v_b)
+    if np.isnan(max_group):
+        max_v = np.nan
+    objective = pieces["loss"] + pieces["penalty"]
+    gap = group_gap(problem, pieces, objective)
+    rel_gap = None if gap is None else float(_relative_gap(problem, gap))
+    gap_tol = None if gap is None else _gap_tolerance(problem, tol_relative, objective)
+    converged = bool(max_v <= tol) and (rel_gap is None or bool(rel_gap <= gap_tol))
+    enc = problem.groups
+    return GroupCertificate(
+        converged=converged, kind="global", gap_tol=gap_tol, max_violation=max_v,
+        argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol,
+        tol_relative=tol_relative, scale=problem.scale, objective=objective,
+        intercept_gradient=g_b, tol_intercept=tol_intercept,
+        scale_intercept=problem.scale_intercept, gradient=pieces["grad"], violation=comp,
+        margin=gmargin[enc.group_of], violation_scale=vscale, coef=w, n_iter=n_iter,
+        solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
+        alpha=float(problem.penalty.alpha), dual_point=None if gap is None else "residual",
+        group_violation=gviol, group_margin=gmargin, group_gradient_norm=gnorm,
+        group_threshold=thr, group_coef_norm=pieces["norms_w"], group_ptr=enc.ptr,
+        group_indices=enc.indices, argmax_group=argmax_group)
+
+
 def shortfall(cert):
     """What keeps ``cert`` from holding: the violation test, else the gap test."""
     where = "the intercept" if cert.argmax is None else f"feature {cert.argmax}"
+    if getattr(cert, "argmax_group", None) is not None:
+        where = f"group {cert.argmax_group}"
     if not cert.max_violation <= cert.tol:
         return (f"max violation {cert.max_violation:.3e} (at {where}) > tol {cert.tol:.3e} "
                 f"(= tol {cert.tol_relative:g} x scale {cert.scale:.3e})")
@@ -382,6 +488,8 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
         free variable, whose stationarity |dF/db| is checked.
     datafit : {"quadratic", "logistic"} or a :mod:`sparsecert.datafits` object
     penalty : a :mod:`sparsecert.penalties` object (alpha, weights, positive)
+        A :class:`~sparsecert.penalties.GroupLasso` (quadratic datafit)
+        gives a :class:`GroupCertificate`, checked group by group.
     sample_weight : array-like of shape (n_samples,), optional
     tol : float, default 1e-4
         Scale-free: the point is certified when max violation <= tol * ||grad F(0, b0)||_inf.
@@ -403,6 +511,9 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
         b = float(np.asarray(intercept, dtype=np.float64).reshape(-1)[0])
         if not np.isfinite(b):
             raise ValueError("intercept is NaN or infinite.")
+    if getattr(penalty, "code", None) == codes.GROUP_LASSO:
+        problem = make_group_problem(design, y64, sw, datafit, penalty, fit_intercept)
+        return build_group_certificate(problem, w, b, float(tol))
     problem = make_problem(design, y64, sw, datafit, penalty, fit_intercept)
     return build_certificate(problem, w, b, float(tol))
 

@@ -452,6 +452,9 @@ def path_on(design, y64, sw, datafit, penalty, *, alphas=None, eps=1e-3, n_alpha
     pass, X having been validated once). ``tight_gaps=False``: each alpha's
     gap is the residual's (no support refit), for callers that read only the
     coefficients; what is certified is unchanged."""
+    if getattr(penalty, "name", None) == "group_lasso":
+        raise ValueError("Regularization paths do not take the group lasso yet: fit "
+                         "sparsecert.GroupLasso at each alpha (warm_start=True) instead.")
     with print_if(verbose):  # the first-use compile notice, among the verbose lines
         base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept,
                             n_threads=n_threads)

@@ -88,6 +88,8 @@ LOGISTIC = Kind(1, "datafit", "logistic")
 L1 = Kind(0, "penalty", "l1")
 ELASTIC_NET = Kind(1, "penalty", "elastic_net")
 LP = Kind(2, "penalty", "lp")
+# not separable: no scalar prox; its own block kernels (_kernels/group.py)
+GROUP_LASSO = Kind(3, "penalty", "group_lasso")
 
 # layout of the float64 parameter array every penalty encodes to
 PARAM_ALPHA = 0

@@ -3,7 +3,8 @@ need not import the CV or logistic machinery)."""
 
 _WHERE = {"ElasticNet": "linear", "GeneralizedLinearEstimator": "linear", "Lasso": "linear",
           "LpRegression": "linear", "ElasticNetCV": "cv", "LassoCV": "cv",
-          "SparseLogisticRegression": "logistic", "SparseLogisticRegressionCV": "logistic_cv"}
+          "SparseLogisticRegression": "logistic", "SparseLogisticRegressionCV": "logistic_cv",
+          "GroupLasso": "group"}
 
 __all__ = sorted(_WHERE)
 

@@ -14,7 +14,7 @@ from sklearn.utils.validation import _num_features, check_is_fitted, validate_da
 
 from .._kernels import codes
 from .._kernels._notice import print_if
-from .._problem import make_problem, threads_for
+from .._problem import make_group_problem, make_problem, threads_for
 from .._validation import as_design, check_sample_weight
 from .._validation import encode_target
 from .._validation import is_dask_array
@@ -129,12 +129,10 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
     def _fit_design(self, design, y64, sw, datafit, warm=None):
         """The fit on inputs validated already (a design, float64 labels, weights
         summing to n_samples); cross-validation's refit enters here."""
-        penalty = self._penalty()
         w0 = None if warm is None else warm[0]
         b0 = None if warm is None else float(warm[1])
         with print_if(self.verbose):  # the first-use compile notice, among the verbose lines
-            problem = make_problem(design, y64, sw, datafit, penalty, self.fit_intercept,
-                                   n_threads=threads_for(self.n_jobs))
+            problem = self._make_problem(design, y64, sw, datafit)
             res = solve(problem, w0, b0, tol=self.tol, max_iter=self.max_iter,
                         solver=self._solver_name(), verbose=self.verbose)
         self.coef_ = res.coef.astype(design.dtype, copy=False)
@@ -145,6 +143,13 @@ class SparseLinearRegressor(RegressorMixin, BaseEstimator):
         self.n_passes_ = float(res.n_passes)
         self.certificate_ = res.certificate
         return self
+
+    def _make_problem(self, design, y64, sw, datafit):
+        """The problem a fit solves (the group lasso's has its groups attached)."""
+        penalty = self._penalty()
+        make = make_group_problem if penalty.code == codes.GROUP_LASSO else make_problem
+        return make(design, y64, sw, datafit, penalty, self.fit_intercept,
+                    n_threads=threads_for(getattr(self, "n_jobs", None)))
 
     def _fit_dask(self, X, y, sample_weight, datafit, warm):
         """Fit on a Dask array X by distributed FISTA (:mod:`sparsecert.distributed`)."""

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import penalties
+from .._kernels import codes
 from .._problem import evaluate, make_problem
 from .._validation import sub_design, validate_arrays
 from ..datafits import as_datafit
@@ -10,7 +11,7 @@ from .dispatch import solve
 
 
 def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
-              sample_weight=None, weights=None, positive=False):
+              sample_weight=None, weights=None, positive=False, penalty=None):
     r"""Smallest alpha for which w = 0 (on every penalized feature) is optimal.
 
     For L1 (``l1_ratio=1``) and the elastic net, with g = grad F at the point
@@ -21,8 +22,24 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
         max(-g_j, 0) when ``positive``).
 
     Returns ``inf`` when ``l1_ratio == 0`` (ridge never gives exact zeros).
+
+    With ``penalty`` a :class:`~sparsecert.penalties.GroupLasso` (whose own
+    groups and weights are used; ``l1_ratio``, ``weights`` and ``positive``
+    are then ignored), the group lasso's
+
+        alpha_max = max_{g: c_g > 0} ||g_g||_2 / c_g,
+
+    g as above (the unpenalized groups and the intercept optimal), e.g.
+    max_g ||X_g^T (y - ybar)|| / (n c_g) for least squares with an intercept.
     """
     datafit = as_datafit(datafit)
+    if penalty is not None and getattr(penalty, "code", None) == codes.GROUP_LASSO:
+        X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
+        return group_alpha_max_on(design, y64, sw, penalty, datafit=datafit,
+                                  fit_intercept=fit_intercept)
+    if penalty is not None:
+        raise ValueError(f"alpha_max takes penalty=GroupLasso(...) only (L1 and the elastic "
+                         f"net are given by l1_ratio, weights and positive); got {penalty!r}.")
     if not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}.")
     X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
@@ -41,18 +58,38 @@ def alpha_max_on(design, y64, sw, *, l1_ratio=1.0, datafit, fit_intercept=True, 
     c = problem.pen_weights
     if not np.any(c > 0):
         raise ValueError("weights are all zero: no feature is penalized, so alpha_max is undefined.")
-    if np.any(c == 0):
-        # optimise the unpenalized features first (alpha = 0 leaves them free
-        # and keeps the penalized ones at zero since we only sweep the others)
-        free = np.flatnonzero(c == 0)
-        sub = make_problem(sub_design(design, free), y64, sw, datafit,
-                           penalties.L1(alpha=0.0, weights=np.zeros(free.size)), fit_intercept)
-        res = solve(sub, tol=1e-10, max_iter=100000)
-        w = np.zeros(design.n_features)
-        w[free] = res.coef
-        grad = evaluate(problem, w, res.intercept)["grad"]
-    else:
-        grad = problem.grad0
+    grad = _gradient_free_optimal(problem, design, y64, sw, datafit, c == 0, fit_intercept)
     g = -grad if positive else np.abs(grad)
     pos = c > 0
     return float(max(np.max(g[pos] / c[pos]), 0.0) / l1_ratio)
+
+
+def _gradient_free_optimal(problem, design, y64, sw, datafit, free_mask, fit_intercept):
+    """grad F where the penalized coefficients are 0 and the free ones (and
+    the intercept) optimal."""
+    if not np.any(free_mask):
+        return problem.grad0
+    # optimise the unpenalized features first (alpha = 0 leaves them free
+    # and keeps the penalized ones at zero since we only sweep the others)
+    free = np.flatnonzero(free_mask)
+    sub = make_problem(sub_design(design, free), y64, sw, datafit,
+                       penalties.L1(alpha=0.0, weights=np.zeros(free.size)), fit_intercept)
+    res = solve(sub, tol=1e-10, max_iter=100000)
+    w = np.zeros(design.n_features)
+    w[free] = res.coef
+    return evaluate(problem, w, res.intercept)["grad"]
+
+
+def group_alpha_max_on(design, y64, sw, penalty, *, datafit, fit_intercept=True):
+    """The group lasso's alpha_max (see :func:`alpha_max`) on validated inputs."""
+    enc = penalty.encode_groups(design.n_features)
+    c = enc.weights
+    if not np.any(c > 0):
+        raise ValueError("weights are all zero: no group is penalized, so alpha_max is "
+                         "undefined.")
+    problem = make_problem(design, y64, sw, datafit, penalties.L1(alpha=0.0), fit_intercept)
+    grad = _gradient_free_optimal(problem, design, y64, sw, datafit, c[enc.group_of] == 0,
+                                  fit_intercept)
+    norms = np.sqrt(np.bincount(enc.group_of, weights=grad * grad, minlength=enc.n_groups))
+    pos = c > 0
+    return float(np.max(norms[pos] / c[pos]))

@@ -3,6 +3,7 @@
 from .._kernels import codes
 from .cd import _solve_cd_quadratic
 from .fista import _solve_fista
+from .group_cd import _solve_group_cd
 from .lp_logistic import _solve_cd_logistic_fixed
 from .prox_newton import _solve_prox_newton
 
@@ -46,6 +47,11 @@ def solve(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, solver="auto", 
 
 def _solver_for(problem, solver):
     """The ``_solve_*`` function for ``problem`` and the ``solver`` asked for."""
+    if problem.pen_code == codes.GROUP_LASSO:
+        if solver not in ("auto", "cd"):
+            raise ValueError(f"The group lasso is solved by block coordinate descent only "
+                             f"(solver='auto' or 'cd'); got solver={solver!r}.")
+        return _solve_group_cd
     if solver == "fista":
         if not getattr(problem.penalty, "convex", True):
             # the local certificate is coordinate-wise L-stationarity, the

@@ -1,0 +1,158 @@
+r"""The group lasso's certificate, group by group (quadratic datafit): its
+pieces (:func:`group_pieces`, :func:`group_violations`, :func:`group_gap`) and
+its :func:`explain_groups`; :mod:`sparsecert.certificate` assembles them.
+
+With g = grad F(w, b) and group g's threshold alpha c_g, the violation of a
+group is the distance from -g_g to the subdifferential of alpha c_g ||.||_2
+at w_g:
+
+* w_g = 0:  max(0, ||g_g|| - alpha c_g), the distance from g_g to the ball
+  of radius alpha c_g (its margin alpha c_g - ||g_g|| says how deep inside
+  its dead zone the group sits);
+* w_g != 0: ||g_g + alpha c_g w_g / ||w_g|| ||.
+
+Each is the norm of a per-feature vector (g_g minus its projection onto the
+ball; g_g + alpha c_g w_g / ||w_g||), reported per feature too. Each
+component is multiplied by the feature's ``violation_scale`` before the
+norm is taken (:meth:`sparsecert._problem.Problem.violation_scale`: a column
+of tiny norm cannot hide its coefficient's error; all ones for standardized
+data). Margins are in plain gradient units.
+
+Duality gap: the dual of min_w,b (1/2n) sum s_i (y_i - x_i^T w - b)^2 +
+alpha sum_g c_g ||w_g|| is max_theta -sum theta_i y_i - (n/2) sum theta_i^2 / s_i
+over theta with ||X_g^T theta|| <= alpha c_g for every group (the conjugate
+of a norm is the indicator of its dual ball) and sum theta = 0 with an
+intercept. The dual point is the loss derivative u = -s r / n, weighted-
+centred with an intercept, scaled by t = min(1, min_g alpha c_g / ||X_g^T u||).
+Unpenalized groups (c_g = 0, or alpha = 0) would need X_g^T theta = 0, a
+projection not made here: the gap is then None and the violation test
+alone decides.
+"""
+
+import numpy as np
+
+from ._kernels.datafit import datafit_raw_grad, datafit_value, matvec
+from ._problem import rmatvec_full
+
+
+def group_pieces(problem, w, b):
+    """z = X w + b, u = f'(z), grad = X^T u, dF/db, the loss and the penalty at (w, b)."""
+    design = problem.design
+    n, p = design.n_samples, design.n_features
+    z = np.empty(n)
+    u = np.empty(n)
+    grad = np.empty(p)
+    nonzero = np.flatnonzero(w)
+    X_args = design.columns(nonzero)
+    if not design.is_sparse and X_args[0].dtype == np.float64:
+        np.dot(X_args[0][:, nonzero], w[nonzero], out=z)  # BLAS
+    else:
+        matvec(*X_args, n, w, z)
+    z += b
+    datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+    rmatvec_full(design, u, grad, problem.n_threads)
+    if problem.work is not None:
+        problem.work.add_nonzero_columns(design, w)
+        problem.work.add(design.nnz)
+    enc = problem.groups
+    norms_w = np.sqrt(np.bincount(enc.group_of, weights=w * w, minlength=enc.n_groups))
+    loss = float(datafit_value(problem.df_code, problem.y, z, problem.sw, n))
+    pen = float(problem.penalty.alpha * np.sum(enc.weights * norms_w))
+    g_b = float(np.sum(u)) if problem.fit_intercept else 0.0
+    return dict(z=z, u=u, grad=grad, intercept_grad=g_b, loss=loss, penalty=pen,
+                norms_w=norms_w)
+
+
+def group_violations(problem, w, grad, norms_w, vscale):
+    """(per-feature components, group violations, group margins, ||g_g||, thresholds)."""
+    enc = problem.groups
+    gof = enc.group_of
+    thr = problem.penalty.alpha * enc.weights
+    norms_g = np.sqrt(np.bincount(gof, weights=grad * grad, minlength=enc.n_groups))
+    nw, ng, t = norms_w[gof], norms_g[gof], thr[gof]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at_zero = grad * np.where(ng > t, 1.0 - t / np.where(ng > 0, ng, 1.0), 0.0)
+        moving = grad + t * w / np.where(nw > 0, nw, 1.0)
+    comp = np.abs(np.where(nw > 0, moving, at_zero)) * vscale
+    viol = np.sqrt(np.bincount(gof, weights=comp * comp, minlength=enc.n_groups))
+    if not np.all(np.isfinite(grad)):
+        viol[~np.isfinite(np.bincount(gof, weights=grad, minlength=enc.n_groups))] = np.nan
+    return comp, viol, thr - norms_g, norms_g, thr
+
+
+def group_gap(problem, pieces, objective):
+    """P(w, b) - D(theta) at the rescaled residual (see the module docstring), or
+    None when an unpenalized group leaves it infeasible."""
+    enc = problem.groups
+    thr = problem.penalty.alpha * enc.weights
+    if not np.all(thr > 0):
+        return None
+    n = problem.design.n_samples
+    u = pieces["u"].copy()
+    grad = pieces["grad"]
+    if problem.fit_intercept:
+        # weighted centring: u - s c with sum = 0; X^T s = n means
+        c = float(np.sum(u)) / n
+        u -= problem.sw * c
+        grad = grad - c * n * problem.means
+    norms = np.sqrt(np.bincount(enc.group_of, weights=grad * grad, minlength=enc.n_groups))
+    worst = float(np.max(norms / thr)) if norms.size else 0.0
+    t = 1.0 if worst <= 1.0 else 1.0 / worst
+    theta = t * u
+    pos = problem.sw > 0
+    dual = -float(theta @ problem.y) - 0.5 * n * float(np.sum(theta[pos] ** 2 / problem.sw[pos]))
+    return float(objective) - dual if np.isfinite(dual) else np.inf
+
+
+def _group_label(cert, g, names, most=4):
+    members = cert.group_indices[cert.group_ptr[g]:cert.group_ptr[g + 1]]
+    shown = ", ".join(names[j] for j in members[:most])
+    more = f", ... ({members.size} features)" if members.size > most else ""
+    return f"group {g} ({shown}{more})"
+
+
+def explain_groups(cert, feature_names=None, top=10):
+    """Say, for the user, why each listed group is zero or not: the
+    groups that violate optimality, the zero groups nearest the edge of
+    their dead zone, and the largest nonzero groups."""
+    p = cert.coef.shape[0]
+    names = ([f"x{j}" for j in range(p)] if feature_names is None
+             else [str(f) for f in feature_names])
+    gv, gm = cert.group_violation, cert.group_margin
+    ng, thr, nw = cert.group_gradient_norm, cert.group_threshold, cert.group_coef_norm
+    lines = [repr(cert), "",
+             f"{cert.datafit} datafit + {cert.penalty} penalty, alpha={cert.alpha:.6g}, "
+             f"{cert.n_groups} groups; a zero group is optimal when ||g_g|| <= "
+             f"alpha c_g (its dead zone), a nonzero one when g_g + alpha c_g "
+             f"w_g/||w_g|| = 0."]
+    bad = np.flatnonzero(~(gv <= cert.tol))
+    if bad.size:
+        lines.append(f"{bad.size} group(s) violate optimality by more than tol:")
+        for g in bad[np.argsort(-gv[bad])][:top]:
+            why = ("||g_g|| exceeds the threshold: the penalty cannot hold it at 0"
+                   if nw[g] == 0 else "g_g does not balance the penalty's pull")
+            state = "zero" if nw[g] == 0 else f"||w_g||={nw[g]:.6g}"
+            lines.append(f"  {_group_label(cert, g, names)}: {state}, ||g_g||={ng[g]:.4g}, "
+                         f"threshold={thr[g]:.4g}, violation={gv[g]:.3g} ({why})")
+    if abs(cert.intercept_gradient) > cert.tol_intercept:
+        lines.append(f"  intercept: dF/db={cert.intercept_gradient:.3g} is not 0")
+    if cert.gap_tol is not None and not cert.relative_gap <= cert.gap_tol:
+        lines.append(f"The relative duality gap {cert.relative_gap:.3g} exceeds "
+                     f"{cert.gap_tol:.3g}: the objective may still drop by up to "
+                     f"{cert.duality_gap:.3g}.")
+    ok = np.flatnonzero((nw == 0) & (gv <= cert.tol))
+    if ok.size:
+        order = ok[np.argsort(gm[ok])][:top]
+        lines.append(f"{ok.size} zero group(s) inside their dead zone; the {order.size} "
+                     f"nearest its edge:")
+        for g in order:
+            lines.append(f"  {_group_label(cert, g, names)}: ||g_g||={ng[g]:.4g} <= "
+                         f"threshold={thr[g]:.4g} (margin {gm[g]:.3g})")
+    nz = np.flatnonzero(nw > 0)
+    if nz.size:
+        order = nz[np.argsort(-nw[nz])][:top]
+        lines.append(f"{nz.size} nonzero group(s); the {order.size} largest:")
+        for g in order:
+            lines.append(f"  {_group_label(cert, g, names)}: ||w_g||={nw[g]:.6g}, "
+                         f"||g_g||={ng[g]:.4g}, violation={gv[g]:.3g}")
+    return "\n".join(lines)
