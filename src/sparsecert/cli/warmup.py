@@ -63,7 +63,8 @@ def _quadratic_fits(layout, dtype):
                  (sc.Lasso(alpha=a, tol=TOL, solver="fista", max_iter=5000), X, y),
                  (sc.ElasticNet(alpha=a, tol=TOL, solver="fista", max_iter=5000), X, y),
                  (sc.LpRegression(alpha=a, p=1.5, tol=TOL, solver="fista", max_iter=5000), X, y),
-                 (sc.Lasso(alpha=a, tol=TOL, positive=True, n_jobs=2), X, y)]
+                 (sc.Lasso(alpha=a, tol=TOL, positive=True, n_jobs=2), X, y),
+                 (sc.GroupLasso(alpha=a, groups=3, tol=TOL), X, y)]
     return fits
 
 
