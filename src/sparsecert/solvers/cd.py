@@ -22,11 +22,10 @@ import numpy as np
 
 from .._kernels import codes
 from .._kernels.cd import cd_quadratic_anderson
-from .._kernels.datafit import matvec
 from .._problem import evaluate
 from ..certificate import _thresholds, build_certificate
 from .common import (_WS_START, SolverResult, _epochs_per_call_for, gap_short,
-                     gap_violation_target, top_ranked)
+                     gap_violation_target, profiled_residual, top_ranked)
 from .dual import _DUAL_HISTORY, _dual_candidate, _objective_on, _refit_on_support
 from .gram import _GRAM_CERT, _GramState, _use_gram
 from .messages import _warn_not_converged
@@ -141,13 +140,7 @@ class _QuadraticCD:
     def refresh(self):
         """Exact residual and profiled intercept at ``w`` (X w costs only the
         nonzero columns' entries)."""
-        problem = self.problem
-        z = np.empty(self.n)
-        matvec(*problem.design.columns(np.flatnonzero(self.w)), self.n, self.w, z)
-        problem.work.add_nonzero_columns(problem.design, self.w)
-        resid = problem.y - z
-        self.b = float(problem.sw @ resid) / self.n if problem.fit_intercept else 0.0
-        self.sw_r = problem.sw * resid
+        self.b, self.sw_r = profiled_residual(self.problem, self.w)
 
     def certify(self, ring=None, ring_count=0, ws=None):
         """The exact certificate at (w, b); ``ring`` holds the round's last

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.datafit import matvec
+
 # target work per compiled call, in nonzeros touched: a call returns to
 # Python about every 0.1 s, so Ctrl-C and verbose output stay responsive
 _WORK_PER_CALL = 5e7
@@ -81,6 +83,19 @@ def top_ranked(score, k, design):
     else:
         top = np.argpartition(-score, k - 1)[:k]
     return np.sort(top).astype(np.int64)
+
+
+def profiled_residual(problem, w):
+    """(b, s * r) at ``w``: the profiled intercept b = (1/n) sum_i s_i r_i (0
+    without one) and the weighted residual, r = y - X w, from scratch (X w
+    reads only the nonzero columns, counted in ``problem.work``)."""
+    n = problem.design.n_samples
+    z = np.empty(n)
+    matvec(*problem.design.columns(np.flatnonzero(w)), n, w, z)
+    problem.work.add_nonzero_columns(problem.design, w)
+    resid = problem.y - z
+    b = float(problem.sw @ resid) / n if problem.fit_intercept else 0.0
+    return b, problem.sw * resid
 
 
 def _calls_for(work):

@@ -16,10 +16,10 @@ working set, so a CSR X copies out only the columns the fit uses.
 
 import numpy as np
 
-from .._kernels.datafit import matvec
 from .._kernels.group import group_bcd_epochs, group_gram
 from ..certificate import build_group_certificate
-from .common import SolverResult, _epochs_per_call_for, gap_short, gap_violation_target
+from .common import (SolverResult, _epochs_per_call_for, gap_short, gap_violation_target,
+                     profiled_residual)
 from .messages import _warn_not_converged
 
 # first working set, in groups (then twice the nonzero groups, never smaller)
@@ -95,13 +95,7 @@ class _GroupCD:
 
     def refresh(self):
         """Exact residual and profiled intercept at ``w``."""
-        problem = self.problem
-        z = np.empty(self.n)
-        matvec(*problem.design.columns(np.flatnonzero(self.w)), self.n, self.w, z)
-        problem.work.add_nonzero_columns(problem.design, self.w)
-        resid = problem.y - z
-        self.b = float(problem.sw @ resid) / self.n if problem.fit_intercept else 0.0
-        self.sw_r = problem.sw * resid
+        self.b, self.sw_r = profiled_residual(self.problem, self.w)
 
     def certify(self):
         return build_group_certificate(self.problem, self.w, self.b, self.tol,
