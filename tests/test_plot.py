@@ -216,3 +216,35 @@ def test_certificate_legend_covers_no_marker_of_an_uncertified_fit(tmp_path, dat
     covered = ((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
                & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1))
     assert not covered.any(), points[covered]
+
+
+def test_group_certificate_draws_a_bar_per_group(diabetes, tmp_path):
+    """A group lasso's dead zone is on ||g_g||: one bar per group at alpha c_g,
+    its gradient norm as the marker, a red cross for a violating group."""
+    from sparsecert.penalties import GroupLasso
+
+    X, y, names = diabetes
+    alpha = 1.0
+    est = sc.GroupLasso(alpha=alpha, groups=2, tol=1e-8).fit(X, y)
+    cert = est.certificate_
+    fig = plot.certificate(cert, feature_names=names)
+    ax = fig.axes[0]
+    np.testing.assert_allclose([p.get_height() for p in ax.patches], alpha * np.sqrt(2.0))
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(ticks) == 5 and "group 1 (bmi, bp)" in ticks
+    n_zero = int(np.sum(cert.group_coef_norm == 0))
+    texts = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert f"zero, inside its dead zone ({n_zero})" in texts and "||g_g||" in texts
+    assert "groups nonzero" in ax.get_title() and ax.get_ylabel().startswith("||g_g||")
+    markers = np.sort(np.concatenate([line.get_ydata() for line in ax.lines]))
+    np.testing.assert_allclose(markers, np.sort(cert.group_gradient_norm))
+    saved_png(fig, tmp_path / "groups.png")
+    # a zero group pushed out of its dead zone is drawn as a violator
+    w = est.coef_.copy()
+    w[np.flatnonzero(w)[:2]] = 0.0
+    bad = sc.check_optimality(X, y, w, est.intercept_, datafit="quadratic",
+                              penalty=GroupLasso(alpha=alpha, groups=2), tol=1e-8)
+    assert not bad.converged
+    ax = plot.certificate(bad, top=3).axes[0]
+    assert len(ax.patches) == 3
+    assert any("violation > tol" in t.get_text() for t in ax.get_legend().get_texts())

@@ -19,6 +19,8 @@ so it never happens.
 
 import numpy as np
 
+from ._group_certificate import _group_label
+
 _NONZERO_COLOR = "C0"
 _ZERO_COLOR = "0.45"
 _VIOLATION_COLOR = "C3"
@@ -195,6 +197,11 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     * red cross, a feature whose violation exceeds ``cert.tol`` (not optimal:
       e.g. a zero whose |g_j| left the dead zone).
 
+    A group lasso's certificate (``GroupCertificate``) gets a bar per group
+    instead: its dead zone is ||g_g||_2 <= alpha c_g, on the norm of the
+    group's gradient, which is the marker; a group is zero or nonzero as a
+    whole. ``top`` and ``sort`` then count groups.
+
     Parameters
     ----------
     cert : Certificate
@@ -211,24 +218,34 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     -------
     matplotlib.figure.Figure
     """
-    grad, thr, coef, bad = _dead_zones(cert)
-    p = coef.shape[0]
-    names = _names(feature_names, p)
+    names = _names(feature_names, np.asarray(cert.coef).shape[0])
+    grouped = getattr(cert, "group_ptr", None) is not None
+    if grouped:
+        grad, thr, coef, bad = (cert.group_gradient_norm, cert.group_threshold,
+                                cert.group_coef_norm, ~(cert.group_violation <= cert.tol))
+        names = [_group_label(cert, k, names, most=2) for k in range(grad.shape[0])]
+        what, gradient, zone = ("groups", "||g_g||_2 at the solution",
+                                "dead zone ||g_g|| <= alpha c_g\n(w_g = 0 is optimal here)")
+    else:
+        grad, thr, coef, bad = _dead_zones(cert)
+        what, gradient, zone = ("features", "|g_j| = |dF/dw_j| at the solution",
+                                "dead zone |g_j| <= threshold_j\n(w_j = 0 is optimal here)")
     order = _certificate_order(grad, thr, bad, top, sort)
     x = np.arange(order.shape[0])
     g, t, c, b = grad[order], thr[order], coef[order], bad[order]
     fig, ax = _axes(ax, (max(6.0, min(14.0, 0.35 * len(x) + 3)) + _LEGEND_WIDTH, 4.5))
-    _draw_dead_zones(ax, x, g, t, c, b)
+    _draw_dead_zones(ax, x, g, t, c, b, zone)
     if len(x) <= _MAX_TICK_LABELS:
         ax.set_xticks(x)
         ax.set_xticklabels([names[j] for j in order], rotation=60, ha="right",
                            fontsize="small")
     else:
-        ax.set_xlabel(f"features ({len(x)} shown{', sorted by |g|/threshold' if sort else ''})")
-    ax.set_ylabel("|g_j| = |dF/dw_j| at the solution")
+        ax.set_xlabel(f"{what} ({len(x)} shown{', sorted by |g|/threshold' if sort else ''})")
+    ax.set_ylabel(gradient)
     status = "certified" if cert.converged else "NOT certified"
     ax.set_title(f"{status} ({cert.kind}): {cert.datafit} + {cert.penalty}, "
-                 f"alpha={cert.alpha:.3g}, {int(np.count_nonzero(coef))}/{p} nonzero")
+                 f"alpha={cert.alpha:.3g}, {int(np.count_nonzero(coef))}/{coef.shape[0]} "
+                 f"{'groups ' if grouped else ''}nonzero")
     top_y = float(np.max(np.r_[g, t])) if len(x) else 1.0
     ax.set_ylim(0, 1.3 * top_y if top_y > 0 else 1.0)
     ax.set_xlim(-0.6, len(x) - 0.4)
@@ -262,11 +279,11 @@ def _certificate_order(grad, thr, bad, top, sort):
     return order
 
 
-def _draw_dead_zones(ax, x, g, t, c, b):
-    """Bars to each threshold ``t``, and |g| as a marker by kind: zero, nonzero, violator."""
+def _draw_dead_zones(ax, x, g, t, c, b, zone):
+    """Bars to each threshold ``t`` (legend ``zone``), and |g| as a marker by
+    kind: zero, nonzero, violator."""
     width = 0.8 if len(x) <= _MANY_BARS else 1.0
-    ax.bar(x, t, width=width, color=_ZONE_COLOR, edgecolor="none",
-           label="dead zone |g_j| <= threshold_j\n(w_j = 0 is optimal here)")
+    ax.bar(x, t, width=width, color=_ZONE_COLOR, edgecolor="none", label=zone)
     ms = 6 if len(x) <= _MANY_MARKERS else 3
     zero = (c == 0) & ~b
     nonzero = (c != 0) & ~b
