@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "Lasso": "sparsecert.estimators.linear",
     "GroupLasso": "sparsecert.estimators.group",
+    "MultiTaskLasso": "sparsecert.estimators.multitask",
     "ElasticNet": "sparsecert.estimators.linear",
     "GeneralizedLinearEstimator": "sparsecert.estimators.linear",
     "LpRegression": "sparsecert.estimators.linear",

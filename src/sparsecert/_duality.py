@@ -337,3 +337,17 @@ def gap_safe_screen(problem, grad_dual, t, gap, reach=None):
     reach = reach + radius
     # a relative margin keeps rounding from screening a feature on the boundary
     return (thr > 0) & (reach < thr * (1 - 1e-9))
+
+
+def _intercept_violation(g_b, tol, tol_intercept):
+    """|dF/db| in the features' units.
+
+    The intercept is checked against its own tolerance (units of y, not of
+    X^T y): its violation is reported rescaled to the features' units, so
+    that the violation test still reads ``max_violation <= tol``.
+    """
+    if g_b == 0.0:
+        return 0.0
+    if tol_intercept > 0.0:
+        return abs(g_b) * (tol / tol_intercept) if tol > 0.0 else abs(g_b) / tol_intercept * np.inf
+    return np.inf if np.isfinite(g_b) else g_b

@@ -49,9 +49,11 @@ import numpy as np
 from ._problem import evaluate, make_group_problem, make_problem
 from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_gap,  # noqa: F401
                        _dense_columns, _gap_tolerance, _given_gap, _thresholds,
-                       _relative_gap, gap_safe_screen)
+                       _intercept_violation, _relative_gap, gap_safe_screen)
 from ._group_certificate import explain_groups, group_gap, group_pieces, group_violations
 from ._kernels import codes
+from ._multitask_certificate import multitask_fields, multitask_problem_of
+from ._multitask_explain import explain_multitask, multitask_repr
 from ._validation import check_coef, validate_arrays
 
 
@@ -454,18 +456,48 @@ def _violations(problem, pieces, tol_relative):
                        bool(max_v <= tol))
 
 
-def _intercept_violation(g_b, tol, tol_intercept):
-    """|dF/db| in the features' units.
+class MultiTaskCertificate(GroupCertificate):
+    """A :class:`GroupCertificate` of the multi-task lasso: one group per
+    feature, made of its k task coefficients (a column of ``coef``); see
+    :mod:`sparsecert._multitask_certificate` for the conditions and the gap.
 
-    The intercept is checked against its own tolerance (units of y, not of
-    X^T y): its violation is reported rescaled to the features' units, so
-    that the violation test still reads ``max_violation <= tol``.
+    Differences from :class:`GroupCertificate`: ``coef`` and ``gradient``
+    have shape (n_tasks, n_features), scikit-learn's ``coef_`` layout;
+    ``violation`` and ``margin`` are per feature (= ``group_violation``,
+    ``group_margin``); ``intercept_gradient`` is ||dF/db||_2 over the tasks
+    and ``intercept_gradients`` the k-vector dF/db.
     """
-    if g_b == 0.0:
-        return 0.0
-    if tol_intercept > 0.0:
-        return abs(g_b) * (tol / tol_intercept) if tol > 0.0 else abs(g_b) / tol_intercept * np.inf
-    return np.inf if np.isfinite(g_b) else g_b
+
+    _fields = GroupCertificate._fields + ("intercept_gradients",)
+
+    def __reduce__(self):
+        return (_rebuild_multitask_certificate, ({k: getattr(self, k) for k in self._fields},))
+
+    @property
+    def n_tasks(self):
+        return int(self.coef.shape[0])
+
+    @property
+    def n_nonzero(self):
+        """Features with a nonzero block (all their tasks)."""
+        return self.n_nonzero_groups
+
+    def __repr__(self):
+        return multitask_repr(self)
+
+    def explain(self, feature_names=None, top=10):
+        """Say, feature by feature, why each listed block W[:, j] is zero or not."""
+        return explain_multitask(self, feature_names, top)
+
+
+def _rebuild_multitask_certificate(fields):
+    return MultiTaskCertificate(**fields)
+
+
+def build_multitask_certificate(problem, W, b, tol_relative, n_iter=None, solver=None):
+    """The :class:`MultiTaskCertificate` of (W (k, p), b (k,)) for a problem of
+    :func:`sparsecert._multitask_certificate.make_multitask_problem`."""
+    return MultiTaskCertificate(**multitask_fields(problem, W, b, tol_relative, n_iter, solver))
 
 
 def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_weight=None, tol=1e-4):
@@ -489,7 +521,10 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
     datafit : {"quadratic", "logistic"} or a :mod:`sparsecert.datafits` object
     penalty : a :mod:`sparsecert.penalties` object (alpha, weights, positive)
         A :class:`~sparsecert.penalties.GroupLasso` (quadratic datafit)
-        gives a :class:`GroupCertificate`, checked group by group.
+        gives a :class:`GroupCertificate`, checked group by group; a
+        :class:`~sparsecert.penalties.MultiTaskL21` (quadratic) takes a 2-D
+        y of shape (n, k), coef of shape (k, p) and intercept None or (k,),
+        and gives a ``MultiTaskCertificate``, checked feature by feature.
     sample_weight : array-like of shape (n_samples,), optional
     tol : float, default 1e-4
         Scale-free: the point is certified when max violation <= tol * ||grad F(0, b0)||_inf.
@@ -503,6 +538,10 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
     datafit = as_datafit(datafit)
     if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
+    if getattr(penalty, "multitask", False):
+        problem, W, b = multitask_problem_of(X, y, coef, intercept, datafit, penalty,
+                                             sample_weight)
+        return build_multitask_certificate(problem, W, b, float(tol))
     X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
     w = check_coef(coef, design.n_features)
     fit_intercept = intercept is not None

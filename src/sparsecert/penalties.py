@@ -339,3 +339,32 @@ class GroupLasso(_Penalty):
         _check_alpha(self.alpha)
         enc = self.encode_groups(n_features)
         return self.code, self._params(), enc.weights[enc.group_of]
+
+
+@dataclass(frozen=True, eq=False)
+class MultiTaskL21:
+    r"""G(W) = alpha sum_j ||W[:, j]||_2 for W of shape (n_tasks, n_features):
+    the multi-task lasso's L2,1 norm (scikit-learn's ``MultiTaskLasso``).
+
+    Each feature's k coefficients (a column of W, scikit-learn's ``coef_``)
+    form one block: a group lasso over the rows of the (p, k) matrix. A zero
+    block is optimal iff ||g_j||_2 <= alpha, with g_j = dF/dW[:, j] (a
+    k-vector); a nonzero one needs g_j + alpha W_j / ||W_j|| = 0. The dual
+    norm is max_j ||.||_2, so the dual point of the gap is the residual
+    rescaled into max_j ||X_j^T Theta||_2 <= alpha. Quadratic datafit only;
+    :func:`sparsecert.check_optimality` takes it with a 2-D Y and a (k, p) coef.
+    """
+
+    alpha: float = 1.0
+
+    name = "multitask_l21"
+    multitask = True
+    convex = True
+
+    def __post_init__(self):
+        _check_alpha(self.alpha)
+
+    def with_alpha(self, alpha):
+        from dataclasses import replace
+
+        return replace(self, alpha=alpha)

@@ -4,7 +4,7 @@ need not import the CV or logistic machinery)."""
 _WHERE = {"ElasticNet": "linear", "GeneralizedLinearEstimator": "linear", "Lasso": "linear",
           "LpRegression": "linear", "ElasticNetCV": "cv", "LassoCV": "cv",
           "SparseLogisticRegression": "logistic", "SparseLogisticRegressionCV": "logistic_cv",
-          "GroupLasso": "group"}
+          "GroupLasso": "group", "MultiTaskLasso": "multitask"}
 
 __all__ = sorted(_WHERE)
 

@@ -1,0 +1,200 @@
+r"""The multi-task lasso's problem set-up and certificate, feature by feature.
+
+Problem (scikit-learn's ``MultiTaskLasso``, with sample weights s_i summing
+to n): min over W (k, p) and b (k,) of
+
+    (1/2n) sum_i s_i ||Y_i - W x_i - b||_2^2 + alpha sum_j ||W[:, j]||_2 .
+
+It is a group lasso over the rows of W^T: feature j's k coefficients form a
+block. With G = dF/dW (k, p) and g_j = G[:, j], the violation of feature j
+is the distance from -g_j to the subdifferential of alpha ||.||_2 at W[:, j]:
+
+* W[:, j] = 0:  max(0, ||g_j|| - alpha), margin alpha - ||g_j|| (how deep
+  inside its dead zone the feature sits, for all tasks at once);
+* W[:, j] != 0: ||g_j + alpha W[:, j] / ||W[:, j]|| ||;
+
+multiplied by the feature's ``violation_scale`` (see
+:meth:`sparsecert._problem.Problem.violation_scale`). The intercept's
+violation is ||dF/db||_2 over the tasks, in its own units (those of Y).
+The tolerance is scale-free: ``scale`` = max_j ||G(0, b0)[:, j]||_2, the
+multi-task alpha_max, so that k = 1 means what the Lasso's tol means.
+
+Duality gap: the dual is max over Theta (n, k) of -<Theta, Y> -
+(n/2) sum_i ||Theta_i||^2 / s_i subject to max_j ||X_j^T Theta||_2 <= alpha
+(the conjugate of the L2,1 norm is the indicator of its dual ball) and,
+with intercepts, column sums 0. The dual point is the loss derivative
+U = -s R / n, weighted-centred per task, scaled by
+t = min(1, alpha / max_j ||X_j^T U||_2). None when alpha = 0.
+"""
+
+import numpy as np
+
+from ._kernels.datafit import matvec
+from ._problem import column_tolerance_weights, make_problem, rmatvec_full
+from ._duality import _gap_tolerance, _intercept_violation, _relative_gap
+
+
+def multi_rmatvec(design, U, n_threads=1):
+    """X^T U, as a (k, p) array (one full pass over X per task)."""
+    G = np.empty((U.shape[1], design.n_features))
+    for t in range(U.shape[1]):
+        rmatvec_full(design, np.ascontiguousarray(U[:, t]), G[t], n_threads)
+    return G
+
+
+def make_multitask_problem(design, Y, sw, penalty, fit_intercept):
+    """:func:`sparsecert._problem.make_problem`'s column statistics, with the
+    targets ``Y`` (n, k), the penalty and the scales of the multi-task problem."""
+    from .datafits import Quadratic
+    from .penalties import L1
+
+    problem = make_problem(design, np.ascontiguousarray(Y[:, 0]), sw, Quadratic(),
+                           L1(alpha=float(penalty.alpha)), fit_intercept)
+    n = design.n_samples
+    B0 = (sw @ Y) / n if fit_intercept else np.zeros(Y.shape[1])
+    R0 = Y - B0
+    G0 = multi_rmatvec(design, -(sw[:, None] * R0) / n)
+    problem.work.add(Y.shape[1] * problem.work.size)
+    problem.penalty = penalty
+    problem.__dict__.update(Y=Y, B0=B0)
+    problem.scale = float(np.max(np.sqrt(np.sum(G0 * G0, axis=0)))) if design.n_features else 0.0
+    problem.objective0 = float(np.sum(sw[:, None] * R0 * R0)) / (2.0 * n)
+    # ||.||_2 over the tasks of the weighted RMS of Y - b0 (the Lasso's for k = 1)
+    problem.scale_intercept = float(np.sqrt(2.0 * problem.objective0))
+    y_rms = float(np.sqrt(np.sum(sw[:, None] * Y * Y) / n))
+    sq, means = problem.lipschitz, problem.means
+    col_rms = np.sqrt(sq + means * means) if design.n_features else np.zeros(1)
+    floor = 8.0 * np.sqrt(n) * np.finfo(np.float64).eps
+    problem.tol_floor = float(floor * y_rms * np.max(col_rms))
+    problem.tol_floor_intercept = float(floor * y_rms)
+    problem.col_weight, problem.col_floor = column_tolerance_weights(sq, col_rms, floor, y_rms)
+    problem.__dict__.pop("_vscale", None)
+    return problem
+
+
+def multitask_pieces(problem, W, b):
+    """Residual, loss derivative U, G = X^T U (k, p), dF/db, loss and penalty at (W, b)."""
+    design, Y, sw = problem.design, problem.Y, problem.sw
+    n = design.n_samples
+    norms_w = np.sqrt(np.sum(W * W, axis=0))
+    X_args = design.columns(np.flatnonzero(norms_w))
+    Z = np.empty_like(Y)
+    z = np.empty(n)
+    for t in range(Y.shape[1]):
+        matvec(*X_args, n, np.ascontiguousarray(W[t]), z)
+        Z[:, t] = z
+    problem.work.add(Y.shape[1] * design.nnz)
+    R = Y - Z - b
+    U = -(sw[:, None] * R) / n
+    G = multi_rmatvec(design, U, problem.n_threads)
+    loss = float(np.sum(sw[:, None] * R * R)) / (2.0 * n)
+    g_b = U.sum(axis=0) if problem.fit_intercept else np.zeros(Y.shape[1])
+    return dict(U=U, grad=G, intercept_grad=g_b, loss=loss, norms_w=norms_w,
+                penalty=float(problem.penalty.alpha * np.sum(norms_w)))
+
+
+def multitask_violations(alpha, W, G, norms_w, vscale):
+    """(violations, margins, ||g_j||) per feature."""
+    norms_g = np.sqrt(np.sum(G * G, axis=0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moving = G + alpha * W / np.where(norms_w > 0, norms_w, 1.0)
+    viol = np.where(norms_w > 0, np.sqrt(np.sum(moving * moving, axis=0)),
+                    np.maximum(norms_g - alpha, 0.0)) * vscale
+    viol[~np.isfinite(norms_g)] = np.nan
+    return viol, alpha - norms_g, norms_g
+
+
+def multitask_gap(problem, pieces, objective):
+    """P(W, b) - D(Theta) at the rescaled residual (module docstring), or None if alpha = 0."""
+    alpha = float(problem.penalty.alpha)
+    if not alpha > 0:
+        return None
+    n = problem.design.n_samples
+    U, G, sw = pieces["U"], pieces["grad"], problem.sw
+    if problem.fit_intercept:
+        c = U.sum(axis=0) / n
+        U = U - sw[:, None] * c
+        G = G - n * c[:, None] * problem.means[None, :]
+    worst = float(np.max(np.sqrt(np.sum(G * G, axis=0)))) / alpha if G.size else 0.0
+    theta = U if worst <= 1.0 else U / worst
+    pos = sw > 0
+    dual = (-float(np.sum(theta * problem.Y))
+            - 0.5 * n * float(np.sum(theta[pos] ** 2 / sw[pos, None])))
+    return float(objective) - dual if np.isfinite(dual) else np.inf
+
+
+def multitask_fields(problem, W, b, tol_relative, n_iter=None, solver=None):
+    """The fields of the :class:`~sparsecert.certificate.MultiTaskCertificate`
+    of (W (k, p), b (k,)) for a problem of :func:`make_multitask_problem`."""
+    alpha = float(problem.penalty.alpha)
+    pieces = multitask_pieces(problem, W, b)
+    tol, tol_intercept = problem.tolerances(tol_relative)
+    vscale = problem.violation_scale(tol_relative)
+    viol, margin, norms_g = multitask_violations(alpha, W, pieces["grad"], pieces["norms_w"],
+                                                 vscale)
+    g_b = float(np.linalg.norm(pieces["intercept_grad"]))
+    v_b = _intercept_violation(g_b, tol, tol_intercept)
+    max_f = float(np.max(viol)) if viol.size else 0.0
+    if viol.size and not (v_b > max_f):
+        argmax = int(np.argmax(viol))
+        max_v = max_f
+    else:
+        argmax, max_v = None, float(v_b)
+    if np.isnan(max_f):
+        max_v = np.nan
+    objective = pieces["loss"] + pieces["penalty"]
+    gap = multitask_gap(problem, pieces, objective)
+    rel_gap = None if gap is None else float(_relative_gap(problem, gap))
+    gap_tol = None if gap is None else _gap_tolerance(problem, tol_relative, objective)
+    converged = bool(max_v <= tol) and (rel_gap is None or bool(rel_gap <= gap_tol))
+    p = W.shape[1]
+    return dict(
+        converged=converged, kind="global", gap_tol=gap_tol, max_violation=max_v,
+        argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol,
+        tol_relative=tol_relative, scale=problem.scale, objective=objective,
+        intercept_gradient=g_b, intercept_gradients=pieces["intercept_grad"],
+        tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
+        gradient=pieces["grad"], violation=viol, margin=margin, violation_scale=vscale,
+        coef=W, n_iter=n_iter, solver=solver, datafit="quadratic",
+        penalty=problem.penalty.name, alpha=alpha,
+        dual_point=None if gap is None else "residual", group_violation=viol,
+        group_margin=margin, group_gradient_norm=norms_g, group_threshold=np.full(p, alpha),
+        group_coef_norm=pieces["norms_w"], group_ptr=np.arange(p + 1),
+        group_indices=np.arange(p), argmax_group=argmax)
+
+
+def multitask_problem_of(X, Y, coef, intercept, datafit, penalty, sample_weight):
+    """:func:`sparsecert.check_optimality`'s checks for a
+    :class:`~sparsecert.penalties.MultiTaskL21`: Y (n, k), coef (k, p)
+    (scikit-learn's ``MultiTaskLasso.coef_``), intercept None (no intercept)
+    or (k,). Returns (problem, W, b)."""
+    from sklearn.utils import check_array, check_consistent_length
+
+    from ._kernels import codes
+    from ._validation import as_design, check_sample_weight
+
+    if datafit.code != codes.QUADRATIC:
+        raise ValueError("The multi-task lasso is implemented for the quadratic datafit only.")
+    X = check_array(X, accept_sparse=["csc", "csr", "coo"], dtype=[np.float64, np.float32],
+                    input_name="X")
+    Y = check_array(Y, ensure_2d=False, dtype=np.float64, input_name="Y")
+    if Y.ndim != 2:
+        raise ValueError(f"Y must be 2-D of shape (n_samples, n_tasks) for the multi-task "
+                         f"lasso; got shape {Y.shape}.")
+    check_consistent_length(X, Y)
+    design = as_design(X)
+    k, p = Y.shape[1], design.n_features
+    W = np.array(coef, dtype=np.float64, ndmin=2)
+    if W.shape != (k, p):
+        raise ValueError(f"coef must have shape (n_tasks, n_features) = {(k, p)}; got "
+                         f"{W.shape}.")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("coef contains NaN or infinity.")
+    b = np.zeros(k)
+    if intercept is not None:
+        b = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (k,)).copy()
+        if not np.all(np.isfinite(b)):
+            raise ValueError("intercept contains NaN or infinity.")
+    sw = check_sample_weight(sample_weight, design.n_samples)
+    problem = make_multitask_problem(design, Y, sw, penalty, intercept is not None)
+    return problem, W, b

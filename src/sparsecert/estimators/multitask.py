@@ -1,0 +1,152 @@
+"""MultiTaskLasso: least squares on k targets, the L2,1 penalty, certified feature by feature."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import _num_features, check_is_fitted, validate_data
+
+from .. import penalties
+from .._kernels._notice import print_if
+from .._multitask_certificate import make_multitask_problem
+from .._validation import as_design, check_sample_weight
+from ..solvers.multitask_cd import solve_multitask_cd
+from ._base import COMMON_CONSTRAINTS, _name_the_input, forget_fit
+
+
+class MultiTaskLasso(RegressorMixin, BaseEstimator):
+    r"""Multi-task linear regression with the L2,1 penalty, certified at the solution.
+
+    Minimizes over W of shape (n_tasks, n_features) and b of shape (n_tasks,)
+
+        (1/2n) sum_i s_i ||Y_i - W x_i - b||_2^2 + alpha sum_j ||W[:, j]||_2
+
+    (scikit-learn's ``MultiTaskLasso`` objective; s_i = 1 without sample
+    weights): a feature is used by all tasks or by none. Working-set block
+    coordinate descent over the features (one exact block step per feature:
+    W[:, j] <- BST(W[:, j] - g_j / L_j, alpha / L_j), L_j the column's
+    weighted centred mean square), stopping when the first-order condition
+    holds for every feature: ||g_j||_2 <= alpha where W[:, j] = 0 and
+    g_j + alpha W[:, j] / ||W[:, j]|| = 0 elsewhere, up to ``tol * scale``
+    with scale = max_j ||g_j(0, b0)||_2 (the multi-task alpha_max), and the
+    relative duality gap <= tol. The penalty is
+    :class:`sparsecert.penalties.MultiTaskL21`.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength (>= 0).
+    fit_intercept : bool, default=True
+        Fit unpenalized intercepts, one per task (implicit centring: X is
+        never centred).
+    tol : float, default=1e-4
+        Scale-free tolerance (see above).
+    max_iter : int, default=1000
+        Maximum number of block CD epochs (over working sets).
+    warm_start : bool, default=False
+        Start from the previous ``coef_``.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_tasks, n_features)
+    intercept_ : ndarray of shape (n_tasks,)
+    n_iter_ : int
+        Block CD epochs run (1 when the start is already certified).
+    certificate_ : MultiTaskCertificate
+        The optimality certificate, feature by feature (``group_violation``,
+        ``group_margin``, ``explain()``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str, when X has string column names
+
+    Notes
+    -----
+    Y must be 2-D (a 1-D y raises, as scikit-learn's ``MultiTaskLasso``
+    does: use :class:`sparsecert.Lasso`). Dense (Fortran-ordered), CSC and
+    CSR X, float32 or float64, sample weights (rescaled to sum to n, which
+    scikit-learn's ``MultiTaskLasso`` does not take). Not yet: paths and CV.
+    """
+
+    _parameter_constraints = {
+        key: value for key, value in COMMON_CONSTRAINTS.items() if key not in ("solver", "n_jobs")
+    }
+    _parameter_constraints["alpha"] = [Interval(numbers.Real, 0, None, closed="left")]
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, tol=1e-4, max_iter=1000,
+                 warm_start=False, verbose=0):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _penalty(self):
+        return penalties.MultiTaskL21(alpha=float(self.alpha))
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model; see the class docstring for the objective.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_tasks)
+            The targets Y, 2-D.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative; rescaled to sum to n_samples.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        warm = None
+        if self.warm_start and hasattr(self, "coef_"):
+            warm = np.array(self.coef_, dtype=np.float64)
+            if _num_features(X) != warm.shape[1]:
+                raise ValueError(
+                    f"warm_start=True but X has {_num_features(X)} features while the "
+                    f"previous fit had {warm.shape[1]}: refit with warm_start=False.")
+        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_"))
+        try:
+            X, Y = validate_data(self, X, y, accept_sparse=["csc", "csr", "coo"],
+                                 dtype=[np.float64, np.float32], y_numeric=True,
+                                 multi_output=True)
+        except ValueError as exc:
+            raise _name_the_input(exc) from exc
+        if Y.ndim == 1:
+            raise ValueError("For mono-task outputs, use sparsecert.Lasso: MultiTaskLasso "
+                             "needs a 2-D y of shape (n_samples, n_tasks).")
+        Y = np.ascontiguousarray(Y, dtype=np.float64)
+        if warm is not None and warm.shape[0] != Y.shape[1]:
+            warm = None  # another number of tasks: start from zero
+        design = as_design(X)
+        sw = check_sample_weight(sample_weight, design.n_samples)
+        with print_if(self.verbose):
+            problem = make_multitask_problem(design, Y, sw, self._penalty(), self.fit_intercept)
+            res = solve_multitask_cd(problem, warm, self.tol, self.max_iter, self.verbose)
+        self.coef_ = res.coef.astype(design.dtype, copy=False)
+        self.intercept_ = (res.intercept if self.fit_intercept
+                           else np.zeros(Y.shape[1])).astype(design.dtype, copy=False)
+        self.n_iter_ = max(int(res.n_iter), 1)
+        self.certificate_ = res.certificate
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "certificate_")
+
+    def predict(self, X):
+        """Predicted targets X @ coef_.T + intercept_, of shape (n_samples, n_tasks)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
+                          dtype=[np.float64, np.float32])
+        return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        return tags
