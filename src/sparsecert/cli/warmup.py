@@ -5,8 +5,8 @@ dense, CSC and CSR X (its threaded row passes too), float64 and float32,
 the quadratic and logistic datafits,
 the L1, elastic-net and Lp (p < 1 and p > 1) penalties, coordinate descent
 (its Gram variant on a tall dense X), proximal Newton, FISTA, regularization
-paths and cross-validation, sample weights, threads, and Dask arrays when
-Dask is installed. Fitting through the
+paths and cross-validation, the group and multi-task lassos, sample
+weights, threads, and Dask arrays when Dask is installed. Fitting through the
 public estimators keeps the list in step with the kernels: whatever a fit
 compiles, this compiles. The problems are correlated and the tolerance
 tight, so that working sets, extrapolation and support refits all run.
@@ -65,6 +65,10 @@ def _quadratic_fits(layout, dtype):
                  (sc.LpRegression(alpha=a, p=1.5, tol=TOL, solver="fista", max_iter=5000), X, y),
                  (sc.Lasso(alpha=a, tol=TOL, positive=True, n_jobs=2), X, y),
                  (sc.GroupLasso(alpha=a, groups=3, tol=TOL), X, y)]
+    # the multi-task lasso: a 2-D Y (two tasks sharing the support), one fit per layout/dtype
+    X, y = _regression(*shapes[0], layout, dtype)
+    Y = np.column_stack([y, 0.5 * y + np.roll(y, 1)])
+    fits.append((sc.MultiTaskLasso(alpha=_ratio(X, y, "quadratic", 0.05), tol=TOL), X, Y))
     return fits
 
 
