@@ -1,7 +1,7 @@
-"""The multi-task lasso (issue 16, item 2): the block kernel against a NumPy
-twin, the estimator against scikit-learn's MultiTaskLasso (synthetic data,
-riboflavin and prostate targets), layouts, the certificate feature by
-feature, and scikit-learn's checks."""
+"""The multi-task lasso and elastic net (issue 16, item 2): the block kernel
+against a NumPy twin, the estimators against scikit-learn's MultiTaskLasso
+and MultiTaskElasticNet (synthetic data, riboflavin and prostate targets),
+layouts, the certificate feature by feature, and scikit-learn's checks."""
 
 import pickle
 import warnings
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import MultiTaskElasticNet as SkMTEN
 from sklearn.linear_model import MultiTaskLasso as SkMTL
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -47,8 +48,9 @@ def sklearn_fit(X, Y, alpha, **kw):
 
 # ---------------------------------------------------------------- kernel
 
-def naive_epoch(X, Y, W, alpha, ws):
-    """One cyclic pass of exact block steps on explicitly centred data (the twin)."""
+def naive_epoch(X, Y, W, alpha, ws, l2=0.0):
+    """One cyclic pass of exact block steps on explicitly centred data (the twin):
+    W_j = argmin of the datafit + alpha ||W_j|| + (l2/2) ||W_j||^2 in W_j."""
     Xc = X - X.mean(axis=0)
     Yc = Y - Y.mean(axis=0)
     n = X.shape[0]
@@ -56,15 +58,16 @@ def naive_epoch(X, Y, W, alpha, ws):
     for j in ws:
         L = Xc[:, j] @ Xc[:, j] / n
         g = -Xc[:, j] @ (Yc - Xc @ W) / n
-        z = W[j] - g / L
+        z = L * W[j] - g
         nz = np.linalg.norm(z)
-        W[j] = 0.0 if nz == 0 else max(0.0, 1 - alpha / (L * nz)) * z
+        W[j] = 0.0 if nz == 0 else max(0.0, 1 - alpha / nz) * z / (L + l2)
     return W
 
 
 @pytest.mark.parametrize("layout", ["dense", "csc"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_kernel_epoch_matches_numpy_twin(layout, dtype):
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_kernel_epoch_matches_numpy_twin(layout, dtype, l2):
     X, Y = problem(n=30, p=12)
     X = X.astype(dtype)
     n, p = X.shape
@@ -86,9 +89,9 @@ def test_kernel_epoch_matches_numpy_twin(layout, dtype):
     b = sw_r.sum(axis=1) / n
     ws = np.arange(p, dtype=np.int64)
     W = W0.copy()
-    mt_bcd_epochs(*args, n, sw_r, sw, W, b, means, np.ones(p), ws, alpha, lip, 1, 0.0,
+    mt_bcd_epochs(*args, n, sw_r, sw, W, b, means, np.ones(p), ws, alpha, l2, lip, 1, 0.0,
                   np.empty(k))
-    expected = naive_epoch(X64, Y, W0, alpha, ws)
+    expected = naive_epoch(X64, Y, W0, alpha, ws, l2)
     tol = 1e-10 if dtype == np.float64 else 1e-5
     np.testing.assert_allclose(W, expected, rtol=tol, atol=tol)
     np.testing.assert_allclose(b, (Y - X64 @ W).mean(axis=0), rtol=tol, atol=tol)
@@ -147,6 +150,30 @@ def test_matches_sklearn_on_real_tasks(data, frac):
     assert est.certificate_.converged
     np.testing.assert_array_equal(np.linalg.norm(est.coef_, axis=0) > 0,
                                   np.linalg.norm(ref.coef_, axis=0) > 0)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.7, 0.2, 0.0])
+def test_elastic_net_matches_sklearn_and_certifies_it(l1_ratio):
+    X, Y = problem()
+    alpha = 0.05 * alpha_max(X, Y)
+    ref = SkMTEN(alpha=alpha, l1_ratio=l1_ratio, tol=1e-13, max_iter=200000).fit(X, Y)
+    for Xl in (X, sp.csc_matrix(X), sp.csr_matrix(X)):
+        est = sc.MultiTaskElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=TIGHT,
+                                     max_iter=100000).fit(Xl, Y)
+        assert rel(est.coef_, ref.coef_) <= 1e-6 and est.certificate_.converged
+        np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-6, atol=1e-8)
+    pen = MultiTaskL21(alpha, l1_ratio)
+    assert pen.name == "multitask_elasticnet"
+    cert = sc.check_optimality(X, Y, ref.coef_, ref.intercept_, datafit="quadratic",
+                               penalty=pen, tol=1e-8)
+    assert cert.converged
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        early = SkMTEN(alpha=alpha, l1_ratio=l1_ratio, max_iter=2).fit(X, Y)
+    bad = sc.check_optimality(X, Y, early.coef_, early.intercept_, datafit="quadratic",
+                              penalty=pen)
+    # the gap bounds the suboptimality
+    assert not bad.converged and bad.duality_gap >= bad.objective - cert.objective > 0
 
 
 def test_one_task_is_the_lasso():
@@ -261,8 +288,11 @@ def test_bad_targets_raise_clearly():
                             penalty=MultiTaskL21(1.0))
     with pytest.raises(ValueError, match="alpha"):
         MultiTaskL21(-1.0)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        MultiTaskL21(1.0, 1.5)
 
 
-@parametrize_with_checks([sc.MultiTaskLasso(), sc.MultiTaskLasso(alpha=0.1, tol=1e-10)])
+@parametrize_with_checks([sc.MultiTaskLasso(), sc.MultiTaskLasso(alpha=0.1, tol=1e-10),
+                          sc.MultiTaskElasticNet(), sc.MultiTaskElasticNet(alpha=0.1, tol=1e-10)])
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -10,6 +10,7 @@ _LAZY = {
     "Lasso": "sparsecert.estimators.linear",
     "GroupLasso": "sparsecert.estimators.group",
     "MultiTaskLasso": "sparsecert.estimators.multitask",
+    "MultiTaskElasticNet": "sparsecert.estimators.multitask",
     "ElasticNet": "sparsecert.estimators.linear",
     "GeneralizedLinearEstimator": "sparsecert.estimators.linear",
     "LpRegression": "sparsecert.estimators.linear",

@@ -25,6 +25,13 @@ Duality gap: the dual is max over Theta (n, k) of -<Theta, Y> -
 with intercepts, column sums 0. The dual point is the loss derivative
 U = -s R / n, weighted-centred per task, scaled by
 t = min(1, alpha / max_j ||X_j^T U||_2). None when alpha = 0.
+
+The multi-task elastic net (``MultiTaskL21(alpha, l1_ratio=rho)``, rho < 1,
+scikit-learn's ``MultiTaskElasticNet``) adds alpha (1 - rho)/2 ||W||_F^2:
+the threshold of a zero feature is alpha rho, a nonzero one needs
+g_j + alpha (1 - rho) W[:, j] + alpha rho W[:, j]/||W[:, j]|| = 0, and the
+penalty's conjugate is finite, sum_j (||X_j^T Theta|| - alpha rho)_+^2 /
+(2 alpha (1 - rho)), so the dual point is U itself, unscaled.
 """
 
 import numpy as np
@@ -90,14 +97,15 @@ def multitask_pieces(problem, W, b):
     loss = float(np.sum(sw[:, None] * R * R)) / (2.0 * n)
     g_b = U.sum(axis=0) if problem.fit_intercept else np.zeros(Y.shape[1])
     return dict(U=U, grad=G, intercept_grad=g_b, loss=loss, norms_w=norms_w,
-                penalty=float(problem.penalty.alpha * np.sum(norms_w)))
+                penalty=problem.penalty.value(norms_w))
 
 
-def multitask_violations(alpha, W, G, norms_w, vscale):
-    """(violations, margins, ||g_j||) per feature."""
+def multitask_violations(penalty, W, G, norms_w, vscale):
+    """(violations, margins, ||g_j||) per feature (threshold alpha rho)."""
+    alpha, l2 = penalty.l1, penalty.l2
     norms_g = np.sqrt(np.sum(G * G, axis=0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        moving = G + alpha * W / np.where(norms_w > 0, norms_w, 1.0)
+        moving = G + (alpha / np.where(norms_w > 0, norms_w, 1.0) + l2) * W
     viol = np.where(norms_w > 0, np.sqrt(np.sum(moving * moving, axis=0)),
                     np.maximum(norms_g - alpha, 0.0)) * vscale
     viol[~np.isfinite(norms_g)] = np.nan
@@ -106,8 +114,8 @@ def multitask_violations(alpha, W, G, norms_w, vscale):
 
 def multitask_gap(problem, pieces, objective):
     """P(W, b) - D(Theta) at the rescaled residual (module docstring), or None if alpha = 0."""
-    alpha = float(problem.penalty.alpha)
-    if not alpha > 0:
+    alpha, l2 = problem.penalty.l1, problem.penalty.l2
+    if not (alpha > 0 or l2 > 0):
         return None
     n = problem.design.n_samples
     U, G, sw = pieces["U"], pieces["grad"], problem.sw
@@ -115,23 +123,30 @@ def multitask_gap(problem, pieces, objective):
         c = U.sum(axis=0) / n
         U = U - sw[:, None] * c
         G = G - n * c[:, None] * problem.means[None, :]
-    worst = float(np.max(np.sqrt(np.sum(G * G, axis=0)))) / alpha if G.size else 0.0
-    theta = U if worst <= 1.0 else U / worst
+    norms_g = np.sqrt(np.sum(G * G, axis=0))
+    conj = 0.0
+    if l2 > 0:
+        # the elastic net's conjugate is finite: no rescaling
+        theta = U
+        conj = float(np.sum(np.maximum(norms_g - alpha, 0.0) ** 2)) / (2.0 * l2)
+    else:
+        worst = float(np.max(norms_g)) / alpha if G.size else 0.0
+        theta = U if worst <= 1.0 else U / worst
     pos = sw > 0
     dual = (-float(np.sum(theta * problem.Y))
-            - 0.5 * n * float(np.sum(theta[pos] ** 2 / sw[pos, None])))
+            - 0.5 * n * float(np.sum(theta[pos] ** 2 / sw[pos, None])) - conj)
     return float(objective) - dual if np.isfinite(dual) else np.inf
 
 
 def multitask_fields(problem, W, b, tol_relative, n_iter=None, solver=None):
     """The fields of the :class:`~sparsecert.certificate.MultiTaskCertificate`
     of (W (k, p), b (k,)) for a problem of :func:`make_multitask_problem`."""
-    alpha = float(problem.penalty.alpha)
+    alpha = problem.penalty.l1
     pieces = multitask_pieces(problem, W, b)
     tol, tol_intercept = problem.tolerances(tol_relative)
     vscale = problem.violation_scale(tol_relative)
-    viol, margin, norms_g = multitask_violations(alpha, W, pieces["grad"], pieces["norms_w"],
-                                                 vscale)
+    viol, margin, norms_g = multitask_violations(problem.penalty, W, pieces["grad"],
+                                                 pieces["norms_w"], vscale)
     g_b = float(np.linalg.norm(pieces["intercept_grad"]))
     v_b = _intercept_violation(g_b, tol, tol_intercept)
     max_f = float(np.max(viol)) if viol.size else 0.0
@@ -156,7 +171,7 @@ def multitask_fields(problem, W, b, tol_relative, n_iter=None, solver=None):
         tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
         gradient=pieces["grad"], violation=viol, margin=margin, violation_scale=vscale,
         coef=W, n_iter=n_iter, solver=solver, datafit="quadratic",
-        penalty=problem.penalty.name, alpha=alpha,
+        penalty=problem.penalty.name, alpha=float(problem.penalty.alpha),
         dual_point=None if gap is None else "residual", group_violation=viol,
         group_margin=margin, group_gradient_norm=norms_g, group_threshold=np.full(p, alpha),
         group_coef_norm=pieces["norms_w"], group_ptr=np.arange(p + 1),

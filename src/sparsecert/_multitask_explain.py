@@ -24,20 +24,21 @@ def explain_multitask(cert, feature_names=None, top=10):
     names = ([f"x{j}" for j in range(p)] if feature_names is None
              else [str(f) for f in feature_names])
     gv, gm = cert.group_violation, cert.group_margin
-    ng, nw, a = cert.group_gradient_norm, cert.group_coef_norm, cert.alpha
+    ng, nw, thr = cert.group_gradient_norm, cert.group_coef_norm, cert.group_threshold
+    a = cert.alpha
     lines = [repr(cert), "",
              f"quadratic datafit + {cert.penalty} penalty, alpha={a:.6g}, {cert.n_tasks} "
              f"task(s); feature j's coefficients over the tasks, W[:, j], are zero together "
-             f"when ||g_j|| <= alpha (its dead zone), and nonzero when g_j + alpha "
-             f"W[:, j]/||W[:, j]|| = 0."]
+             f"when ||g_j|| <= the threshold (alpha, alpha l1_ratio for the elastic "
+             f"net: its dead zone), and nonzero when g_j balances the penalty's pull."]
     bad = np.flatnonzero(~(gv <= cert.tol))
     if bad.size:
         lines.append(f"{bad.size} feature(s) violate optimality by more than tol:")
         for j in bad[np.argsort(-gv[bad])][:top]:
-            why = ("||g_j|| exceeds alpha: the penalty cannot hold it at 0"
+            why = ("||g_j|| exceeds the threshold: the penalty cannot hold it at 0"
                    if nw[j] == 0 else "g_j does not balance the penalty's pull")
             state = "zero" if nw[j] == 0 else f"||W_j||={nw[j]:.6g}"
-            lines.append(f"  {names[j]}: {state}, ||g_j||={ng[j]:.4g}, alpha={a:.4g}, "
+            lines.append(f"  {names[j]}: {state}, ||g_j||={ng[j]:.4g}, threshold={thr[j]:.4g}, "
                          f"violation={gv[j]:.3g} ({why})")
     if abs(cert.intercept_gradient) > cert.tol_intercept:
         lines.append(f"  intercepts: ||dF/db||={cert.intercept_gradient:.3g} is not 0")
@@ -50,7 +51,8 @@ def explain_multitask(cert, feature_names=None, top=10):
         order = ok[np.argsort(gm[ok])][:top]
         lines.append(f"{ok.size} zero feature(s) inside their dead zone; the {order.size} "
                      f"nearest its edge:")
-        lines += [f"  {names[j]}: ||g_j||={ng[j]:.4g} <= alpha={a:.4g} (margin {gm[j]:.3g})"
+        lines += [f"  {names[j]}: ||g_j||={ng[j]:.4g} <= threshold={thr[j]:.4g} "
+                  f"(margin {gm[j]:.3g})"
                   for j in order]
     nz = np.flatnonzero(nw > 0)
     if nz.size:

@@ -343,26 +343,51 @@ class GroupLasso(_Penalty):
 
 @dataclass(frozen=True, eq=False)
 class MultiTaskL21:
-    r"""G(W) = alpha sum_j ||W[:, j]||_2 for W of shape (n_tasks, n_features):
-    the multi-task lasso's L2,1 norm (scikit-learn's ``MultiTaskLasso``).
+    r"""G(W) = alpha sum_j (rho ||W[:, j]||_2 + (1 - rho)/2 ||W[:, j]||_2^2) for W of
+    shape (n_tasks, n_features), rho = ``l1_ratio`` (default 1: the L2,1 norm
+    of scikit-learn's ``MultiTaskLasso``; rho < 1: its ``MultiTaskElasticNet``).
 
     Each feature's k coefficients (a column of W, scikit-learn's ``coef_``)
     form one block: a group lasso over the rows of the (p, k) matrix. A zero
-    block is optimal iff ||g_j||_2 <= alpha, with g_j = dF/dW[:, j] (a
-    k-vector); a nonzero one needs g_j + alpha W_j / ||W_j|| = 0. The dual
-    norm is max_j ||.||_2, so the dual point of the gap is the residual
-    rescaled into max_j ||X_j^T Theta||_2 <= alpha. Quadratic datafit only;
-    :func:`sparsecert.check_optimality` takes it with a 2-D Y and a (k, p) coef.
+    block is optimal iff ||g_j||_2 <= alpha rho, with g_j = dF/dW[:, j] (a
+    k-vector); a nonzero one needs g_j + alpha (1 - rho) W_j + alpha rho
+    W_j / ||W_j|| = 0. For rho = 1 the dual norm is max_j ||.||_2, so the
+    dual point of the gap is the residual rescaled into
+    max_j ||X_j^T Theta||_2 <= alpha; for rho < 1 the conjugate is finite,
+    sum_j (||v_j|| - alpha rho)_+^2 / (2 alpha (1 - rho)), and no rescaling is
+    needed. Quadratic datafit only: :func:`sparsecert.check_optimality`
+    takes it with a 2-D Y and a (k, p) coef.
     """
 
     alpha: float = 1.0
+    l1_ratio: float = 1.0
 
-    name = "multitask_l21"
     multitask = True
     convex = True
 
     def __post_init__(self):
         _check_alpha(self.alpha)
+        r = self.l1_ratio
+        if isinstance(r, bool) or not isinstance(r, numbers.Real) or not 0.0 <= r <= 1.0:
+            raise ValueError(f"l1_ratio must be a real number in [0, 1]; got {r!r}.")
+
+    @property
+    def name(self):
+        return "multitask_l21" if self.l1_ratio == 1.0 else "multitask_elasticnet"
+
+    @property
+    def l1(self):
+        """alpha rho: the threshold of a zero block."""
+        return float(self.alpha) * float(self.l1_ratio)
+
+    @property
+    def l2(self):
+        """alpha (1 - rho): the ridge part's weight."""
+        return float(self.alpha) * (1.0 - float(self.l1_ratio))
+
+    def value(self, norms):
+        """G(W) from the blocks' norms ||W[:, j]||_2."""
+        return float(self.l1 * np.sum(norms) + 0.5 * self.l2 * np.sum(norms * norms))
 
     def with_alpha(self, alpha):
         from dataclasses import replace

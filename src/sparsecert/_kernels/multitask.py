@@ -8,10 +8,13 @@ array, one contiguous row per task) and the profiled intercepts b_t, the
 gradient of task t at feature j is -(1/n) X_j^T sw_r[t] + b_t m_j
 (implicit centring, as :mod:`sparsecert._kernels.cd`). A block step is
 
-    W_j <- BST(W_j - g_j / L_j, alpha / L_j),   BST(z, t) = max(0, 1 - t / ||z||_2) z,
+    W_j <- BST(L_j W_j - g_j, l1) / (L_j + l2),   BST(z, t) = max(0, 1 - t / ||z||_2) z,
 
 with L_j the column's weighted centred mean square: the block's Hessian
-is L_j I_k, so the step is the exact block minimiser. The layout (dense
+is L_j I_k, so the step is the exact block minimiser of the datafit plus
+l1 ||W_j||_2 + (l2 / 2) ||W_j||_2^2 (l1 = alpha rho, l2 = alpha (1 - rho):
+the multi-task elastic net; l2 = 0 is the multi-task lasso, whose step is
+BST(W_j - g_j / L_j, alpha / L_j)). The layout (dense
 Fortran-ordered or CSC) is chosen by ``X_dense.ndim`` at compile time.
 """
 
@@ -24,14 +27,14 @@ from .datafit import col_dot_fast
 
 @njit(cache=True, nogil=True)
 def _mt_step(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, W, b, means,
-             vscale_j, j, thr, lip, buf):
+             vscale_j, j, thr, l2, lip, buf):
     """One block step on feature ``j``; returns its violation before the step."""
     n = float(n_samples)
     k = W.shape[1]
     if lip == 0.0:
         # a constant column after centring: the datafit ignores it, so a
         # penalized block belongs at 0
-        if thr > 0.0:
+        if thr > 0.0 or l2 > 0.0:
             for t in range(k):
                 if W[j, t] != 0.0:
                     _residual_update(X_dense, X_data, X_indices, X_indptr, j, -W[j, t],
@@ -54,18 +57,18 @@ def _mt_step(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, W, b, me
             acc = (ng - thr) * (ng - thr)
     else:
         for t in range(k):
-            d = buf[t] + thr * W[j, t] / nw
+            d = buf[t] + (thr / nw + l2) * W[j, t]
             acc += d * d
     v = np.sqrt(acc) * vscale_j
     nz = 0.0
     for t in range(k):
-        z = W[j, t] - buf[t] / lip
+        z = lip * W[j, t] - buf[t]
         buf[t] = z
         nz += z * z
     nz = np.sqrt(nz)
     scale = 0.0
     if nz > 0.0:
-        scale = max(0.0, 1.0 - thr / (lip * nz))
+        scale = max(0.0, 1.0 - thr / nz) / (lip + l2)
     for t in range(k):
         delta = scale * buf[t] - W[j, t]
         if delta != 0.0:
@@ -77,12 +80,13 @@ def _mt_step(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, W, b, me
 
 @njit(cache=True, nogil=True)
 def mt_bcd_epochs(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, W, b, means,
-                  vscale, ws, thr, lip, max_epochs, tol, buf):
+                  vscale, ws, thr, l2, lip, max_epochs, tol, buf):
     """Cyclic epochs over the features ``ws`` until the cheap bound (the
     largest block violation measured just before each block's own step) is
     <= ``tol``, or ``max_epochs``; returns (epochs run, last cheap bound).
     ``W`` (p, k), ``b`` (k,) and ``sw_r`` (k, n) are updated in place;
-    ``thr`` = alpha; ``lip`` per feature; ``buf`` k floats of scratch."""
+    ``thr`` = alpha rho and ``l2`` = alpha (1 - rho); ``lip`` per feature;
+    ``buf`` k floats of scratch."""
     cheap = np.inf
     ep = 0
     while ep < max_epochs:
@@ -90,7 +94,7 @@ def mt_bcd_epochs(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, W, 
         for jj in range(ws.shape[0]):
             j = ws[jj]
             v = _mt_step(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, W, b,
-                         means, vscale[j], j, thr, lip[j], buf)
+                         means, vscale[j], j, thr, l2, lip[j], buf)
             if v > cheap:
                 cheap = v
         ep += 1

@@ -4,7 +4,8 @@ need not import the CV or logistic machinery)."""
 _WHERE = {"ElasticNet": "linear", "GeneralizedLinearEstimator": "linear", "Lasso": "linear",
           "LpRegression": "linear", "ElasticNetCV": "cv", "LassoCV": "cv",
           "SparseLogisticRegression": "logistic", "SparseLogisticRegressionCV": "logistic_cv",
-          "GroupLasso": "group", "MultiTaskLasso": "multitask"}
+          "GroupLasso": "group", "MultiTaskLasso": "multitask",
+          "MultiTaskElasticNet": "multitask"}
 
 __all__ = sorted(_WHERE)
 

@@ -5,7 +5,8 @@ task coefficients: each outer round ranks the features by how far each is
 from leaving its dead zone (the certificate's -margin; the nonzero ones
 first), solves on the best-ranked ones with exact block steps
 (:func:`sparsecert._kernels.multitask.mt_bcd_epochs`, step 1 / L_j, L_j the
-column's weighted centred mean square, the block's Hessian being L_j I_k)
+column's weighted centred mean square, the block's Hessian being L_j I_k;
+the elastic net's ridge part enters the exact step)
 to 0.1 x the current violation (to tol once that is within reach), and ends
 on the exact certificate over all features
 (:func:`sparsecert.certificate.build_multitask_certificate`),
@@ -51,7 +52,7 @@ class _MultiTaskCD:
         self.tol, self.max_iter, self.verbose = tol, max_iter, verbose
         self.tol_abs = problem.tolerances(tol)[0]
         self.vscale = problem.violation_scale(tol)
-        self.alpha = float(problem.penalty.alpha)
+        self.l1, self.l2 = problem.penalty.l1, problem.penalty.l2
         self.buf = np.empty(max(self.k, 1))
         self.ws_size = _WS_START
         self.shrink = 1.0
@@ -86,7 +87,7 @@ class _MultiTaskCD:
         furthest past) the edge of their dead zone."""
         cert = self.cert
         score = -np.asarray(cert.group_margin, dtype=np.float64)
-        score[(cert.group_coef_norm > 0) | (self.alpha == 0)] = np.inf
+        score[(cert.group_coef_norm > 0) | (self.l1 == 0)] = np.inf
         score[np.isnan(score)] = np.inf
         nnz = int(np.count_nonzero(cert.group_coef_norm))
         self.ws_size = min(self.p, max(self.ws_size, 2 * nnz, _WS_START))
@@ -107,7 +108,7 @@ class _MultiTaskCD:
         while self.n_iter < self.max_iter:
             epochs = min(chunk, self.max_iter - self.n_iter)
             ep, cheap = mt_bcd_epochs(*X_args, self.n, self.sw_r, problem.sw, self.W, self.b,
-                                      problem.means, self.vscale, ws, self.alpha,
+                                      problem.means, self.vscale, ws, self.l1, self.l2,
                                       problem.lipschitz, epochs, inner_tol, self.buf)
             self.n_iter += ep
             problem.work.add_columns(problem.design, ws, times=ep * self.k)
