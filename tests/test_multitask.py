@@ -240,6 +240,20 @@ def test_certificate_flags_a_perturbed_coefficient_and_explains_by_feature():
     assert type(again) is type(cert) and again.max_violation == cert.max_violation
 
 
+def test_plot_draws_a_bar_per_feature():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sparsecert import plot
+
+    X, Y = problem()
+    est = sc.MultiTaskLasso(alpha=0.1 * alpha_max(X, Y)).fit(X, Y)
+    fig = plot.certificate(est.certificate_, feature_names=[f"g{j}" for j in range(40)])
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert len(labels) == 40 and "g0" in labels
+
+
 def test_alpha_max_gives_zero_and_warm_start_restarts_certified():
     X, Y = problem()
     est = sc.MultiTaskLasso(alpha=alpha_max(X, Y) * 1.0001).fit(X, Y)

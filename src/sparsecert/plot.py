@@ -218,12 +218,13 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     -------
     matplotlib.figure.Figure
     """
-    names = _names(feature_names, np.asarray(cert.coef).shape[0])
+    names = _names(feature_names, np.asarray(cert.coef).shape[-1])  # (k, p): multi-task
     grouped = getattr(cert, "group_ptr", None) is not None
     if grouped:
         grad, thr, coef, bad = (cert.group_gradient_norm, cert.group_threshold,
                                 cert.group_coef_norm, ~(cert.group_violation <= cert.tol))
-        names = [_group_label(cert, k, names, most=2) for k in range(grad.shape[0])]
+        if not hasattr(cert, "n_tasks"):  # a multi-task group is one feature: its name
+            names = [_group_label(cert, k, names, most=2) for k in range(grad.shape[0])]
         what, gradient, zone = ("groups", "||g_g||_2 at the solution",
                                 "dead zone ||g_g|| <= alpha c_g\n(w_g = 0 is optimal here)")
     else:
