@@ -118,24 +118,36 @@ def explain_groups(cert, feature_names=None, top=10):
     p = cert.coef.shape[0]
     names = ([f"x{j}" for j in range(p)] if feature_names is None
              else [str(f) for f in feature_names])
-    gv, gm = cert.group_violation, cert.group_margin
-    ng, thr, nw = cert.group_gradient_norm, cert.group_threshold, cert.group_coef_norm
-    lines = [repr(cert), "",
-             f"{cert.datafit} datafit + {cert.penalty} penalty, alpha={cert.alpha:.6g}, "
+    intro = (f"{cert.datafit} datafit + {cert.penalty} penalty, alpha={cert.alpha:.6g}, "
              f"{cert.n_groups} groups; a zero group is optimal when ||g_g|| <= "
              f"alpha c_g (its dead zone), a nonzero one when g_g + alpha c_g "
-             f"w_g/||w_g|| = 0."]
+             f"w_g/||w_g|| = 0.")
+    return explain_blocks(cert, intro, lambda g: _group_label(cert, g, names), "group", "g",
+                          "w", f"  intercept: dF/db={cert.intercept_gradient:.3g} is not 0",
+                          top)
+
+
+def explain_blocks(cert, intro, label, unit, index, coef, intercept_line, top):
+    """The words of a block certificate (the group lasso's groups, the
+    multi-task lasso's features): the blocks that violate optimality, the
+    zero ones nearest the edge of their dead zone, and the largest nonzero
+    ones. ``label(b)`` names block b; ``unit`` ("group"), ``index`` ("g")
+    and ``coef`` ("w") spell it in the text."""
+    gv, gm = cert.group_violation, cert.group_margin
+    ng, thr, nw = cert.group_gradient_norm, cert.group_threshold, cert.group_coef_norm
+    g_sym, w_sym = f"||g_{index}||", f"||{coef}_{index}||"
+    lines = [repr(cert), "", intro]
     bad = np.flatnonzero(~(gv <= cert.tol))
     if bad.size:
-        lines.append(f"{bad.size} group(s) violate optimality by more than tol:")
-        for g in bad[np.argsort(-gv[bad])][:top]:
-            why = ("||g_g|| exceeds the threshold: the penalty cannot hold it at 0"
-                   if nw[g] == 0 else "g_g does not balance the penalty's pull")
-            state = "zero" if nw[g] == 0 else f"||w_g||={nw[g]:.6g}"
-            lines.append(f"  {_group_label(cert, g, names)}: {state}, ||g_g||={ng[g]:.4g}, "
-                         f"threshold={thr[g]:.4g}, violation={gv[g]:.3g} ({why})")
+        lines.append(f"{bad.size} {unit}(s) violate optimality by more than tol:")
+        for b in bad[np.argsort(-gv[bad])][:top]:
+            why = (f"{g_sym} exceeds the threshold: the penalty cannot hold it at 0"
+                   if nw[b] == 0 else f"g_{index} does not balance the penalty's pull")
+            state = "zero" if nw[b] == 0 else f"{w_sym}={nw[b]:.6g}"
+            lines.append(f"  {label(b)}: {state}, {g_sym}={ng[b]:.4g}, "
+                         f"threshold={thr[b]:.4g}, violation={gv[b]:.3g} ({why})")
     if abs(cert.intercept_gradient) > cert.tol_intercept:
-        lines.append(f"  intercept: dF/db={cert.intercept_gradient:.3g} is not 0")
+        lines.append(intercept_line)
     if cert.gap_tol is not None and not cert.relative_gap <= cert.gap_tol:
         lines.append(f"The relative duality gap {cert.relative_gap:.3g} exceeds "
                      f"{cert.gap_tol:.3g}: the objective may still drop by up to "
@@ -143,16 +155,14 @@ def explain_groups(cert, feature_names=None, top=10):
     ok = np.flatnonzero((nw == 0) & (gv <= cert.tol))
     if ok.size:
         order = ok[np.argsort(gm[ok])][:top]
-        lines.append(f"{ok.size} zero group(s) inside their dead zone; the {order.size} "
+        lines.append(f"{ok.size} zero {unit}(s) inside their dead zone; the {order.size} "
                      f"nearest its edge:")
-        for g in order:
-            lines.append(f"  {_group_label(cert, g, names)}: ||g_g||={ng[g]:.4g} <= "
-                         f"threshold={thr[g]:.4g} (margin {gm[g]:.3g})")
+        lines += [f"  {label(b)}: {g_sym}={ng[b]:.4g} <= threshold={thr[b]:.4g} "
+                  f"(margin {gm[b]:.3g})" for b in order]
     nz = np.flatnonzero(nw > 0)
     if nz.size:
         order = nz[np.argsort(-nw[nz])][:top]
-        lines.append(f"{nz.size} nonzero group(s); the {order.size} largest:")
-        for g in order:
-            lines.append(f"  {_group_label(cert, g, names)}: ||w_g||={nw[g]:.6g}, "
-                         f"||g_g||={ng[g]:.4g}, violation={gv[g]:.3g}")
+        lines.append(f"{nz.size} nonzero {unit}(s); the {order.size} largest:")
+        lines += [f"  {label(b)}: {w_sym}={nw[b]:.6g}, {g_sym}={ng[b]:.4g}, "
+                  f"violation={gv[b]:.3g}" for b in order]
     return "\n".join(lines)
