@@ -250,8 +250,14 @@ def test_plot_draws_a_bar_per_feature():
     X, Y = problem()
     est = sc.MultiTaskLasso(alpha=0.1 * alpha_max(X, Y)).fit(X, Y)
     fig = plot.certificate(est.certificate_, feature_names=[f"g{j}" for j in range(40)])
-    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
     assert len(labels) == 40 and "g0" in labels
+    # a block is a feature over the tasks: the text says so, not "groups"
+    n_nonzero = int(np.count_nonzero(np.linalg.norm(est.coef_, axis=0)))
+    assert ax.get_title().endswith(f"{n_nonzero}/40 nonzero")
+    assert "W[:, j] = 0" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert ax.get_ylabel().startswith("||g_j||_2")
 
 
 def test_alpha_max_gives_zero_and_warm_start_restarts_certified():

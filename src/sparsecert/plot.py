@@ -223,10 +223,14 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     if grouped:
         grad, thr, coef, bad = (cert.group_gradient_norm, cert.group_threshold,
                                 cert.group_coef_norm, ~(cert.group_violation <= cert.tol))
-        if not hasattr(cert, "n_tasks"):  # a multi-task group is one feature: its name
+        if hasattr(cert, "n_tasks"):  # multi-task: a block is one feature over the tasks
+            what, gradient, zone = ("features", "||g_j||_2 over the tasks, at the solution",
+                                    "dead zone ||g_j|| <= threshold_j\n"
+                                    "(W[:, j] = 0 is optimal here)")
+        else:
             names = [_group_label(cert, k, names, most=2) for k in range(grad.shape[0])]
-        what, gradient, zone = ("groups", "||g_g||_2 at the solution",
-                                "dead zone ||g_g|| <= alpha c_g\n(w_g = 0 is optimal here)")
+            what, gradient, zone = ("groups", "||g_g||_2 at the solution",
+                                    "dead zone ||g_g|| <= alpha c_g\n(w_g = 0 is optimal here)")
     else:
         grad, thr, coef, bad = _dead_zones(cert)
         what, gradient, zone = ("features", "|g_j| = |dF/dw_j| at the solution",
@@ -246,7 +250,7 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     status = "certified" if cert.converged else "NOT certified"
     ax.set_title(f"{status} ({cert.kind}): {cert.datafit} + {cert.penalty}, "
                  f"alpha={cert.alpha:.3g}, {int(np.count_nonzero(coef))}/{coef.shape[0]} "
-                 f"{'groups ' if grouped else ''}nonzero")
+                 f"{'groups ' if what == 'groups' else ''}nonzero")
     top_y = float(np.max(np.r_[g, t])) if len(x) else 1.0
     ax.set_ylim(0, 1.3 * top_y if top_y > 0 else 1.0)
     ax.set_xlim(-0.6, len(x) - 0.4)
