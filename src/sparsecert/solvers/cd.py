@@ -24,8 +24,8 @@ from .._kernels import codes
 from .._kernels.cd import cd_quadratic_anderson
 from .._problem import evaluate
 from ..certificate import _thresholds, build_certificate
-from .common import (_WS_START, SolverResult, _epochs_per_call_for, gap_short,
-                     gap_violation_target, profiled_residual, top_ranked)
+from .common import (_WS_START, CertifiedRounds, SolverResult, _epochs_per_call_for,
+                     gap_short, profiled_residual, top_ranked)
 from .dual import _DUAL_HISTORY, _dual_candidate, _objective_on, _refit_on_support
 from .gram import _GRAM_CERT, _GramState, _use_gram
 from .messages import _warn_not_converged
@@ -94,7 +94,7 @@ def _solve_cd_quadratic(problem, w0, b0, tol, max_iter, verbose):
     return SolverResult(fit.w, fit.b, cert, fit.n_iter)
 
 
-class _QuadraticCD:
+class _QuadraticCD(CertifiedRounds):
     """One working-set CD fit: the iterate, its certificate and the loop's state.
 
     ``w`` is updated in place by every step; ``b`` and ``sw_r`` (the
@@ -295,12 +295,6 @@ class _QuadraticCD:
                   f"{self.cert!r}")
         if switch and not gram.agrees(self.cert, self.tol_abs):
             self.gram = None
-
-    def aim_at_gap(self):
-        """When only the gap test failed, make the next solve's tolerance the
-        violation that should pass it (:func:`.common.gap_violation_target`)."""
-        if gap_short(self.cert) and self.tol_abs > 0:
-            self.shrink = min(self.shrink, gap_violation_target(self.cert) / self.tol_abs)
 
     def residual_epochs(self, ws, inner_tol):
         """CD epochs on ``ws`` until their running violation bound is <=

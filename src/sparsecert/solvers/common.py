@@ -98,6 +98,31 @@ def profiled_residual(problem, w):
     return b, problem.sw * resid
 
 
+class CertifiedRounds:
+    """What the working-set CD fits (:mod:`.cd`, :mod:`.group_cd`,
+    :mod:`.multitask_cd`) do between their rounds. A subclass holds ``cert``,
+    ``tol_abs`` and ``shrink`` (the factor of ``tol_abs`` its final rounds
+    solve to) and defines ``refresh`` and ``certify``."""
+
+    def aim_at_gap(self):
+        """When only the gap test failed, aim the next solve at the violation
+        that should pass it (:func:`gap_violation_target`)."""
+        if gap_short(self.cert) and self.tol_abs > 0:
+            self.shrink = min(self.shrink, gap_violation_target(self.cert) / self.tol_abs)
+
+    def settle(self, final, cheap, inner_tol):
+        """After a round's epochs: the exact point and its certificate; a
+        smaller violation asked of the next round when only the gap failed,
+        or when a final round's running bound (``cheap`` <= ``inner_tol``)
+        passed where the exact certificate did not."""
+        self.refresh()
+        self.cert = self.certify()
+        if gap_short(self.cert):
+            self.aim_at_gap()
+        elif final and cheap <= inner_tol and not self.cert.converged:
+            self.shrink *= 0.1
+
+
 def _calls_for(work):
     """Epochs per compiled call when one epoch costs ``work`` (in [1, 10000])."""
     return int(min(max(_WORK_PER_CALL // work, 1), 10000))

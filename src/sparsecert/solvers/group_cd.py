@@ -18,8 +18,7 @@ import numpy as np
 
 from .._kernels.group import group_bcd_epochs, group_gram
 from ..certificate import build_group_certificate
-from .common import (SolverResult, _epochs_per_call_for, gap_short, gap_violation_target,
-                     profiled_residual)
+from .common import CertifiedRounds, SolverResult, _epochs_per_call_for, profiled_residual
 from .messages import _warn_not_converged
 
 # first working set, in groups (then twice the nonzero groups, never smaller)
@@ -71,7 +70,7 @@ def group_lipschitz(problem, groups, out):
     return out
 
 
-class _GroupCD:
+class _GroupCD(CertifiedRounds):
     """One working-set block CD fit: the iterate, its certificate, the loop's state."""
 
     def __init__(self, problem, w0, tol, max_iter, verbose):
@@ -100,12 +99,6 @@ class _GroupCD:
     def certify(self):
         return build_group_certificate(self.problem, self.w, self.b, self.tol,
                                        n_iter=self.n_iter, solver="group_cd")
-
-    def aim_at_gap(self):
-        """When only the gap test failed, aim the next solve at the violation
-        that should pass it (:func:`.common.gap_violation_target`)."""
-        if gap_short(self.cert) and self.tol_abs > 0:
-            self.shrink = min(self.shrink, gap_violation_target(self.cert) / self.tol_abs)
 
     def choose_set(self):
         """Sorted groups: every nonzero or unpenalized group plus the zero
@@ -142,13 +135,7 @@ class _GroupCD:
             problem.work.add_columns(problem.design, feats, times=ep)
             if cheap <= inner_tol:
                 break
-        self.refresh()
-        self.cert = self.certify()
-        if gap_short(self.cert):
-            self.aim_at_gap()
-        elif final and cheap <= inner_tol and not self.cert.converged:
-            # the epochs' running bound passed where the exact one did not
-            self.shrink *= 0.1
+        self.settle(final, cheap, inner_tol)
         if self.verbose:
             print(f"[sparsecert] epoch {self.n_iter}: working set {ws.size}/"
                   f"{self.enc.n_groups} groups, {self.cert!r}")

@@ -18,7 +18,7 @@ import numpy as np
 from .._kernels.datafit import matvec
 from .._kernels.multitask import mt_bcd_epochs
 from ..certificate import build_multitask_certificate
-from .common import SolverResult, _epochs_per_call_for, gap_short, gap_violation_target
+from .common import CertifiedRounds, SolverResult, _epochs_per_call_for
 from .messages import _warn_not_converged
 
 # first working set, in features (then twice the nonzero ones, never smaller)
@@ -40,7 +40,7 @@ def solve_multitask_cd(problem, W0, tol, max_iter, verbose):
     return SolverResult(fit.W.T.copy(), fit.b.copy(), fit.cert, fit.n_iter)
 
 
-class _MultiTaskCD:
+class _MultiTaskCD(CertifiedRounds):
     """One fit: the iterate W (p, k), the residuals, the certificate, the loop's state."""
 
     def __init__(self, problem, W0, tol, max_iter, verbose):
@@ -76,12 +76,6 @@ class _MultiTaskCD:
         return build_multitask_certificate(self.problem, self.W.T, self.b, self.tol,
                                            n_iter=self.n_iter, solver="multitask_cd")
 
-    def aim_at_gap(self):
-        """When only the gap test failed, aim the next solve at the violation
-        that should pass it (:func:`.common.gap_violation_target`)."""
-        if gap_short(self.cert) and self.tol_abs > 0:
-            self.shrink = min(self.shrink, gap_violation_target(self.cert) / self.tol_abs)
-
     def choose_set(self):
         """Sorted features: every nonzero one plus the zero ones nearest (or
         furthest past) the edge of their dead zone."""
@@ -114,13 +108,7 @@ class _MultiTaskCD:
             problem.work.add_columns(problem.design, ws, times=ep * self.k)
             if cheap <= inner_tol:
                 break
-        self.refresh()
-        self.cert = self.certify()
-        if gap_short(self.cert):
-            self.aim_at_gap()
-        elif final and cheap <= inner_tol and not self.cert.converged:
-            # the epochs' running bound passed where the exact one did not
-            self.shrink *= 0.1
+        self.settle(final, cheap, inner_tol)
         if self.verbose:
             print(f"[sparsecert] epoch {self.n_iter}: working set {ws.size}/{self.p} "
                   f"features, {self.cert!r}")
