@@ -22,8 +22,8 @@ LAYERS = [
                      "sparsecert._group_certificate", "sparsecert._multitask_certificate",
                      "sparsecert._multitask_explain"]),
     ("solvers", ["sparsecert.solvers"]),
-    ("orchestration", ["sparsecert.path", "sparsecert._strong_rule", "sparsecert._subproblem",
-                       "sparsecert.distributed"]),
+    ("orchestration", ["sparsecert.path", "sparsecert.path_blocks", "sparsecert._strong_rule",
+                       "sparsecert._subproblem", "sparsecert.distributed"]),
     ("estimators", ["sparsecert.estimators"]),
     ("front", ["sparsecert.cli", "sparsecert.plot", "sparsecert.__main__", "sparsecert"]),
 ]

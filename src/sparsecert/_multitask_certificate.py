@@ -183,21 +183,11 @@ def multitask_problem_of(X, Y, coef, intercept, datafit, penalty, sample_weight)
     :class:`~sparsecert.penalties.MultiTaskL21`: Y (n, k), coef (k, p)
     (scikit-learn's ``MultiTaskLasso.coef_``), intercept None (no intercept)
     or (k,). Returns (problem, W, b)."""
-    from sklearn.utils import check_array, check_consistent_length
-
     from ._kernels import codes
-    from ._validation import as_design, check_sample_weight
 
     if datafit.code != codes.QUADRATIC:
         raise ValueError("The multi-task lasso is implemented for the quadratic datafit only.")
-    X = check_array(X, accept_sparse=["csc", "csr", "coo"], dtype=[np.float64, np.float32],
-                    input_name="X")
-    Y = check_array(Y, ensure_2d=False, dtype=np.float64, input_name="Y")
-    if Y.ndim != 2:
-        raise ValueError(f"Y must be 2-D of shape (n_samples, n_tasks) for the multi-task "
-                         f"lasso; got shape {Y.shape}.")
-    check_consistent_length(X, Y)
-    design = as_design(X)
+    design, Y, sw = validate_multitask(X, Y, sample_weight)
     k, p = Y.shape[1], design.n_features
     W = np.array(coef, dtype=np.float64, ndmin=2)
     if W.shape != (k, p):
@@ -210,6 +200,34 @@ def multitask_problem_of(X, Y, coef, intercept, datafit, penalty, sample_weight)
         b = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (k,)).copy()
         if not np.all(np.isfinite(b)):
             raise ValueError("intercept contains NaN or infinity.")
-    sw = check_sample_weight(sample_weight, design.n_samples)
     problem = make_multitask_problem(design, Y, sw, penalty, intercept is not None)
     return problem, W, b
+
+
+def validate_multitask(X, Y, sample_weight):
+    """The function-level checks of a multi-task problem (the estimators use
+    scikit-learn's validate_data): (design, Y as float64 (n, k), sample
+    weights summing to n). A Y with NaN, not 2-D or of another length than
+    X raises a ValueError naming Y."""
+    from sklearn.utils import check_array, check_consistent_length
+
+    from ._validation import as_design, check_sample_weight
+
+    X = check_array(X, accept_sparse=["csc", "csr", "coo"], dtype=[np.float64, np.float32],
+                    input_name="X")
+    Y = check_array(Y, ensure_2d=False, dtype=np.float64, input_name="Y")
+    if Y.ndim != 2:
+        raise ValueError(f"Y must be 2-D of shape (n_samples, n_tasks) for the multi-task "
+                         f"lasso; got shape {Y.shape}.")
+    check_consistent_length(X, Y)
+    design = as_design(X)
+    return design, Y, check_sample_weight(sample_weight, design.n_samples)
+
+
+def multitask_alpha_max_on(design, Y, sw, penalty, fit_intercept):
+    """max_j ||g_j(0, b0)||_2 / rho, the smallest alpha at which W = 0 is optimal
+    for ``penalty`` (a MultiTaskL21, rho its l1_ratio; inf for rho = 0)."""
+    if penalty.l1_ratio == 0:
+        return np.inf
+    problem = make_multitask_problem(design, Y, sw, penalty.with_alpha(0.0), fit_intercept)
+    return problem.scale / float(penalty.l1_ratio)

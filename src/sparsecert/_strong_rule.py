@@ -55,20 +55,32 @@ def alpha_grid(alphas, n_alphas, eps, penalty, rho, grad, c, positive):
     """(grid, alpha_max): the decreasing grid, and alpha_max when the grid was
     computed from it (None for an explicit grid). ``grad`` is the gradient at
     the path's starting point (every penalized coefficient 0)."""
+    def top():
+        if rho is None:
+            raise ValueError(f"The {penalty.name} penalty has no alpha_max (it is not a "
+                             f"convex sparsifying penalty): pass the grid as alphas=.")
+        alpha_max = alpha_max_at(grad, c, positive, rho)
+        if alpha_max is None:
+            raise ValueError("weights are all zero: no feature is penalized, so alpha_max "
+                             "is undefined: pass alphas=.")
+        return alpha_max
+
+    return decreasing_grid(alphas, n_alphas, eps, top)
+
+
+def decreasing_grid(alphas, n_alphas, eps, alpha_max_of):
+    """(grid, alpha_max) of a path: ``alphas`` sorted decreasing (alpha_max
+    None), or, when ``alphas`` is None or a count, that many (``n_alphas``
+    for None) values geometric from ``alpha_max_of()`` down to ``eps`` times
+    it (all at the float64 resolution when alpha_max is not above it)."""
     if not (alphas is None or isinstance(alphas, numbers.Integral)):
         return check_alphas(alphas), None
-    if rho is None:
-        raise ValueError(f"The {penalty.name} penalty has no alpha_max (it is not a "
-                         f"convex sparsifying penalty): pass the grid as alphas=.")
     count = n_alphas if alphas is None else int(alphas)
     if count < 1:
         raise ValueError(f"n_alphas must be >= 1; got {count}.")
     if not 0 < eps:
         raise ValueError(f"eps must be > 0; got {eps!r}.")
-    alpha_max = alpha_max_at(grad, c, positive, rho)
-    if alpha_max is None:
-        raise ValueError("weights are all zero: no feature is penalized, so alpha_max "
-                         "is undefined: pass alphas=.")
+    alpha_max = alpha_max_of()
     if alpha_max <= np.finfo(np.float64).resolution:
         return np.full(count, np.finfo(np.float64).resolution), alpha_max
     return np.geomspace(alpha_max, alpha_max * eps, num=count), alpha_max

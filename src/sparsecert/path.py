@@ -74,9 +74,11 @@ class PathResult:
     alphas : ndarray of shape (n_alphas,)
         Decreasing.
     coefs : ndarray of shape (n_features, n_alphas)
-        Column k is the solution at ``alphas[k]`` (dtype of X).
+        Column k is the solution at ``alphas[k]`` (dtype of X); of shape
+        (n_tasks, n_features, n_alphas) for a multi-task path, as
+        scikit-learn's ``enet_path`` with a 2-D y.
     intercepts : ndarray of shape (n_alphas,)
-        0 without an intercept.
+        0 without an intercept; (n_tasks, n_alphas) for a multi-task path.
     dual_gaps : ndarray of shape (n_alphas,)
         Duality gap of our objective (the 1/(2n)-scaled least squares, or the
         mean logistic loss) at each solution; NaN when the problem is not
@@ -129,7 +131,7 @@ class PathResult:
     def __repr__(self):
         status = "all certified" if self.converged else "NOT all certified"
         return (f"PathResult({self.alphas.shape[0]} alphas from {self.alphas[0]:.4g} to "
-                f"{self.alphas[-1]:.4g}, n_features={self.coefs.shape[0]}, {status}, "
+                f"{self.alphas[-1]:.4g}, n_features={self.coefs.shape[-2]}, {status}, "
                 f"{int(self.n_kkt_added.sum())} KKT re-check additions)")
 
 
@@ -270,11 +272,23 @@ def _solve_alpha(problem, keep, w, b, n_iter, options):
 def _solve_alpha_quietly(problem, keep, w, b, n_iter, options):
     """:func:`_solve_alpha`, returning also the warnings the solvers issued,
     less their ConvergenceWarnings."""
+    return quietly(_solve_alpha, problem, keep, w, b, n_iter, options)
+
+
+def _screened_step(base, alpha, keep, w, b, n_iter, options):
+    """One alpha of :func:`_follow_path`: the kept sub-problem at ``alpha``,
+    re-checked against the full certificate; (solution, other warnings)."""
+    return _solve_alpha_quietly(with_alpha(base, alpha), keep, w, b, n_iter, options)
+
+
+def quietly(solve_one, *args):
+    """``solve_one(*args)`` and the warnings it issued, less its
+    ConvergenceWarnings (a path issues its own, on the full certificate)."""
     from sklearn.exceptions import ConvergenceWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        sol = _solve_alpha(problem, keep, w, b, n_iter, options)
+        sol = solve_one(*args)
     # the solver's ConvergenceWarnings are replaced by the path's own (once
     # per alpha, on the full certificate); others pass through
     return sol, [item for item in caught if not issubclass(item.category, ConvergenceWarning)]
@@ -298,12 +312,14 @@ def _warn(k, alpha, cert, max_iter, others, stacklevel):
 class _PathRecord:
     """The per-alpha arrays of a :class:`PathResult`, filled one alpha at a time."""
 
-    def __init__(self, grid, design, fit_intercept, return_certificates):
+    def __init__(self, grid, design, fit_intercept, return_certificates, n_tasks=None):
         n_alphas = grid.shape[0]
         self.grid = grid
         self.fit_intercept = fit_intercept
-        self.coefs = np.empty((design.n_features, n_alphas), dtype=design.dtype)
-        self.intercepts = np.zeros(n_alphas)
+        # a multi-task path: scikit-learn's (n_tasks, n_features, n_alphas)
+        tasks = () if n_tasks is None else (n_tasks,)
+        self.coefs = np.empty(tasks + (design.n_features, n_alphas), dtype=design.dtype)
+        self.intercepts = np.zeros(tasks + (n_alphas,))
         self.gaps = np.full(n_alphas, np.nan)
         self.n_iters = np.zeros(n_alphas, dtype=np.int64)
         self.n_kept = np.zeros(n_alphas, dtype=np.int64)
@@ -322,8 +338,8 @@ class _PathRecord:
                           else np.zeros(0, dtype=np.int64))
         self.n_iters[k] = sol.n_iter
         self.converged = self.converged and bool(cert.converged)
-        self.coefs[:, k] = sol.w
-        self.intercepts[k] = sol.b if self.fit_intercept else 0.0
+        self.coefs[..., k] = sol.w
+        self.intercepts[..., k] = sol.b if self.fit_intercept else 0.0
         if cert.duality_gap is not None:
             self.gaps[k] = cert.duality_gap
         if self.certs is not None:
@@ -331,10 +347,10 @@ class _PathRecord:
 
     def describe(self, k, sol):
         """The verbose line of alpha k."""
-        cert, p = sol.cert, self.coefs.shape[0]
+        cert, p = sol.cert, self.coefs.shape[-2]
         return (f"[sparsecert] path {k + 1}/{self.grid.shape[0]}: alpha={self.grid[k]:.4e}, "
                 f"{self.n_kept[k]}/{p} features solved ({self.n_added[k]} added by the KKT "
-                f"re-check), {np.count_nonzero(sol.w)} nonzero, {sol.n_iter} iterations, "
+                f"re-check), {cert.n_nonzero} nonzero, {sol.n_iter} iterations, "
                 f"max violation {cert.max_violation:.2e} (tol {cert.tol:.2e})")
 
     def result(self):
@@ -343,11 +359,14 @@ class _PathRecord:
                           self.n_passes)
 
 
-def _follow_path(base, start, grid, rule, options, record, verbose, callback):
+def _follow_path(base, start, grid, rule, options, record, verbose, callback,
+                 step=_screened_step):
     """Solve every alpha of ``grid`` in turn, each from the previous solution.
 
-    Called by :func:`regularization_path` only: its warnings name that
-    function's caller.
+    ``step(base, alpha, keep, w, b, n_iter, options)`` solves one alpha and
+    returns (:class:`_AlphaSolution`, the solvers' other warnings); the block
+    penalties' paths (:mod:`sparsecert.path_blocks`) pass their own. Called
+    by the public path functions only: its warnings name their caller.
     """
     w, b, n_iter, grad = start
     for k, alpha in enumerate(grid):
@@ -356,8 +375,7 @@ def _follow_path(base, start, grid, rule, options, record, verbose, callback):
         keep = (rule.keep(grid, k, grad, w) if rule is not None
                 else np.ones(base.design.n_features, dtype=bool))
         # solve the kept sub-problem, re-checked against the full certificate (2)
-        sol, others = _solve_alpha_quietly(with_alpha(base, alpha), keep, w, b,
-                                           n_iter if k == 0 else 0, options)
+        sol, others = step(base, alpha, keep, w, b, n_iter if k == 0 else 0, options)
         _warn(k, alpha, sol.cert, options.max_iter, others, stacklevel=3)
         # record it; the next alpha starts from it (warm start)
         record.add(k, sol)
@@ -453,8 +471,9 @@ def path_on(design, y64, sw, datafit, penalty, *, alphas=None, eps=1e-3, n_alpha
     gap is the residual's (no support refit), for callers that read only the
     coefficients; what is certified is unchanged."""
     if getattr(penalty, "name", None) == "group_lasso":
-        raise ValueError("Regularization paths do not take the group lasso yet: fit "
-                         "sparsecert.GroupLasso at each alpha (warm_start=True) instead.")
+        raise ValueError("regularization_path and its strong rule do not take the group "
+                         "lasso yet: use sparsecert.group_lasso_path (block coordinate "
+                         "descent at each alpha).")
     with print_if(verbose):  # the first-use compile notice, among the verbose lines
         base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept,
                             n_threads=n_threads)

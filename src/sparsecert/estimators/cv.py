@@ -1,4 +1,6 @@
-r"""Cross-validated estimators: LassoCV and ElasticNetCV.
+r"""Cross-validated estimators: LassoCV and ElasticNetCV (and, through
+:class:`_PathCV`'s hooks, the block models' CV of :mod:`.multitask_cv` and
+:mod:`.group_cv`).
 
 The scheme is scikit-learn's. The alpha grid is computed once on the full
 data (geometric from alpha_max down to ``eps * alpha_max``, one grid per
@@ -43,14 +45,14 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import penalties
-from .._validation import as_design, check_sample_weight, encode_target
+from .._validation import check_sample_weight, encode_target
 from ..datafits import Quadratic
 from ..path import path_on
 from ..solvers.alpha import alpha_max_on
 from ..solvers.gram_path import gram_path_on
 from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
-from ._folds import (cv_sample_weight, explicit_grid, fold_weights, geometric_grid, path_params,
-                     rows_for_folds, run_folds)
+from ._folds import (cv_sample_weight, explicit_grid, geometric_grid, held_out_mse,
+                     path_params, rows_for_folds, run_folds, training_fold)
 from .linear import ElasticNet, Lasso
 
 
@@ -60,9 +62,7 @@ def _fold_mse(X, y, sample_weight, train, test, penalty, grid, params):
     X and y were validated once by the estimator (y as float64): the fold's
     design is its rows of X, with no second validation.
     """
-    sw_train, sw_test = fold_weights(sample_weight, train, test)
-    design = as_design(X[train])
-    sw = check_sample_weight(sw_train, design.n_samples)
+    design, sw, sw_test = training_fold(X, sample_weight, train, test)
     # a few dense features: the whole certified path in one compiled call
     # (diabetes LassoCV(cv=5): 235 -> 5 ms, median), else the general path
     fast = None if params["verbose"] else gram_path_on(
@@ -73,9 +73,7 @@ def _fold_mse(X, y, sample_weight, train, test, penalty, grid, params):
                       return_certificates=False, tight_gaps=False, **params)
         fast = res.coefs.astype(np.float64), res.intercepts
     coefs, intercepts = fast
-    pred = safe_sparse_dot(X[test], coefs, dense_output=True)
-    resid = pred + intercepts[np.newaxis, :] - y[test][:, np.newaxis]
-    return np.average(resid ** 2, weights=sw_test, axis=0)
+    return held_out_mse(X[test], y[test], coefs, intercepts, sw_test)
 
 
 class _PathCV(RegressorMixin, BaseEstimator):
@@ -114,8 +112,7 @@ class _PathCV(RegressorMixin, BaseEstimator):
         self._validate_params()
         forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "alpha_", "l1_ratio_",
                           "alphas_", "mse_path_", "dual_gap_"))
-        X, y, design = validate_Xy(self, X, y)
-        y = encode_target(Quadratic(), y)
+        X, y, design = self._validate(X, y)
         sw = cv_sample_weight(sample_weight, design.n_samples)
         X = rows_for_folds(X)
         l1_ratios = self._l1_ratios()
@@ -127,6 +124,22 @@ class _PathCV(RegressorMixin, BaseEstimator):
         if not self._has_l1_ratio():
             del self.l1_ratio_
         return self
+
+    def _validate(self, X, y):
+        """(X, float64 y, design), validated once for the grid, the folds and the refit."""
+        X, y, design = validate_Xy(self, X, y)
+        return X, encode_target(Quadratic(), y), design
+
+    def _alpha_max(self, design, y, sw, rho):
+        """alpha_max on all the data (``sw`` summing to n_samples) for the L1 share ``rho``."""
+        return alpha_max_on(design, y, sw, l1_ratio=rho, datafit=Quadratic(),
+                            fit_intercept=self.fit_intercept, weights=self.weights,
+                            positive=self.positive)
+
+    def _fold_job(self):
+        """The function that fits one fold along the grid: (X, y, sample_weight,
+        train, test, penalty, grid, params) -> held-out MSE per alpha."""
+        return _fold_mse
 
     def _computed_grid(self):
         return isinstance(self.alphas, numbers.Integral) or self.alphas is None
@@ -142,17 +155,15 @@ class _PathCV(RegressorMixin, BaseEstimator):
             if rho == 0:
                 raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid "
                                  "as alphas=.")
-            a_max = alpha_max_on(design, y, check_sample_weight(sw, design.n_samples),
-                                 l1_ratio=rho, datafit=Quadratic(),
-                                 fit_intercept=self.fit_intercept, weights=self.weights,
-                                 positive=self.positive)
+            a_max = self._alpha_max(design, y, check_sample_weight(sw, design.n_samples), rho)
             grids.append(geometric_grid(a_max, self.eps, count))
         return grids
 
     def _held_out_mse(self, X, y, sw, l1_ratios, grids, folds):
         """mse[r, f, k]: fold f's held-out MSE at (l1_ratios[r], grids[r][k])."""
         params = path_params(self)
-        jobs = (delayed(_fold_mse)(X, y, sw, train, test, self._path_penalty(rho), grid, params)
+        fold_mse = self._fold_job()
+        jobs = (delayed(fold_mse)(X, y, sw, train, test, self._path_penalty(rho), grid, params)
                 for rho, grid in zip(l1_ratios, grids) for train, test in folds)
         mse = run_folds(jobs, self.n_jobs, self.verbose)
         return np.reshape(mse, (len(l1_ratios), len(folds), -1))
@@ -187,8 +198,13 @@ class _PathCV(RegressorMixin, BaseEstimator):
             model = Lasso(alpha=self.alpha_, **common)
         else:
             model = ElasticNet(alpha=self.alpha_, l1_ratio=self.l1_ratio_, **common)
+        self._refit_with(model, design, y, sw, Quadratic())
+
+    def _refit_with(self, model, design, y, sw, *extra):
+        """Fit ``model`` on all the data (validated once; ``extra``: the rest of
+        its ``_fit_design``'s arguments) and take its coefficients and certificate."""
         model._validate_params()
-        model._fit_design(design, y, check_sample_weight(sw, design.n_samples), Quadratic())
+        model._fit_design(design, y, check_sample_weight(sw, design.n_samples), *extra)
         self.coef_ = model.coef_
         self.intercept_ = model.intercept_
         self.certificate_ = model.certificate_

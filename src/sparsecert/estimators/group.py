@@ -67,8 +67,10 @@ class GroupLasso(SparseLinearRegressor):
     Notes
     -----
     Dense (Fortran-ordered), CSC and CSR X (used as given; the working
-    set's columns copied out), float32 or float64, sample weights. Not yet:
-    Dask arrays, paths and CV, the logistic datafit.
+    set's columns copied out), float32 or float64, sample weights. Paths:
+    :func:`sparsecert.group_lasso_path`; cross-validation:
+    :class:`sparsecert.GroupLassoCV`. Not yet: Dask arrays, the logistic
+    datafit.
     """
 
     _parameter_constraints = {

@@ -17,6 +17,21 @@ from ..solvers.multitask_cd import solve_multitask_cd
 from ._base import COMMON_CONSTRAINTS, _name_the_input, forget_fit
 
 
+def validate_multitask_Xy(estimator, X, y):
+    """scikit-learn's validation of X and a 2-D y (a 1-D y raises, naming the
+    mono-task estimators); returns (X, Y as C-ordered float64)."""
+    try:
+        X, Y = validate_data(estimator, X, y, accept_sparse=["csc", "csr", "coo"],
+                             dtype=[np.float64, np.float32], y_numeric=True, multi_output=True)
+    except ValueError as exc:
+        raise _name_the_input(exc) from exc
+    if Y.ndim == 1:
+        raise ValueError(f"For mono-task outputs, use sparsecert.Lasso or ElasticNet: "
+                         f"{type(estimator).__name__} needs a 2-D y of shape (n_samples, "
+                         f"n_tasks).")
+    return X, np.ascontiguousarray(Y, dtype=np.float64)
+
+
 class MultiTaskLasso(RegressorMixin, BaseEstimator):
     r"""Multi-task linear regression with the L2,1 penalty, certified at the solution.
 
@@ -67,7 +82,9 @@ class MultiTaskLasso(RegressorMixin, BaseEstimator):
     Y must be 2-D (a 1-D y raises, as scikit-learn's ``MultiTaskLasso``
     does: use :class:`sparsecert.Lasso`). Dense (Fortran-ordered), CSC and
     CSR X, float32 or float64, sample weights (rescaled to sum to n, which
-    scikit-learn's ``MultiTaskLasso`` does not take). Not yet: paths and CV.
+    scikit-learn's ``MultiTaskLasso`` does not take). Paths:
+    :func:`sparsecert.multitask_lasso_path`; cross-validation:
+    :class:`sparsecert.MultiTaskLassoCV`.
     """
 
     _parameter_constraints = {
@@ -111,21 +128,16 @@ class MultiTaskLasso(RegressorMixin, BaseEstimator):
                     f"warm_start=True but X has {_num_features(X)} features while the "
                     f"previous fit had {warm.shape[1]}: refit with warm_start=False.")
         forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_"))
-        try:
-            X, Y = validate_data(self, X, y, accept_sparse=["csc", "csr", "coo"],
-                                 dtype=[np.float64, np.float32], y_numeric=True,
-                                 multi_output=True)
-        except ValueError as exc:
-            raise _name_the_input(exc) from exc
-        if Y.ndim == 1:
-            raise ValueError(f"For mono-task outputs, use sparsecert.Lasso or ElasticNet: "
-                             f"{type(self).__name__} needs a 2-D y of shape (n_samples, "
-                             f"n_tasks).")
-        Y = np.ascontiguousarray(Y, dtype=np.float64)
+        X, Y = validate_multitask_Xy(self, X, y)
         if warm is not None and warm.shape[0] != Y.shape[1]:
             warm = None  # another number of tasks: start from zero
         design = as_design(X)
         sw = check_sample_weight(sample_weight, design.n_samples)
+        return self._fit_design(design, Y, sw, warm)
+
+    def _fit_design(self, design, Y, sw, warm=None):
+        """The fit on inputs validated already (a design, float64 Y (n, k), weights
+        summing to n_samples); cross-validation's refit enters here."""
         with print_if(self.verbose):
             problem = make_multitask_problem(design, Y, sw, self._penalty(), self.fit_intercept)
             res = solve_multitask_cd(problem, warm, self.tol, self.max_iter, self.verbose)

@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import penalties
 from .._kernels import codes
+from .._multitask_certificate import multitask_alpha_max_on, validate_multitask
 from .._problem import evaluate, make_problem
 from .._validation import sub_design, validate_arrays
 from ..datafits import as_datafit
@@ -31,15 +32,30 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
 
     g as above (the unpenalized groups and the intercept optimal), e.g.
     max_g ||X_g^T (y - ybar)|| / (n c_g) for least squares with an intercept.
+
+    With ``penalty`` a :class:`~sparsecert.penalties.MultiTaskL21` (its alpha
+    is ignored, its ``l1_ratio`` rho used), ``y`` is Y of shape (n, k) and
+
+        alpha_max = max_j ||g_j||_2 / rho,   g_j = dF/dW[:, j] at (0, b0),
+
+    e.g. max_j ||X_j^T (Y - Ybar)||_2 / (n rho): scikit-learn's alpha grid
+    of ``MultiTaskLassoCV`` / ``MultiTaskElasticNetCV`` (inf for rho = 0).
     """
     datafit = as_datafit(datafit)
+    if getattr(penalty, "multitask", False):
+        if datafit.code != codes.QUADRATIC:
+            raise ValueError("The multi-task lasso is implemented for the quadratic datafit "
+                             "only.")
+        design, Y, sw = validate_multitask(X, y, sample_weight)
+        return multitask_alpha_max_on(design, Y, sw, penalty, fit_intercept)
     if penalty is not None and getattr(penalty, "code", None) == codes.GROUP_LASSO:
         X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
         return group_alpha_max_on(design, y64, sw, penalty, datafit=datafit,
                                   fit_intercept=fit_intercept)
     if penalty is not None:
-        raise ValueError(f"alpha_max takes penalty=GroupLasso(...) only (L1 and the elastic "
-                         f"net are given by l1_ratio, weights and positive); got {penalty!r}.")
+        raise ValueError(f"alpha_max takes penalty=GroupLasso(...) or MultiTaskL21(...) only "
+                         f"(L1 and the elastic net are given by l1_ratio, weights and "
+                         f"positive); got {penalty!r}.")
     if not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}.")
     X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)

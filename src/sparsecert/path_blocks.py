@@ -1,0 +1,248 @@
+r"""Regularization paths of the block penalties: the group lasso and the
+multi-task lasso / elastic net.
+
+For a decreasing grid alpha_0 > alpha_1 > ... > alpha_{K-1}, each problem
+
+    group lasso:  (1/2n) sum_i s_i (y_i - x_i^T w - b)^2 + alpha sum_g c_g ||w_g||_2
+    multi-task:   (1/2n) sum_i s_i ||Y_i - W x_i - b||_2^2
+                      + alpha sum_j (rho ||W[:, j]||_2 + (1 - rho)/2 ||W[:, j]||_2^2)
+
+is solved from the previous alpha's solution (warm start) by the block
+coordinate descent of :mod:`sparsecert.solvers` and certified over all
+blocks (groups; features for the multi-task models): every alpha keeps its
+full certificate, and an alpha that does not certify gets a
+ConvergenceWarning naming it. The loop is :func:`sparsecert.path._follow_path`
+with a block step; the result is a :class:`sparsecert.path.PathResult`
+(multi-task: ``coefs`` of shape (n_tasks, n_features, n_alphas) and
+``intercepts`` (n_tasks, n_alphas), scikit-learn's ``enet_path`` layout).
+
+The default grid is geometric from alpha_max down to ``eps * alpha_max``
+(scikit-learn's ``MultiTaskLassoCV`` grid for the multi-task models):
+
+    group lasso:  alpha_max = max_{g: c_g > 0} ||g_g(0, b0)||_2 / c_g
+    multi-task:   alpha_max = max_j ||g_j(0, b0)||_2 / rho
+
+No screening rule runs between alphas: each block solve works on a working
+set of the blocks nearest the edge of their dead zone (ranked by the
+certificate's margins at the warm start), which is what a strong rule would
+keep, and its certificate covers every block anyway.
+"""
+
+import copy
+import numbers
+
+import numpy as np
+
+from . import penalties as _penalties
+from ._kernels._notice import print_if
+from ._multitask_certificate import (make_multitask_problem, multitask_alpha_max_on,
+                                     validate_multitask)
+from ._problem import make_group_problem, threads_for
+from ._strong_rule import decreasing_grid
+from ._validation import validate_arrays
+from .datafits import Quadratic
+from .path import _AlphaSolution, _follow_path, _PathRecord, _SolveOptions, quietly
+from .solvers import solve
+from .solvers.alpha import group_alpha_max_on
+from .solvers.multitask_cd import solve_multitask_cd
+
+
+def _check(tol, alphas):
+    if not (isinstance(tol, numbers.Real) and np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
+    if alphas is not None and not isinstance(alphas, numbers.Integral):
+        given = np.asarray(alphas, dtype=np.float64).ravel()
+        if given.size and np.all(np.isfinite(given)) and np.any(given <= 0):
+            raise ValueError(f"alphas must be > 0 for a group-lasso or multi-task path "
+                             f"(alpha = 0 is unpenalized least squares); got "
+                             f"min(alphas)={given.min():g}.")
+
+
+def _at_alpha(base, alpha):
+    """``base`` at ``alpha``: a shallow copy (column statistics, groups, targets
+    and tolerances shared) with the penalty moved."""
+    problem = copy.copy(base)
+    problem.penalty = base.penalty.with_alpha(float(alpha))
+    if hasattr(problem.penalty, "encode"):
+        problem.pen_code, problem.pen_params, problem.pen_weights = problem.penalty.encode(
+            base.design.n_features)
+    return problem
+
+
+def _block_step(solve_block):
+    """A :func:`~sparsecert.path._follow_path` step solving every block at once
+    with ``solve_block(problem, w, b, options)`` (its certificate covers all
+    the blocks: it is the alpha's full certificate)."""
+    def step(base, alpha, keep, w, b, n_iter, options):
+        def one():
+            res = solve_block(_at_alpha(base, alpha), w, b, options)
+            return _AlphaSolution(res.coef, res.intercept, res.certificate, keep, [],
+                                  n_iter + res.n_iter)
+        return quietly(one)
+    return step
+
+
+def _solve_group(problem, w, b, options):
+    return solve(problem, w, b, tol=options.tol, max_iter=options.max_iter, solver="auto",
+                 verbose=options.verbose)
+
+
+def _solve_multitask(problem, W, b, options):
+    return solve_multitask_cd(problem, W, options.tol, options.max_iter, options.verbose)
+
+
+def _run(base, grid, start, options, record, verbose, callback, solve_block):
+    _follow_path(base, start, grid, None, options, record, verbose, callback,
+                 step=_block_step(solve_block))
+    return record.result()
+
+
+def group_path_on(design, y64, sw, penalty, *, alphas=None, eps=1e-3, n_alphas=100, tol=1e-4,
+                  max_iter=1000, fit_intercept=True, verbose=0, return_certificates=True,
+                  callback=None, n_threads=1):
+    """:func:`group_lasso_path` on validated inputs (a design, float64 y,
+    weights summing to n_samples) and a :class:`~sparsecert.penalties.GroupLasso`
+    (its alpha ignored): what cross-validation's folds call."""
+    _check(tol, alphas)
+    with print_if(verbose):
+        base = make_group_problem(design, y64, sw, Quadratic(), penalty.with_alpha(0.0),
+                                  fit_intercept, n_threads=n_threads)
+        grid, _ = decreasing_grid(alphas, n_alphas, eps, lambda: group_alpha_max_on(
+            design, y64, sw, penalty, datafit=Quadratic(), fit_intercept=fit_intercept))
+        options = _SolveOptions(tol, max_iter, "auto", max(verbose - 1, 0))
+        start = (np.zeros(design.n_features), base.b0, 0, None)
+        record = _PathRecord(grid, design, fit_intercept, return_certificates)
+        return _run(base, grid, start, options, record, verbose, callback, _solve_group)
+
+
+def multitask_path_on(design, Y, sw, penalty, *, alphas=None, eps=1e-3, n_alphas=100,
+                      tol=1e-4, max_iter=1000, fit_intercept=True, verbose=0,
+                      return_certificates=True, callback=None, n_threads=1):
+    """:func:`multitask_enet_path` on validated inputs (a design, float64 Y of
+    shape (n, k), weights summing to n_samples) and a
+    :class:`~sparsecert.penalties.MultiTaskL21` (its alpha ignored)."""
+    _check(tol, alphas)
+    if penalty.l1_ratio == 0 and (alphas is None or isinstance(alphas, numbers.Integral)):
+        raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid as alphas=.")
+    with print_if(verbose):
+        base = make_multitask_problem(design, Y, sw, penalty.with_alpha(0.0), fit_intercept)
+        base.n_threads = n_threads
+        grid, _ = decreasing_grid(alphas, n_alphas, eps,
+                                  lambda: base.scale / float(penalty.l1_ratio))
+        options = _SolveOptions(tol, max_iter, "auto", max(verbose - 1, 0))
+        k = Y.shape[1]
+        start = (np.zeros((k, design.n_features)), base.B0.copy(), 0, None)
+        record = _PathRecord(grid, design, fit_intercept, return_certificates, n_tasks=k)
+        return _run(base, grid, start, options, record, verbose, callback, _solve_multitask)
+
+
+def group_lasso_path(X, y, *, groups=1, weights=None, eps=1e-3, n_alphas=100, alphas=None,
+                     tol=1e-4, max_iter=1000, fit_intercept=True, sample_weight=None, verbose=0,
+                     return_certificates=True, callback=None, n_jobs=None):
+    r"""Group-lasso path: (1/2n) sum_i s_i (y_i - x_i^T w - b)^2 + alpha sum_g c_g ||w_g||_2.
+
+    Each alpha is solved from the previous solution by block coordinate
+    descent (:class:`~sparsecert.GroupLasso`'s solver) and certified group by
+    group (see :mod:`sparsecert.path_blocks`).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    groups : int, list of index arrays, or one label per feature, default=1
+        As :class:`sparsecert.penalties.GroupLasso`.
+    weights : array-like of shape (n_groups,), optional
+        c_g >= 0; sqrt(group size) if None.
+    eps : float, default=1e-3
+        The grid ends at ``eps * alpha_max``, alpha_max = max_g ||g_g(0, b0)|| / c_g.
+    n_alphas : int, default=100
+    alphas : array-like or int, optional
+        Explicit grid (values > 0, sorted decreasing) or its length.
+    tol : float, default=1e-4
+        Scale-free certificate tolerance at every alpha (x max_g ||g_g(0, b0)||).
+    max_iter : int, default=1000
+        Block CD epochs per alpha.
+    fit_intercept : bool, default=True
+    sample_weight : array-like of shape (n_samples,), optional
+    verbose : int, default=0
+    return_certificates : bool, default=True
+        Keep each alpha's :class:`~sparsecert.certificate.GroupCertificate`.
+    callback : callable, optional
+        ``callback(k, alpha, certificate)`` after each alpha.
+    n_jobs : int, default=None
+        Threads for the full passes over a sparse or float32 X.
+
+    Returns
+    -------
+    PathResult
+        ``alphas`` (n_alphas,), ``coefs`` (n_features, n_alphas),
+        ``intercepts``, ``dual_gaps``, ``certificates``, ``n_iters``.
+    """
+    X, design, y64, sw = validate_arrays(X, y, Quadratic(), sample_weight)
+    penalty = _penalties.GroupLasso(alpha=0.0, groups=groups, weights=weights)
+    return group_path_on(design, y64, sw, penalty, alphas=alphas, eps=eps, n_alphas=n_alphas,
+                         tol=tol, max_iter=max_iter, fit_intercept=fit_intercept,
+                         verbose=verbose, return_certificates=return_certificates,
+                         callback=callback, n_threads=threads_for(n_jobs))
+
+
+def multitask_enet_path(X, Y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4,
+                        max_iter=1000, fit_intercept=True, sample_weight=None, verbose=0,
+                        return_certificates=True, callback=None, n_jobs=None):
+    r"""Multi-task elastic-net path (scikit-learn's ``MultiTaskElasticNet`` objective):
+
+        (1/2n) sum_i s_i ||Y_i - W x_i - b||_2^2
+            + alpha sum_j (rho ||W[:, j]||_2 + (1 - rho)/2 ||W[:, j]||_2^2),  rho = l1_ratio.
+
+    Each alpha is solved from the previous one by block coordinate descent
+    (:class:`~sparsecert.MultiTaskElasticNet`'s solver) and certified feature
+    by feature.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    Y : array-like of shape (n_samples, n_tasks)
+    l1_ratio : float in [0, 1], default=0.5
+        0 (ridge) has no alpha_max: pass ``alphas``.
+    eps : float, default=1e-3
+        The grid ends at ``eps * alpha_max``, alpha_max = max_j ||g_j(0, b0)||_2 / rho
+        (scikit-learn's grid).
+    n_alphas : int, default=100
+    alphas : array-like or int, optional
+        Explicit grid (values > 0, sorted decreasing) or its length.
+    tol : float, default=1e-4
+        Scale-free certificate tolerance (x max_j ||g_j(0, b0)||_2).
+    max_iter : int, default=1000
+        Block CD epochs per alpha.
+    fit_intercept : bool, default=True
+    sample_weight : array-like of shape (n_samples,), optional
+    verbose, return_certificates, callback, n_jobs
+        As in :func:`group_lasso_path`.
+
+    Returns
+    -------
+    PathResult
+        ``alphas`` (n_alphas,), ``coefs`` (n_tasks, n_features, n_alphas),
+        ``intercepts`` (n_tasks, n_alphas), ``dual_gaps``, ``certificates``
+        (:class:`~sparsecert.certificate.MultiTaskCertificate`), ``n_iters``.
+    """
+    penalty = _penalties.MultiTaskL21(alpha=0.0, l1_ratio=l1_ratio)
+    design, Y, sw = validate_multitask(X, Y, sample_weight)
+    return multitask_path_on(design, Y, sw, penalty, alphas=alphas, eps=eps, n_alphas=n_alphas,
+                             tol=tol, max_iter=max_iter, fit_intercept=fit_intercept,
+                             verbose=verbose, return_certificates=return_certificates,
+                             callback=callback, n_threads=threads_for(n_jobs))
+
+
+def multitask_lasso_path(X, Y, *, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4, max_iter=1000,
+                         fit_intercept=True, sample_weight=None, verbose=0,
+                         return_certificates=True, callback=None, n_jobs=None):
+    r"""Multi-task lasso path: (1/2n) sum_i s_i ||Y_i - W x_i - b||_2^2 + alpha sum_j ||W[:, j]||_2.
+
+    :func:`multitask_enet_path` with ``l1_ratio=1``; parameters and result as there.
+    """
+    return multitask_enet_path(X, Y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas,
+                               tol=tol, max_iter=max_iter, fit_intercept=fit_intercept,
+                               sample_weight=sample_weight, verbose=verbose,
+                               return_certificates=return_certificates, callback=callback,
+                               n_jobs=n_jobs)
