@@ -8,6 +8,8 @@ prints the certificate's explanation and a verdict. Exit status 0 if
 certified, 1 if not.
 """
 
+import numpy as np
+
 import sparsecert as sc
 
 from ..certificate import shortfall
@@ -15,7 +17,7 @@ from .coef_files import load_coef
 from .data_files import data_from_args, describe_data
 from .errors import CLIError
 from .options import check_params
-from .problem import DEFAULT_TOL, MODELS, Problem, check_target, resolve_alpha
+from .problem import DEFAULT_TOL, MODELS, check_target, problem_from_args, resolve_alpha
 
 
 def run(args):
@@ -23,10 +25,11 @@ def run(args):
     check_params(args, default_model=None)
     coef, file_intercept, meta = load_coef(args.coef)
     intercept = _intercept(args, file_intercept)
-    problem = _problem(args, meta, fit_intercept=intercept is not None)
     data = data_from_args(args)
+    problem = _problem(args, meta, data, fit_intercept=intercept is not None)
     _check_width(args, coef, data)
-    check_target(problem, data.y)
+    data.y = check_target(problem, data.y)
+    coef = _check_tasks(args, problem, coef, data.y)
     same_problem = args.model is None or args.model == meta.get("model")
     fallback = meta.get("alpha") if same_problem else None
     if fallback is None and args.alpha is None and args.alpha_ratio is None:
@@ -70,7 +73,7 @@ def _intercept(args, file_intercept):
     return file_intercept
 
 
-def _problem(args, meta, fit_intercept):
+def _problem(args, meta, data, fit_intercept):
     """The Problem the options name, completed by what COEF recorded (``meta``)."""
     model = args.model or meta.get("model") or "lasso"
     if model not in MODELS:
@@ -80,18 +83,37 @@ def _problem(args, meta, fit_intercept):
     if args.model is not None and args.model != meta.get("model"):
         # the user names another problem: the file's parameters do not apply
         l1_ratio, p = args.l1_ratio, args.p
-    if model in ("lasso", "lp"):
+    if model in ("lasso", "lp", "group"):
         l1_ratio = None
-    if model in ("lasso", "enet"):
+    if model in ("lasso", "enet", "group", "multitask"):
         p = None
-    return Problem(model, l1_ratio, p, fit_intercept)
+    if model == "group" and args.groups is None:
+        raise CLIError("a group-lasso model needs --groups FILE (one group label per feature) "
+                       "or --groups K")
+    return problem_from_args(args, data, model=model, l1_ratio=l1_ratio, p=p,
+                             fit_intercept=fit_intercept)
+
+
+def _check_tasks(args, problem, coef, Y):
+    """COEF as the model needs it: (n_tasks, n_features) for --model multitask
+    (one row per target of DATA), 1-D otherwise."""
+    if problem.model != "multitask":
+        if coef.ndim == 2:
+            raise CLIError(f"{args.coef} holds {coef.shape[0]} rows of coefficients (a "
+                           f"multi-task model): give --model multitask and several targets")
+        return coef
+    coef = np.atleast_2d(coef)
+    if coef.shape[0] != Y.shape[1]:
+        raise CLIError(f"inconsistent shapes: {args.coef} holds coefficients for "
+                       f"{coef.shape[0]} target(s) but y has {Y.shape[1]}")
+    return coef
 
 
 def _check_width(args, coef, data):
     """Fail unless COEF holds one coefficient per feature of DATA."""
     n_features = data.X.shape[1]
-    if coef.shape[0] != n_features:
-        raise CLIError(f"inconsistent shapes: {args.coef} holds {coef.shape[0]} coefficients "
+    if coef.shape[-1] != n_features:
+        raise CLIError(f"inconsistent shapes: {args.coef} holds {coef.shape[-1]} coefficients "
                        f"but {args.data} has {n_features} features"
-                       + (" (set --n-features)" if coef.shape[0] > n_features
+                       + (" (set --n-features)" if coef.shape[-1] > n_features
                           and "(svmlight)" in data.source else ""))

@@ -32,8 +32,9 @@ def load_coef(path):
 
     Returns
     -------
-    coef : ndarray of shape (n_features,)
-    intercept : float or None
+    coef : ndarray of shape (n_features,) or (n_tasks, n_features)
+        The latter for a multi-task model (several coefficient columns).
+    intercept : float, ndarray of shape (n_tasks,) or None
         None when the file holds none.
     meta : dict
         What ``fit --out`` recorded about the problem (model, alpha,
@@ -123,17 +124,21 @@ def _coef_from_csv(path):
 
     if number(rows[0][-1]) is None:
         rows = rows[1:]  # header
+    # one column: the coefficients; two: name, coef; more: name, then one
+    # coefficient per task (a multi-task model's CSV, as fit --out writes it)
+    first = 0 if width == 1 else 1
     coef, intercept = [], None
     for row in rows:
-        value = number(row[-1])
-        if value is None:
-            raise CLIError(f"{path}: {row[-1]!r} is not a number")
+        values = [number(v) for v in row[first:]]
+        bad = [v for v, x in zip(row[first:], values) if x is None]
+        if bad:
+            raise CLIError(f"{path}: {bad[0]!r} is not a number")
         if width > 1 and row[0].lower() in INTERCEPT_NAMES:
-            intercept = value
+            intercept = values if width > 2 else values[0]
         else:
-            coef.append(value)
-    if width > 2:
-        raise CLIError(f"{path}: expected one column (coef) or two (name, coef); got {width}")
+            coef.append(values if width > 2 else values[0])
+    if width > 2:  # (n_features, n_tasks) rows: scikit-learn's (n_tasks, n_features)
+        coef = np.asarray(coef, dtype=np.float64).reshape(-1, width - 1).T
     return coef, intercept, meta
 
 
@@ -165,23 +170,32 @@ def _parse_csv_meta(text, path):
 
 
 def _as_coef_vector(coef, path):
-    """``coef`` as a 1-D float64 array (a single row or column is flattened)."""
+    """``coef`` as a float64 array: 1-D (a single row or column is flattened),
+    or 2-D of shape (n_tasks, n_features) for a multi-task model."""
     try:
         coef = np.asarray(coef, dtype=np.float64)
     except (TypeError, ValueError):
         raise CLIError(f"{path}: coefficients are not numbers") from None
     if coef.ndim == 2 and 1 in coef.shape:
         coef = coef.ravel()
-    if coef.ndim != 1:
-        raise CLIError(f"{path}: coef must be 1-D (one binary model); got shape {coef.shape}")
+    if coef.ndim not in (1, 2):
+        raise CLIError(f"{path}: coef must be 1-D (one model) or 2-D (n_tasks, n_features); "
+                       f"got shape {coef.shape}")
     return coef
 
 
 def _as_intercept(intercept, path):
-    arr = np.asarray(intercept, dtype=np.float64).ravel()
-    if arr.size != 1:
-        raise CLIError(f"{path}: intercept must be one number; got {arr.size}")
-    return float(arr[0])
+    """One number, or one per task (an array) for a multi-task model."""
+    try:
+        arr = np.asarray(intercept, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise CLIError(f"{path}: the intercept is not a number") from None
+    if arr.size == 0:
+        raise CLIError(f"{path}: intercept must be one number (one per task for a "
+                       f"multi-task model); got none")
+    if not np.all(np.isfinite(arr)):
+        raise CLIError(f"{path}: intercept contains NaN or infinity")
+    return float(arr[0]) if arr.size == 1 else arr
 
 
 def _jsonable(value):
@@ -212,23 +226,33 @@ def certificate_summary(cert):
                 datafit=cert.datafit, penalty=cert.penalty)
 
 
-def save_coef(path, coef, intercept, *, meta, cert, feature_names=None):
-    """Write coefficients as ``.npz``, ``.json`` or ``.csv`` (chosen by the suffix)."""
+def save_coef(path, coef, intercept, *, meta, cert, feature_names=None, task_names=None):
+    """Write coefficients as ``.npz``, ``.json`` or ``.csv`` (chosen by the suffix).
+
+    ``coef`` is (n_features,), or (n_tasks, n_features) with ``intercept`` of
+    shape (n_tasks,) for a multi-task model: ``.npz`` and ``.json`` keep that
+    layout (scikit-learn's ``coef_``), the CSV has one column per task.
+    """
     path = str(path)
     suffix = os.path.splitext(path.lower())[1]
     summary = certificate_summary(cert)
-    names = feature_names if feature_names is not None else [f"x{j}" for j in range(coef.shape[0])]
+    p = coef.shape[-1]
+    names = feature_names if feature_names is not None else [f"x{j}" for j in range(p)]
+    if coef.ndim == 2 and (task_names is None or len(task_names) != coef.shape[0]):
+        task_names = [f"y{t}" for t in range(coef.shape[0])]
     try:
         if suffix == ".npz":
             _save_npz(path, coef, intercept, meta, summary, names)
         elif suffix == ".json":
             doc = dict(meta, intercept=intercept, coef=coef, feature_names=list(names),
                        certificate=summary)
+            if coef.ndim == 2:
+                doc["task_names"] = list(task_names)
             with open(path, "w") as fh:
                 json.dump(_jsonable(doc), fh, indent=1)
                 fh.write("\n")
         elif suffix == ".csv":
-            _save_csv(path, coef, intercept, meta, names)
+            _save_csv(path, coef, intercept, meta, names, task_names)
         else:
             raise CLIError(f"--out {path}: unknown format (use .npz, .json or .csv)")
     except OSError as exc:
@@ -239,7 +263,7 @@ def _save_npz(path, coef, intercept, meta, summary, names):
     arrays = dict(coef=np.asarray(coef, dtype=np.float64),
                   feature_names=np.asarray(names, dtype=str))
     if intercept is not None:
-        arrays["intercept"] = np.float64(intercept)
+        arrays["intercept"] = np.asarray(intercept, dtype=np.float64)
     for key, value in meta.items():
         if value is not None:
             arrays[key] = np.asarray(value)
@@ -249,14 +273,16 @@ def _save_npz(path, coef, intercept, meta, summary, names):
     np.savez(path, **arrays)
 
 
-def _save_csv(path, coef, intercept, meta, names):
-    """A ``feature,coef`` table, the problem in a comment line below the header;
-    repr keeps every digit of each float."""
+def _save_csv(path, coef, intercept, meta, names, task_names=None):
+    """A ``feature,coef`` table (``feature,task1,task2,...`` for a multi-task
+    coef), the problem in a comment line below the header; repr keeps every
+    digit of each float."""
+    table = np.atleast_2d(coef).T  # (n_features, n_tasks)
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["feature", "coef"])
+        writer.writerow(["feature"] + (["coef"] if coef.ndim == 1 else list(task_names)))
         fh.write(_csv_meta_line(meta) + "\r\n")  # csv.writer's line ending
         if intercept is not None:
-            writer.writerow(["(intercept)", repr(float(intercept))])
-        for name, value in zip(names, coef):
-            writer.writerow([name, repr(float(value))])
+            writer.writerow(["(intercept)"] + [repr(float(b)) for b in np.ravel(intercept)])
+        for name, row in zip(names, table):
+            writer.writerow([name] + [repr(float(v)) for v in row])

@@ -38,6 +38,7 @@ class Dataset:
     feature_names: list = None
     source: str = ""
     info: dict = field(default_factory=dict)
+    target_names: list = None  # the columns of a 2-D y (several targets), when named
 
     @property
     def nnz(self):
@@ -121,7 +122,7 @@ def load_data(path, *, fmt="auto", target=None, target_column=None, target_key="
     if n_features is not None and fmt != "svmlight":
         raise CLIError("--n-features is for svmlight files")
     if target is not None:
-        data.y = load_vector(target, "target")
+        data.y, data.target_names = load_target(target)
         data.source += f", y from {target}"
     _check_shapes(data, path)
     return data
@@ -133,8 +134,9 @@ def _check_shapes(data, path):
         raise CLIError(f"{path}: X must be 2-D; got shape {X.shape}")
     if y is None:
         raise CLIError(f"{path}: no target y (give --target FILE)")
-    if y.ndim != 1:
-        raise CLIError(f"{path}: y must be 1-D; got shape {y.shape}")
+    if y.ndim not in (1, 2):
+        raise CLIError(f"{path}: y must be one column (or several, for --model multitask); "
+                       f"got shape {y.shape}")
     if X.shape[0] != y.shape[0]:
         raise CLIError(f"inconsistent shapes: X has {X.shape[0]} rows but y has "
                        f"{y.shape[0]} values")
@@ -298,24 +300,38 @@ def _load_csv(path, target_column, delimiter):
     if target_column is None:
         raise CLIError(f"{path}: name the target with --target-column (columns: "
                        f"{_short_list(header)})")
-    if target_column in header:
-        t = header.index(target_column)
-    elif target_column.lstrip("-").isdigit() and -len(header) <= int(target_column) < len(header):
-        t = int(target_column) % len(header)
-    else:
-        raise CLIError(f"{path}: no column {target_column!r} (columns: {_short_list(header)})")
+    # "a,b": several target columns (--model multitask), unless a column has that name
+    wanted = [target_column] if target_column in header else target_column.split(",")
+    ts = [_column_index(header, name.strip(), path) for name in wanted]
+    if len(set(ts)) != len(ts):
+        raise CLIError(f"{path}: --target-column names a column twice")
     body = rows[1:]
-    target = [row[t] if t < len(row) else "" for row in body]
-    features = [row[:t] + row[t + 1:] for row in body]
-    names = header[:t] + header[t + 1:]
+    targets = [[row[t] if t < len(row) else "" for t in ts] for row in body]
+    features = [[v for j, v in enumerate(row) if j not in ts] for row in body]
+    names = [h for j, h in enumerate(header) if j not in ts]
+    shown = ", ".join(repr(header[t]) for t in ts)
     if not names:
-        raise CLIError(f"{path}: no feature columns besides the target {header[t]!r}")
+        raise CLIError(f"{path}: no feature columns besides the target {shown}")
     X = _floats(features, path, names, 2)
+    if len(ts) > 1:
+        y = _floats(targets, path, [header[t] for t in ts], 2)
+        return Dataset(X, y, names, f"{path} (CSV, target columns {shown})",
+                       target_names=[header[t] for t in ts])
+    target = [row[0] for row in targets]
     try:
         y = np.array(target, dtype=np.float64)
     except ValueError:
         y = np.array([v.strip() for v in target])  # class labels
-    return Dataset(X, y, names, f"{path} (CSV, target column {header[t]!r})")
+    return Dataset(X, y, names, f"{path} (CSV, target column {shown})")
+
+
+def _column_index(header, name, path):
+    """The index of the column ``name`` (a name or a 0-based index)."""
+    if name in header:
+        return header.index(name)
+    if name.lstrip("-").isdigit() and -len(header) <= int(name) < len(header):
+        return int(name) % len(header)
+    raise CLIError(f"{path}: no column {name!r} (columns: {_short_list(header)})")
 
 
 def _short_list(items, limit=8):
@@ -326,16 +342,40 @@ def _short_list(items, limit=8):
 
 def load_vector(path, what):
     """A 1-D array from ``.npy`` or a one-column text/CSV file (header optional)."""
+    v, _ = _load_table(path, what, several=False)
+    if v.ndim != 1:
+        raise CLIError(f"{path}: {what} must be 1-D; got shape {v.shape}")
+    return v
+
+
+def load_target(path):
+    """(y, column names or None): one column as :func:`load_vector`, or several
+    (a 2-D ``.npy``, or a numeric CSV with an optional header row), y then 2-D
+    of shape (n_samples, n_targets), for --model multitask."""
+    y, names = _load_table(path, "target", several=True)
+    if y.ndim > 2:
+        raise CLIError(f"{path}: target must be one column or several; got shape {y.shape}")
+    return y, names
+
+
+def _load_table(path, what, several):
+    """(values, column names or None) of ``.npy`` or a text/CSV file of one
+    column (or of several if ``several``)."""
     path = str(path)
     check_exists(path, what)
-    suffix = stem_suffix(path)
-    if suffix == ".npy":
+    names = None
+    if stem_suffix(path) == ".npy":
         try:
             v = np.load(path, allow_pickle=False)
         except Exception as exc:
             raise CLIError(f"{path}: cannot read as .npy: {exc}") from None
     else:
         rows = read_csv_rows(path, None)
+        if rows and len(rows[0]) > 1 and several:
+            if _is_header(rows[0]):
+                names, rows = [c.strip() for c in rows[0]], rows[1:]
+            return _floats(rows, path, names or [str(j) for j in range(len(rows[0]))],
+                           2 if names else 1), names
         if rows and len(rows[0]) == 1:
             cells = [r[0].strip() for r in rows if len(r) == 1]
         else:
@@ -350,9 +390,53 @@ def load_vector(path, what):
     v = np.asarray(v)
     if v.ndim == 2 and 1 in v.shape:
         v = v.ravel()
-    if v.ndim != 1:
-        raise CLIError(f"{path}: {what} must be 1-D; got shape {v.shape}")
-    return v.astype(np.float64) if v.dtype.kind in "iub" else v
+    return (v.astype(np.float64) if v.dtype.kind in "iub" else v), names
+
+
+def _is_header(row):
+    """True unless every cell of ``row`` is a number."""
+    try:
+        [float(c) for c in row]
+    except ValueError:
+        return True
+    return False
+
+
+def load_groups(spec, n_features):
+    """The groups of ``--groups``: an int k (contiguous groups of k features)
+    when ``spec`` is a positive integer and no such file exists, else a file
+    of one label per feature (``.npy``, or text with one label per line or
+    one comma-separated row). A ``CLIError`` naming ``--groups`` when the
+    number of labels is not ``n_features``."""
+    spec = str(spec)
+    if spec.isdigit() and not os.path.exists(spec):
+        size = int(spec)
+        if size < 1 or n_features % size:
+            raise CLIError(f"--groups {size}: contiguous groups of {size} features need a "
+                           f"number of features that {size} divides; DATA has {n_features}")
+        return size
+    check_exists(spec, "--groups")
+    if stem_suffix(spec) == ".npy":
+        try:
+            labels = np.load(spec, allow_pickle=False)
+        except Exception as exc:
+            raise CLIError(f"--groups {spec}: cannot read as .npy: {exc}") from None
+        labels = np.asarray(labels).ravel()
+    else:
+        rows = read_csv_rows(spec, None)
+        cells = rows[0] if len(rows) == 1 else [r[0] for r in rows if len(r) == 1]
+        if len(rows) > 1 and any(len(r) != 1 for r in rows):
+            raise CLIError(f"--groups {spec}: expected one label per line, or one "
+                           f"comma-separated row of labels")
+        labels = np.array([c.strip() for c in cells])
+        try:
+            labels = labels.astype(np.int64)
+        except ValueError:
+            pass  # string labels: fine
+    if labels.shape[0] != n_features:
+        raise CLIError(f"--groups {spec}: {labels.shape[0]} labels but DATA has {n_features} "
+                       f"features (one label per feature, no header line)")
+    return labels
 
 
 def data_from_args(args):

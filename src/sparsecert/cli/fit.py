@@ -17,7 +17,7 @@ from .coef_files import save_coef
 from .data_files import data_from_args, describe_data
 from .errors import CLIError
 from .options import check_output, check_params
-from .problem import Problem, check_target, resolve_alpha
+from .problem import Problem, check_target, problem_from_args, resolve_alpha
 
 OUTPUT_SUFFIXES = (".npz", ".json", ".csv")
 
@@ -29,9 +29,9 @@ def run(args):
         return run_builtin(args)
     check_params(args)
     check_output(args.out, OUTPUT_SUFFIXES)
-    problem = Problem(args.model or "lasso", args.l1_ratio, args.p, not args.no_intercept)
     data = data_from_args(args)
-    check_target(problem, data.y)
+    problem = problem_from_args(args, data)
+    data.y = check_target(problem, data.y)
     alpha, origin = resolve_alpha(args, problem, data.X, data.y, default_ratio=0.05)
     est = _estimator(problem, alpha, args)
     print(describe_data(data))
@@ -39,25 +39,50 @@ def run(args):
     t0 = time.perf_counter()
     est.fit(data.X, data.y)
     elapsed = time.perf_counter() - t0
-    coef = np.asarray(est.coef_, dtype=np.float64).reshape(-1)
-    intercept = float(np.ravel(est.intercept_)[0]) if problem.fit_intercept else None
+    coef, intercept = _coef_of(est, problem)
     cert = est.certificate_
     print(f"fit time: {elapsed:.3f} s (a new process's first fit includes loading the "
           f"compiled kernels)")
-    icpt = f", intercept={intercept:.6g}" if intercept is not None else ""
-    print(f"nonzeros: {np.count_nonzero(coef)}/{coef.shape[0]}, objective={cert.objective:.10g}"
-          f"{icpt}")
+    print(f"nonzeros: {_nonzeros(coef)}, objective={cert.objective:.10g}"
+          f"{_intercept_text(intercept)}")
     print()
     print(cert.explain(feature_names=data.feature_names, top=args.top))
     if args.out:
         save_coef(args.out, coef, intercept, meta=problem.meta(alpha, args.tol), cert=cert,
-                  feature_names=data.feature_names)
+                  feature_names=data.feature_names, task_names=data.target_names)
         print(f"\nwrote {args.out}")
     return 0 if cert.converged else 1
 
 
+def _coef_of(est, problem):
+    """(coef, intercept or None) of a fitted estimator: coef (n_features,), or
+    (n_tasks, n_features) and intercept (n_tasks,) for --model multitask."""
+    if problem.model == "multitask":
+        coef = np.asarray(est.coef_, dtype=np.float64)
+        return coef, (np.asarray(est.intercept_, dtype=np.float64) if problem.fit_intercept
+                      else None)
+    coef = np.asarray(est.coef_, dtype=np.float64).reshape(-1)
+    return coef, float(np.ravel(est.intercept_)[0]) if problem.fit_intercept else None
+
+
+def _nonzeros(coef):
+    if coef.ndim == 2:
+        used = int(np.count_nonzero(np.any(coef != 0, axis=0)))
+        return f"{used}/{coef.shape[1]} features (used by all {coef.shape[0]} targets)"
+    return f"{np.count_nonzero(coef)}/{coef.shape[0]}"
+
+
+def _intercept_text(intercept):
+    if intercept is None:
+        return ""
+    if np.ndim(intercept):
+        return ", intercepts=[" + ", ".join(f"{b:.6g}" for b in intercept) + "]"
+    return f", intercept={intercept:.6g}"
+
+
 def _reject_data_options(args, command):
     for opt, dest in (("--target", "target"), ("--target-column", "target_column"),
+                      ("--groups", "groups"),
                       ("--n-features", "n_features"), ("--l1-ratio", "l1_ratio"), ("--p", "p"),
                       ("--no-intercept", "no_intercept")):
         if getattr(args, dest, None) not in (None, False):
@@ -76,6 +101,12 @@ def _estimator(problem, alpha, args):
         return sc.ElasticNet(l1_ratio=problem.l1_ratio, **common)
     if problem.model == "lp":
         return sc.LpRegression(p=problem.p, **common)
+    if problem.model == "group":
+        return sc.GroupLasso(groups=problem.groups, **common)
+    if problem.model == "multitask":
+        if problem.l1_ratio == 1.0:
+            return sc.MultiTaskLasso(**common)
+        return sc.MultiTaskElasticNet(l1_ratio=problem.l1_ratio, **common)
     if not hasattr(sc, "SparseLogisticRegression"):
         raise CLIError("--model logistic needs sparsecert.SparseLogisticRegression, which this "
                        "version does not have ('path' and 'certify' handle logistic already)")

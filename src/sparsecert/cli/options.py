@@ -48,10 +48,15 @@ def _check_ranges(args):
 
 
 def _check_model_options(args, model):
-    if _opt(args, "l1_ratio") is not None and model in ("lasso", "lp"):
-        raise CLIError(f"--l1-ratio applies to --model enet or logistic, not {model}")
-    if _opt(args, "p") is not None and model in ("lasso", "enet"):
+    if _opt(args, "l1_ratio") is not None and model in ("lasso", "lp", "group"):
+        raise CLIError(f"--l1-ratio applies to --model enet, logistic or multitask, not {model}")
+    if _opt(args, "p") is not None and model in ("lasso", "enet", "group", "multitask"):
         raise CLIError(f"--p applies to --model lp or logistic, not {model}")
+    if _opt(args, "groups") is not None and model != "group":
+        raise CLIError(f"--groups applies to --model group, not {model}")
+    if model == "group" and hasattr(args, "groups") and args.groups is None:
+        raise CLIError("--model group needs --groups FILE (one group label per feature) or "
+                       "--groups K (contiguous groups of K features)")
     if model == "logistic" and _opt(args, "p") is not None and _opt(args, "l1_ratio") is not None:
         raise CLIError("give --p (Lp penalty) or --l1-ratio (elastic net), not both")
 

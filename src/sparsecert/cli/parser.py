@@ -54,10 +54,11 @@ def add_data_args(p, optional=False):
                    help="file format (default: from the file name; unknown names are svmlight)")
     g.add_argument("--target", metavar="FILE",
                    help="y from a .npy or one-column text file (needed for .npy X and for a "
-                        "scipy.sparse .npz)")
+                        "scipy.sparse .npz); several columns (a 2-D .npy, a CSV with an "
+                        "optional header) are the targets of --model multitask")
     g.add_argument("--target-column", metavar="NAME",
                    help="CSV: the column holding y (name or 0-based index); the others are "
-                        "features")
+                        "features. NAME1,NAME2,...: several targets (--model multitask)")
     g.add_argument("--target-key", metavar="NAME", default="y",
                    help=".npz: the array holding y (default: y)")
     g.add_argument("--n-features", type=int, metavar="N",
@@ -72,16 +73,23 @@ def add_problem_args(p, models, tol, alpha_help, tol_default_text=None):
     ``tol_default_text`` says what the default is when ``tol`` is None.
     """
     g = p.add_argument_group("problem")
+    blocks = ("; group: group lasso least squares (--groups); multitask: several targets "
+              "sharing their features, the L2,1 penalty (elastic net with --l1-ratio)")
     g.add_argument("--model", choices=models, default=None,
                    help="lasso: L1 least squares; enet: elastic net; lp: |w|^p least squares; "
                         "logistic: two-class logistic (L1, or elastic net with --l1-ratio, or "
-                        "Lp with --p). Default: lasso" if "lp" in models else
-                        "lasso, enet or logistic (default: lasso)")
+                        "Lp with --p)" + blocks + ". Default: lasso" if "lp" in models else
+                        "lasso, enet, logistic, group or multitask (default: lasso)" + blocks)
+    g.add_argument("--groups", metavar="FILE",
+                   help="--model group: one group label per feature (a .npy, or text with one "
+                        "label per line or one comma-separated row); or an int k for "
+                        "contiguous groups of k features")
     if alpha_help:
         g.add_argument("--alpha", type=float, help="regularization strength (absolute)")
         g.add_argument("--alpha-ratio", type=float, help=alpha_help)
     g.add_argument("--l1-ratio", type=float,
-                   help="elastic net's L1 share rho in [0, 1] (enet default 0.5)")
+                   help="elastic net's L1 share rho in [0, 1] (enet default 0.5; multitask "
+                        "default 1, the multi-task lasso)")
     g.add_argument("--tol", type=float, default=tol,
                    help=f"scale-free tolerance, times ||grad F(0, b0)||_inf "
                         f"(default {tol_default_text or format(tol, 'g')})")

@@ -19,7 +19,7 @@ import sparsecert as sc
 from .data_files import data_from_args, describe_data
 from .errors import CLIError
 from .options import check_output, check_params
-from .problem import Problem, check_target
+from .problem import Problem, check_target, problem_from_args
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 
@@ -32,16 +32,22 @@ def run(args):
     if problem.rho is None:
         raise CLIError("--l1-ratio 0 (ridge) has no alpha_max and no sparsity path; "
                        "use --l1-ratio > 0")
+    if args.plot and problem.model == "multitask":
+        raise CLIError("--plot draws one coefficient per feature and alpha; a multi-task "
+                       "path has one per target (save it with --out instead)")
     if args.plot:
         _require_matplotlib("--plot")
     data = data_from_args(args)
-    check_target(problem, data.y)
+    problem = problem_from_args(args, data)
+    data.y = check_target(problem, data.y)
     print(describe_data(data))
     t0 = time.perf_counter()
     res = _run_path(data.X, data.y, problem, args)
     elapsed = time.perf_counter() - t0
     certified = np.array([c.converged for c in res.certificates])
-    nnz = np.count_nonzero(res.coefs, axis=0)
+    # features in use at each alpha (by all targets at once, for multitask)
+    nnz = np.count_nonzero(res.coefs if res.coefs.ndim == 2 else np.any(res.coefs, axis=0),
+                           axis=0)
     _print_path(problem, res, certified, nnz, elapsed)
     chosen = None
     extra = {}
@@ -102,11 +108,16 @@ def _run_path(X, y, problem, args, alphas=None, desc="path"):
             bar.set_postfix(alpha=f"{alpha:.3g}", nnz=cert.n_nonzero, refresh=False)
             bar.update(1)
 
+        common = dict(alphas=alphas, n_alphas=args.n_alphas, eps=args.eps, tol=args.tol,
+                      max_iter=args.max_iter, fit_intercept=problem.fit_intercept,
+                      callback=on_alpha)
+        if problem.model == "group":
+            return sc.group_lasso_path(X, y, groups=problem.groups, **common)
+        if problem.model == "multitask":
+            return sc.multitask_enet_path(X, y, l1_ratio=problem.l1_ratio, **common)
         return sc.regularization_path(
-            X, y, datafit=problem.datafit, penalty=problem.penalty(0.0), alphas=alphas,
-            n_alphas=args.n_alphas, eps=args.eps, tol=args.tol, max_iter=args.max_iter,
-            fit_intercept=problem.fit_intercept, solver=_path_solver(problem),
-            callback=on_alpha)
+            X, y, datafit=problem.datafit, penalty=problem.penalty(0.0),
+            solver=_path_solver(problem), **common)
 
 
 def _print_path(problem, res, certified, nnz, elapsed):
@@ -188,8 +199,10 @@ def _null_score(y, problem, splits):
     every = np.arange(len(y))
     if not problem.fit_intercept:
         return float(score(constant, every)), f"predicting {constant:g}"
-    held_out = float(np.mean([score(target[train].mean(), test) for train, test in splits]))
-    whole = float(score(target.mean(), every))
+    # per target (column) for several targets, whose MSE is their mean
+    held_out = float(np.mean([score(target[train].mean(axis=0), test)
+                              for train, test in splits]))
+    whole = float(score(target.mean(axis=0), every))
     what = "class frequency" if problem.datafit == "logistic" else "mean"
     if held_out <= whole:
         return held_out, f"predicting the training fold's {what}"
@@ -199,7 +212,13 @@ def _null_score(y, problem, splits):
 def _cv_quadratic(data, problem, args, grid, folds):
     kw = dict(alphas=grid, cv=folds, tol=args.tol, max_iter=args.max_iter,
               fit_intercept=problem.fit_intercept)
-    if problem.kind == "elasticnet":
+    if problem.model == "group":
+        est = sc.GroupLassoCV(groups=problem.groups, **kw)
+    elif problem.model == "multitask" and problem.l1_ratio == 1.0:
+        est = sc.MultiTaskLassoCV(**kw)
+    elif problem.model == "multitask":
+        est = sc.MultiTaskElasticNetCV(l1_ratio=problem.l1_ratio, **kw)
+    elif problem.kind == "elasticnet":
         est = sc.ElasticNetCV(l1_ratio=problem.l1_ratio, **kw)
     else:
         est = sc.LassoCV(**kw)

@@ -13,8 +13,11 @@ import sparsecert as sc
 
 from .errors import CLIError
 
-MODELS = ("lasso", "enet", "lp", "logistic")
-PATH_MODELS = ("lasso", "enet", "logistic")  # no lp: a path starts at alpha_max, which Lp (p < 1) lacks
+MODELS = ("lasso", "enet", "lp", "logistic", "group", "multitask")
+# no lp: a path starts at alpha_max, which Lp (p < 1) lacks
+PATH_MODELS = ("lasso", "enet", "logistic", "group", "multitask")
+# the models whose penalty acts on blocks of coefficients (--groups; several targets)
+BLOCK_MODELS = ("group", "multitask")
 # every command's default --tol: the estimators' (and scikit-learn's) default
 DEFAULT_TOL = 1e-4
 
@@ -22,26 +25,33 @@ DEFAULT_TOL = 1e-4
 class Problem:
     """What the options say about the problem: datafit, penalty kind and parameters."""
 
-    def __init__(self, model, l1_ratio=None, p=None, fit_intercept=True):
+    def __init__(self, model, l1_ratio=None, p=None, fit_intercept=True, groups=None):
         self.model = model
         self.datafit = "logistic" if model == "logistic" else "quadratic"
         self.kind = kind = _penalty_kind(model, l1_ratio, p)
         self.l1_ratio = (0.5 if l1_ratio is None else float(l1_ratio)) if kind == "elasticnet" else None
+        if kind == "multitask":  # the multi-task lasso, or its elastic net with --l1-ratio
+            self.l1_ratio = 1.0 if l1_ratio is None else float(l1_ratio)
         self.p = (0.5 if p is None else float(p)) if kind == "lp" else None
         self.fit_intercept = fit_intercept
+        self.groups = groups  # --model group: one label per feature, or a group size
 
     @property
     def rho(self):
         """The L1 share (None when the penalty has no alpha_max)."""
-        if self.kind == "l1" or (self.kind == "lp" and self.p == 1.0):
+        if self.kind in ("l1", "group_lasso") or (self.kind == "lp" and self.p == 1.0):
             return 1.0
-        if self.kind == "elasticnet" and self.l1_ratio > 0:
+        if self.kind in ("elasticnet", "multitask") and self.l1_ratio > 0:
             return self.l1_ratio
         return None
 
     def penalty(self, alpha):
         from .. import penalties  # imports Numba: not at start-up
 
+        if self.kind == "group_lasso":
+            return penalties.GroupLasso(alpha=float(alpha), groups=self.groups)
+        if self.kind == "multitask":
+            return penalties.MultiTaskL21(alpha=float(alpha), l1_ratio=self.l1_ratio)
         if self.kind == "l1":
             return penalties.L1(alpha=float(alpha))
         if self.kind == "elasticnet":
@@ -50,11 +60,14 @@ class Problem:
 
     def describe(self, alpha):
         extra = ""
-        if self.kind == "elasticnet":
+        if self.kind == "elasticnet" or (self.kind == "multitask" and self.l1_ratio != 1.0):
             extra = f", l1_ratio={self.l1_ratio:g}"
         elif self.kind == "lp":
             extra = f", p={self.p:g}"
-        pen = {"l1": "L1", "elasticnet": "elastic net", "lp": "Lp"}[self.kind]
+        elif self.kind == "group_lasso":
+            extra = f", {_count_groups(self.groups)} groups"
+        pen = {"l1": "L1", "elasticnet": "elastic net", "lp": "Lp", "group_lasso": "group lasso",
+               "multitask": "L2,1 (multi-task)"}[self.kind]
         icpt = "" if self.fit_intercept else ", no intercept"
         return f"{self.model} ({self.datafit} datafit + {pen} penalty{extra}{icpt}), alpha={alpha:.6g}"
 
@@ -64,8 +77,31 @@ class Problem:
                     fit_intercept=self.fit_intercept, tol=float(tol))
 
 
+def problem_from_args(args, data, model=None, l1_ratio=None, p=None, fit_intercept=None):
+    """The Problem of a command's options (``model``, ... override them when
+    given), with the groups of --groups read for DATA's features."""
+    model = model or args.model or "lasso"
+    groups = None
+    if model == "group":
+        from .data_files import load_groups
+
+        groups = load_groups(args.groups, data.X.shape[1])
+    return Problem(model, args.l1_ratio if l1_ratio is None else l1_ratio,
+                   getattr(args, "p", None) if p is None else p,
+                   not args.no_intercept if fit_intercept is None else fit_intercept, groups)
+
+
+def _count_groups(groups):
+    return len(np.unique(groups)) if np.ndim(groups) else f"contiguous {int(groups)}-feature"
+
+
 def _penalty_kind(model, l1_ratio, p):
-    """"l1", "elasticnet" or "lp": fixed by the model, or for logistic by --p / --l1-ratio."""
+    """"l1", "elasticnet", "lp", "group_lasso" or "multitask": fixed by the model, or
+    for logistic by --p / --l1-ratio."""
+    if model == "group":
+        return "group_lasso"
+    if model == "multitask":
+        return "multitask"
     if model == "lasso":
         return "l1"
     if model == "enet":
@@ -80,7 +116,13 @@ def _penalty_kind(model, l1_ratio, p):
 
 
 def check_target(problem, y):
-    """Fail unless y suits the datafit: two classes for logistic, finite numbers otherwise."""
+    """y checked for the problem: two classes for logistic, finite numbers otherwise;
+    several columns for --model multitask only (for which y is returned 2-D)."""
+    if problem.model == "multitask" and y.ndim == 1:
+        y = y[:, np.newaxis]  # one target: a single task
+    if y.ndim == 2 and problem.model != "multitask":
+        raise CLIError(f"y has {y.shape[1]} columns: only --model multitask takes several "
+                       f"targets")
     if problem.datafit == "logistic":
         classes = np.unique(y)
         if classes.shape[0] != 2:
@@ -92,6 +134,7 @@ def check_target(problem, y):
                        f"such as {y[0]!r}")
     elif not np.all(np.isfinite(y)):
         raise CLIError("y contains NaN or infinity")
+    return y
 
 
 def alpha_max(problem, X, y):
@@ -101,6 +144,9 @@ def alpha_max(problem, X, y):
         what = (f"p={problem.p:g}" if problem.kind == "lp" else f"l1_ratio={problem.l1_ratio:g}")
         raise CLIError(f"--alpha-ratio needs alpha_max, which the {problem.kind} penalty with "
                        f"{what} does not have; give --alpha")
+    if problem.model in BLOCK_MODELS:
+        return float(sc.alpha_max(X, y, penalty=problem.penalty(1.0),
+                                  fit_intercept=problem.fit_intercept))
     return float(sc.alpha_max(X, y, l1_ratio=rho, datafit=problem.datafit,
                               fit_intercept=problem.fit_intercept))
 
