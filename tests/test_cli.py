@@ -549,3 +549,176 @@ def test_shared_congress109_npz(capsys, tmp_path):
     assert len(doc["coef"]) == 1000 and doc["feature_names"][0] != "x0"  # phrase names
     code, out, _ = run(capsys, "certify", path, tmp_path / "c.json")
     assert code == 0 and "CERTIFIED" in out
+
+
+# ---------------------------------------------------------------- block models (issue 16)
+
+@pytest.fixture(scope="module")
+def block_files(tmp_path_factory, diabetes):
+    """linnerud's three targets in a CSV and as a several-column target file;
+    diabetes with group labels (one per line, one CSV row, one too few)."""
+    from sklearn.datasets import load_linnerud
+
+    lin = load_linnerud()
+    root = tmp_path_factory.mktemp("blocks")
+    header = ",".join(list(lin.feature_names) + list(lin.target_names))
+    np.savetxt(root / "lin.csv", np.column_stack([lin.data, lin.target]), delimiter=",",
+               header=header, comments="", fmt="%.17g")
+    np.save(root / "linX.npy", lin.data)
+    np.savetxt(root / "linY.csv", lin.target, delimiter=",", header="w,v,p", comments="",
+               fmt="%.17g")
+    X, y, _ = diabetes
+    labels = ["age", "sex", "bmi", "bp"] + ["serum"] * 6
+    (root / "groups.txt").write_text("\n".join(labels) + "\n")
+    (root / "groups_row.csv").write_text(",".join(labels) + "\n")
+    (root / "groups9.txt").write_text("\n".join(labels[:9]) + "\n")
+    np.save(root / "dX.npy", X)
+    np.save(root / "dy.npy", y)
+    return root, lin.data.astype(np.float64), lin.target.astype(np.float64), labels
+
+
+def test_fit_multitask_from_target_columns_matches_estimator_and_certifies(capsys, block_files,
+                                                                          tmp_path):
+    root, X, Y, _ = block_files
+    alpha = 20.0
+    out = tmp_path / "mt.csv"
+    code, text, _ = run(capsys, "fit", root / "lin.csv", "--target-column",
+                        "Weight,Waist,Pulse", "--model", "multitask", "--alpha", alpha,
+                        "--tol", "1e-10", "--out", out)
+    assert code == 0 and "target columns 'Weight', 'Waist', 'Pulse'" in text
+    assert "L2,1 (multi-task)" in text and "features (used by all 3 targets)" in text
+    ref = sc.MultiTaskLasso(alpha=alpha, tol=1e-10).fit(X, Y)
+    lines = out.read_text().splitlines()
+    assert lines[0] == "feature,Weight,Waist,Pulse" and lines[1].startswith("# sparsecert")
+    table = np.array([[float(v) for v in line.split(",")[1:]] for line in lines[2:]])
+    np.testing.assert_allclose(table[0], ref.intercept_, rtol=1e-9)
+    np.testing.assert_allclose(table[1:].T, ref.coef_, rtol=1e-7, atol=1e-12)
+    # certify reads it back (model, alpha and tol from the file) ...
+    code, text, _ = run(capsys, "certify", root / "lin.csv", out, "--target-column",
+                        "Weight,Waist,Pulse")
+    assert code == 0 and "CERTIFIED" in text
+    # ... and refuses a perturbed copy
+    bad = tmp_path / "bad.npz"
+    W = ref.coef_.copy()
+    W[:, np.flatnonzero(np.any(W, axis=0))[0]] *= 1.01
+    np.savez(bad, coef=W, intercept=ref.intercept_)
+    code, text, _ = run(capsys, "certify", root / "lin.csv", bad, "--target-column",
+                        "Weight,Waist,Pulse", "--model", "multitask", "--alpha", alpha,
+                        "--tol", "1e-8")
+    assert code == 1 and "NOT CERTIFIED" in text
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json"])
+def test_fit_multitask_enet_from_a_target_file(capsys, block_files, tmp_path, suffix):
+    root, X, Y, _ = block_files
+    out = tmp_path / f"mt{suffix}"
+    code, text, _ = run(capsys, "fit", root / "linX.npy", "--target", root / "linY.csv",
+                        "--model", "multitask", "--l1-ratio", "0.5", "--alpha-ratio", "0.1",
+                        "--tol", "1e-10", "--out", out)
+    assert code == 0 and "l1_ratio=0.5" in text
+    amax = sc.alpha_max(X, Y, penalty=sc.penalties.MultiTaskL21(1.0, 0.5))
+    ref = sc.MultiTaskElasticNet(alpha=0.1 * amax, l1_ratio=0.5, tol=1e-10).fit(X, Y)
+    if suffix == ".npz":
+        f = np.load(out)
+        coef, icpt = f["coef"], f["intercept"]
+    else:
+        doc = json.loads(out.read_text())
+        coef, icpt = np.array(doc["coef"]), np.array(doc["intercept"])
+        assert doc["task_names"] == ["w", "v", "p"] and doc["model"] == "multitask"
+    assert coef.shape == (3, 3) and icpt.shape == (3,)
+    np.testing.assert_allclose(coef, ref.coef_, rtol=1e-7, atol=1e-12)
+    code, text, _ = run(capsys, "certify", root / "linX.npy", out, "--target", root / "linY.csv")
+    assert code == 0 and "l1_ratio=0.5" in text
+
+
+@pytest.mark.parametrize("groups_file", ["groups.txt", "groups_row.csv"])
+def test_fit_group_lasso_with_groups_file_matches_estimator(capsys, block_files, tmp_path,
+                                                            groups_file):
+    root, _, _, labels = block_files
+    X, y = np.load(root / "dX.npy"), np.load(root / "dy.npy")
+    out = tmp_path / "g.npz"
+    code, text, _ = run(capsys, "fit", root / "dX.npy", "--target", root / "dy.npy", "--model",
+                        "group", "--groups", root / groups_file, "--alpha", "0.3", "--tol",
+                        "1e-9", "--max-iter", "100000", "--out", out)
+    assert code == 0 and "group lasso penalty, 5 groups" in text and "GroupCertificate" in text
+    ref = sc.GroupLasso(alpha=0.3, groups=labels, tol=1e-9, max_iter=100000).fit(X, y)
+    np.testing.assert_allclose(np.load(out)["coef"], ref.coef_, rtol=1e-7, atol=1e-9)
+    code, text, _ = run(capsys, "certify", root / "dX.npy", out, "--target", root / "dy.npy",
+                        "--groups", root / groups_file)
+    assert code == 0 and "CERTIFIED" in text
+    # the same coefficients are not optimal for other groups (contiguous pairs)
+    code, text, _ = run(capsys, "certify", root / "dX.npy", out, "--target", root / "dy.npy",
+                        "--groups", "2")
+    assert code == 1 and "NOT CERTIFIED" in text
+
+
+def test_path_multitask_with_cv_matches_multitask_lasso_cv(capsys, block_files, tmp_path):
+    from sklearn.model_selection import KFold
+
+    root, X, Y, _ = block_files
+    out = tmp_path / "p.npz"
+    code, text, _ = run(capsys, "path", root / "lin.csv", "--target-column",
+                        "Weight,Waist,Pulse", "--model", "multitask", "--n-alphas", "12",
+                        "--cv", "4", "--tol", "1e-10", "--max-iter", "100000", "--out", out,
+                        "-q")
+    assert code == 0 and "12/12 certified" in text
+    f = np.load(out)
+    assert f["coefs"].shape == (3, 3, 12) and f["intercepts"].shape == (3, 12)
+    ref = sc.MultiTaskLassoCV(n_alphas=12, cv=KFold(4, shuffle=True, random_state=0),
+                              tol=1e-10, max_iter=100000).fit(X, Y)
+    assert float(f["chosen_alpha"]) == pytest.approx(ref.alpha_, rel=1e-12)
+    np.testing.assert_allclose(f["alphas"], ref.alphas_, rtol=1e-12)
+    path = sc.multitask_lasso_path(X, Y, n_alphas=12, tol=1e-10, max_iter=100000)
+    np.testing.assert_allclose(f["coefs"], path.coefs, rtol=1e-9, atol=1e-12)
+
+
+def test_path_group_lasso_with_cv(capsys, block_files, tmp_path):
+    root, _, _, labels = block_files
+    X, y = np.load(root / "dX.npy"), np.load(root / "dy.npy")
+    out = tmp_path / "g.npz"
+    code, text, _ = run(capsys, "path", root / "dX.npy", "--target", root / "dy.npy",
+                        "--model", "group", "--groups", "5", "--n-alphas", "6", "--eps",
+                        "0.05", "--cv", "3", "--out", out, "-q")
+    assert code == 0 and "6/6 certified" in text
+    f = np.load(out)
+    ref = sc.group_lasso_path(X, y, groups=5, n_alphas=6, eps=0.05)
+    np.testing.assert_allclose(f["alphas"], ref.alphas, rtol=1e-12)
+    assert f["coefs"].shape == (10, 6) and float(f["chosen_alpha"]) in ref.alphas
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["fit", "dX.npy", "--target", "dy.npy", "--model", "group", "--groups", "groups9.txt"],
+     "--groups groups9.txt: 9 labels but DATA has 10 features"),
+    (["fit", "dX.npy", "--target", "dy.npy", "--model", "group"], "needs --groups"),
+    (["fit", "dX.npy", "--target", "dy.npy", "--model", "group", "--groups", "3"],
+     "--groups 3: contiguous groups"),
+    (["fit", "dX.npy", "--target", "dy.npy", "--groups", "groups.txt"],
+     "--groups applies to --model group"),
+    (["fit", "dX.npy", "--target", "dy.npy", "--model", "group", "--groups", "nope.txt"],
+     "not found"),
+    (["fit", "lin.csv", "--target-column", "Weight,Waist"], "only --model multitask"),
+    (["fit", "lin.csv", "--target-column", "Weight,nope", "--model", "multitask"],
+     "no column 'nope'"),
+    (["fit", "lin.csv", "--target-column", "Weight,Weight", "--model", "multitask"],
+     "names a column twice"),
+    (["path", "lin.csv", "--target-column", "Weight,Waist", "--model", "multitask", "--plot",
+      "a.png"], "--plot draws one coefficient"),
+    (["fit", "dX.npy", "--target", "dy.npy", "--model", "multitask", "--p", "0.5"],
+     "--p applies to"),
+])
+def test_block_model_errors_are_one_line_exit_2(capsys, block_files, monkeypatch, argv, words):
+    monkeypatch.chdir(block_files[0])
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sparsecert: error: ") and words in lines[0], err
+
+
+def test_multitask_target_with_nan_is_an_error(capsys, block_files, tmp_path):
+    root, X, Y, _ = block_files
+    Y = Y.copy()
+    Y[4, 1] = np.nan
+    np.save(tmp_path / "Ynan.npy", Y)
+    code, _, err = run(capsys, "fit", root / "linX.npy", "--target", tmp_path / "Ynan.npy",
+                       "--model", "multitask")
+    assert code == 2 and "y contains NaN" in err
