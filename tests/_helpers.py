@@ -40,6 +40,27 @@ def _group_lasso():
     return sparsecert.GroupLasso(alpha=0.1)
 
 
+def _multitask_lasso():
+    return sparsecert.MultiTaskLasso(alpha=0.1)
+
+
+def _multitask_enet():
+    return sparsecert.MultiTaskElasticNet(alpha=0.1, l1_ratio=0.5)
+
+
+def _multitask_lasso_cv():
+    return sparsecert.MultiTaskLassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
+
+
+def _multitask_enet_cv():
+    return sparsecert.MultiTaskElasticNetCV(l1_ratio=[0.5, 0.9], n_alphas=5, cv=3, tol=1e-10,
+                                            max_iter=100000)
+
+
+def _group_lasso_cv():
+    return sparsecert.GroupLassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
+
+
 def _lasso_cv():
     return sparsecert.LassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
 
@@ -64,6 +85,11 @@ ESTIMATORS = [
     ("LassoCV", _lasso_cv),
     ("ElasticNetCV", _enet_cv),
     ("SparseLogisticRegressionCV", _logistic_cv),
+    ("MultiTaskLasso", _multitask_lasso),
+    ("MultiTaskElasticNet", _multitask_enet),
+    ("MultiTaskLassoCV", _multitask_lasso_cv),
+    ("MultiTaskElasticNetCV", _multitask_enet_cv),
+    ("GroupLassoCV", _group_lasso_cv),
 ]
 
 ESTIMATOR_IDS = [name for name, _ in ESTIMATORS]
@@ -75,6 +101,22 @@ ESTIMATOR_FACTORIES = [factory for _, factory in ESTIMATORS]
 REGRESSORS = [(name, factory) for name, factory in ESTIMATORS if is_regressor(factory())]
 REGRESSOR_IDS = [name for name, _ in REGRESSORS]
 REGRESSOR_FACTORIES = [factory for _, factory in REGRESSORS]
+
+
+def is_multi_output(estimator):
+    """True for the multi-task estimators, which need a 2-D y (n_samples, n_tasks)."""
+    return not estimator.__sklearn_tags__().target_tags.single_output
+
+
+def target_for(make, y):
+    """The target a shared test fits ``make()`` on: ``y`` itself, or for a
+    multi-task estimator two tasks, ``y`` and a second target correlated with it
+    (so that the shared tests run on the 2-D y these estimators require)."""
+    if make is None or not is_multi_output(make()):
+        return y
+    y = np.asarray(y)
+    second = 0.5 * y + np.linspace(-1.0, 1.0, y.shape[0]).astype(y.dtype)
+    return np.column_stack([y, second])
 
 
 def regression_data(n=40, p=8, seed=0, dtype=np.float64):

@@ -20,7 +20,7 @@ from sparsecert import Lasso, alpha_max, check_optimality, penalties
 
 from _helpers import REGRESSOR_FACTORIES as ESTIMATOR_FACTORIES
 from _helpers import REGRESSOR_IDS as ESTIMATOR_IDS
-from _helpers import regression_data
+from _helpers import is_multi_output, regression_data, target_for
 
 estimators = pytest.mark.parametrize("make", ESTIMATOR_FACTORIES, ids=ESTIMATOR_IDS)
 
@@ -38,9 +38,13 @@ def fit_quiet(est, X, y, **kw):
         return est.fit(X, y, **kw)
 
 
-@pytest.fixture(scope="module")
-def data():
-    return regression_data(n=30, p=6, seed=1)
+@pytest.fixture
+def data(request):
+    """The regression data; for a multi-task estimator (the test's ``make``) a
+    2-D y of two tasks (``_helpers.target_for``)."""
+    X, y = regression_data(n=30, p=6, seed=1)
+    params = getattr(request.node, "callspec", None)
+    return X, target_for(params.params.get("make") if params else None, y)
 
 
 # ---------------------------------------------------------------- bad values
@@ -162,9 +166,10 @@ def test_bad_parameter(make, data, param, value, where):
 
 
 def _penalty_weight_estimators():
-    # GroupLasso's weights are per group (tests/test_group_lasso.py checks them)
+    # GroupLasso's (and GroupLassoCV's) weights are per group (tests/test_group_lasso.py
+    # and test_block_paths.py check them)
     return [pytest.param(m, id=i) for m, i in zip(ESTIMATOR_FACTORIES, ESTIMATOR_IDS)
-            if "weights" in m().get_params() and i != "GroupLasso"]
+            if "weights" in m().get_params() and "groups" not in m().get_params()]
 
 
 @pytest.mark.parametrize("make", _penalty_weight_estimators())
@@ -202,7 +207,12 @@ def test_alpha_at_least_alpha_max_gives_exact_zeros(make, data, factor):
         pytest.skip("alpha_max is the L1 dead zone's edge: Lp with p != 1 has another "
                     "(p > 1: none at all; p < 1: see test_lp.py)")
     params = est.get_params()
-    if "alpha" in params:
+    if is_multi_output(est):  # the multi-task alpha_max: max_j ||g_j(0, b0)||_2 / rho
+        amax = alpha_max(X, y, penalty=penalties.MultiTaskL21(
+            1.0, float(np.min(params.get("l1_ratio", 1.0)))))
+        est.set_params(**({"alpha": factor * amax} if "alpha" in params
+                          else {"alphas": [factor * amax]}))
+    elif "alpha" in params:
         amax = alpha_max(X, y, l1_ratio=params.get("l1_ratio", 1.0))
         est.set_params(alpha=factor * amax)
     elif "alphas" in params:  # CV estimators: a one-alpha grid, above every l1_ratio's alpha_max
@@ -213,7 +223,7 @@ def test_alpha_at_least_alpha_max_gives_exact_zeros(make, data, factor):
         est.set_params(penalty=params["penalty"].with_alpha(factor * amax))
     fit_quiet(est, X, y)
     assert np.all(est.coef_ == 0.0)
-    assert est.intercept_ == pytest.approx(y.mean(), rel=1e-14)
+    np.testing.assert_allclose(est.intercept_, y.mean(axis=0), rtol=1e-14)
     assert est.certificate_.converged
     assert est.n_iter_ == 1 and est.certificate_.n_iter == 0  # no epoch; sklearn's n_iter_ >= 1
 
@@ -235,13 +245,14 @@ def test_constant_and_zero_columns(make, data):
     Xd[:, 1] = 3.0
     Xd[:, 4] = 0.0
     est = fit_quiet(tight(make), Xd, y)
-    # with an intercept a constant column cannot help: exactly zero
-    assert est.coef_[1] == 0.0 and est.coef_[4] == 0.0
+    # with an intercept a constant column cannot help: exactly zero (feature j
+    # is coef_[..., j]: a column of the multi-task estimators' (n_tasks, p) coef_)
+    assert np.all(est.coef_[..., 1] == 0.0) and np.all(est.coef_[..., 4] == 0.0)
     assert est.certificate_.converged
     # and the rest is the fit without those columns
     keep = [0, 2, 3, 5]
     ref = fit_quiet(tight(make), X[:, keep], y)
-    np.testing.assert_allclose(est.coef_[keep], ref.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(est.coef_[..., keep], ref.coef_, rtol=1e-7, atol=1e-9)
 
 
 @estimators
@@ -250,7 +261,7 @@ def test_zero_column_without_intercept(make, data):
     Xd = X.copy()
     Xd[:, 4] = 0.0
     est = fit_quiet(tight(make, fit_intercept=False), Xd, y)
-    assert est.coef_[4] == 0.0
+    assert np.all(est.coef_[..., 4] == 0.0)
     assert est.certificate_.converged
 
 
@@ -312,12 +323,12 @@ def test_column_beyond_float64_raises_clearly(data, scale, match):
 
 @estimators
 def test_constant_y(make, data):
-    X, _ = data
+    X, y0 = data
     for c in (0.0, 0.1, 1 / 3, -7.25e8):
-        y = np.full(X.shape[0], c)
+        y = np.full(y0.shape, c)  # every task constant, for the multi-task estimators
         est = fit_quiet(make(), X, y)
         np.testing.assert_array_equal(est.coef_, 0.0)
-        assert est.intercept_ == pytest.approx(c, rel=1e-14, abs=0)
+        np.testing.assert_allclose(est.intercept_, c, rtol=1e-14, atol=0)
         assert est.certificate_.converged and est.n_iter_ == 1 and est.certificate_.n_iter == 0
 
 

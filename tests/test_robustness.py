@@ -16,19 +16,25 @@ import sparsecert
 import sparsecert.solvers.cd
 import sparsecert.solvers.common
 import sparsecert.solvers.gram
+import sparsecert.solvers.group_cd
+import sparsecert.solvers.multitask_cd
 from sparsecert.certificate import Certificate
 
 from _helpers import REGRESSOR_FACTORIES as ESTIMATOR_FACTORIES
 from _helpers import REGRESSOR_IDS as ESTIMATOR_IDS
-from _helpers import regression_data
+from _helpers import is_multi_output, regression_data, target_for
 
 estimators = pytest.mark.parametrize("make", ESTIMATOR_FACTORIES, ids=ESTIMATOR_IDS)
 FITTED = ("coef_", "intercept_", "certificate_", "n_iter_")
 
 
-@pytest.fixture(scope="module")
-def data():
-    return regression_data(n=60, p=15, seed=3)
+@pytest.fixture
+def data(request):
+    """The regression data; for a multi-task estimator (the test's ``make``) a
+    2-D y of two tasks (``_helpers.target_for``)."""
+    X, y = regression_data(n=60, p=15, seed=3)
+    params = getattr(request.node, "callspec", None)
+    return X, target_for(params.params.get("make") if params else None, y)
 
 
 def _cert_arrays(cert):
@@ -42,7 +48,8 @@ def test_deterministic(make, data, sparse):
     X = sp.csc_matrix(X) if sparse else X
     a, b = clone(make()).fit(X, y), clone(make()).fit(X, y)
     assert a.coef_.tobytes() == b.coef_.tobytes()
-    assert a.intercept_ == b.intercept_ and a.n_iter_ == b.n_iter_
+    # (one intercept per task for the multi-task estimators)
+    assert np.array_equal(a.intercept_, b.intercept_) and a.n_iter_ == b.n_iter_
     for k, v in _cert_arrays(a.certificate_).items():
         assert v.tobytes() == getattr(b.certificate_, k).tobytes(), k
 
@@ -52,14 +59,14 @@ def test_thread_safe(make, data):
     """Four fits at once (the kernels release the GIL) equal the serial ones, bitwise."""
     X, y = data
     rng = np.random.default_rng(0)
-    problems = [(X, y), (sp.csc_matrix(X), y), (X, y + rng.standard_normal(len(y))),
+    problems = [(X, y), (sp.csc_matrix(X), y), (X, y + rng.standard_normal(y.shape)),
                 (X[:, ::-1].copy(), y)]
     serial = [clone(make()).fit(Xi, yi) for Xi, yi in problems * 2]
     with ThreadPoolExecutor(max_workers=4) as pool:
         threaded = list(pool.map(lambda p: clone(make()).fit(*p), problems * 2))
     for s, t in zip(serial, threaded):
         assert s.coef_.tobytes() == t.coef_.tobytes()
-        assert s.intercept_ == t.intercept_
+        assert np.array_equal(s.intercept_, t.intercept_)
         assert s.certificate_.max_violation == t.certificate_.max_violation
 
 
@@ -69,7 +76,7 @@ def test_pickle_round_trip(make, data):
     est = clone(make()).fit(X, y)
     again = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(again.coef_, est.coef_)
-    assert again.intercept_ == est.intercept_
+    np.testing.assert_array_equal(again.intercept_, est.intercept_)
     np.testing.assert_array_equal(again.predict(X), est.predict(X))
     cert, cert2 = est.certificate_, again.certificate_
     assert isinstance(cert2, Certificate) and repr(cert2) == repr(cert)
@@ -105,12 +112,13 @@ def test_warm_start_other_n_features_keeps_previous_fit(make, data):
         est.fit(X[:, :-1], y)
     check_is_fitted(est)
     np.testing.assert_array_equal(est.coef_, coef)
-    assert est.intercept_ == intercept and est.certificate_ is cert
+    assert np.array_equal(est.intercept_, intercept) and est.certificate_ is cert
     assert est.n_features_in_ == 15
-    np.testing.assert_array_equal(est.predict(X), X @ coef + intercept)
+    # coef.T: the multi-task estimators' coef_ is (n_tasks, n_features)
+    np.testing.assert_array_equal(est.predict(X), X @ coef.T + intercept)
     # and warm_start=False refits on the new shape
     est.set_params(warm_start=False).fit(X[:, :-1], y)
-    assert est.coef_.shape == (14,) and est.n_features_in_ == 14
+    assert est.coef_.shape[-1] == 14 and est.n_features_in_ == 14
 
 
 @estimators
@@ -161,9 +169,10 @@ def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, pr
     least-squares CD kernels: the residual one and the Gram one."""
     X, y = data
     est = clone(make()).set_params(tol=1e-14, max_iter=10000)
-    is_group = isinstance(est, sparsecert.GroupLasso)
-    if is_group and kernel == "cd_gram_anderson":
-        pytest.skip("the group lasso has no Gram kernel")
+    is_group = "groups" in est.get_params()  # GroupLasso, GroupLassoCV
+    is_multitask = is_multi_output(est)
+    if (is_group or is_multitask) and kernel == "cd_gram_anderson":
+        pytest.skip("the block models (group lasso, multi-task) have no Gram kernel")
     if kernel == "cd_gram_anderson":
         if not getattr(getattr(est, "penalty", None), "convex", True) or (
                 getattr(est, "p", 1.0) < 1.0):
@@ -179,6 +188,10 @@ def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, pr
     if is_group:
         # its block kernel (group_cd's chunks are sized by the same helper)
         caller, kernel = sparsecert.solvers.group_cd, "group_bcd_epochs"
+        monkeypatch.setattr(caller, "_epochs_per_call_for", lambda design, n_feats: 1)
+    if is_multitask:
+        # its block kernel, in chunks of one epoch too
+        caller, kernel = sparsecert.solvers.multitask_cd, "mt_bcd_epochs"
         monkeypatch.setattr(caller, "_epochs_per_call_for", lambda design, n_feats: 1)
     real = getattr(caller, kernel)
     calls = []

@@ -126,7 +126,8 @@ class MultiTaskLasso(RegressorMixin, BaseEstimator):
             if _num_features(X) != warm.shape[1]:
                 raise ValueError(
                     f"warm_start=True but X has {_num_features(X)} features while the "
-                    f"previous fit had {warm.shape[1]}: refit with warm_start=False.")
+                    f"previous fit had {warm.shape[1]}: refit with warm_start=False. The "
+                    f"previous fit is left unchanged.")
         forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_"))
         X, Y = validate_multitask_Xy(self, X, y)
         if warm is not None and warm.shape[0] != Y.shape[1]:
