@@ -337,7 +337,8 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
 def shortfall(cert):
     """What keeps ``cert`` from holding: the violation test, else the gap test."""
     where = "the intercept" if cert.argmax is None else f"feature {cert.argmax}"
-    if getattr(cert, "argmax_group", None) is not None:
+    if getattr(cert, "argmax_group", None) is not None and not isinstance(
+            cert, MultiTaskCertificate):  # whose groups are its features
         where = f"group {cert.argmax_group}"
     if not cert.max_violation <= cert.tol:
         return (f"max violation {cert.max_violation:.3e} (at {where}) > tol {cert.tol:.3e} "

@@ -36,7 +36,9 @@ starting point, the grid and the rule (:mod:`sparsecert._strong_rule`:
 alpha_max, the default grid, rule (1)), and :func:`_follow_path` runs the
 loop: per alpha, screen, solve the kept sub-problem
 (:mod:`sparsecert._subproblem`) re-checked by (2) (:func:`_solve_alpha`),
-record (:class:`_PathRecord`).
+record (:class:`_PathRecord`). The block penalties (the group lasso, the
+multi-task models) follow the same loop with their own step, all blocks at
+once: :mod:`sparsecert.path_blocks`.
 """
 
 import dataclasses

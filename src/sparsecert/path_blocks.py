@@ -91,12 +91,6 @@ def _solve_multitask(problem, W, b, options):
     return solve_multitask_cd(problem, W, options.tol, options.max_iter, options.verbose)
 
 
-def _run(base, grid, start, options, record, verbose, callback, solve_block):
-    _follow_path(base, start, grid, None, options, record, verbose, callback,
-                 step=_block_step(solve_block))
-    return record.result()
-
-
 def group_path_on(design, y64, sw, penalty, *, alphas=None, eps=1e-3, n_alphas=100, tol=1e-4,
                   max_iter=1000, fit_intercept=True, verbose=0, return_certificates=True,
                   callback=None, n_threads=1):
@@ -112,7 +106,9 @@ def group_path_on(design, y64, sw, penalty, *, alphas=None, eps=1e-3, n_alphas=1
         options = _SolveOptions(tol, max_iter, "auto", max(verbose - 1, 0))
         start = (np.zeros(design.n_features), base.b0, 0, None)
         record = _PathRecord(grid, design, fit_intercept, return_certificates)
-        return _run(base, grid, start, options, record, verbose, callback, _solve_group)
+        _follow_path(base, start, grid, None, options, record, verbose, callback,
+                     step=_block_step(_solve_group))
+    return record.result()
 
 
 def multitask_path_on(design, Y, sw, penalty, *, alphas=None, eps=1e-3, n_alphas=100,
@@ -133,7 +129,9 @@ def multitask_path_on(design, Y, sw, penalty, *, alphas=None, eps=1e-3, n_alphas
         k = Y.shape[1]
         start = (np.zeros((k, design.n_features)), base.B0.copy(), 0, None)
         record = _PathRecord(grid, design, fit_intercept, return_certificates, n_tasks=k)
-        return _run(base, grid, start, options, record, verbose, callback, _solve_multitask)
+        _follow_path(base, start, grid, None, options, record, verbose, callback,
+                     step=_block_step(_solve_multitask))
+    return record.result()
 
 
 def group_lasso_path(X, y, *, groups=1, weights=None, eps=1e-3, n_alphas=100, alphas=None,
