@@ -572,6 +572,7 @@ def block_files(tmp_path_factory, diabetes):
     (root / "groups.txt").write_text("\n".join(labels) + "\n")
     (root / "groups_row.csv").write_text(",".join(labels) + "\n")
     (root / "groups9.txt").write_text("\n".join(labels[:9]) + "\n")
+    np.save(root / "groups.npy", np.array(labels))
     np.save(root / "dX.npy", X)
     np.save(root / "dy.npy", y)
     return root, lin.data.astype(np.float64), lin.target.astype(np.float64), labels
@@ -631,7 +632,7 @@ def test_fit_multitask_enet_from_a_target_file(capsys, block_files, tmp_path, su
     assert code == 0 and "l1_ratio=0.5" in text
 
 
-@pytest.mark.parametrize("groups_file", ["groups.txt", "groups_row.csv"])
+@pytest.mark.parametrize("groups_file", ["groups.txt", "groups_row.csv", "groups.npy"])
 def test_fit_group_lasso_with_groups_file_matches_estimator(capsys, block_files, tmp_path,
                                                             groups_file):
     root, _, _, labels = block_files
