@@ -53,7 +53,9 @@ from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_
 from ._group_certificate import explain_groups, group_gap, group_pieces, group_violations
 from ._kernels import codes
 from ._multitask_certificate import multitask_fields, multitask_problem_of
-from ._multitask_explain import explain_multitask, multitask_repr
+from ._multitask_explain import explain_multinomial, explain_multitask, multinomial_repr, \
+    multitask_repr
+from ._multinomial_certificate import multinomial_fields, multinomial_problem_of
 from ._validation import check_coef, validate_arrays
 
 
@@ -500,6 +502,60 @@ def build_multitask_certificate(problem, W, b, tol_relative, n_iter=None, solver
     return MultiTaskCertificate(**multitask_fields(problem, W, b, tol_relative, n_iter, solver))
 
 
+class MultinomialCertificate(MultiTaskCertificate):
+    """The certificate of multinomial (softmax) logistic regression, feature by
+    feature; see :mod:`sparsecert._multinomial_certificate` for the
+    conditions, the gap and the softmax's redundant direction.
+
+    As :class:`MultiTaskCertificate`, with classes for tasks: ``coef`` and
+    ``gradient`` have shape (n_classes, n_features) (scikit-learn's
+    ``coef_``), ``violation``, ``margin`` and the ``group_*`` arrays are per
+    feature. The gradient sums to zero over the classes in every column (as
+    does ``intercept_gradients``): the conditions do not see the redundant
+    direction W -> W + 1 v^T. With the per-coefficient penalty (L1, elastic
+    net) a feature's violation is the largest of its K coefficients',
+    ``group_gradient_norm`` is max_k |g_kj| and ``margin`` alpha c_j -
+    max_k |g_kj| (the feature's dead zone, all classes at 0); with the
+    grouped penalty they are the Euclidean ones. Added:
+
+    coef_violation : ndarray of shape (n_classes, n_features) or None
+        Each coefficient's violation (per-coefficient penalties; None grouped).
+    intercept : ndarray of shape (n_classes,)
+        The intercepts checked (zeros without them).
+    """
+
+    _fields = MultiTaskCertificate._fields + ("coef_violation", "intercept")
+
+    def __reduce__(self):
+        return (_rebuild_multinomial_certificate, ({k: getattr(self, k) for k in self._fields},))
+
+    @property
+    def n_classes(self):
+        return int(self.coef.shape[0])
+
+    @property
+    def grouped(self):
+        return self.coef_violation is None
+
+    def __repr__(self):
+        return multinomial_repr(self)
+
+    def explain(self, feature_names=None, top=10):
+        """Say, feature by feature, why each listed W[:, j] is zero or not."""
+        return explain_multinomial(self, feature_names, top)
+
+
+def _rebuild_multinomial_certificate(fields):
+    return MultinomialCertificate(**fields)
+
+
+def build_multinomial_certificate(problem, W, b, tol_relative, n_iter=None, solver=None):
+    """The :class:`MultinomialCertificate` of (W (K, p), b (K,)) for a problem of
+    :func:`sparsecert._multinomial_certificate.make_multinomial_problem`."""
+    return MultinomialCertificate(**multinomial_fields(problem, W, b, tol_relative, n_iter,
+                                                       solver))
+
+
 def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_weight=None, tol=1e-4):
     r"""Check the first-order optimality of coefficients from any source.
 
@@ -518,7 +574,14 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
     intercept : float or None
         None means the model has no intercept; a number makes the intercept a
         free variable, whose stationarity |dF/db| is checked.
-    datafit : {"quadratic", "logistic"} or a :mod:`sparsecert.datafits` object
+    datafit : {"quadratic", "logistic", "multinomial"} or a :mod:`sparsecert.datafits` object
+        "multinomial" (softmax over K >= 2 classes) takes y as labels, coef
+        of shape (K, p) with one row per class in sorted label order
+        (scikit-learn's ``LogisticRegression.coef_`` for K > 2), intercept
+        None or (K,), and penalty L1 / ElasticNet (per coefficient) or
+        MultiTaskL21 (grouped over the classes); it gives a
+        ``MultinomialCertificate``, checked feature by feature. scikit-learn's
+        ``LogisticRegression(penalty="l1", C=C)`` is alpha = 1 / (n C).
     penalty : a :mod:`sparsecert.penalties` object (alpha, weights, positive)
         A :class:`~sparsecert.penalties.GroupLasso` (quadratic datafit)
         gives a :class:`GroupCertificate`, checked group by group; a
@@ -538,6 +601,9 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
     datafit = as_datafit(datafit)
     if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
+    if datafit.code == codes.MULTINOMIAL:
+        problem, W, b = multinomial_problem_of(X, y, coef, intercept, penalty, sample_weight)
+        return build_multinomial_certificate(problem, W, b, float(tol))
     if getattr(penalty, "multitask", False):
         problem, W, b = multitask_problem_of(X, y, coef, intercept, datafit, penalty,
                                              sample_weight)
