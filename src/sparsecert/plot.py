@@ -200,7 +200,10 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     A group lasso's certificate (``GroupCertificate``) gets a bar per group
     instead: its dead zone is ||g_g||_2 <= alpha c_g, on the norm of the
     group's gradient, which is the marker; a group is zero or nonzero as a
-    whole. ``top`` and ``sort`` then count groups.
+    whole. ``top`` and ``sort`` then count groups. A multi-task or a
+    multinomial certificate gets a bar per feature, over its tasks or
+    classes (the marker is max_k |g_kj| for the multinomial L1 penalty,
+    ||g_j||_2 for the grouped one).
 
     Parameters
     ----------
@@ -223,7 +226,12 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     if grouped:
         grad, thr, coef, bad = (cert.group_gradient_norm, cert.group_threshold,
                                 cert.group_coef_norm, ~(cert.group_violation <= cert.tol))
-        if hasattr(cert, "n_tasks"):  # multi-task: a block is one feature over the tasks
+        if hasattr(cert, "n_classes"):  # multinomial: a block is one feature over the classes
+            norm = "||g_j||_2" if cert.grouped else "max_k |g_kj|"
+            what, gradient, zone = ("features", f"{norm} over the classes, at the solution",
+                                    f"dead zone {norm} <= threshold_j\n"
+                                    "(W[:, j] = 0 is optimal here)")
+        elif hasattr(cert, "n_tasks"):  # multi-task: a block is one feature over the tasks
             what, gradient, zone = ("features", "||g_j||_2 over the tasks, at the solution",
                                     "dead zone ||g_j|| <= threshold_j\n"
                                     "(W[:, j] = 0 is optimal here)")
