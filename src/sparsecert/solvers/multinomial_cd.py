@@ -17,7 +17,7 @@ to date by each step and recomputed from scratch after each round.
 
 import numpy as np
 
-from .._kernels.multinomial import mn_bcd_epochs, multinomial_state
+from .._kernels.multinomial import mn_bcd_epochs, multinomial_state, pn_iteration
 from .._multitask_certificate import multi_matvec
 from ..certificate import build_multinomial_certificate
 from .common import CertifiedRounds, SolverResult, _epochs_per_call_for
@@ -27,19 +27,31 @@ from .messages import _warn_not_converged
 _WS_START = 10
 # a round solves its working set to this fraction of the violation (as .cd)
 _INNER_FACTOR = 0.1
+# proximal Newton: each model is solved to this fraction of the violation,
+# in at most this many CD epochs over the working set
+_NEWTON_FACTOR = 0.01
+_NEWTON_INNER = 200
 
 
-def solve_multinomial_cd(problem, W0, b0, tol, max_iter, verbose):
+def solve_multinomial_cd(problem, W0, b0, tol, max_iter, verbose, newton=True):
     """Fit a problem of :func:`~sparsecert._multinomial_certificate.make_multinomial_problem`
     from ``W0`` (K, p) and ``b0`` (K,), or from (0, the centred log class
     frequencies); returns a :class:`SolverResult` whose ``coef`` is (K, p)
-    and ``intercept`` (K,), summing to 0. ``n_iter`` counts epochs over
-    working sets and is bounded by ``max_iter``."""
+    and ``intercept`` (K,), summing to 0. ``newton`` (the default): each
+    round is a proximal Newton iteration on the working set
+    (:func:`sparsecert._kernels.multinomial.pn_iteration`), falling back to
+    the majorized epochs when its line search finds no decrease; else every
+    round runs majorized block CD epochs. ``n_iter`` counts Newton
+    iterations, or epochs, over working sets and is bounded by ``max_iter``."""
     fit = _MultinomialCD(problem, W0, b0, tol, max_iter, verbose)
     while not fit.cert.converged and fit.n_iter < max_iter:
-        fit.round()
+        if newton:
+            fit.newton_round()
+        else:
+            fit.round()
     if not fit.cert.converged:
-        _warn_not_converged(fit.cert, max_iter, "block coordinate descent", stacklevel=4)
+        _warn_not_converged(fit.cert, max_iter, "proximal Newton" if newton else
+                            "block coordinate descent", stacklevel=4)
     return SolverResult(fit.W.T.copy(), fit.b.copy(), fit.cert, fit.n_iter)
 
 
@@ -74,7 +86,15 @@ class _MultinomialCD(CertifiedRounds):
         self.aim_at_gap()
 
     def refresh(self):
-        """Z = X W^T + b and SR = s (softmax(Z) - Y), from scratch."""
+        """Z = X W^T + b and SR = s (softmax(Z) - Y), from scratch, after
+        centring what the redundant direction leaves free: the intercepts
+        (Newton's per-class steps move sum_k b_k) and the columns of the
+        unpenalized features (no probability sees either shift, so the point
+        and its certificate are the same; only the report is canonical)."""
+        self.b -= float(np.mean(self.b))
+        free = (self.spec.thr == 0) & (self.spec.l2 == 0)
+        if free.any():
+            self.W[free] -= self.W[free].mean(axis=1, keepdims=True)
         self.Z = np.ascontiguousarray(multi_matvec(self.problem.design, self.W.T) + self.b)
         self.SR = np.empty_like(self.Z)
         multinomial_state(self.Z, self.SR, self.problem.yi, self.problem.sw)
@@ -120,3 +140,36 @@ class _MultinomialCD(CertifiedRounds):
         if self.verbose:
             print(f"[sparsecert] epoch {self.n_iter}: working set {ws.size}/{self.p} "
                   f"features, {self.cert!r}")
+
+    def newton_round(self):
+        """One proximal Newton iteration on the working set, then certify; the
+        majorized epochs of :meth:`round` when the line search stalls."""
+        problem, n, K = self.problem, self.n, self.K
+        ws = self.choose_set()
+        if not hasattr(self, "P"):
+            self.P, self.DZ = np.empty((n, K)), np.empty((n, K))
+            self.curv, self.ell, self.a = np.empty(n), np.empty(n), np.empty(n)
+            self.G, self.Hd, self.Dlt = (np.empty((self.p, K)) for _ in range(3))
+            self.kbufs = [np.empty(K) for _ in range(5)]
+        target = self.tol_abs * self.shrink
+        inner_tol = max(_NEWTON_FACTOR * self.cert.max_violation, 0.1 * target)
+        X_args = problem.design.columns(ws)
+        ep, t, stalled = pn_iteration(
+            *X_args, n, self.Z, self.SR, problem.yi, problem.sw, self.W, self.b,
+            problem.fit_intercept, self.vscale, self.b_scale, ws, self.spec.thr, self.spec.l2,
+            self.spec.grouped, inner_tol, _NEWTON_INNER, self.P, self.curv, self.ell, self.DZ,
+            self.a, self.G, self.Hd, self.Dlt, *self.kbufs)
+        self.n_iter += 1
+        # gradient and curvatures, the model's epochs (a read and an update of
+        # each column), the line search's rows (counted as one pass)
+        problem.work.add_columns(problem.design, ws, times=2 + 2 * ep)
+        problem.work.add(problem.work.size)
+        if stalled:
+            self.n_iter -= 1
+            self.round()
+            return
+        final = self.cert.max_violation <= 10 * target
+        self.settle(final, 0.0 if final else np.inf, target)
+        if self.verbose:
+            print(f"[sparsecert] Newton iteration {self.n_iter} (step {t:.3g}, {ep} inner "
+                  f"epochs): working set {ws.size}/{self.p} features, {self.cert!r}")
