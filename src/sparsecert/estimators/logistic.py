@@ -112,18 +112,22 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
 
     G(W) = sum_j c_j sum_k |W_kj| (``"l1"``), its elastic net, or
     sum_j c_j ||W[:, j]||_2 (``penalty="grouped"``: a feature leaves all
-    classes at once, glmnet's grouped multinomial). Solved by working-set
-    block coordinate descent over the features (a block is W[:, j], all
-    classes; majorized steps with the curvature bound (1/2n) sum_i s_i
-    x_ij^2), certified feature by feature (a ``MultinomialCertificate``:
-    the per-coefficient or grouped conditions, ||dF/db|| = 0, and the
-    duality gap). The softmax's redundant direction: adding one vector to
-    every row of W and one number to every intercept changes no
-    probability; the gradient sums to zero over the classes, so the
-    certificate cannot see that direction. The intercepts are reported with
-    sum_k b_k = 0; the grouped penalty's optimum has class-centred columns
-    (sum_k W_kj = 0); the L1 optimum may not be unique (any point the
-    certificate accepts is optimal). ``multi_class="ovr"`` fits one binary
+    classes at once, glmnet's grouped multinomial). Solved by proximal
+    Newton over a working set of features (coordinate descent on each local
+    quadratic model of the softmax loss, a block being W[:, j] over the
+    classes; line search on the true objective; majorized block steps with
+    the curvature bound (1/2n) sum_i s_i x_ij^2 if the search stalls),
+    certified feature by feature (a ``MultinomialCertificate``: the
+    per-coefficient or grouped conditions, ||dF/db|| = 0, and the duality
+    gap). The softmax's redundant direction: adding one vector to every row
+    of W and one number to every intercept changes no probability; the
+    gradient sums to zero over the classes, so the certificate cannot see
+    that direction. The intercepts, and the columns of unpenalized features
+    (weight 0), are reported class-centred (sum_k = 0); the grouped
+    penalty's optimum has class-centred columns anyway; the L1 optimum may
+    not be unique (any point the certificate accepts is optimal; a
+    collinear X, e.g. one-hot blocks, makes that common, while the
+    probabilities stay unique). ``multi_class="ovr"`` fits one binary
     problem per class instead (that class against the rest), each with its
     own certificate, as earlier versions did by default.
 
@@ -162,9 +166,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Fit an unpenalized intercept (K of them for the multinomial model).
     max_iter : int, default=1000
-        Maximum number of outer (proximal Newton) iterations per binary fit;
-        for the multinomial model, of block coordinate descent epochs (over
-        working sets).
+        Maximum number of outer (proximal Newton) iterations per binary fit,
+        or of the multinomial fit (over working sets).
     tol : float, default=1e-4
         Scale-free tolerance (see above).
     warm_start : bool, default=False
@@ -194,7 +197,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,) or (n_classes,)
         Outer (proximal Newton) iterations of each binary fit (multinomial:
-        shape (1,), the block CD epochs), at least 1 by
+        shape (1,), of the one fit), at least 1 by
         scikit-learn's convention: a fit whose starting point is already
         certified (alpha >= alpha_max, a converged warm start) reports 1, and
         its ``certificate_.n_iter`` the exact 0.

@@ -1,10 +1,18 @@
-"""Working-set block coordinate descent for multinomial (softmax) logistic regression.
+"""Working-set proximal Newton and block coordinate descent for multinomial
+(softmax) logistic regression.
 
 The loop of :mod:`.multitask_cd`, with one block per feature made of its K
 class coefficients: each outer round ranks the features by how far each is
 from leaving its dead zone (the certificate's -margin; the nonzero ones
-first), runs majorized block steps on the best-ranked ones and an
-intercept step per epoch
+first) and improves the best-ranked ones, then certifies over all
+features. The default round is one proximal Newton iteration
+(:func:`sparsecert._kernels.multinomial.pn_iteration`: CD on the softmax
+loss's quadratic model, solved to 0.01 x the current violation, then a
+line search on the true objective). Measured on digits (1797 x 64, 10
+classes, alpha = 1e-3, tol = 1e-6): 10 Newton rounds, 0.56 s, where the
+majorized rounds below took 23456 epochs, 251 s. Those remain as the
+fallback when the line search stalls: majorized block steps on the
+best-ranked features and an intercept step per epoch
 (:func:`sparsecert._kernels.multinomial.mn_bcd_epochs`, step 1 / L_j with
 L_j = (1/2n) sum_i s_i x_ij^2, a bound on the block's curvature valid at
 every point, so each step decreases the objective) to 0.1 x the current
