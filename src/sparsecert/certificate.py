@@ -53,9 +53,9 @@ from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_
 from ._group_certificate import explain_groups, group_gap, group_pieces, group_violations
 from ._kernels import codes
 from ._multitask_certificate import multitask_fields, multitask_problem_of
+from ._multinomial_certificate import multinomial_fields, multinomial_problem_of
 from ._multitask_explain import explain_multinomial, explain_multitask, multinomial_repr, \
     multitask_repr
-from ._multinomial_certificate import multinomial_fields, multinomial_problem_of
 from ._validation import check_coef, validate_arrays
 
 
@@ -503,46 +503,23 @@ def build_multitask_certificate(problem, W, b, tol_relative, n_iter=None, solver
 
 
 class MultinomialCertificate(MultiTaskCertificate):
-    """The certificate of multinomial (softmax) logistic regression, feature by
-    feature; see :mod:`sparsecert._multinomial_certificate` for the
-    conditions, the gap and the softmax's redundant direction.
-
-    As :class:`MultiTaskCertificate`, with classes for tasks: ``coef`` and
-    ``gradient`` have shape (n_classes, n_features) (scikit-learn's
-    ``coef_``), ``violation``, ``margin`` and the ``group_*`` arrays are per
-    feature. The gradient sums to zero over the classes in every column (as
-    does ``intercept_gradients``): the conditions do not see the redundant
-    direction W -> W + 1 v^T. With the per-coefficient penalty (L1, elastic
-    net) a feature's violation is the largest of its K coefficients',
-    ``group_gradient_norm`` is max_k |g_kj| and ``margin`` alpha c_j -
-    max_k |g_kj| (the feature's dead zone, all classes at 0); with the
-    grouped penalty they are the Euclidean ones. Added:
-
-    coef_violation : ndarray of shape (n_classes, n_features) or None
-        Each coefficient's violation (per-coefficient penalties; None grouped).
-    intercept : ndarray of shape (n_classes,)
-        The intercepts checked (zeros without them).
-    """
+    """The certificate of multinomial logistic regression, feature by feature
+    (:mod:`sparsecert._multinomial_certificate`: the conditions, the gap, the
+    softmax's redundant direction): a :class:`MultiTaskCertificate` with
+    classes for tasks. Per coefficient (L1, elastic net) a feature's violation
+    is the largest of its K coefficients', ``group_gradient_norm`` max_k |g_kj|;
+    grouped, the Euclidean ones. Added: ``coef_violation`` (K, p) (None
+    grouped) and ``intercept`` (K,)."""
 
     _fields = MultiTaskCertificate._fields + ("coef_violation", "intercept")
+    __repr__ = multinomial_repr
+    explain = explain_multinomial
 
     def __reduce__(self):
         return (_rebuild_multinomial_certificate, ({k: getattr(self, k) for k in self._fields},))
 
-    @property
-    def n_classes(self):
-        return int(self.coef.shape[0])
-
-    @property
-    def grouped(self):
-        return self.coef_violation is None
-
-    def __repr__(self):
-        return multinomial_repr(self)
-
-    def explain(self, feature_names=None, top=10):
-        """Say, feature by feature, why each listed W[:, j] is zero or not."""
-        return explain_multinomial(self, feature_names, top)
+    n_classes = property(lambda self: int(self.coef.shape[0]))
+    grouped = property(lambda self: self.coef_violation is None)
 
 
 def _rebuild_multinomial_certificate(fields):
@@ -550,8 +527,7 @@ def _rebuild_multinomial_certificate(fields):
 
 
 def build_multinomial_certificate(problem, W, b, tol_relative, n_iter=None, solver=None):
-    """The :class:`MultinomialCertificate` of (W (K, p), b (K,)) for a problem of
-    :func:`sparsecert._multinomial_certificate.make_multinomial_problem`."""
+    """The :class:`MultinomialCertificate` of (W (K, p), b (K,)) for a multinomial problem."""
     return MultinomialCertificate(**multinomial_fields(problem, W, b, tol_relative, n_iter,
                                                        solver))
 

@@ -474,18 +474,13 @@ def _inner_intercepts(n_samples, sw, P, DZ, a, gb, hb, Dbs, gq):
 
 
 @njit(cache=True, nogil=True)
-def pn_iteration(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw, W, b,
-                 fit_intercept, vscale, b_scale, ws, thr, l2, grouped, inner_tol,
-                 max_inner, P, curv, ell, DZ, a, G, Hd, Dlt, gb, hb, Dbs, gq, wj):
-    """One proximal Newton iteration on the features ``ws`` and the intercepts
-    (see above); updates W (p, K), b, Z and SR in place. Returns (inner
-    epochs, step t, 1 if no step along the direction decreased the objective
-    else 0). Scratch: P, DZ (n, K), curv, ell, a (n,), G, Hd, Dlt (p, K)
-    (the rows of ``ws`` are used), gb, hb, Dbs, gq, wj (K,)."""
+def _pn_setup(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw, fit_intercept,
+              ws, grouped, P, curv, ell, DZ, a, G, Hd, Dlt, gb, hb, Dbs, gq):
+    """The model at the current point: P, the working set's gradients and
+    curvatures, the intercepts' gradient and curvature, a zero step."""
     n, K = Z.shape
-    nws = ws.shape[0]
     _probabilities(Z, P, curv, ell, yi)
-    for jj in range(nws):
+    for jj in range(ws.shape[0]):
         j = ws[jj]
         _block_gradient(X_dense, X_data, X_indices, X_indptr, n_samples, SR, j, gq)
         _curvatures(X_dense, X_data, X_indices, X_indptr, n_samples, sw, P, curv, j, grouped,
@@ -509,25 +504,17 @@ def pn_iteration(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw,
         a[i] = 0.0
         for k in range(K):
             DZ[i, k] = 0.0
-    ep = 0
-    while ep < max_inner:
-        worst = 0.0
-        for jj in range(nws):
-            j = ws[jj]
-            v = _inner_block(X_dense, X_data, X_indices, X_indptr, n_samples, sw, P, DZ, a, G,
-                             W, Dlt, Hd, vscale[j], j, thr[j], l2[j], grouped, gq, wj)
-            if v > worst:
-                worst = v
-        if fit_intercept:
-            v = _inner_intercepts(n_samples, sw, P, DZ, a, gb, hb, Dbs, gq) * b_scale
-            if v > worst:
-                worst = v
-        ep += 1
-        if worst <= inner_tol:
-            break
-    # the decrease the model promises (Armijo's reference) and the objective
-    dec = 0.0
-    obj0 = 0.0
+
+
+@njit(cache=True, nogil=True)
+def _pn_line_search(n_samples, Z, SR, yi, sw, W, b, ws, thr, l2, grouped, ell, DZ, G, Dlt,
+                    gb, Dbs, wj):
+    """Armijo backtracking along (Dlt, Dbs) from (W, b), applied when found.
+    Returns (t, 1 if no step decreased the objective else 0); t = 0 without
+    a direction."""
+    n, K = Z.shape
+    nws = ws.shape[0]
+    dec = 0.0  # the decrease the model promises: Armijo's reference
     pen0 = 0.0
     moved = False
     for jj in range(nws):
@@ -545,12 +532,13 @@ def pn_iteration(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw,
         if Dbs[k] != 0.0:
             moved = True
     if not moved:
-        return ep, 0.0, 0
+        return 0.0, 0
+    if not dec < 0.0:
+        return 0.0, 1
+    obj0 = 0.0
     for i in range(n):
         obj0 += sw[i] * ell[i]
     obj0 = obj0 / n_samples + pen0
-    if not dec < 0.0:
-        return ep, 0.0, 1
     slack = 4.0 * 2.220446049250313e-16 * abs(obj0)
     t = 1.0
     for _ in range(40):
@@ -560,8 +548,7 @@ def pn_iteration(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw,
             for k in range(K):
                 wj[k] = W[j, k] + t * Dlt[j, k]
             pen_t += _penalty_block(wj, thr[j], l2[j], grouped)
-        obj_t = _loss_at(Z, DZ, t, sw, yi, n_samples) + pen_t
-        if obj_t <= obj0 + 1e-4 * t * dec + slack:
+        if _loss_at(Z, DZ, t, sw, yi, n_samples) + pen_t <= obj0 + 1e-4 * t * dec + slack:
             for jj in range(nws):
                 j = ws[jj]
                 for k in range(K):
@@ -572,6 +559,41 @@ def pn_iteration(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw,
                 for k in range(K):
                     Z[i, k] += t * DZ[i, k]
                 softmax_row(Z, SR, yi, sw, i)
-            return ep, t, 0
+            return t, 0
         t *= 0.5
-    return ep, 0.0, 1
+    return 0.0, 1
+
+
+@njit(cache=True, nogil=True)
+def pn_iteration(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw, W, b,
+                 fit_intercept, vscale, b_scale, ws, thr, l2, grouped, inner_tol,
+                 max_inner, P, curv, ell, DZ, a, G, Hd, Dlt, gb, hb, Dbs, gq, wj):
+    """One proximal Newton iteration on the features ``ws`` and the intercepts
+    (see above): CD epochs on the model until the largest violation of its
+    optimality (measured before each step, in the certificate's units) is
+    <= ``inner_tol`` or ``max_inner`` epochs, then the line search. Updates
+    W (p, K), b, Z and SR in place. Returns (inner epochs, step t, 1 if no
+    step along the direction decreased the objective else 0). Scratch: P,
+    DZ (n, K), curv, ell, a (n,), G, Hd, Dlt (p, K) (the rows of ``ws`` are
+    used), gb, hb, Dbs, gq, wj (K,)."""
+    _pn_setup(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw, fit_intercept,
+              ws, grouped, P, curv, ell, DZ, a, G, Hd, Dlt, gb, hb, Dbs, gq)
+    ep = 0
+    while ep < max_inner:
+        worst = 0.0
+        for jj in range(ws.shape[0]):
+            j = ws[jj]
+            v = _inner_block(X_dense, X_data, X_indices, X_indptr, n_samples, sw, P, DZ, a, G,
+                             W, Dlt, Hd, vscale[j], j, thr[j], l2[j], grouped, gq, wj)
+            if v > worst:
+                worst = v
+        if fit_intercept:
+            v = _inner_intercepts(n_samples, sw, P, DZ, a, gb, hb, Dbs, gq) * b_scale
+            if v > worst:
+                worst = v
+        ep += 1
+        if worst <= inner_tol:
+            break
+    t, stalled = _pn_line_search(n_samples, Z, SR, yi, sw, W, b, ws, thr, l2, grouped, ell, DZ,
+                                 G, Dlt, gb, Dbs, wj)
+    return ep, t, stalled
