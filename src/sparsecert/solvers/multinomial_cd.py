@@ -6,7 +6,7 @@ class coefficients: each outer round ranks the features by how far each is
 from leaving its dead zone (the certificate's -margin; the nonzero ones
 first) and improves the best-ranked ones, then certifies over all
 features. The default round is one proximal Newton iteration
-(:func:`sparsecert._kernels.multinomial.pn_iteration`: CD on the softmax
+(:func:`sparsecert._kernels.multinomial_newton.pn_iteration`: CD on the softmax
 loss's quadratic model, solved to 0.01 x the current violation, then a
 line search on the true objective). Measured on digits (1797 x 64, 10
 classes, alpha = 1e-3, tol = 1e-6): 10 Newton rounds, 0.56 s, where the
@@ -25,7 +25,8 @@ to date by each step and recomputed from scratch after each round.
 
 import numpy as np
 
-from .._kernels.multinomial import mn_bcd_epochs, multinomial_state, pn_iteration
+from .._kernels.multinomial import mn_bcd_epochs, multinomial_state
+from .._kernels.multinomial_newton import pn_iteration
 from .._multitask_certificate import multi_matvec
 from ..certificate import build_multinomial_certificate
 from .common import CertifiedRounds, SolverResult, _epochs_per_call_for
@@ -47,7 +48,7 @@ def solve_multinomial_cd(problem, W0, b0, tol, max_iter, verbose, newton=True):
     frequencies); returns a :class:`SolverResult` whose ``coef`` is (K, p)
     and ``intercept`` (K,), summing to 0. ``newton`` (the default): each
     round is a proximal Newton iteration on the working set
-    (:func:`sparsecert._kernels.multinomial.pn_iteration`), falling back to
+    (:func:`sparsecert._kernels.multinomial_newton.pn_iteration`), falling back to
     the majorized epochs when its line search finds no decrease; else every
     round runs majorized block CD epochs. ``n_iter`` counts Newton
     iterations, or epochs, over working sets and is bounded by ``max_iter``."""
@@ -156,8 +157,9 @@ class _MultinomialCD(CertifiedRounds):
         ws = self.choose_set()
         if not hasattr(self, "P"):
             self.P, self.DZ = np.empty((n, K)), np.empty((n, K))
-            self.curv, self.ell, self.a = np.empty(n), np.empty(n), np.empty(n)
+            self.ell, self.a = np.empty(n), np.empty(n)
             self.G, self.Hd, self.Dlt = (np.empty((self.p, K)) for _ in range(3))
+            self.Hm = np.empty((K, K))
             self.kbufs = [np.empty(K) for _ in range(5)]
         target = self.tol_abs * self.shrink
         inner_tol = max(_NEWTON_FACTOR * self.cert.max_violation, 0.1 * target)
@@ -165,8 +167,8 @@ class _MultinomialCD(CertifiedRounds):
         ep, t, stalled = pn_iteration(
             *X_args, n, self.Z, self.SR, problem.yi, problem.sw, self.W, self.b,
             problem.fit_intercept, self.vscale, self.b_scale, ws, self.spec.thr, self.spec.l2,
-            self.spec.grouped, inner_tol, _NEWTON_INNER, self.P, self.curv, self.ell, self.DZ,
-            self.a, self.G, self.Hd, self.Dlt, *self.kbufs)
+            self.spec.grouped, inner_tol, _NEWTON_INNER, self.P, self.ell, self.DZ, self.a,
+            self.G, self.Hd, self.Hm, self.Dlt, *self.kbufs)
         self.n_iter += 1
         # gradient and curvatures, the model's epochs (a read and an update of
         # each column), the line search's rows (counted as one pass)
