@@ -36,8 +36,9 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def softmax_row(Z, SR, yi, sw, i):
-    """SR[i, :] = s_i (softmax(Z[i, :]) - e_{y_i}), without overflow."""
+def softmax_exp(Z, i, out):
+    """out[i, k] = exp(Z[i, k] - m) with m = max_k Z[i, k] (no overflow);
+    returns (m, sum_k out[i, k])."""
     K = Z.shape[1]
     m = Z[i, 0]
     for k in range(1, K):
@@ -46,8 +47,16 @@ def softmax_row(Z, SR, yi, sw, i):
     tot = 0.0
     for k in range(K):
         e = np.exp(Z[i, k] - m)
-        SR[i, k] = e
+        out[i, k] = e
         tot += e
+    return m, tot
+
+
+@njit(cache=True, nogil=True)
+def softmax_row(Z, SR, yi, sw, i):
+    """SR[i, :] = s_i (softmax(Z[i, :]) - e_{y_i}), without overflow."""
+    K = Z.shape[1]
+    _, tot = softmax_exp(Z, i, SR)
     s = sw[i] / tot
     for k in range(K):
         SR[i, k] *= s

@@ -23,7 +23,7 @@ at compile time, as everywhere; the state (Z, SR) is
 import numpy as np
 from numba import njit
 
-from .multinomial import _block_gradient, block_violation, softmax_row
+from .multinomial import _block_gradient, block_violation, softmax_exp, softmax_row
 
 
 @njit(cache=True, nogil=True)
@@ -31,15 +31,7 @@ def _probabilities(Z, P, ell, yi):
     """P = softmax rows of Z, ell_i = lse(z_i) - z_{i,y_i}."""
     n, K = Z.shape
     for i in range(n):
-        m = Z[i, 0]
-        for k in range(1, K):
-            if Z[i, k] > m:
-                m = Z[i, k]
-        tot = 0.0
-        for k in range(K):
-            e = np.exp(Z[i, k] - m)
-            P[i, k] = e
-            tot += e
+        m, tot = softmax_exp(Z, i, P)
         for k in range(K):
             P[i, k] /= tot
         ell[i] = m + np.log(tot) - Z[i, yi[i]]
