@@ -184,6 +184,9 @@ def test_layouts_and_float32_agree(wine):
     for Xl in (sp.csc_matrix(X), sp.csr_matrix(X)):
         est = fit(Xl, y, 0.02)
         assert rel(est.coef_, ref.coef_) < 1e-8
+    # threads for the full passes: each column's sum in the same order, so bitwise equal
+    csc = fit(sp.csc_matrix(X), y, 0.02)
+    np.testing.assert_array_equal(fit(sp.csc_matrix(X), y, 0.02, n_jobs=2).coef_, csc.coef_)
     est32 = fit(X.astype(np.float32), y, 0.02, tol=1e-5)
     assert est32.coef_.dtype == np.float32 and est32.intercept_.dtype == np.float32
     assert est32.certificate_.converged
