@@ -418,12 +418,14 @@ def test_bad_input(iris):
         est.fit(X, np.zeros(X.shape[0]))
     Xn = X.copy()
     Xn[3, 1] = np.nan
-    with pytest.raises(ValueError, match="X"):
+    with pytest.raises(ValueError, match="X contains NaN"):
         est.fit(Xn, y)
     yn = y.astype(float)
     yn[5] = np.nan
-    with pytest.raises(ValueError, match="y|label|NaN"):
+    with pytest.raises(ValueError, match="y contains NaN"):
         est.fit(X, yn)
+    with pytest.raises(ValueError, match="y contains NaN"):
+        check_optimality(X, yn, np.zeros((3, 4)), datafit="multinomial", penalty=L1(alpha=0.1))
     with pytest.raises(ValueError, match="multi_class='multinomial'"):
         sc.SparseLogisticRegression(penalty="grouped", multi_class="ovr").fit(X, y)
     for kw in (dict(positive=True), dict(solver="fista"), dict(penalty="lp")):
