@@ -61,6 +61,15 @@ def _group_lasso_cv():
     return sparsecert.GroupLassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
 
 
+def _multinomial():
+    # iris-like 3-class data in scikit-learn's checks: the softmax model (the default)
+    return sparsecert.SparseLogisticRegression(alpha=0.01)
+
+
+def _multinomial_grouped():
+    return sparsecert.SparseLogisticRegression(alpha=0.01, penalty="grouped")
+
+
 def _lasso_cv():
     return sparsecert.LassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
 
@@ -82,6 +91,8 @@ ESTIMATORS = [
     ("LpRegression-p0.5", _lp_half),
     ("LpRegression-p1.5", _lp_smooth),
     ("GroupLasso", _group_lasso),
+    ("SparseLogisticRegression-multinomial", _multinomial),
+    ("SparseLogisticRegression-grouped", _multinomial_grouped),
     ("LassoCV", _lasso_cv),
     ("ElasticNetCV", _enet_cv),
     ("SparseLogisticRegressionCV", _logistic_cv),

@@ -212,12 +212,16 @@ def test_float32_sparse_multiclass_and_warm_start_local_scheduler(client):
         assert warm.n_iter_ < est.n_iter_ and warm.certificate_.converged
         # three classes: one certified binary fit per class (one-vs-rest)
         labels = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
-        ovr_ref = sc.SparseLogisticRegression(alpha=0.01, tol=1e-8).fit(X, labels)
-        ovr = sc.SparseLogisticRegression(alpha=0.01, tol=1e-8, max_iter=20000).fit(
-            _dask_csr(X, 3), labels)
+        ovr_ref = sc.SparseLogisticRegression(alpha=0.01, tol=1e-8,
+                                              multi_class="ovr").fit(X, labels)
+        ovr = sc.SparseLogisticRegression(alpha=0.01, tol=1e-8, max_iter=20000,
+                                          multi_class="ovr").fit(_dask_csr(X, 3), labels)
         assert len(ovr.certificate_) == 3
         assert all(c.converged and c.distributed for c in ovr.certificate_)
         assert _rel(ovr.coef_, ovr_ref.coef_) < 1e-4
+        # the multinomial default is not distributed (yet): a clear error
+        with pytest.raises(ValueError, match="multi_class='ovr'"):
+            sc.SparseLogisticRegression(alpha=0.01).fit(_dask_csr(X, 3), labels)
 
 
 def test_lassocv_on_cluster_picks_local_alpha(client):

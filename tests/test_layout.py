@@ -20,7 +20,7 @@ LAYERS = [
                "sparsecert._problem"]),
     ("certificate", ["sparsecert.certificate", "sparsecert._duality",
                      "sparsecert._group_certificate", "sparsecert._multitask_certificate",
-                     "sparsecert._multitask_explain"]),
+                     "sparsecert._multitask_explain", "sparsecert._multinomial_certificate"]),
     ("solvers", ["sparsecert.solvers"]),
     ("orchestration", ["sparsecert.path", "sparsecert.path_blocks", "sparsecert._strong_rule",
                        "sparsecert._subproblem", "sparsecert.distributed"]),

@@ -115,7 +115,8 @@ def test_multiclass_ovr_matches_binary_fits():
     X = StandardScaler().fit_transform(X)
     n = X.shape[0]
     alpha = 0.01
-    est = SparseLogisticRegression(alpha=alpha, fit_intercept=False, tol=1e-10).fit(X, y)
+    est = SparseLogisticRegression(alpha=alpha, fit_intercept=False, tol=1e-10,
+                                   multi_class="ovr").fit(X, y)
     assert est.coef_.shape == (3, 4) and est.intercept_.shape == (3,)
     assert isinstance(est.certificate_, list) and len(est.certificate_) == 3
     assert all(c.converged for c in est.certificate_)

@@ -106,11 +106,17 @@ def test_nonconvex_logistic_refuses_fista(cancer):
         sc.SparseLogisticRegression(alpha=0.01, penalty="lp", p=0.5, solver="fista").fit(X, y)
 
 
+def test_multiclass_lp_needs_ovr():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="multi_class='ovr'"):
+        sc.SparseLogisticRegression(alpha=0.01, penalty="lp", p=0.5).fit(X, y)
+
+
 def test_multiclass_lp():
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     est = sc.SparseLogisticRegression(alpha=0.01, penalty="lp", p=0.5, tol=1e-7,
-                                      max_iter=100000).fit(X, y)
+                                      max_iter=100000, multi_class="ovr").fit(X, y)
     assert est.coef_.shape == (3, 4)
     assert all(c.converged and c.kind == "local" for c in est.certificate_)
     proba = est.predict_proba(X)

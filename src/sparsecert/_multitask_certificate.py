@@ -49,6 +49,19 @@ def multi_rmatvec(design, U, n_threads=1):
     return G
 
 
+def multi_matvec(design, W):
+    """X W^T (n, k) for W of shape (k, p), reading only the columns where
+    some row of W is nonzero (one product per row of W)."""
+    n = design.n_samples
+    X_args = design.columns(np.flatnonzero(np.any(W != 0, axis=0)))
+    Z = np.empty((n, W.shape[0]))
+    z = np.empty(n)
+    for t in range(W.shape[0]):
+        matvec(*X_args, n, np.ascontiguousarray(W[t]), z)
+        Z[:, t] = z
+    return Z
+
+
 def make_multitask_problem(design, Y, sw, penalty, fit_intercept):
     """:func:`sparsecert._problem.make_problem`'s column statistics, with the
     targets ``Y`` (n, k), the penalty and the scales of the multi-task problem."""
@@ -84,12 +97,7 @@ def multitask_pieces(problem, W, b):
     design, Y, sw = problem.design, problem.Y, problem.sw
     n = design.n_samples
     norms_w = np.sqrt(np.sum(W * W, axis=0))
-    X_args = design.columns(np.flatnonzero(norms_w))
-    Z = np.empty_like(Y)
-    z = np.empty(n)
-    for t in range(Y.shape[1]):
-        matvec(*X_args, n, np.ascontiguousarray(W[t]), z)
-        Z[:, t] = z
+    Z = multi_matvec(design, W)
     problem.work.add(Y.shape[1] * design.nnz)
     R = Y - Z - b
     U = -(sw[:, None] * R) / n
@@ -187,6 +195,9 @@ def multitask_problem_of(X, Y, coef, intercept, datafit, penalty, sample_weight)
 
     if datafit.code != codes.QUADRATIC:
         raise ValueError("The multi-task lasso is implemented for the quadratic datafit only.")
+    if getattr(penalty, "weights", None) is not None:
+        raise ValueError("MultiTaskL21(weights=...) is implemented for the multinomial datafit "
+                         "only; the multi-task lasso takes weights=None.")
     design, Y, sw = validate_multitask(X, Y, sample_weight)
     k, p = Y.shape[1], design.n_features
     W = np.array(coef, dtype=np.float64, ndmin=2)

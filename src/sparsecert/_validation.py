@@ -360,6 +360,10 @@ def encode_target(datafit, y):
     """y as float64: unchanged for the quadratic datafit, in {-1, +1} for logistic."""
     from ._kernels import codes
 
+    if datafit.code == codes.MULTINOMIAL:
+        raise ValueError("The multinomial datafit is taken by check_optimality and "
+                         "SparseLogisticRegression (more than two classes) only; paths, "
+                         "alpha_max and GeneralizedLinearEstimator do not take it yet.")
     if datafit.code == codes.LOGISTIC:
         classes = np.unique(y)
         if classes.shape[0] != 2:

@@ -53,7 +53,9 @@ from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_
 from ._group_certificate import explain_groups, group_gap, group_pieces, group_violations
 from ._kernels import codes
 from ._multitask_certificate import multitask_fields, multitask_problem_of
-from ._multitask_explain import explain_multitask, multitask_repr
+from ._multinomial_certificate import multinomial_fields, multinomial_problem_of
+from ._multitask_explain import explain_multinomial, explain_multitask, multinomial_repr, \
+    multitask_repr
 from ._validation import check_coef, validate_arrays
 
 
@@ -501,6 +503,36 @@ def build_multitask_certificate(problem, W, b, tol_relative, n_iter=None, solver
     return MultiTaskCertificate(**multitask_fields(problem, W, b, tol_relative, n_iter, solver))
 
 
+class MultinomialCertificate(MultiTaskCertificate):
+    """The certificate of multinomial logistic regression, feature by feature
+    (:mod:`sparsecert._multinomial_certificate`: the conditions, the gap, the
+    softmax's redundant direction): a :class:`MultiTaskCertificate` with
+    classes for tasks. Per coefficient (L1, elastic net) a feature's violation
+    is the largest of its K coefficients', ``group_gradient_norm`` max_k |g_kj|;
+    grouped, the Euclidean ones. Added: ``coef_violation`` (K, p) (None
+    grouped) and ``intercept`` (K,)."""
+
+    _fields = MultiTaskCertificate._fields + ("coef_violation", "intercept")
+    __repr__ = multinomial_repr
+    explain = explain_multinomial
+
+    def __reduce__(self):
+        return (_rebuild_multinomial_certificate, ({k: getattr(self, k) for k in self._fields},))
+
+    n_classes = property(lambda self: int(self.coef.shape[0]))
+    grouped = property(lambda self: self.coef_violation is None)
+
+
+def _rebuild_multinomial_certificate(fields):
+    return MultinomialCertificate(**fields)
+
+
+def build_multinomial_certificate(problem, W, b, tol_relative, n_iter=None, solver=None):
+    """The :class:`MultinomialCertificate` of (W (K, p), b (K,)) for a multinomial problem."""
+    return MultinomialCertificate(**multinomial_fields(problem, W, b, tol_relative, n_iter,
+                                                       solver))
+
+
 def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_weight=None, tol=1e-4):
     r"""Check the first-order optimality of coefficients from any source.
 
@@ -519,7 +551,14 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
     intercept : float or None
         None means the model has no intercept; a number makes the intercept a
         free variable, whose stationarity |dF/db| is checked.
-    datafit : {"quadratic", "logistic"} or a :mod:`sparsecert.datafits` object
+    datafit : {"quadratic", "logistic", "multinomial"} or a :mod:`sparsecert.datafits` object
+        "multinomial" (softmax over K >= 2 classes) takes y as labels, coef
+        of shape (K, p) with one row per class in sorted label order
+        (scikit-learn's ``LogisticRegression.coef_`` for K > 2), intercept
+        None or (K,), and penalty L1 / ElasticNet (per coefficient) or
+        MultiTaskL21 (grouped over the classes); it gives a
+        ``MultinomialCertificate``, checked feature by feature. scikit-learn's
+        ``LogisticRegression(penalty="l1", C=C)`` is alpha = 1 / (n C).
     penalty : a :mod:`sparsecert.penalties` object (alpha, weights, positive)
         A :class:`~sparsecert.penalties.GroupLasso` (quadratic datafit)
         gives a :class:`GroupCertificate`, checked group by group; a
@@ -539,6 +578,9 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
     datafit = as_datafit(datafit)
     if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
+    if datafit.code == codes.MULTINOMIAL:
+        problem, W, b = multinomial_problem_of(X, y, coef, intercept, penalty, sample_weight)
+        return build_multinomial_certificate(problem, W, b, float(tol))
     if getattr(penalty, "multitask", False):
         problem, W, b = multitask_problem_of(X, y, coef, intercept, datafit, penalty,
                                              sample_weight)

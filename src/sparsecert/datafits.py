@@ -29,16 +29,33 @@ class Logistic:
     code = codes.LOGISTIC
 
 
-_BY_NAME = {"quadratic": Quadratic, "logistic": Logistic}
+@dataclass(frozen=True)
+class Multinomial:
+    r"""Multinomial (softmax) logistic loss over K classes, W of shape (K, p), b (K,):
+
+        F(W, b) = (1/n) sum_i s_i [log sum_k exp(w_k^T x_i + b_k) - (w_{y_i}^T x_i + b_{y_i})].
+
+    Labels are any K >= 2 distinct values; class k is the k-th in sorted
+    order (``np.unique``), the k-th row of W. Adding one vector to every row
+    of W (and one number to every b_k) leaves F unchanged: see
+    :mod:`sparsecert._multinomial_certificate` for how the certificate and
+    the solver treat that direction.
+    """
+
+    name = "multinomial"
+    code = codes.MULTINOMIAL
+
+
+_BY_NAME = {"quadratic": Quadratic, "logistic": Logistic, "multinomial": Multinomial}
 
 
 def as_datafit(datafit):
     """Return a datafit object from an instance or its name."""
-    if isinstance(datafit, (Quadratic, Logistic)):
+    if isinstance(datafit, (Quadratic, Logistic, Multinomial)):
         return datafit
     if isinstance(datafit, str) and datafit in _BY_NAME:
         return _BY_NAME[datafit]()
     raise ValueError(
         f"datafit must be one of {sorted(_BY_NAME)} or an instance of "
-        f"sparsecert.datafits.Quadratic/Logistic; got {datafit!r}."
+        f"sparsecert.datafits.Quadratic/Logistic/Multinomial; got {datafit!r}."
     )

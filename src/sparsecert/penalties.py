@@ -355,12 +355,19 @@ class MultiTaskL21:
     dual point of the gap is the residual rescaled into
     max_j ||X_j^T Theta||_2 <= alpha; for rho < 1 the conjugate is finite,
     sum_j (||v_j|| - alpha rho)_+^2 / (2 alpha (1 - rho)), and no rescaling is
-    needed. Quadratic datafit only: :func:`sparsecert.check_optimality`
-    takes it with a 2-D Y and a (k, p) coef.
+    needed. :func:`sparsecert.check_optimality` takes it with the quadratic
+    datafit, a 2-D Y and a (k, p) coef (multi-task), or with the multinomial
+    datafit, class labels and a (K, p) coef: glmnet's grouped multinomial,
+    where each feature's K class coefficients form the block, so that a
+    feature leaves all classes at once.
+
+    ``weights`` (c_j >= 0 per feature, the block's term multiplied by c_j;
+    all ones if None) are implemented for the multinomial datafit only.
     """
 
     alpha: float = 1.0
     l1_ratio: float = 1.0
+    weights: Any = None
 
     multitask = True
     convex = True

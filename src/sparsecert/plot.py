@@ -200,7 +200,10 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     A group lasso's certificate (``GroupCertificate``) gets a bar per group
     instead: its dead zone is ||g_g||_2 <= alpha c_g, on the norm of the
     group's gradient, which is the marker; a group is zero or nonzero as a
-    whole. ``top`` and ``sort`` then count groups.
+    whole. ``top`` and ``sort`` then count groups. A multi-task or a
+    multinomial certificate gets a bar per feature, over its tasks or
+    classes (the marker is max_k |g_kj| for the multinomial L1 penalty,
+    ||g_j||_2 for the grouped one).
 
     Parameters
     ----------
@@ -219,22 +222,7 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     matplotlib.figure.Figure
     """
     names = _names(feature_names, np.asarray(cert.coef).shape[-1])  # (k, p): multi-task
-    grouped = getattr(cert, "group_ptr", None) is not None
-    if grouped:
-        grad, thr, coef, bad = (cert.group_gradient_norm, cert.group_threshold,
-                                cert.group_coef_norm, ~(cert.group_violation <= cert.tol))
-        if hasattr(cert, "n_tasks"):  # multi-task: a block is one feature over the tasks
-            what, gradient, zone = ("features", "||g_j||_2 over the tasks, at the solution",
-                                    "dead zone ||g_j|| <= threshold_j\n"
-                                    "(W[:, j] = 0 is optimal here)")
-        else:
-            names = [_group_label(cert, k, names, most=2) for k in range(grad.shape[0])]
-            what, gradient, zone = ("groups", "||g_g||_2 at the solution",
-                                    "dead zone ||g_g|| <= alpha c_g\n(w_g = 0 is optimal here)")
-    else:
-        grad, thr, coef, bad = _dead_zones(cert)
-        what, gradient, zone = ("features", "|g_j| = |dF/dw_j| at the solution",
-                                "dead zone |g_j| <= threshold_j\n(w_j = 0 is optimal here)")
+    grad, thr, coef, bad, names, what, gradient, zone = _bars(cert, names)
     order = _certificate_order(grad, thr, bad, top, sort)
     x = np.arange(order.shape[0])
     g, t, c, b = grad[order], thr[order], coef[order], bad[order]
@@ -256,6 +244,33 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     ax.set_xlim(-0.6, len(x) - 0.4)
     _legend_outside(ax)
     return fig
+
+
+def _bars(cert, names):
+    """(marker, threshold, coefficient norm, violates, names, unit, y label,
+    legend of the dead zone) of each bar: a feature, or a group, or a
+    feature over its tasks or classes."""
+    if getattr(cert, "group_ptr", None) is not None:
+        grad, thr, coef, bad = (cert.group_gradient_norm, cert.group_threshold,
+                                cert.group_coef_norm, ~(cert.group_violation <= cert.tol))
+        if hasattr(cert, "n_classes"):  # multinomial: a block is one feature over the classes
+            norm = "||g_j||_2" if cert.grouped else "max_k |g_kj|"
+            what, gradient, zone = ("features", f"{norm} over the classes, at the solution",
+                                    f"dead zone {norm} <= threshold_j\n"
+                                    "(W[:, j] = 0 is optimal here)")
+        elif hasattr(cert, "n_tasks"):  # multi-task: a block is one feature over the tasks
+            what, gradient, zone = ("features", "||g_j||_2 over the tasks, at the solution",
+                                    "dead zone ||g_j|| <= threshold_j\n"
+                                    "(W[:, j] = 0 is optimal here)")
+        else:
+            names = [_group_label(cert, k, names, most=2) for k in range(grad.shape[0])]
+            what, gradient, zone = ("groups", "||g_g||_2 at the solution",
+                                    "dead zone ||g_g|| <= alpha c_g\n(w_g = 0 is optimal here)")
+    else:
+        grad, thr, coef, bad = _dead_zones(cert)
+        what, gradient, zone = ("features", "|g_j| = |dF/dw_j| at the solution",
+                                "dead zone |g_j| <= threshold_j\n(w_j = 0 is optimal here)")
+    return grad, thr, coef, bad, names, what, gradient, zone
 
 
 def _dead_zones(cert):

@@ -83,6 +83,9 @@ def select(kind, family, impls):
 # datafits
 QUADRATIC = Kind(0, "datafit", "quadratic")
 LOGISTIC = Kind(1, "datafit", "logistic")
+# K classes, softmax: not a per-sample scalar loss; its own block kernels
+# (_kernels/multinomial.py), never dispatched by the scalar tables
+MULTINOMIAL = Kind(2, "datafit", "multinomial")
 
 # penalties
 L1 = Kind(0, "penalty", "l1")

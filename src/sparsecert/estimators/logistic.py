@@ -1,4 +1,4 @@
-"""Sparse logistic regression (binary and one-vs-rest multiclass), certified."""
+"""Sparse logistic regression (binary, multinomial and one-vs-rest multiclass), certified."""
 
 import numbers
 
@@ -11,10 +11,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import penalties
 from .._kernels._notice import print_if
+from .._multinomial_certificate import make_multinomial_problem
 from .._problem import make_problem, threads_for
 from .._validation import check_sample_weight
 from ..datafits import Logistic
 from ..solvers import solve
+from ..solvers.multinomial_cd import solve_multinomial_cd
 from .._validation import is_dask_array
 from ._base import COMMON_CONSTRAINTS, _encode_pm1, forget_fit, validate_Xy
 
@@ -102,8 +104,32 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
     nonzero (elastic net: with the ridge slope and threshold alpha c_j rho),
     and |dF/db| small, up to ``tol * ||grad F(0, b0)||_inf`` (b0 the log-odds).
 
-    With k > 2 classes one binary problem is fitted per class (that class
-    against the rest), each with its own certificate.
+    With K > 2 classes the default (``multi_class="multinomial"``, as
+    scikit-learn >= 1.5 does) is the softmax model: over W (K, p) and b (K,)
+
+        (1/n) sum_i s_i [log sum_k exp(w_k^T x_i + b_k) - (w_{y_i}^T x_i + b_{y_i})]
+        + alpha * G(W),
+
+    G(W) = sum_j c_j sum_k |W_kj| (``"l1"``), its elastic net, or
+    sum_j c_j ||W[:, j]||_2 (``penalty="grouped"``: a feature leaves all
+    classes at once, glmnet's grouped multinomial). Solved by proximal
+    Newton over a working set of features (coordinate descent on each local
+    quadratic model of the softmax loss, a block being W[:, j] over the
+    classes; line search on the true objective; majorized block steps with
+    the curvature bound (1/2n) sum_i s_i x_ij^2 if the search stalls),
+    certified feature by feature (a ``MultinomialCertificate``: the
+    per-coefficient or grouped conditions, ||dF/db|| = 0, and the duality
+    gap). The softmax's redundant direction: adding one vector to every row
+    of W and one number to every intercept changes no probability; the
+    gradient sums to zero over the classes, so the certificate cannot see
+    that direction. The intercepts, and the columns of unpenalized features
+    (weight 0), are reported class-centred (sum_k = 0); the grouped
+    penalty's optimum has class-centred columns anyway; the L1 optimum may
+    not be unique (any point the certificate accepts is optimal; a
+    collinear X, e.g. one-hot blocks, makes that common, while the
+    probabilities stay unique). ``multi_class="ovr"`` fits one binary
+    problem per class instead (that class against the rest), each with its
+    own certificate, as earlier versions did by default.
 
     Parameters
     ----------
@@ -111,7 +137,13 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         Regularization strength (>= 0). For alpha >= ``alpha_max(X, y,
         datafit="logistic")`` the binary solution is exactly zero. alpha = 0
         on linearly separable data has no solution (a warning says so).
-    penalty : {"l1", "elasticnet", "lp"}, default="l1"
+    penalty : {"l1", "elasticnet", "lp", "grouped"}, default="l1"
+        "grouped" (multinomial only) is alpha sum_j c_j ||W[:, j]||_2 over
+        the K classes' coefficients of each feature (the name is glmnet's,
+        ``type.multinomial="grouped"``; scikit-learn has no such penalty).
+        With two classes there is one coefficient per feature and "grouped"
+        is "l1". "lp" is one-vs-rest only: it raises with
+        ``multi_class="multinomial"`` and more than two classes.
         "lp" is alpha sum_j c_j |w_j|^p: for p > 1 convex and smooth (no exact
         zeros; solved by proximal Newton, global certificate with a gap); for
         0 < p < 1 nonconvex (solved by fixed-step coordinate proximal gradient
@@ -121,10 +153,21 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         rho, used with ``penalty="elasticnet"``.
     p : float > 0, default=0.5
         The exponent, used with ``penalty="lp"``.
+    multi_class : {"multinomial", "ovr"}, default="multinomial"
+        How more than two classes are fitted: the softmax model (one problem,
+        one certificate) or one-vs-rest (one binary problem and certificate
+        per class). Ignored for two classes, whose fit is the binary one
+        either way. scikit-learn deprecated its parameter of this name in
+        1.5 (in favour of wrapping the estimator in ``OneVsRestClassifier``,
+        which works here too); it is kept here because the one-vs-rest fits
+        are each certified, and to reproduce earlier versions' default with
+        one argument. ``penalty="lp"``, ``positive=True``, ``solver="fista"``
+        and a Dask X need ``"ovr"`` with more than two classes.
     fit_intercept : bool, default=True
-        Fit an unpenalized intercept.
+        Fit an unpenalized intercept (K of them for the multinomial model).
     max_iter : int, default=1000
-        Maximum number of outer (proximal Newton) iterations per binary fit.
+        Maximum number of outer (proximal Newton) iterations per binary fit,
+        or of the multinomial fit (over working sets).
     tol : float, default=1e-4
         Scale-free tolerance (see above).
     warm_start : bool, default=False
@@ -153,7 +196,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,) or (n_classes,)
-        Outer (proximal Newton) iterations of each binary fit, at least 1 by
+        Outer (proximal Newton) iterations of each binary fit (multinomial:
+        shape (1,), of the one fit), at least 1 by
         scikit-learn's convention: a fit whose starting point is already
         certified (alpha >= alpha_max, a converged warm start) reports 1, and
         its ``certificate_.n_iter`` the exact 0.
@@ -161,7 +205,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         Full passes over X of the whole fit (every class's set-up, Newton
         iterations over their working features, certificates). NaN for a
         Dask X.
-    certificate_ : Certificate (binary) or list of Certificate (one per class)
+    certificate_ : Certificate (binary), MultinomialCertificate (multinomial) or
+        list of Certificate (one-vs-rest, one per class)
     n_features_in_ : int
     feature_names_in_ : ndarray of str, when X has string column names
     """
@@ -170,7 +215,8 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         **COMMON_CONSTRAINTS,
         "solver": [StrOptions({"auto", "cd", "fista"})],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
-        "penalty": [StrOptions({"l1", "elasticnet", "lp"})],
+        "penalty": [StrOptions({"l1", "elasticnet", "lp", "grouped"})],
+        "multi_class": [StrOptions({"multinomial", "ovr"})],
         "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
         "p": [Interval(numbers.Real, 0, None, closed="neither")],
         "positive": ["boolean"],
@@ -179,9 +225,10 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def __init__(self, alpha=1.0, *, penalty="l1", l1_ratio=0.5, p=0.5, fit_intercept=True,
                  max_iter=1000, tol=1e-4, warm_start=False, positive=False, solver="auto",
-                 weights=None, n_jobs=None, verbose=0):
+                 weights=None, n_jobs=None, verbose=0, multi_class="multinomial"):
         self.alpha = alpha
         self.penalty = penalty
+        self.multi_class = multi_class
         self.p = p
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -196,7 +243,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _penalty(self):
         alpha = float(self.alpha)
-        if self.penalty == "l1":
+        if self.penalty in ("l1", "grouped"):  # grouped: one coefficient per feature
             return penalties.L1(alpha=alpha, weights=self.weights, positive=self.positive)
         if self.penalty == "elasticnet":
             return penalties.ElasticNet(alpha=alpha, l1_ratio=float(self.l1_ratio),
@@ -233,9 +280,11 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
             return self._fit_dask(X, y, sample_weight, warm)
         X, y, design = validate_Xy(self, X, y, y_numeric=False)
         classes = two_classes_or_more(y)
-        penalty = self._penalty()
         sw = check_sample_weight(sample_weight, design.n_samples)
         _check_warm(warm, design.n_features, classes)
+        if self._multinomial(classes):
+            return self._fit_multinomial(X, y, design, classes, sw, warm)
+        penalty = self._penalty()
         fits = []
         passes = 0.0
         with print_if(self.verbose):  # the first-use compile notice, among the verbose lines
@@ -247,6 +296,53 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
                 passes += problem.work.passes
         store_binary_fits(self, classes, fits, design.n_features, X.dtype)
         self.n_passes_ = passes
+        return self
+
+    def _multinomial(self, classes):
+        """True when the fit is the softmax model; a clear error for the
+        options that need one-vs-rest."""
+        if classes.shape[0] <= 2:
+            return False
+        if self.multi_class == "ovr":
+            if self.penalty == "grouped":
+                raise ValueError("penalty='grouped' groups each feature's coefficients over "
+                                 "the classes of the multinomial model: use "
+                                 "multi_class='multinomial' (one-vs-rest fits one coefficient "
+                                 "per feature and class).")
+            return False
+        for bad, what in ((self.penalty == "lp", "penalty='lp'"),
+                          (self.positive, "positive=True"),
+                          (self.solver == "fista", "solver='fista'")):
+            if bad:
+                raise ValueError(f"{what} is implemented for two classes and one-vs-rest only: "
+                                 f"with {classes.shape[0]} classes use multi_class='ovr'.")
+        return True
+
+    def _multinomial_penalty(self):
+        alpha = float(self.alpha)
+        if self.penalty == "grouped":
+            return penalties.MultiTaskL21(alpha=alpha, weights=self.weights)
+        return self._penalty()
+
+    def _fit_multinomial(self, X, y, design, classes, sw, warm):
+        """The softmax model over all the classes: one fit, one certificate."""
+        yi = np.searchsorted(classes, y)
+        K = classes.shape[0]
+        W0 = b0 = None
+        if warm is not None and warm[0].shape == (K, design.n_features):
+            W0, b0 = warm[0], np.asarray(warm[1], dtype=np.float64)
+        with print_if(self.verbose):
+            problem = make_multinomial_problem(design, yi, K, sw, self._multinomial_penalty(),
+                                               self.fit_intercept,
+                                               n_threads=threads_for(self.n_jobs))
+            res = solve_multinomial_cd(problem, W0, b0, self.tol, self.max_iter, self.verbose)
+        self.classes_ = classes
+        self.coef_ = res.coef.astype(X.dtype, copy=False)
+        self.intercept_ = (res.intercept if self.fit_intercept
+                           else np.zeros(K)).astype(X.dtype, copy=False)
+        self.n_iter_ = np.array([max(int(res.n_iter), 1)], dtype=np.int64)
+        self.certificate_ = res.certificate
+        self.n_passes_ = problem.work.passes
         return self
 
     def _fit_binary(self, problem, warm, k):
@@ -268,6 +364,9 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = int(X.shape[1])
         classes = unique_labels(y)
         _require_two_classes(classes)
+        if self._multinomial(classes):
+            raise ValueError(f"multi_class='multinomial' is not implemented for a Dask X "
+                             f"({classes.shape[0]} classes): use multi_class='ovr'.")
         _check_warm(warm, X.shape[1], classes)
         fits = []
         for k, positive_class in enumerate(ovr_targets(classes)):
@@ -302,12 +401,16 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities, rows summing to 1.
 
-        Binary: [1 - sigmoid(d), sigmoid(d)]. One-vs-rest: each class's
-        sigmoid(d_k), normalised over the classes (as scikit-learn does for OvR).
+        Binary: [1 - sigmoid(d), sigmoid(d)]. Multinomial: the softmax of the
+        decision values. One-vs-rest: each class's sigmoid(d_k), normalised
+        over the classes (as scikit-learn does for OvR).
         """
         d = self.decision_function(X)
         if d.ndim == 1:
             return np.column_stack([_expit(-d), _expit(d)])
+        if getattr(getattr(self, "certificate_", None), "datafit", None) == "multinomial":
+            e = np.exp(d - d.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
         prob = _expit(d)
         total = prob.sum(axis=1, keepdims=True)
         # all k sigmoids can underflow together far from every class: uniform then
