@@ -411,6 +411,37 @@ def test_a9a_three_classes():
 
 
 # ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("penalty", ["l1", "grouped"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_alpha_max_is_where_the_fit_leaves_zero(wine, penalty, fit_intercept):
+    # at alpha_max the certified fit is W = 0; 3% below it is not; the
+    # weights divide the feature's gradient norm
+    X, y = wine
+    w = np.linspace(0.5, 2.0, X.shape[1])
+    P = MultiTaskL21(1.0, weights=w) if penalty == "grouped" else L1(1.0, weights=w)
+    amax = sc.alpha_max(X, y, datafit="multinomial", penalty=P, fit_intercept=fit_intercept)
+    G0 = fit(X, y, 1e6, penalty, weights=w, fit_intercept=fit_intercept).certificate_.gradient
+    per = (np.linalg.norm(G0, axis=0) if penalty == "grouped" else np.abs(G0).max(axis=0))
+    assert amax == pytest.approx(np.max(per / w), rel=1e-12)
+    at = fit(X, y, amax, penalty, weights=w, fit_intercept=fit_intercept)
+    assert not np.any(at.coef_) and at.certificate_.converged
+    below = fit(X, y, 0.97 * amax, penalty, weights=w, fit_intercept=fit_intercept)
+    assert np.any(below.coef_)
+
+
+def test_alpha_max_elastic_net_and_errors(wine):
+    X, y = wine
+    amax = sc.alpha_max(X, y, datafit="multinomial")
+    assert sc.alpha_max(X, y, datafit="multinomial", l1_ratio=0.25) == pytest.approx(4 * amax)
+    assert sc.alpha_max(X, y, datafit="multinomial", l1_ratio=0.0) == np.inf
+    with pytest.raises(ValueError, match="weights > 0"):
+        sc.alpha_max(X, y, datafit="multinomial", weights=np.r_[0.0, np.ones(X.shape[1] - 1)])
+    with pytest.raises(ValueError, match="positive"):
+        sc.alpha_max(X, y, datafit="multinomial", positive=True)
+    with pytest.raises(ValueError, match="single class"):
+        sc.alpha_max(X, np.zeros(X.shape[0]), datafit="multinomial")
+
+
 def test_bad_input(iris):
     X, y = iris
     est = sc.SparseLogisticRegression(alpha=0.02)

@@ -313,11 +313,9 @@ def multinomial_fields(problem, W, b, tol_relative, n_iter=None, solver=None):
         coef_violation=coef_viol, intercept=np.asarray(b, dtype=np.float64))
 
 
-def multinomial_problem_of(X, y, coef, intercept, penalty, sample_weight):
-    """:func:`sparsecert.check_optimality`'s checks for the multinomial datafit:
-    y labels (K >= 2 classes, sorted as ``np.unique`` sorts them: the rows of
-    ``coef``), coef (K, p) (scikit-learn's ``LogisticRegression.coef_``),
-    intercept None (no intercept) or (K,). Returns (problem, W, b)."""
+def validate_multinomial(X, y, sample_weight):
+    """(design, classes, yi, sw) of labels y with at least two classes (sorted as
+    ``np.unique`` sorts them; yi the class index of each sample)."""
     from sklearn.utils import check_array, check_consistent_length
 
     from ._validation import as_design, check_sample_weight
@@ -334,6 +332,38 @@ def multinomial_problem_of(X, y, coef, intercept, penalty, sample_weight):
         raise ValueError(f"y has a single class ({classes[0]!r}): the multinomial datafit "
                          f"needs at least 2.")
     design = as_design(X)
+    return design, classes, yi, check_sample_weight(sample_weight, design.n_samples)
+
+
+def multinomial_alpha_max(X, y, penalty, fit_intercept, sample_weight):
+    """The smallest alpha at which W = 0 (and the intercepts at the log class
+    frequencies, centred) is optimal for the multinomial datafit:
+    max_j ||G0[:, j]|| / (rho c_j), G0 = dF/dW at (0, b0), the norm the max over
+    the classes (per-coefficient L1 / elastic net) or the 2-norm (grouped);
+    inf for rho = 0. ``penalty`` gives rho, c_j and the kind; its alpha is
+    ignored. Unpenalized features (c_j = 0) are not supported here: W = 0 is
+    then not the reference point."""
+    design, classes, yi, sw = validate_multinomial(X, y, sample_weight)
+    unit = penalty.with_alpha(1.0)
+    problem = make_multinomial_problem(design, yi, classes.shape[0], sw, unit, fit_intercept)
+    thr = problem.spec.thr  # rho c_j, as alpha = 1
+    if np.any(thr + problem.spec.l2 == 0):  # c_j = 0
+        raise ValueError("alpha_max for the multinomial datafit needs every feature "
+                         "penalized (weights > 0).")
+    if not np.any(thr > 0):
+        return np.inf  # rho = 0: a ridge never zeros a coefficient
+    G0 = problem.grad0
+    per = (np.sqrt(np.sum(G0 * G0, axis=0)) if problem.spec.grouped
+           else np.max(np.abs(G0), axis=0))
+    return float(np.max(per / thr))
+
+
+def multinomial_problem_of(X, y, coef, intercept, penalty, sample_weight):
+    """:func:`sparsecert.check_optimality`'s checks for the multinomial datafit:
+    y labels (K >= 2 classes, sorted as ``np.unique`` sorts them: the rows of
+    ``coef``), coef (K, p) (scikit-learn's ``LogisticRegression.coef_``),
+    intercept None (no intercept) or (K,). Returns (problem, W, b)."""
+    design, classes, yi, sw = validate_multinomial(X, y, sample_weight)
     K, p = classes.shape[0], design.n_features
     W = np.array(coef, dtype=np.float64, ndmin=2)
     if W.shape != (K, p):
@@ -346,6 +376,5 @@ def multinomial_problem_of(X, y, coef, intercept, penalty, sample_weight):
         b = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (K,)).copy()
         if not np.all(np.isfinite(b)):
             raise ValueError("intercept contains NaN or infinity.")
-    sw = check_sample_weight(sample_weight, design.n_samples)
     problem = make_multinomial_problem(design, yi, K, sw, penalty, intercept is not None)
     return problem, W, b

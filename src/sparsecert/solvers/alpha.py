@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import penalties
 from .._kernels import codes
+from .._multinomial_certificate import multinomial_alpha_max
 from .._multitask_certificate import multitask_alpha_max_on, validate_multitask
 from .._problem import evaluate, make_problem
 from .._validation import sub_design, validate_arrays
@@ -40,8 +41,26 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
 
     e.g. max_j ||X_j^T (Y - Ybar)||_2 / (n rho): scikit-learn's alpha grid
     of ``MultiTaskLassoCV`` / ``MultiTaskElasticNetCV`` (inf for rho = 0).
+
+    With ``datafit="multinomial"`` (y class labels, K >= 2 classes) and G0 =
+    dF/dW (K, p) at W = 0 with the intercepts at the centred log class
+    frequencies (zero without intercept),
+
+        alpha_max = max_j max_k |G0[k, j]| / (rho c_j)
+
+    for the per-coefficient L1 / elastic net (``l1_ratio``, ``weights``, or
+    ``penalty`` an L1 / ElasticNet), and max_j ||G0[:, j]||_2 / (rho c_j) for
+    the penalty grouped over the classes (``penalty=MultiTaskL21(1.0, rho,
+    weights)``, ``SparseLogisticRegression(penalty="grouped")``); every c_j
+    must be > 0.
     """
     datafit = as_datafit(datafit)
+    if datafit.code == codes.MULTINOMIAL:
+        if penalty is None:
+            penalty = penalties.ElasticNet(1.0, l1_ratio=l1_ratio, weights=weights)
+        if positive:
+            raise ValueError("positive=True is not implemented for the multinomial datafit.")
+        return multinomial_alpha_max(X, y, penalty, fit_intercept, sample_weight)
     if getattr(penalty, "multitask", False):
         if datafit.code != codes.QUADRATIC:
             raise ValueError("The multi-task lasso is implemented for the quadratic datafit "
