@@ -83,7 +83,16 @@ def _logistic_fits(layout, dtype):
             (est(alpha=a, tol=TOL, solver="fista", max_iter=5000), X, y),
             (est(alpha=a, penalty="elasticnet", tol=TOL, solver="fista", max_iter=5000), X, y),
             (est(alpha=a, penalty="lp", p=1.5, tol=TOL, solver="fista", max_iter=5000), X, y),
-            (est(alpha=a, tol=TOL, n_jobs=2), X, y)]
+            (est(alpha=a, tol=TOL, n_jobs=2), X, y)] + _multinomial_fits(layout, dtype)
+
+
+def _multinomial_fits(layout, dtype):
+    # three classes: the softmax model (the default), per coefficient and grouped
+    X, score = _regression(60, 30, layout, dtype, seed=2)
+    y = np.digitize(score, np.quantile(score, [1 / 3, 2 / 3])).astype(np.float64)
+    a = 0.05 * float(sc.alpha_max(X, y, datafit="multinomial"))
+    est = sc.SparseLogisticRegression
+    return [(est(alpha=a, tol=TOL), X, y), (est(alpha=a, penalty="grouped", tol=TOL), X, y)]
 
 
 def _path_runs(layout, dtype):
