@@ -83,6 +83,11 @@ def _logistic_cv():
     return sparsecert.SparseLogisticRegressionCV(n_alphas=4, cv=3, tol=1e-8, max_iter=1000)
 
 
+def _logistic_cv_ovr():
+    return sparsecert.SparseLogisticRegressionCV(n_alphas=4, cv=3, tol=1e-8, max_iter=1000,
+                                                 multi_class="ovr")
+
+
 # (id, factory) pairs; the factory returns a fresh unfitted estimator
 ESTIMATORS = [
     ("Lasso", _lasso),
@@ -96,6 +101,7 @@ ESTIMATORS = [
     ("LassoCV", _lasso_cv),
     ("ElasticNetCV", _enet_cv),
     ("SparseLogisticRegressionCV", _logistic_cv),
+    ("SparseLogisticRegressionCV-ovr", _logistic_cv_ovr),
     ("MultiTaskLasso", _multitask_lasso),
     ("MultiTaskElasticNet", _multitask_enet),
     ("MultiTaskLassoCV", _multitask_lasso_cv),

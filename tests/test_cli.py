@@ -723,3 +723,153 @@ def test_multitask_target_with_nan_is_an_error(capsys, block_files, tmp_path):
     code, _, err = run(capsys, "fit", root / "linX.npy", "--target", tmp_path / "Ynan.npy",
                        "--model", "multitask")
     assert code == 2 and "y contains NaN" in err
+
+
+# ---------------------------------------------------------------- multinomial logistic
+
+
+@pytest.fixture(scope="module")
+def iris_files(tmp_path_factory):
+    """Standardized iris with string labels: X.npy and y.txt."""
+    from sklearn.datasets import load_iris
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    root = tmp_path_factory.mktemp("iris")
+    np.save(root / "X.npy", X)
+    (root / "y.txt").write_text("\n".join(labels))
+    return root, X, labels
+
+
+def _perturbed(src, dst, suffix):
+    """A copy of a coefficient file of fit --out with its largest coefficient x 1.01."""
+    if suffix == "npz":
+        arrays = dict(np.load(src))
+        coef = arrays["coef"]
+        coef[np.unravel_index(np.argmax(np.abs(coef)), coef.shape)] *= 1.01
+        np.savez(dst, **arrays)
+    elif suffix == "json":
+        doc = json.loads(src.read_text())
+        coef = np.array(doc["coef"])
+        k, j = np.unravel_index(np.argmax(np.abs(coef)), coef.shape)
+        doc["coef"][k][j] *= 1.01
+        dst.write_text(json.dumps(doc))
+    else:
+        lines = src.read_text().splitlines()
+        fields = lines[-1].split(",")
+        fields[1] = repr(float(fields[1]) * 1.01 + 0.01)
+        lines[-1] = ",".join(fields)
+        dst.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("suffix", ["npz", "json", "csv"])
+@pytest.mark.parametrize("grouped", [False, True])
+def test_fit_multinomial_round_trips_through_certify(capsys, iris_files, tmp_path, suffix,
+                                                     grouped):
+    root, X, labels = iris_files
+    out_file = tmp_path / f"c.{suffix}"
+    flag = ["--grouped"] if grouped else []
+    code, out, err = run(capsys, "fit", root / "X.npy", "--target", root / "y.txt", "--model",
+                         "logistic", *flag, "--alpha", 0.02, "--tol", 1e-8, "--out", out_file)
+    assert code == 0, err
+    assert "multinomial datafit" in out and "3 classes" in out
+    assert "MultinomialCertificate(certified" in out
+    penalty = "grouped" if grouped else "l1"
+    ref = sc.SparseLogisticRegression(alpha=0.02, penalty=penalty, tol=1e-8).fit(X, labels)
+    if suffix == "npz":
+        saved = np.load(out_file)
+        np.testing.assert_allclose(saved["coef"], ref.coef_, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(saved["intercept"], ref.intercept_, rtol=0, atol=1e-12)
+        assert list(saved["classes"]) == list(ref.classes_)
+    elif suffix == "json":
+        doc = json.loads(out_file.read_text())
+        np.testing.assert_allclose(doc["coef"], ref.coef_, rtol=0, atol=1e-12)
+        assert doc["classes"] == list(ref.classes_) and doc["penalty"] == penalty
+    else:
+        assert out_file.read_text().splitlines()[0] == "feature,setosa,versicolor,virginica"
+    # certify reuses the model, penalty, alpha and tol the file recorded
+    code, out, err = run(capsys, "certify", root / "X.npy", out_file, "--target", root / "y.txt")
+    assert code == 0, err
+    assert "CERTIFIED" in out and ("grouped" in out) == grouped
+    bad = tmp_path / f"bad.{suffix}"
+    _perturbed(out_file, bad, suffix)
+    code, out, err = run(capsys, "certify", root / "X.npy", bad, "--target", root / "y.txt")
+    assert code == 1, (out, err)
+    assert "NOT CERTIFIED" in out
+
+
+def test_fit_one_vs_rest_prints_each_class(capsys, iris_files):
+    root, X, labels = iris_files
+    code, out, err = run(capsys, "fit", root / "X.npy", "--target", root / "y.txt", "--model",
+                         "logistic", "--multi-class", "ovr", "--alpha", 0.01, "--tol", 1e-8)
+    assert code == 0, err
+    assert "one-vs-rest" in out and out.count("against the rest") == 3
+    ref = sc.SparseLogisticRegression(alpha=0.01, multi_class="ovr", tol=1e-8).fit(X, labels)
+    for c, cert in zip(ref.classes_, ref.certificate_):
+        assert f"class {c} against the rest" in out
+        assert f"objective={cert.objective:.10g}" in out
+
+
+def test_path_multinomial_with_cv(capsys, iris_files, tmp_path):
+    from scipy.special import logsumexp
+    from sklearn.model_selection import StratifiedKFold
+
+    root, X, labels = iris_files
+    out_file = tmp_path / "p.npz"
+    code, out, err = run(capsys, "path", root / "X.npy", "--target", root / "y.txt", "--model",
+                         "logistic", "--n-alphas", 8, "--eps", 0.01, "--tol", 1e-8, "--cv", 3,
+                         "--out", out_file, "--quiet")
+    assert code == 0, err
+    assert "8/8 certified" in out and "held-out log-loss" in out
+    saved = np.load(out_file)
+    ref = sc.multinomial_path(X, labels, n_alphas=8, eps=0.01, tol=1e-8)
+    assert saved["coefs"].shape == (3, 4, 8) and saved["intercepts"].shape == (3, 8)
+    np.testing.assert_allclose(saved["alphas"], ref.alphas)
+    np.testing.assert_allclose(saved["coefs"], ref.coefs, rtol=0, atol=1e-10)
+    assert list(saved["classes"]) == list(ref.classes) and saved["certified"].all()
+    # the choice: the smallest mean held-out multinomial log-loss over the same folds
+    classes, yi = np.unique(labels, return_inverse=True)
+    folds = StratifiedKFold(3, shuffle=True, random_state=0).split(X, labels)
+    loss = np.zeros(8)
+    for train, test in folds:
+        part = sc.multinomial_path(X[train], labels[train], alphas=ref.alphas, tol=1e-8)
+        for k in range(8):
+            Z = X[test] @ part.coefs[..., k].T + part.intercepts[:, k]
+            loss[k] += np.mean(logsumexp(Z, axis=1) - Z[np.arange(len(test)), yi[test]]) / 3
+    assert saved["chosen_alpha"].item() == ref.alphas[int(np.argmin(loss))]
+    np.testing.assert_allclose(saved["cv_score"], loss, rtol=1e-6)
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["fit", "X.npy", "--target", "y.txt", "--model", "lasso", "--grouped"],
+     "--grouped applies to --model logistic"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--grouped", "--p", "0.5"],
+     "give --grouped or --p"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--grouped", "--multi-class",
+      "ovr"], "not with --multi-class ovr"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "enet", "--multi-class", "ovr"],
+     "--multi-class applies to --model logistic"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--p", "0.5", "--alpha",
+      "0.1"], "add --multi-class ovr"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--multi-class", "ovr",
+      "--alpha", "0.1", "--out", "o.json"], "--out with --multi-class ovr"),
+    (["path", "X.npy", "--target", "y.txt", "--model", "logistic", "--multi-class", "ovr"],
+     "not one-vs-rest"),
+    (["path", "X.npy", "--target", "y.txt", "--model", "logistic", "--plot", "a.png"],
+     "a multinomial path has one per class"),
+    (["certify", "X.npy", "two.npz", "--target", "y.txt", "--model", "logistic", "--alpha",
+      "0.1"], "y has 3 classes, so two.npz must hold 3 rows"),
+    (["certify", "X.npy", "other.json", "--target", "y.txt"], "but y's classes are"),
+])
+def test_multinomial_errors_are_one_line_exit_2(capsys, iris_files, monkeypatch, argv, words):
+    root = iris_files[0]
+    monkeypatch.chdir(root)
+    np.savez(root / "two.npz", coef=np.ones((2, 4)), intercept=np.zeros(2))
+    (root / "other.json").write_text(json.dumps(dict(
+        model="logistic", alpha=0.1, classes=["a", "b", "c"], coef=np.ones((3, 4)).tolist())))
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sparsecert: error: ") and words in lines[0], err

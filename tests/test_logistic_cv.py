@@ -73,7 +73,7 @@ def test_matches_explicit_loop_binary(cancer, scoring, scorer):
 def test_matches_explicit_loop_multiclass(iris):
     X, y = iris
     cv = list(folds(3).split(X, y))
-    est = sc.SparseLogisticRegressionCV(n_alphas=6, cv=cv, **TIGHT).fit(X, y)
+    est = sc.SparseLogisticRegressionCV(n_alphas=6, cv=cv, multi_class="ovr", **TIGHT).fit(X, y)
     assert list(est.scores_) == [0, 1, 2]
     for k, c in enumerate(est.classes_):
         ref = explicit_scores(X, y, c, est.alphas_, cv, _accuracy, **TIGHT)
@@ -83,7 +83,7 @@ def test_matches_explicit_loop_multiclass(iris):
 
 def test_grid_starts_at_the_largest_alpha_max(iris):
     X, y = iris
-    est = sc.SparseLogisticRegressionCV(n_alphas=5, eps=1e-2, cv=3).fit(X, y)
+    est = sc.SparseLogisticRegressionCV(n_alphas=5, eps=1e-2, cv=3, multi_class="ovr").fit(X, y)
     top = max(sc.alpha_max(X, np.where(y == c, 1, -1), datafit="logistic") for c in range(3))
     np.testing.assert_allclose(est.alphas_, np.geomspace(top, top / 100, 5), rtol=1e-12)
 
@@ -116,6 +116,7 @@ def test_n_jobs_identical(iris, cancer):
     for X, y in (iris, cancer):
         one = sc.SparseLogisticRegressionCV(n_alphas=6, cv=folds(3), n_jobs=1).fit(X, y)
         two = sc.SparseLogisticRegressionCV(n_alphas=6, cv=folds(3), n_jobs=2).fit(X, y)
+        # iris: the multinomial model's folds, in threads
         for c in one.scores_:
             np.testing.assert_array_equal(one.scores_[c], two.scores_[c])
             np.testing.assert_array_equal(one.coefs_paths_[c], two.coefs_paths_[c])
@@ -126,7 +127,7 @@ def test_n_jobs_identical(iris, cancer):
 
 def test_multiclass_iris(iris):
     X, y = iris
-    est = sc.SparseLogisticRegressionCV(cv=5).fit(X, y)
+    est = sc.SparseLogisticRegressionCV(cv=5, multi_class="ovr").fit(X, y)
     assert est.alpha_.shape == (3,) and est.coef_.shape == (3, 4)
     assert est.intercept_.shape == (3,) and est.n_iter_.shape == (3,)
     assert all(s.shape == (5, 20) for s in est.scores_.values())
@@ -138,7 +139,7 @@ def test_multiclass_iris(iris):
     np.testing.assert_array_equal(est.predict(X), est.classes_[np.argmax(proba, axis=1)])
     # string labels come back as given
     labels = np.array(["setosa", "versicolor", "virginica"])[y]
-    named = sc.SparseLogisticRegressionCV(cv=5).fit(X, labels)
+    named = sc.SparseLogisticRegressionCV(cv=5, multi_class="ovr").fit(X, labels)
     np.testing.assert_array_equal(named.classes_, labels[[0, 50, 100]])
     np.testing.assert_array_equal(named.coef_, est.coef_)
 
@@ -157,7 +158,7 @@ def test_sparse_input_same_answer(cancer):
                                     dict(penalty="lp", p=1.5)])
 def test_other_penalties(iris, params):
     X, y = iris
-    est = sc.SparseLogisticRegressionCV(n_alphas=5, cv=3, **params).fit(X, y)
+    est = sc.SparseLogisticRegressionCV(n_alphas=5, cv=3, multi_class="ovr", **params).fit(X, y)
     assert est.score(X, y) >= 0.8
     assert all(c.converged for c in est.certificate_)
     if params["penalty"] == "lp" and params["p"] < 1:
@@ -186,3 +187,97 @@ def test_elasticnet_ridge_needs_alphas(iris):
     est = sc.SparseLogisticRegressionCV(penalty="elasticnet", l1_ratio=0.0,
                                         alphas=[0.1, 0.01], cv=3).fit(X, y)
     np.testing.assert_array_equal(est.alphas_, [0.1, 0.01])
+    with pytest.raises(ValueError, match="alphas="):
+        sc.SparseLogisticRegressionCV(penalty="elasticnet", l1_ratio=0.0,
+                                      multi_class="ovr").fit(X, y)
+
+
+# ---------------------------------------------------------------- multinomial
+def _log_loss(y_true, model, X):
+    from sklearn.metrics import log_loss
+
+    return -log_loss(y_true, model.predict_proba(X), labels=model.classes_)
+
+
+@pytest.fixture(scope="module")
+def wine():
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("penalty, scoring, scorer", [("l1", None, _accuracy),
+                                                      ("grouped", "neg_log_loss", _log_loss)])
+def test_multinomial_matches_explicit_loop(wine, penalty, scoring, scorer):
+    X, y = wine
+    labels = np.array(["barolo", "grignolino", "barbera"])[y]
+    cv = list(folds(3).split(X, y))
+    est = sc.SparseLogisticRegressionCV(n_alphas=6, eps=1e-2, cv=cv, penalty=penalty,
+                                        scoring=scoring, **TIGHT).fit(X, labels)
+    classes = np.unique(labels)
+    np.testing.assert_array_equal(est.classes_, classes)
+    # the grid: from the multinomial alpha_max of all the data
+    pen = (sc.penalties.MultiTaskL21(1.0) if penalty == "grouped" else None)
+    top = sc.alpha_max(X, labels, datafit="multinomial", penalty=pen)
+    np.testing.assert_allclose(est.alphas_, np.geomspace(top, top / 100, 6), rtol=1e-12)
+    # a hand-made CV: one certified single fit per (fold, alpha), scored the same way
+    ref = np.empty((3, 6))
+    coefs = np.empty((3, 6, 3, X.shape[1]))
+    for f, (train, test) in enumerate(cv):
+        for k, alpha in enumerate(est.alphas_):
+            model = sc.SparseLogisticRegression(alpha=alpha, penalty=penalty,
+                                                **TIGHT).fit(X[train], labels[train])
+            assert model.certificate_.converged
+            ref[f, k] = scorer(labels[test], model, X[test])
+            coefs[f, k] = model.coef_
+    assert sorted(est.scores_) == sorted(classes)
+    for k, c in enumerate(classes):
+        np.testing.assert_allclose(est.scores_[c], ref, rtol=1e-6, atol=1e-9)
+        assert est.coefs_paths_[c].shape == (3, 6, X.shape[1] + 1)
+        # both certified at tol 1e-8 (x max |G0|): equal to what that resolves
+        np.testing.assert_allclose(est.coefs_paths_[c][..., :-1], coefs[:, :, k], atol=1e-5)
+    best = est.alphas_[int(np.argmax(ref.mean(axis=0)))]
+    np.testing.assert_array_equal(est.alpha_, np.full(3, best))
+    # the refit: the estimator's certified multinomial fit at that alpha
+    refit = sc.SparseLogisticRegression(alpha=best, penalty=penalty, **TIGHT).fit(X, labels)
+    np.testing.assert_allclose(est.coef_, refit.coef_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(est.intercept_, refit.intercept_, rtol=0, atol=1e-12)
+    cert = est.certificate_
+    assert cert.datafit == "multinomial" and cert.converged and cert.alpha == best
+    assert sc.check_optimality(X, labels, est.coef_, est.intercept_, datafit="multinomial",
+                               penalty=(sc.penalties.MultiTaskL21(best) if penalty == "grouped"
+                                        else sc.penalties.L1(best)), tol=1e-6).converged
+    assert est.n_iter_.shape == (1,)
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(est.predict(X), classes[np.argmax(proba, axis=1)])
+
+
+def test_multinomial_weighted_and_options(wine):
+    X, y = wine
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, size=y.shape[0])
+    est = sc.SparseLogisticRegressionCV(n_alphas=4, cv=3, penalty="elasticnet", l1_ratio=0.5,
+                                        **TIGHT).fit(X, y, sample_weight=sw)
+    assert est.certificate_.converged and est.coef_.shape == (3, X.shape[1])
+    model = sc.SparseLogisticRegression(alpha=est.alpha_[0], penalty="elasticnet",
+                                        l1_ratio=0.5, **TIGHT).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(est.coef_, model.coef_, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="multi_class='ovr'"):
+        sc.SparseLogisticRegressionCV(penalty="lp").fit(X, y)
+    with pytest.raises(ValueError, match="multi_class='multinomial'"):
+        sc.SparseLogisticRegressionCV(penalty="grouped", multi_class="ovr").fit(X, y)
+    with pytest.raises(ValueError, match="misses a class"):
+        sc.SparseLogisticRegressionCV(cv=[(np.flatnonzero(y != 2), np.flatnonzero(y == 2))]
+                                      ).fit(X, y)
+
+
+def test_binary_ignores_multi_class(cancer):
+    X, y = cancer
+    one = sc.SparseLogisticRegressionCV(n_alphas=5, cv=folds(3)).fit(X, y)
+    two = sc.SparseLogisticRegressionCV(n_alphas=5, cv=folds(3), multi_class="ovr").fit(X, y)
+    grouped = sc.SparseLogisticRegressionCV(n_alphas=5, cv=folds(3), penalty="grouped").fit(X, y)
+    for other in (two, grouped):
+        np.testing.assert_array_equal(one.scores_[1], other.scores_[1])
+        np.testing.assert_array_equal(one.coef_, other.coef_)
+        np.testing.assert_array_equal(one.intercept_, other.intercept_)

@@ -472,8 +472,8 @@ def test_bad_input(iris):
                          penalty=sc.penalties.Lp(alpha=0.1, p=0.5))
     with pytest.raises(ValueError, match="zero total sample weight"):
         est.fit(X, y, sample_weight=(y != 2).astype(float))
-    with pytest.raises(ValueError, match="multinomial datafit"):
-        sc.alpha_max(X, y, datafit="multinomial")
+    with pytest.raises(ValueError, match="multinomial_path"):
+        sc.regularization_path(X, y, datafit="multinomial", penalty=L1(alpha=0.1))
 
 
 def test_caller_arrays_untouched(wine):

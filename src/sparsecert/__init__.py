@@ -26,6 +26,7 @@ _LAZY = {
     "group_lasso_path": "sparsecert.path_blocks",
     "multitask_lasso_path": "sparsecert.path_blocks",
     "multitask_enet_path": "sparsecert.path_blocks",
+    "multinomial_path": "sparsecert.path_blocks",
     "PathResult": "sparsecert.path",
     "SparseLogisticRegression": "sparsecert.estimators.logistic",
     "SparseLogisticRegressionCV": "sparsecert.estimators.logistic_cv",

@@ -173,17 +173,53 @@ def make_multinomial_problem(design, yi, n_classes, sw, penalty, fit_intercept, 
         scale = float(np.max(np.abs(G0)))
     R0 = P0[0][None, :] - Y
     problem.__dict__.update(
-        yi=np.ascontiguousarray(yi, dtype=np.int64), Y=Y, n_classes=K, spec=spec,
-        penalty=penalty, XY=XY, mcol=mcol, class_freq=pi, b0s=b0,
-        lipschitz_mn=2.0 * problem.lipschitz, grad0=G0)
+        yi=np.ascontiguousarray(yi, dtype=np.int64), Y=Y, n_classes=K, XY=XY, mcol=mcol,
+        class_freq=pi, b0s=b0, lipschitz_mn=2.0 * problem.lipschitz, grad0=G0)
+    _set_penalty(problem, penalty, spec)
     problem.scale = scale
-    thr = spec.thr.copy()
-    thr.flags.writeable = False
-    problem.__dict__["_thresholds"] = thr  # the gap tolerance's rescaling floor
     problem.objective0 = float(sw @ (lse0[0] - b0[yi])) / n
     problem.scale_intercept = float(np.sqrt(np.sum(sw[:, None] * R0 * R0) / n))
     problem.__dict__.pop("_vscale", None)
     return problem
+
+
+def _set_penalty(problem, penalty, spec):
+    """Give ``problem`` the penalty ``penalty`` (its :class:`MultinomialPenalty`
+    ``spec``), and the thresholds the gap tolerance's rescaling floor reads."""
+    thr = spec.thr.copy()
+    thr.flags.writeable = False
+    problem.__dict__.update(spec=spec, penalty=penalty, _thresholds=thr)
+    problem.__dict__.pop("_rescaling_floor", None)  # computed from the thresholds
+
+
+def multinomial_at_alpha(base, alpha):
+    """``base`` (of :func:`make_multinomial_problem`) at ``alpha``: a shallow copy,
+    the column statistics, labels and scales shared (none depends on alpha:
+    ``scale`` is the dual norm of G(0, b0)), the penalty moved. What a path
+    solves at each alpha without K + 2 new passes over X."""
+    import copy
+
+    problem = copy.copy(base)
+    penalty = base.penalty.with_alpha(float(alpha))
+    _set_penalty(problem, penalty, multinomial_penalty(penalty, base.design.n_features))
+    return problem
+
+
+def multinomial_alpha_max_on(problem, penalty):
+    """alpha_max of :func:`multinomial_alpha_max` from a problem of
+    :func:`make_multinomial_problem` (its G(0, b0)) and ``penalty`` (its rho,
+    c_j and kind; its alpha ignored)."""
+    spec = multinomial_penalty(penalty.with_alpha(1.0), problem.design.n_features)
+    thr = spec.thr  # rho c_j, as alpha = 1
+    if np.any(thr + spec.l2 == 0):  # c_j = 0
+        raise ValueError("alpha_max for the multinomial datafit needs every feature "
+                         "penalized (weights > 0); with unpenalized features pass the "
+                         "alphas explicitly.")
+    if not np.any(thr > 0):
+        return np.inf  # rho = 0: a ridge never zeros a coefficient
+    G0 = problem.grad0
+    per = np.sqrt(np.sum(G0 * G0, axis=0)) if spec.grouped else np.max(np.abs(G0), axis=0)
+    return float(np.max(per / thr))
 
 
 def multinomial_pieces(problem, W, b):
@@ -344,18 +380,9 @@ def multinomial_alpha_max(X, y, penalty, fit_intercept, sample_weight):
     ignored. Unpenalized features (c_j = 0) are not supported here: W = 0 is
     then not the reference point."""
     design, classes, yi, sw = validate_multinomial(X, y, sample_weight)
-    unit = penalty.with_alpha(1.0)
-    problem = make_multinomial_problem(design, yi, classes.shape[0], sw, unit, fit_intercept)
-    thr = problem.spec.thr  # rho c_j, as alpha = 1
-    if np.any(thr + problem.spec.l2 == 0):  # c_j = 0
-        raise ValueError("alpha_max for the multinomial datafit needs every feature "
-                         "penalized (weights > 0).")
-    if not np.any(thr > 0):
-        return np.inf  # rho = 0: a ridge never zeros a coefficient
-    G0 = problem.grad0
-    per = (np.sqrt(np.sum(G0 * G0, axis=0)) if problem.spec.grouped
-           else np.max(np.abs(G0), axis=0))
-    return float(np.max(per / thr))
+    problem = make_multinomial_problem(design, yi, classes.shape[0], sw,
+                                       penalty.with_alpha(1.0), fit_intercept)
+    return multinomial_alpha_max_on(problem, penalty)
 
 
 def multinomial_problem_of(X, y, coef, intercept, penalty, sample_weight):

@@ -361,9 +361,11 @@ def encode_target(datafit, y):
     from ._kernels import codes
 
     if datafit.code == codes.MULTINOMIAL:
-        raise ValueError("The multinomial datafit is taken by check_optimality and "
-                         "SparseLogisticRegression (more than two classes) only; paths, "
-                         "alpha_max and GeneralizedLinearEstimator do not take it yet.")
+        raise ValueError("The multinomial datafit is taken by check_optimality, alpha_max, "
+                         "SparseLogisticRegression(CV) (more than two classes) and "
+                         "multinomial_path only; regularization_path and "
+                         "GeneralizedLinearEstimator do not take it: use "
+                         "sparsecert.multinomial_path.")
     if datafit.code == codes.LOGISTIC:
         classes = np.unique(y)
         if classes.shape[0] != 2:

@@ -35,6 +35,8 @@ import numpy as np
 
 from . import penalties as _penalties
 from ._kernels._notice import print_if
+from ._multinomial_certificate import (make_multinomial_problem, multinomial_alpha_max_on,
+                                       multinomial_at_alpha, validate_multinomial)
 from ._multitask_certificate import (make_multitask_problem, multitask_alpha_max_on,
                                      validate_multitask)
 from ._problem import make_group_problem, threads_for
@@ -44,6 +46,7 @@ from .datafits import Quadratic
 from .path import _AlphaSolution, _follow_path, _PathRecord, _SolveOptions, quietly
 from .solvers import solve
 from .solvers.alpha import group_alpha_max_on
+from .solvers.multinomial_cd import solve_multinomial_cd
 from .solvers.multitask_cd import solve_multitask_cd
 
 
@@ -69,13 +72,13 @@ def _at_alpha(base, alpha):
     return problem
 
 
-def _block_step(solve_block):
+def _block_step(solve_block, at_alpha=_at_alpha):
     """A :func:`~sparsecert.path._follow_path` step solving every block at once
     with ``solve_block(problem, w, b, options)`` (its certificate covers all
-    the blocks: it is the alpha's full certificate)."""
+    the blocks: it is the alpha's full certificate) on ``at_alpha(base, alpha)``."""
     def step(base, alpha, keep, w, b, n_iter, options):
         def one():
-            res = solve_block(_at_alpha(base, alpha), w, b, options)
+            res = solve_block(at_alpha(base, alpha), w, b, options)
             return _AlphaSolution(res.coef, res.intercept, res.certificate, keep, [],
                                   n_iter + res.n_iter)
         return quietly(one)
@@ -89,6 +92,10 @@ def _solve_group(problem, w, b, options):
 
 def _solve_multitask(problem, W, b, options):
     return solve_multitask_cd(problem, W, options.tol, options.max_iter, options.verbose)
+
+
+def _solve_multinomial(problem, W, b, options):
+    return solve_multinomial_cd(problem, W, b, options.tol, options.max_iter, options.verbose)
 
 
 def group_path_on(design, y64, sw, penalty, *, alphas=None, eps=1e-3, n_alphas=100, tol=1e-4,
@@ -132,6 +139,131 @@ def multitask_path_on(design, Y, sw, penalty, *, alphas=None, eps=1e-3, n_alphas
         _follow_path(base, start, grid, None, options, record, verbose, callback,
                      step=_block_step(_solve_multitask))
     return record.result()
+
+
+def multinomial_path_on(design, yi, n_classes, sw, penalty, *, alphas=None, eps=1e-3,
+                        n_alphas=100, tol=1e-4, max_iter=1000, fit_intercept=True, verbose=0,
+                        return_certificates=True, callback=None, n_threads=1):
+    """:func:`multinomial_path` on validated inputs (a design, class indices
+    ``yi`` in 0..n_classes-1, weights summing to n_samples) and a penalty
+    (:class:`~sparsecert.penalties.L1`, :class:`~sparsecert.penalties.ElasticNet`
+    or :class:`~sparsecert.penalties.MultiTaskL21`; its alpha ignored): what
+    cross-validation's folds call."""
+    _check(tol, alphas)
+    with print_if(verbose):
+        base = make_multinomial_problem(design, yi, n_classes, sw, penalty.with_alpha(0.0),
+                                        fit_intercept, n_threads=n_threads)
+        grid, _ = decreasing_grid(alphas, n_alphas, eps,
+                                  lambda: _finite_alpha_max(base, penalty))
+        options = _SolveOptions(tol, max_iter, "auto", max(verbose - 1, 0))
+        start = (np.zeros((n_classes, design.n_features)), base.b0s.copy(), 0, None)
+        record = _PathRecord(grid, design, fit_intercept, return_certificates,
+                             n_tasks=n_classes)
+        _follow_path(base, start, grid, None, options, record, verbose, callback,
+                     step=_block_step(_solve_multinomial, multinomial_at_alpha))
+    return record.result()
+
+
+def _finite_alpha_max(base, penalty):
+    alpha_max = multinomial_alpha_max_on(base, penalty)
+    if not np.isfinite(alpha_max):
+        raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid as alphas=.")
+    return alpha_max
+
+
+def multinomial_path(X, y, *, penalty="l1", l1_ratio=1.0, eps=1e-3, n_alphas=100, alphas=None,
+                     tol=1e-4, max_iter=1000, fit_intercept=True, sample_weight=None,
+                     weights=None, verbose=0, return_certificates=True, callback=None,
+                     n_jobs=None):
+    r"""Multinomial (softmax) logistic regression path, K >= 2 classes:
+
+        (1/n) sum_i s_i [log sum_k exp(w_k^T x_i + b_k) - (w_{y_i}^T x_i + b_{y_i})]
+            + alpha G(W),
+
+    W of shape (K, p), b (K,) unpenalized, and G per coefficient
+    (``penalty="l1"``: sum_j c_j sum_k |W_kj|; ``"elasticnet"``: sum_j c_j
+    sum_k (rho |W_kj| + (1 - rho)/2 W_kj^2), rho = ``l1_ratio``) or grouped
+    over the classes (``"grouped"``: sum_j c_j (rho ||W[:, j]||_2 + (1 - rho)/2
+    ||W[:, j]||_2^2), a feature leaves all classes at once; rho = 1 is
+    glmnet's grouped multinomial). The model of
+    :class:`~sparsecert.SparseLogisticRegression` with
+    ``multi_class="multinomial"``.
+
+    Each alpha is solved from the previous solution by its working-set
+    proximal Newton solver and certified feature by feature
+    (a :class:`~sparsecert.certificate.MultinomialCertificate`: the
+    per-coefficient or grouped conditions, the intercepts' gradient and the
+    duality gap). The default grid is geometric from
+
+        alpha_max = max_j ||G0[:, j]|| / (rho c_j),   G0 = dF/dW at (0, b0),
+
+    (the norm the max over the classes, or the 2-norm for ``"grouped"``; b0
+    the centred log class frequencies), where W = 0 is optimal, down to
+    ``eps * alpha_max``: :func:`sparsecert.alpha_max` with
+    ``datafit="multinomial"``.
+
+    A function of its own rather than a switch of :func:`logistic_path`:
+    the coefficients are (K, p) per alpha, the penalty may be grouped over
+    the classes, and the binary path's options (``positive``, ``solver``,
+    ``screening``) do not apply.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Class labels (at least two classes; strings work). The rows of
+        ``coefs`` follow the sorted labels, ``result.classes``.
+    penalty : {"l1", "elasticnet", "grouped"}, default="l1"
+    l1_ratio : float in [0, 1], default=1.0
+        rho, used with ``"elasticnet"`` and ``"grouped"``; 0 (ridge) needs
+        explicit ``alphas``.
+    eps : float, default=1e-3
+    n_alphas : int, default=100
+    alphas : array-like or int, optional
+        Explicit grid (values > 0, sorted decreasing) or its length.
+    tol : float, default=1e-4
+        Scale-free certificate tolerance at every alpha (x max ||G0[:, j]||).
+    max_iter : int, default=1000
+        Proximal Newton iterations per alpha.
+    fit_intercept : bool, default=True
+    sample_weight : array-like of shape (n_samples,), optional
+    weights : array-like of shape (n_features,), optional
+        c_j >= 0 (all ones if None); a zero needs explicit ``alphas``.
+    verbose, return_certificates, callback, n_jobs
+        As in :func:`group_lasso_path`.
+
+    Returns
+    -------
+    PathResult
+        ``alphas`` (n_alphas,), ``coefs`` (n_classes, n_features, n_alphas),
+        ``intercepts`` (n_classes, n_alphas) (each column summing to 0),
+        ``dual_gaps``, ``certificates``
+        (:class:`~sparsecert.certificate.MultinomialCertificate`), ``n_iters``,
+        and ``classes`` (n_classes,), the sorted labels.
+    """
+    pen = multinomial_penalty_of(penalty, l1_ratio, weights)
+    design, classes, yi, sw = validate_multinomial(X, y, sample_weight)
+    result = multinomial_path_on(design, yi, classes.shape[0], sw, pen, alphas=alphas, eps=eps,
+                                 n_alphas=n_alphas, tol=tol, max_iter=max_iter,
+                                 fit_intercept=fit_intercept, verbose=verbose,
+                                 return_certificates=return_certificates, callback=callback,
+                                 n_threads=threads_for(n_jobs))
+    result.classes = classes
+    return result
+
+
+def multinomial_penalty_of(penalty, l1_ratio, weights):
+    """The penalty object (alpha 0) of ``penalty`` = "l1", "elasticnet" or "grouped"."""
+    if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, numbers.Real) \
+            or not 0.0 <= l1_ratio <= 1.0:
+        raise ValueError(f"l1_ratio must be a real number in [0, 1]; got {l1_ratio!r}.")
+    if penalty == "l1":
+        return _penalties.L1(alpha=0.0, weights=weights)
+    if penalty == "elasticnet":
+        return _penalties.ElasticNet(alpha=0.0, l1_ratio=float(l1_ratio), weights=weights)
+    if penalty == "grouped":
+        return _penalties.MultiTaskL21(alpha=0.0, l1_ratio=float(l1_ratio), weights=weights)
+    raise ValueError(f"penalty must be 'l1', 'elasticnet' or 'grouped'; got {penalty!r}.")
 
 
 def group_lasso_path(X, y, *, groups=1, weights=None, eps=1e-3, n_alphas=100, alphas=None,

@@ -30,6 +30,7 @@ def run(args):
     _check_width(args, coef, data)
     data.y = check_target(problem, data.y)
     coef = _check_tasks(args, problem, coef, data.y)
+    _check_classes(args, problem, meta)
     same_problem = args.model is None or args.model == meta.get("model")
     fallback = meta.get("alpha") if same_problem else None
     if fallback is None and args.alpha is None and args.alpha_ratio is None:
@@ -90,13 +91,34 @@ def _problem(args, meta, data, fit_intercept):
     if model == "group" and args.groups is None:
         raise CLIError("a group-lasso model needs --groups FILE (one group label per feature) "
                        "or --groups K")
+    multi_class, grouped = args.multi_class, args.grouped
+    if model == "logistic" and (args.model is None or args.model == meta.get("model")):
+        multi_class = multi_class or meta.get("multi_class")
+        if grouped is None and l1_ratio is None and p is None:
+            grouped = meta.get("penalty") == "grouped"
     return problem_from_args(args, data, model=model, l1_ratio=l1_ratio, p=p,
-                             fit_intercept=fit_intercept)
+                             fit_intercept=fit_intercept, multi_class=multi_class,
+                             grouped=grouped)
 
 
 def _check_tasks(args, problem, coef, Y):
     """COEF as the model needs it: (n_tasks, n_features) for --model multitask
-    (one row per target of DATA), 1-D otherwise."""
+    (one row per target of DATA), (n_classes, n_features) for the multinomial
+    model, 1-D otherwise."""
+    if problem.classes is not None:
+        if problem.datafit != "multinomial":
+            raise CLIError(f"certify checks the multinomial model of {problem.classes.shape[0]} "
+                           f"classes, not one-vs-rest: check each class's binary problem "
+                           f"(y == class against the rest) with its own COEF")
+        K = problem.classes.shape[0]
+        if coef.ndim != 2 or coef.shape[0] != K:
+            raise CLIError(f"inconsistent shapes: y has {K} classes, so {args.coef} must hold "
+                           f"{K} rows of coefficients (one per class, in sorted order); it "
+                           f"holds {coef.shape[0] if coef.ndim == 2 else 1}")
+        return coef
+    if problem.model == "logistic" and coef.ndim == 2:
+        raise CLIError(f"{args.coef} holds {coef.shape[0]} rows of coefficients (a "
+                       f"multinomial model) but y has two classes")
     if problem.model != "multitask":
         if coef.ndim == 2:
             raise CLIError(f"{args.coef} holds {coef.shape[0]} rows of coefficients (a "
@@ -107,6 +129,17 @@ def _check_tasks(args, problem, coef, Y):
         raise CLIError(f"inconsistent shapes: {args.coef} holds coefficients for "
                        f"{coef.shape[0]} target(s) but y has {Y.shape[1]}")
     return coef
+
+
+def _check_classes(args, problem, meta):
+    """Fail when COEF records class labels (its rows) other than y's."""
+    recorded = meta.get("classes")
+    if problem.classes is None or recorded is None:
+        return
+    ours = [str(c) for c in problem.classes]
+    if [str(c) for c in recorded] != ours:
+        raise CLIError(f"{args.coef} holds the coefficients of classes {recorded} but y's "
+                       f"classes are {ours}")
 
 
 def _check_width(args, coef, data):

@@ -19,7 +19,11 @@ from .errors import CLIError
 INTERCEPT_NAMES = ("(intercept)", "intercept", "_intercept", "b")
 
 # what `fit --out` records about the problem, for `certify` to reuse
-META_KEYS = ("model", "alpha", "l1_ratio", "p", "fit_intercept", "tol")
+META_KEYS = ("model", "alpha", "l1_ratio", "p", "fit_intercept", "tol", "penalty",
+             "multi_class", "classes")
+# the string-valued ones (--model logistic also records its penalty kind, how it
+# fits more than two classes and, for those, the class labels: coef's rows)
+_TEXT_KEYS = ("model", "penalty", "multi_class")
 # a CSV carries them in a comment line right below its column header,
 # "# sparsecert model=lasso alpha=0.3 ...": below it, not above, so that
 # np.loadtxt(skiprows=1), np.genfromtxt(names=True) and pandas
@@ -75,7 +79,8 @@ def _coef_from_npz(path):
             intercept = f["intercept"]
         for key in META_KEYS:
             if key in f.files:
-                meta[key] = f[key].item()
+                value = f[key]
+                meta[key] = value.tolist() if value.ndim else value.item()
     return coef, intercept, meta
 
 
@@ -123,6 +128,8 @@ def _coef_from_csv(path):
             return None
 
     if number(rows[0][-1]) is None:
+        if width > 2 and meta.get("model") == "logistic":
+            meta["classes"] = rows[0][1:]  # fit --out's columns: one per class
         rows = rows[1:]  # header
     # one column: the coefficients; two: name, coef; more: name, then one
     # coefficient per task (a multi-task model's CSV, as fit --out writes it)
@@ -144,8 +151,9 @@ def _coef_from_csv(path):
 
 def _csv_meta_line(meta):
     """``# sparsecert key=value ...`` of ``meta`` (repr keeps every digit of a float)."""
+    # the class labels are the CSV's column names, not a field here
     fields = [f"{k}={v if isinstance(v, (str, bool)) else repr(float(v))}"
-              for k, v in meta.items() if k in META_KEYS and v is not None]
+              for k, v in meta.items() if k in META_KEYS and v is not None and np.ndim(v) == 0]
     return " ".join([CSV_META_PREFIX] + fields)
 
 
@@ -154,9 +162,9 @@ def _parse_csv_meta(text, path):
     meta = {}
     for word in text.split():
         key, sep, value = word.partition("=")
-        if not sep or key not in META_KEYS:
+        if not sep or key not in META_KEYS or key == "classes":
             continue
-        if key == "model":
+        if key in _TEXT_KEYS:
             meta[key] = value
         elif key == "fit_intercept":
             meta[key] = value == "True"

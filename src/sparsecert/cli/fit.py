@@ -32,6 +32,10 @@ def run(args):
     data = data_from_args(args)
     problem = problem_from_args(args, data)
     data.y = check_target(problem, data.y)
+    if args.out and problem.classes is not None and problem.datafit != "multinomial":
+        raise CLIError("--out with --multi-class ovr: one-vs-rest has a certificate per "
+                       "class, which no coefficient file records; save the multinomial model "
+                       "(the default) or fit each class against the rest")
     alpha, origin = resolve_alpha(args, problem, data.X, data.y, default_ratio=0.05)
     est = _estimator(problem, alpha, args)
     print(describe_data(data))
@@ -43,21 +47,38 @@ def run(args):
     cert = est.certificate_
     print(f"fit time: {elapsed:.3f} s (a new process's first fit includes loading the "
           f"compiled kernels)")
-    print(f"nonzeros: {_nonzeros(coef)}, objective={cert.objective:.10g}"
+    if isinstance(cert, list):  # one-vs-rest: a binary fit and certificate per class
+        return _print_one_vs_rest(problem, coef, intercept, cert, data, args)
+    print(f"nonzeros: {_nonzeros(coef, problem)}, objective={cert.objective:.10g}"
           f"{_intercept_text(intercept)}")
     print()
     print(cert.explain(feature_names=data.feature_names, top=args.top))
     if args.out:
+        task_names = data.target_names
+        if problem.classes is not None:
+            task_names = [str(c) for c in problem.classes]
         save_coef(args.out, coef, intercept, meta=problem.meta(alpha, args.tol), cert=cert,
-                  feature_names=data.feature_names, task_names=data.target_names)
+                  feature_names=data.feature_names, task_names=task_names)
         print(f"\nwrote {args.out}")
     return 0 if cert.converged else 1
 
 
+def _print_one_vs_rest(problem, coef, intercept, certs, data, args):
+    """Each class's binary fit and certificate; certified when all are."""
+    for k, (label, cert) in enumerate(zip(problem.classes, certs)):
+        icpt = "" if intercept is None else f", intercept={intercept[k]:.6g}"
+        print(f"\nclass {label!s} against the rest: nonzeros "
+              f"{np.count_nonzero(coef[k])}/{coef.shape[1]}, objective={cert.objective:.10g}"
+              f"{icpt}")
+        print(cert.explain(feature_names=data.feature_names, top=args.top))
+    return 0 if all(c.converged for c in certs) else 1
+
+
 def _coef_of(est, problem):
     """(coef, intercept or None) of a fitted estimator: coef (n_features,), or
-    (n_tasks, n_features) and intercept (n_tasks,) for --model multitask."""
-    if problem.model == "multitask":
+    (n_tasks, n_features) and intercept (n_tasks,) for --model multitask, and
+    (n_classes, n_features), (n_classes,) for logistic with more than two classes."""
+    if problem.model == "multitask" or problem.classes is not None:
         coef = np.asarray(est.coef_, dtype=np.float64)
         return coef, (np.asarray(est.intercept_, dtype=np.float64) if problem.fit_intercept
                       else None)
@@ -65,9 +86,12 @@ def _coef_of(est, problem):
     return coef, float(np.ravel(est.intercept_)[0]) if problem.fit_intercept else None
 
 
-def _nonzeros(coef):
+def _nonzeros(coef, problem):
     if coef.ndim == 2:
         used = int(np.count_nonzero(np.any(coef != 0, axis=0)))
+        if problem.classes is not None:
+            return (f"{used}/{coef.shape[1]} features ({np.count_nonzero(coef)} of the "
+                    f"{coef.size} class coefficients)")
         return f"{used}/{coef.shape[1]} features (used by all {coef.shape[0]} targets)"
     return f"{np.count_nonzero(coef)}/{coef.shape[0]}"
 
@@ -115,7 +139,8 @@ def _estimator(problem, alpha, args):
         kw["l1_ratio"] = problem.l1_ratio
     if problem.kind == "lp":
         kw["p"] = problem.p
-    return sc.SparseLogisticRegression(penalty=problem.kind, **kw, **common)
+    return sc.SparseLogisticRegression(penalty=problem.kind, multi_class=problem.multi_class,
+                                       **kw, **common)
 
 
 # --------------------------------------------------------------------------

@@ -59,6 +59,17 @@ def _check_model_options(args, model):
                        "--groups K (contiguous groups of K features)")
     if model == "logistic" and _opt(args, "p") is not None and _opt(args, "l1_ratio") is not None:
         raise CLIError("give --p (Lp penalty) or --l1-ratio (elastic net), not both")
+    if _opt(args, "multi_class") is not None and model != "logistic":
+        raise CLIError(f"--multi-class applies to --model logistic, not {model}")
+    if _opt(args, "grouped"):
+        if model != "logistic":
+            raise CLIError(f"--grouped applies to --model logistic, not {model}")
+        for name, flag in (("p", "--p"), ("l1_ratio", "--l1-ratio")):
+            if _opt(args, name) is not None:
+                raise CLIError(f"give --grouped or {flag}, not both")
+        if _opt(args, "multi_class") == "ovr":
+            raise CLIError("--grouped groups each feature's coefficients over the classes of "
+                           "the multinomial model: not with --multi-class ovr")
 
 
 def check_output(path, suffixes):

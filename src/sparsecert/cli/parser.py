@@ -77,7 +77,8 @@ def add_problem_args(p, models, tol, alpha_help, tol_default_text=None):
               "sharing their features, the L2,1 penalty (elastic net with --l1-ratio)")
     g.add_argument("--model", choices=models, default=None,
                    help="lasso: L1 least squares; enet: elastic net; lp: |w|^p least squares; "
-                        "logistic: two-class logistic (L1, or elastic net with --l1-ratio, or "
+                        "logistic: logistic regression, two classes or the multinomial model "
+                        "for more (L1, or elastic net with --l1-ratio, or "
                         "Lp with --p)" + blocks + ". Default: lasso" if "lp" in models else
                         "lasso, enet, logistic, group or multitask (default: lasso)" + blocks)
     g.add_argument("--groups", metavar="FILE",
@@ -90,6 +91,13 @@ def add_problem_args(p, models, tol, alpha_help, tol_default_text=None):
     g.add_argument("--l1-ratio", type=float,
                    help="elastic net's L1 share rho in [0, 1] (enet default 0.5; multitask "
                         "default 1, the multi-task lasso)")
+    g.add_argument("--multi-class", choices=("multinomial", "ovr"), default=None,
+                   help="--model logistic with more than two classes: the multinomial "
+                        "(softmax) model, one certificate (default), or one-vs-rest (fit only)")
+    g.add_argument("--grouped", action="store_true", default=None,
+                   help="--model logistic, multinomial: penalize each feature's coefficients "
+                        "over the classes together (sum_j ||W[:, j]||_2): a feature leaves "
+                        "all classes at once")
     g.add_argument("--tol", type=float, default=tol,
                    help=f"scale-free tolerance, times ||grad F(0, b0)||_inf "
                         f"(default {tol_default_text or format(tol, 'g')})")
@@ -145,7 +153,8 @@ def _add_path(sub):
                         "file sorted by the target)")
     o = p.add_argument_group("output")
     o.add_argument("--out", metavar="FILE.npz",
-                   help="write alphas, coefs (n_features, n_alphas), intercepts, certified "
+                   help="write alphas, coefs (n_features, n_alphas; (n_classes, n_features, "
+                        "n_alphas) and classes for the multinomial model), intercepts, certified "
                         "flags, max violations (and the CV choice)")
     o.add_argument("--plot", metavar="FILE.png",
                    help="coefficient-path figure with the chosen alpha marked (matplotlib)")

@@ -40,6 +40,12 @@ def run(args):
     data = data_from_args(args)
     problem = problem_from_args(args, data)
     data.y = check_target(problem, data.y)
+    if problem.classes is not None and problem.datafit != "multinomial":
+        raise CLIError(f"path takes the multinomial model of {problem.classes.shape[0]} "
+                       f"classes, not one-vs-rest (--multi-class ovr)")
+    if args.plot and problem.datafit == "multinomial":
+        raise CLIError("--plot draws one coefficient per feature and alpha; a multinomial "
+                       "path has one per class (save it with --out instead)")
     print(describe_data(data))
     t0 = time.perf_counter()
     res = _run_path(data.X, data.y, problem, args)
@@ -115,6 +121,9 @@ def _run_path(X, y, problem, args, alphas=None, desc="path"):
             return sc.group_lasso_path(X, y, groups=problem.groups, **common)
         if problem.model == "multitask":
             return sc.multitask_enet_path(X, y, l1_ratio=problem.l1_ratio, **common)
+        if problem.datafit == "multinomial":
+            return sc.multinomial_path(X, y, penalty=problem.kind,
+                                       l1_ratio=problem.l1_ratio or 1.0, **common)
         return sc.regularization_path(
             X, y, datafit=problem.datafit, penalty=problem.penalty(0.0),
             solver=_path_solver(problem), **common)
@@ -144,7 +153,7 @@ def _cross_validate(data, problem, args, grid, nnz):
     if not args.quiet:
         print(f"cross-validating ({args.cv} folds) ...", file=sys.stderr, flush=True)
     folds = _folds(args, problem)
-    if problem.datafit == "logistic":
+    if problem.datafit in ("logistic", "multinomial"):
         chosen, score, label = _cv_logistic(data, problem, args, grid, folds)
     else:
         chosen, score, label = _cv_quadratic(data, problem, args, grid, folds)
@@ -171,7 +180,7 @@ def _folds(args, problem):
     """K folds (stratified for logistic), shuffled with --seed (default 0) unless --no-shuffle."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
-    kind = StratifiedKFold if problem.datafit == "logistic" else KFold
+    kind = StratifiedKFold if problem.model == "logistic" else KFold
     if args.no_shuffle:
         return kind(n_splits=args.cv)
     return kind(n_splits=args.cv, shuffle=True, random_state=0 if args.seed is None else args.seed)
@@ -191,6 +200,8 @@ def _null_score(y, problem, splits):
             return -np.mean(np.where(positive[rows], np.log(share), np.log1p(-share)))
         return np.mean((target[rows] - centre) ** 2)
 
+    if problem.datafit == "multinomial":
+        return _null_multinomial(y, problem, splits)
     if problem.datafit == "logistic":
         positive = y == np.unique(y)[1]
         target, constant = positive.astype(np.float64), 0.5
@@ -207,6 +218,27 @@ def _null_score(y, problem, splits):
     if held_out <= whole:
         return held_out, f"predicting the training fold's {what}"
     return whole, f"predicting y's {what} on all of y"
+
+
+def _null_multinomial(y, problem, splits):
+    """:func:`_null_score` of the multinomial model: the held-out log-loss of
+    predicting the training fold's class frequencies (uniform without
+    intercept), or the class frequencies of all of y on all of y."""
+    classes, yi = np.unique(y, return_inverse=True)
+    K = classes.shape[0]
+
+    def score(freq, rows):
+        return -np.mean(np.log(np.maximum(freq[yi[rows]], 1e-12)))
+
+    every = np.arange(len(y))
+    if not problem.fit_intercept:
+        return float(score(np.full(K, 1.0 / K), every)), f"predicting 1/{K} per class"
+    held_out = float(np.mean([score(np.bincount(yi[train], minlength=K) / len(train), test)
+                              for train, test in splits]))
+    whole = float(score(np.bincount(yi, minlength=K) / len(y), every))
+    if held_out <= whole:
+        return held_out, "predicting the training fold's class frequency"
+    return whole, "predicting y's class frequency on all of y"
 
 
 def _cv_quadratic(data, problem, args, grid, folds):
@@ -236,11 +268,27 @@ def _cv_logistic(data, problem, args, grid, folds):
     for f, (train, test) in enumerate(splits):
         res = _run_path(X[train], y[train], problem, args, alphas=grid,
                         desc=f"cv fold {f + 1}/{len(splits)}")
+        if problem.datafit == "multinomial":
+            losses[:, f] = _multinomial_log_loss(X[test], np.searchsorted(classes, y[test]),
+                                                 res)
+            continue
         z = X[test] @ res.coefs.astype(np.float64) + res.intercepts[np.newaxis, :]
         sign = np.where(y[test] == classes[1], 1.0, -1.0)[:, np.newaxis]
         losses[:, f] = np.logaddexp(0.0, -sign * z).mean(axis=0)
     mean = losses.mean(axis=1)
     return float(grid[int(np.argmin(mean))]), mean, "mean held-out log-loss"
+
+
+def _multinomial_log_loss(X_test, yi, res):
+    """The mean held-out log-loss of each alpha of a multinomial path."""
+    from scipy.special import logsumexp
+
+    out = np.empty(res.alphas.shape[0])
+    rows = np.arange(yi.shape[0])
+    for k in range(out.shape[0]):
+        Z = np.asarray(X_test @ res.coefs[..., k].T.astype(np.float64)) + res.intercepts[:, k]
+        out[k] = np.mean(logsumexp(Z, axis=1) - Z[rows, yi])
+    return out
 
 
 def _save_path(out, res, problem, data, certified, nnz, extra):
@@ -253,6 +301,9 @@ def _save_path(out, res, problem, data, certified, nnz, extra):
                   else problem.l1_ratio, fit_intercept=problem.fit_intercept, **extra)
     if data.feature_names is not None:
         arrays["feature_names"] = np.asarray(data.feature_names, dtype=str)
+    if problem.classes is not None:  # coefs (n_classes, n_features, n_alphas)
+        arrays["classes"] = np.asarray(problem.classes).astype(str)
+        arrays["penalty"] = problem.kind
     try:
         np.savez(out, **arrays)
     except OSError as exc:

@@ -25,10 +25,15 @@ DEFAULT_TOL = 1e-4
 class Problem:
     """What the options say about the problem: datafit, penalty kind and parameters."""
 
-    def __init__(self, model, l1_ratio=None, p=None, fit_intercept=True, groups=None):
+    def __init__(self, model, l1_ratio=None, p=None, fit_intercept=True, groups=None,
+                 multi_class="multinomial", grouped=False):
         self.model = model
+        # "multinomial" once check_target has seen more than two classes (and
+        # multi_class is "multinomial")
         self.datafit = "logistic" if model == "logistic" else "quadratic"
-        self.kind = kind = _penalty_kind(model, l1_ratio, p)
+        self.multi_class = multi_class if model == "logistic" else None
+        self.classes = None  # the sorted labels of a logistic y with more than two classes
+        self.kind = kind = _penalty_kind(model, l1_ratio, p, grouped)
         self.l1_ratio = (0.5 if l1_ratio is None else float(l1_ratio)) if kind == "elasticnet" else None
         if kind == "multitask":  # the multi-task lasso, or its elastic net with --l1-ratio
             self.l1_ratio = 1.0 if l1_ratio is None else float(l1_ratio)
@@ -39,7 +44,7 @@ class Problem:
     @property
     def rho(self):
         """The L1 share (None when the penalty has no alpha_max)."""
-        if self.kind in ("l1", "group_lasso") or (self.kind == "lp" and self.p == 1.0):
+        if self.kind in ("l1", "group_lasso", "grouped") or (self.kind == "lp" and self.p == 1.0):
             return 1.0
         if self.kind in ("elasticnet", "multitask") and self.l1_ratio > 0:
             return self.l1_ratio
@@ -52,7 +57,9 @@ class Problem:
             return penalties.GroupLasso(alpha=float(alpha), groups=self.groups)
         if self.kind == "multitask":
             return penalties.MultiTaskL21(alpha=float(alpha), l1_ratio=self.l1_ratio)
-        if self.kind == "l1":
+        if self.kind == "grouped" and self.datafit == "multinomial":
+            return penalties.MultiTaskL21(alpha=float(alpha))
+        if self.kind in ("l1", "grouped"):  # grouped, two classes: one coefficient per feature
             return penalties.L1(alpha=float(alpha))
         if self.kind == "elasticnet":
             return penalties.ElasticNet(alpha=float(alpha), l1_ratio=self.l1_ratio)
@@ -67,17 +74,28 @@ class Problem:
         elif self.kind == "group_lasso":
             extra = f", {_count_groups(self.groups)} groups"
         pen = {"l1": "L1", "elasticnet": "elastic net", "lp": "Lp", "group_lasso": "group lasso",
-               "multitask": "L2,1 (multi-task)"}[self.kind]
+               "multitask": "L2,1 (multi-task)", "grouped": "grouped (over the classes)"
+               }[self.kind]
+        if self.classes is not None:
+            extra += f", {self.classes.shape[0]} classes"
+            if self.datafit != "multinomial":
+                extra += ", one-vs-rest"
         icpt = "" if self.fit_intercept else ", no intercept"
         return f"{self.model} ({self.datafit} datafit + {pen} penalty{extra}{icpt}), alpha={alpha:.6g}"
 
     def meta(self, alpha, tol):
         """What ``fit --out`` records for ``certify`` to reuse."""
-        return dict(model=self.model, alpha=float(alpha), l1_ratio=self.l1_ratio, p=self.p,
+        meta = dict(model=self.model, alpha=float(alpha), l1_ratio=self.l1_ratio, p=self.p,
                     fit_intercept=self.fit_intercept, tol=float(tol))
+        if self.model == "logistic":
+            meta.update(penalty=self.kind, multi_class=self.multi_class)
+            if self.classes is not None:
+                meta["classes"] = [str(c) for c in self.classes]
+        return meta
 
 
-def problem_from_args(args, data, model=None, l1_ratio=None, p=None, fit_intercept=None):
+def problem_from_args(args, data, model=None, l1_ratio=None, p=None, fit_intercept=None,
+                      multi_class=None, grouped=None):
     """The Problem of a command's options (``model``, ... override them when
     given), with the groups of --groups read for DATA's features."""
     model = model or args.model or "lasso"
@@ -88,16 +106,18 @@ def problem_from_args(args, data, model=None, l1_ratio=None, p=None, fit_interce
         groups = load_groups(args.groups, data.X.shape[1])
     return Problem(model, args.l1_ratio if l1_ratio is None else l1_ratio,
                    getattr(args, "p", None) if p is None else p,
-                   not args.no_intercept if fit_intercept is None else fit_intercept, groups)
+                   not args.no_intercept if fit_intercept is None else fit_intercept, groups,
+                   multi_class=multi_class or args.multi_class or "multinomial",
+                   grouped=args.grouped if grouped is None else grouped)
 
 
 def _count_groups(groups):
     return len(np.unique(groups)) if np.ndim(groups) else f"contiguous {int(groups)}-feature"
 
 
-def _penalty_kind(model, l1_ratio, p):
-    """"l1", "elasticnet", "lp", "group_lasso" or "multitask": fixed by the model, or
-    for logistic by --p / --l1-ratio."""
+def _penalty_kind(model, l1_ratio, p, grouped=False):
+    """"l1", "elasticnet", "lp", "group_lasso", "multitask" or "grouped": fixed by
+    the model, or for logistic by --grouped / --p / --l1-ratio."""
     if model == "group":
         return "group_lasso"
     if model == "multitask":
@@ -108,6 +128,8 @@ def _penalty_kind(model, l1_ratio, p):
         return "elasticnet"
     if model == "lp":
         return "lp"
+    if grouped:
+        return "grouped"
     if p is not None:
         return "lp"
     if l1_ratio is not None and l1_ratio != 1.0:
@@ -124,17 +146,35 @@ def check_target(problem, y):
         raise CLIError(f"y has {y.shape[1]} columns: only --model multitask takes several "
                        f"targets")
     if problem.datafit == "logistic":
-        classes = np.unique(y)
-        if classes.shape[0] != 2:
-            shown = ", ".join(str(c) for c in classes[:5])
-            raise CLIError(f"--model logistic needs exactly two classes in y; found "
-                           f"{classes.shape[0]} ({shown}{', ...' if classes.shape[0] > 5 else ''})")
+        _check_classes(problem, y)
     elif y.dtype.kind not in "fiub":
         raise CLIError(f"--model {problem.model} needs a numeric target; y holds labels "
                        f"such as {y[0]!r}")
     elif not np.all(np.isfinite(y)):
         raise CLIError("y contains NaN or infinity")
     return y
+
+
+def _check_classes(problem, y):
+    """Two classes or more; more than two make the problem multinomial (or
+    one-vs-rest with --multi-class ovr), its classes recorded."""
+    classes, counts = np.unique(y, return_counts=True)
+    shown = ", ".join(str(c) for c in classes[:5]) + (", ..." if classes.shape[0] > 5 else "")
+    if classes.shape[0] < 2:
+        raise CLIError(f"--model logistic needs at least two classes in y; found one ({shown})")
+    if classes.shape[0] == 2:
+        return
+    if y.dtype.kind == "f" and np.any(counts == 1):
+        # a numeric y with classes of one sample: a regression target, most likely
+        raise CLIError(f"--model logistic: y has {classes.shape[0]} classes, "
+                       f"{int(np.sum(counts == 1))} of them with a single sample ({shown}); "
+                       f"y must be class labels")
+    if problem.kind == "lp" and problem.multi_class == "multinomial":
+        raise CLIError(f"--p (the Lp penalty) is implemented for two classes and one-vs-rest "
+                       f"only: with {classes.shape[0]} classes add --multi-class ovr")
+    problem.classes = classes
+    if problem.multi_class == "multinomial":
+        problem.datafit = "multinomial"
 
 
 def alpha_max(problem, X, y):
@@ -144,9 +184,14 @@ def alpha_max(problem, X, y):
         what = (f"p={problem.p:g}" if problem.kind == "lp" else f"l1_ratio={problem.l1_ratio:g}")
         raise CLIError(f"--alpha-ratio needs alpha_max, which the {problem.kind} penalty with "
                        f"{what} does not have; give --alpha")
-    if problem.model in BLOCK_MODELS:
+    if problem.model in BLOCK_MODELS or problem.datafit == "multinomial":
         return float(sc.alpha_max(X, y, penalty=problem.penalty(1.0),
-                                  fit_intercept=problem.fit_intercept))
+                                  fit_intercept=problem.fit_intercept,
+                                  datafit=problem.datafit))
+    if problem.classes is not None:  # one-vs-rest: where every class's fit is zero
+        return max(float(sc.alpha_max(X, np.where(y == c, 1.0, -1.0), l1_ratio=rho,
+                                      datafit="logistic", fit_intercept=problem.fit_intercept))
+                   for c in problem.classes)
     return float(sc.alpha_max(X, y, l1_ratio=rho, datafit=problem.datafit,
                               fit_intercept=problem.fit_intercept))
 

@@ -26,23 +26,37 @@ scikit-learn's terms, n_train the size of the *training fold*):
    (the largest alpha on ties, i.e. the sparsest model: scikit-learn's
    smallest C), and the binary model is refitted on all the data at that
    alpha, from w = 0, with its own certificate.
+
+With more than two classes and ``multi_class="multinomial"`` (the default)
+the same scheme runs once, on the softmax model: the grid from the
+multinomial alpha_max (``sparsecert.alpha_max(..., datafit="multinomial")``),
+each training fold fitted along it by
+:func:`sparsecert.path_blocks.multinomial_path_on` (warm starts, every alpha
+certified), each solution scored on the held-out fold as a multinomial
+classifier with the original labels, one alpha chosen for all classes, and
+one refit. Attributes as scikit-learn's ``LogisticRegressionCV`` gives them
+for a multinomial fit: the scores repeated under every class's key, each
+class's own coefficient rows in ``coefs_paths_``, ``alpha_`` repeated.
 """
 
 import numbers
 
 import numpy as np
 from joblib import delayed
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import penalties
+from .._multinomial_certificate import make_multinomial_problem, multinomial_alpha_max_on
+from .._validation import as_design, check_sample_weight
 from ..path import regularization_path
+from ..path_blocks import multinomial_path_on
 from ..solvers import alpha_max
 from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
 from ._folds import (cv_sample_weight, explicit_grid, fold_weights, geometric_grid, path_params,
-                     rows_for_folds, run_folds)
+                     rows_for_folds, run_folds, training_fold)
 from .logistic import SparseLogisticRegression, ovr_targets, store_binary_fits, two_classes_or_more
 
 
@@ -84,6 +98,46 @@ def _fold_path(X, y_pm, sample_weight, train, test, penalty, grid, params, cold,
     return scores, coefs, intercepts
 
 
+def _multinomial_fold_path(X, yi, classes, sample_weight, train, test, penalty, grid, params,
+                           scorer, template):
+    """Fit one training fold of the softmax model along the grid and score every
+    alpha on its test fold (labels as given).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_alphas, n_classes, n_features)
+    intercepts : ndarray of shape (n_alphas, n_classes)
+    """
+    K = classes.shape[0]
+    if np.unique(yi[train]).shape[0] < K:
+        raise ValueError("A training fold misses a class of the multinomial model: use a "
+                         "stratified splitter (the default for an integer cv) or fewer "
+                         "folds.")
+    design, sw_train, sw_test = training_fold(X, sample_weight, train, test)
+    res = multinomial_path_on(design, yi[train], K, sw_train, penalty, alphas=grid, **params)
+    coefs = np.ascontiguousarray(np.moveaxis(res.coefs, 2, 0), dtype=np.float64)
+    intercepts = np.ascontiguousarray(res.intercepts.T)
+    kw = {} if sw_test is None else {"sample_weight": sw_test}
+    scores = np.empty(grid.shape[0])
+    for k in range(grid.shape[0]):
+        # the fitted multinomial model of this alpha, with its own certificate
+        model = SparseLogisticRegression(**template)
+        model.classes_ = classes
+        model.coef_, model.intercept_ = coefs[k], intercepts[k]
+        model.n_features_in_ = X.shape[1]
+        model.n_iter_ = np.ones(1, dtype=np.int64)
+        model.certificate_ = res.certificates[k]
+        scores[k] = scorer(model, X[test], classes[yi[test]], **kw)
+    return scores, coefs, intercepts
+
+
+def _first_best(mean):
+    """The index of the first maximum of the mean scores in decreasing-alpha
+    order (the sparsest model on ties); 0 when they are all NaN."""
+    return 0 if np.all(np.isnan(mean)) else int(np.nanargmax(mean))
+
+
 def _train_along(X_train, y_train, sw_train, penalty, grid, params, cold):
     """(coefs (n_alphas, n_features), intercepts) of a training fold along the grid:
     one warm-started path, or with ``cold`` each alpha from w = 0."""
@@ -112,9 +166,13 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
 
         (1/n) sum_i s_i log(1 + exp(-y_i (x_i^T w + b))) + alpha * G(w),
 
-    with G the L1, elastic-net or Lp penalty. With k > 2 classes one binary
-    problem per class (one-vs-rest), each with its own cross-validated alpha,
-    as scikit-learn's ``LogisticRegressionCV`` does for one-vs-rest. See
+    with G the L1, elastic-net or Lp penalty. With k > 2 classes the default
+    is the multinomial (softmax) model of
+    :class:`~sparsecert.SparseLogisticRegression`, one alpha for all classes
+    chosen along certified multinomial paths (as scikit-learn's
+    ``LogisticRegressionCV`` does for a multinomial fit); with
+    ``multi_class="ovr"`` one binary problem per class (one-vs-rest), each
+    with its own cross-validated alpha. See
     :mod:`sparsecert.estimators.logistic_cv` for the scheme.
 
     scikit-learn's ``C`` relates to alpha by C = 1 / (n alpha), n being the
@@ -131,8 +189,10 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
         length.
     eps : float, default=1e-3
         The computed grid ends at ``eps * alpha_max``.
-    penalty : {"l1", "elasticnet", "lp"}, default="l1"
-        As in :class:`~sparsecert.SparseLogisticRegression`. For "lp" the
+    penalty : {"l1", "elasticnet", "lp", "grouped"}, default="l1"
+        As in :class:`~sparsecert.SparseLogisticRegression` ("grouped": a
+        feature's coefficients over the classes of the multinomial model
+        leave together; "l1" for two classes). For "lp" the
         computed grid is scaled by the L1 alpha_max (Lp has none); with p < 1
         every alpha is solved from w = 0 (no warm start: local solutions
         depend on the starting point, and the refit starts from 0).
@@ -140,6 +200,10 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
         rho, used with ``penalty="elasticnet"`` (0 needs explicit ``alphas``).
     p : float > 0, default=0.5
         The exponent, used with ``penalty="lp"``.
+    multi_class : {"multinomial", "ovr"}, default="multinomial"
+        How more than two classes are fitted, as in
+        :class:`~sparsecert.SparseLogisticRegression` (ignored for two
+        classes). "lp" and ``positive=True`` need "ovr".
     fit_intercept : bool, default=True
     tol : float, default=1e-4
         Scale-free certificate tolerance for every alpha of every fold and for
@@ -172,18 +236,22 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
     scores_ : dict
         Binary problem's positive class -> ndarray of shape (n_folds, n_alphas)
         of held-out scores (keys: ``classes_[1]`` alone for two classes, every
-        class otherwise), as scikit-learn's ``scores_``.
+        class otherwise), as scikit-learn's ``scores_``; multinomial: the
+        model's scores, the same array under every class.
     coefs_paths_ : dict
         Same keys -> ndarray of shape (n_folds, n_alphas, n_features + 1) with
-        the intercept last (``n_features`` without an intercept).
+        the intercept last (``n_features`` without an intercept); multinomial:
+        that class's row of the model's coefficients (intercepts summing to 0
+        over the classes).
     alpha_ : ndarray of shape (1,) or (n_classes,)
-        The chosen alpha of each binary problem.
+        The chosen alpha of each binary problem (multinomial: the one alpha,
+        repeated).
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
-    certificate_ : Certificate or list of Certificate
-        Of the refit on all the data (one per class for k > 2).
+    certificate_ : Certificate, MultinomialCertificate or list of Certificate
+        Of the refit on all the data (one per class for one-vs-rest).
     n_iter_ : ndarray of shape (1,) or (n_classes,)
-        Outer iterations of each refit (at least 1).
+        Outer iterations of each refit (at least 1; multinomial: shape (1,)).
     n_features_in_ : int
     feature_names_in_ : ndarray of str, when X has string column names
     """
@@ -193,7 +261,8 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
         "n_alphas": [Interval(numbers.Integral, 1, None, closed="left")],
         "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like", None],
         "eps": [Interval(numbers.Real, 0, None, closed="neither")],
-        "penalty": [StrOptions({"l1", "elasticnet", "lp"})],
+        "penalty": [StrOptions({"l1", "elasticnet", "lp", "grouped"})],
+        "multi_class": [StrOptions({"multinomial", "ovr"})],
         "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
         "p": [Interval(numbers.Real, 0, None, closed="neither")],
         "cv": ["cv_object"],
@@ -207,8 +276,9 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
     def __init__(self, *, n_alphas=20, alphas=None, eps=1e-3, penalty="l1", l1_ratio=0.5,
                  p=0.5, fit_intercept=True, tol=1e-4, max_iter=1000, cv=None, scoring=None,
                  n_jobs=None, positive=False, weights=None, screening="strong", solver="auto",
-                 verbose=0):
+                 verbose=0, multi_class="multinomial"):
         self.n_alphas = n_alphas
+        self.multi_class = multi_class
         self.alphas = alphas
         self.eps = eps
         self.penalty = penalty
@@ -228,7 +298,7 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
 
     def _path_penalty(self):
         """The penalty object of the paths (its alpha is replaced along the grid)."""
-        if self.penalty == "l1":
+        if self.penalty in ("l1", "grouped"):  # grouped: one coefficient per feature
             return penalties.L1(alpha=0.0, weights=self.weights, positive=self.positive)
         if self.penalty == "elasticnet":
             return penalties.ElasticNet(alpha=0.0, l1_ratio=float(self.l1_ratio),
@@ -277,6 +347,9 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
         classes = two_classes_or_more(y)
         sw = cv_sample_weight(sample_weight, design.n_samples)
         X_rows = rows_for_folds(X)
+        template = self._template()
+        if template._multinomial(classes):
+            return self._fit_multinomial(X, y, X_rows, classes, sw, template)
         targets = ovr_targets(classes)
         binary = [np.where(y == c, 1.0, -1.0) for c in targets]
         grid = self._grid(X_rows, binary, sw)
@@ -288,6 +361,63 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self.alphas_, self.scores_, self.coefs_paths_, self.alpha_ = grid, scores, paths, chosen
         store_binary_fits(self, classes, fits, design.n_features, X.dtype)
         return self
+
+    def _template(self):
+        """The estimator the folds' scorer and the refit are: this one's penalty
+        and model, at alpha 0 (each sets its own alpha)."""
+        return SparseLogisticRegression(
+            alpha=0.0, penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
+            fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
+            positive=self.positive, solver=self.solver, weights=self.weights,
+            verbose=self.verbose, multi_class=self.multi_class)
+
+    def _fit_multinomial(self, X, y, X_rows, classes, sw, template):
+        """The softmax model: one grid, one path per fold, one alpha, one refit."""
+        yi = np.searchsorted(classes, y)
+        penalty = template._multinomial_penalty().with_alpha(0.0)
+        grid = self._multinomial_grid(X_rows, yi, classes, sw, penalty)
+        folds = list(check_cv(self.cv, y, classifier=True).split(X_rows, y))
+        scorer = check_scoring(self, scoring=self.scoring)
+        params = dict(tol=self.tol, max_iter=self.max_iter, fit_intercept=self.fit_intercept,
+                      verbose=max(int(self.verbose) - 1, 0))
+        scoring_model = dict(penalty=self.penalty, l1_ratio=self.l1_ratio,
+                             fit_intercept=self.fit_intercept, multi_class="multinomial")
+        out = run_folds((delayed(_multinomial_fold_path)(X_rows, yi, classes, sw, train, test,
+                                                         penalty, grid, params, scorer,
+                                                         scoring_model)
+                         for train, test in folds), self.n_jobs, self.verbose)
+        scores = np.array([s for s, _, _ in out])
+        stacked = np.array([coefs for _, coefs, _ in out])  # (folds, alphas, K, p)
+        if self.fit_intercept:
+            icpt = np.array([b for _, _, b in out])[..., np.newaxis]
+            stacked = np.concatenate([stacked, icpt], axis=3)
+        alpha = grid[_first_best(scores.mean(axis=0))]
+        model = clone(template).set_params(alpha=float(alpha))
+        model.fit(X, y, sample_weight=sw)
+        K = classes.shape[0]
+        # set only now: an interrupted fit leaves no fitted attribute behind
+        self.alphas_ = grid
+        self.scores_ = {c: scores for c in classes}
+        self.coefs_paths_ = {c: stacked[:, :, k, :] for k, c in enumerate(classes)}
+        self.alpha_ = np.full(K, alpha)
+        for name in ("classes_", "coef_", "intercept_", "n_iter_", "certificate_"):
+            setattr(self, name, getattr(model, name))
+        return self
+
+    def _multinomial_grid(self, X, yi, classes, sw, penalty):
+        """The decreasing grid of the softmax model: explicit, or from its
+        alpha_max on all the data."""
+        if self.alphas is not None and not isinstance(self.alphas, numbers.Integral):
+            return explicit_grid(self.alphas)
+        count = self.n_alphas if self.alphas is None else int(self.alphas)
+        design = as_design(X)
+        problem = make_multinomial_problem(design, yi, classes.shape[0],
+                                           check_sample_weight(sw, design.n_samples), penalty,
+                                           self.fit_intercept)
+        top = multinomial_alpha_max_on(problem, penalty)
+        if not np.isfinite(top):
+            raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid as alphas=.")
+        return geometric_grid(top, self.eps, count)
 
     def _fold_paths(self, X_rows, binary, sw, grid, folds):
         """:func:`_fold_path` of every (binary problem, fold), in that order."""
@@ -314,11 +444,7 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
                 icpt = np.array([b for _, _, b in part])[:, :, np.newaxis]
                 stacked = np.concatenate([stacked, icpt], axis=2)
             paths[c] = stacked
-            mean = scores[c].mean(axis=0)
-            # the first maximum in decreasing-alpha order: the sparsest model on
-            # ties; an all-NaN row keeps the largest alpha
-            best = 0 if np.all(np.isnan(mean)) else int(np.nanargmax(mean))
-            chosen[k] = grid[best]
+            chosen[k] = grid[_first_best(scores[c].mean(axis=0))]
         return scores, paths, chosen
 
     def _refit(self, X, y_pm, sw, alpha):
