@@ -4,7 +4,6 @@ import numpy as np
 
 from .. import penalties
 from .._kernels import codes
-from .._multitask_certificate import multitask_alpha_max_on, validate_multitask
 from .._problem import evaluate, make_problem
 from .._validation import sub_design, validate_arrays
 from ..datafits import as_datafit
@@ -46,6 +45,9 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
         if datafit.code != codes.QUADRATIC:
             raise ValueError("The multi-task lasso is implemented for the quadratic datafit "
                              "only.")
+        # imported here: importing the package for a single-task fit skips it
+        from .._multitask_certificate import multitask_alpha_max_on, validate_multitask
+
         design, Y, sw = validate_multitask(X, y, sample_weight)
         return multitask_alpha_max_on(design, Y, sw, penalty, fit_intercept)
     if penalty is not None and getattr(penalty, "code", None) == codes.GROUP_LASSO:
