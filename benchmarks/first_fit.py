@@ -38,7 +38,11 @@ sparsecert runs twice per repeat:
   empty directory. The copy makes the start cold whichever cache locator
   Numba picks (in-tree ``__pycache__`` or NUMBA_CACHE_DIR), and whether
   sparsecert keeps its cache in its tree or under
-  ``$NUMBA_CACHE_DIR/sparsecert/<hash>``.
+  ``$NUMBA_CACHE_DIR/sparsecert/<hash>``. The copy's Python bytecode is
+  then compiled (``python -m compileall``, untimed), as ``pip install``
+  does: the libraries beside it are installed with their ``.pyc`` files,
+  and without them every process would compile sparsecert's source again
+  wherever bytecode is not written (PYTHONDONTWRITEBYTECODE=1).
 * *warm*: a second fresh process with the same copy and cache directory.
 
 The worker reads the ``stats`` of every Numba dispatcher in the library's
@@ -55,7 +59,10 @@ times and the medians are reported.
 ``--no-cold`` skips the cold runs and the copy: sparsecert's warm runs use
 the package as found on PYTHONPATH and the caller's NUMBA_CACHE_DIR, so they
 are warm only if that cache is (the hits and misses say so; nothing is
-checked). The tests use it with NUMBA_DISABLE_JIT=1.
+checked), and with whatever bytecode that tree has (none, from a source
+tree under PYTHONDONTWRITEBYTECODE=1: each process then compiles
+sparsecert's modules, ~0.05-0.1 s here). The tests use it with
+NUMBA_DISABLE_JIT=1.
 
 Targets (issue 15): cold import + first fit <= skglm's and <= 8 s; warm
 fresh process (import + first fit) <= 1.2 x scikit-learn's.
@@ -231,6 +238,12 @@ def fresh_copy(source, folder):
     return target
 
 
+def byte_compile(python, folder):
+    """Write the ``.pyc`` files of every module under ``folder``, as an install does."""
+    subprocess.run([python, "-m", "compileall", "-q", str(folder)], check=True,
+                   capture_output=True)
+
+
 def _env(pythonpath=None, cache_dir=None):
     env = dict(os.environ)
     if pythonpath is not None:
@@ -265,6 +278,7 @@ def measure_sparsecert(python, case, data, tmp, repeat, cold, budget):
         if cold:
             folder = Path(tempfile.mkdtemp(prefix="sparsecert-", dir=tmp))
             env = _env(fresh_copy(source, folder), folder / "numba_cache")
+            byte_compile(python, folder / "src")
             r = run_worker(python, "sparsecert", case, data, env, budget)
             check_cold(r, case)
             runs["cold"].append(r)

@@ -123,6 +123,58 @@ def test_unwritable_cache_dir_falls_back_to_the_package_and_stays_fresh(tmp_path
     assert edited[0] == "2.5" and edited[2] == "0"
 
 
+FAST = """
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True)
+def allocates(n):
+    return np.arange(n) * 2.0
+
+
+@njit(cache=True, parallel=True)
+def threads(x):
+    out = np.empty_like(x)
+    for i in prange(x.shape[0]):
+        out[i] = x[i] + 1.0
+    return out
+
+
+@njit(cache=True)
+def hashes(s):
+    return hash(s + "!")  # a new string: its hash is computed, with the secret
+"""
+FOREIGN = "from numba import njit\n\n\n@njit(cache=True)\ndef plus(x):\n    return x + 1.0\n"
+# numba.np.arraymath is one of the modules Numba's registry refresh imports
+RUN_FAST = """
+import sys
+import numpy as np
+from sparsecert._kernels import zz_fast as k
+a, t, h = k.allocates(4), k.threads(np.ones(3)), k.hashes("sparse")
+refreshed = "numba.np.arraymath" in sys.modules
+hits = sum(sum(f.stats.cache_hits.values()) for f in (k.allocates, k.threads, k.hashes))
+import zz_foreign
+print(a.sum(), t.sum(), h == hash("sparse!"), hits, refreshed, zz_foreign.plus(1.0),
+      "numba.np.arraymath" in sys.modules, sum(zz_foreign.plus.stats.cache_hits.values()))
+"""
+
+
+def test_warm_kernels_load_without_numbas_refresh_and_run(tmp_path):
+    """A warm load of our kernels skips Numba's registry refresh (KernelFunctionCache), and
+    what the machine code needs is still linked: the allocator (NRT), the threads of a
+    parallel kernel, the hash secret (a wrong or missing one fails or aborts). Another
+    library's cached function still loads with the refresh."""
+    src = _copy_package(tmp_path)
+    (src / "sparsecert" / "_kernels" / "zz_fast.py").write_text(FAST)
+    (tmp_path / "zz_foreign.py").write_text(FOREIGN)
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONHASHSEED": "random"}
+    cold = _python(RUN_FAST, pythonpath=src, env_extra=env, cwd=tmp_path).stdout.split()
+    warm = _python(RUN_FAST, pythonpath=src, env_extra=env, cwd=tmp_path).stdout.split()
+    assert cold == ["12.0", "6.0", "True", "0", "True", "2.0", "True", "0"]
+    assert warm == ["12.0", "6.0", "True", "3", "False", "2.0", "True", "1"]
+
+
 # ---------------------------------------------------------------- the notice
 COMPILE_SMALL = """
 import logging, sys

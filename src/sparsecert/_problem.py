@@ -16,8 +16,6 @@ from ._kernels.datafit import (column_stats, column_stats_grad, column_stats_gra
                                datafit_raw_grad, datafit_value, matvec, rmatvec,
                                rmatvec_threads)
 from ._kernels.optimality import optimality_kernel
-from ._kernels.rows import (column_sums_rows, column_sums_rows_threads, rmatvec_rows,
-                            rmatvec_rows_threads)
 from ._validation import _Threads, check_no_overflow, check_no_underflow, sub_design
 
 
@@ -262,6 +260,10 @@ def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):
     (a column whose mean is as large as its spread, e.g. constant), the
     column is copied out and recomputed by :func:`column_stats` exactly.
     """
+    # imported here: only a CSR X needs the row kernels (a fresh process that
+    # fits a CSC or dense X never defines them)
+    from ._kernels.rows import column_sums_rows, column_sums_rows_threads
+
     n, p = design.n_samples, design.n_features
     s1, s2 = np.empty(p), np.empty(p)
     count = np.empty(p, dtype=np.int64)
@@ -295,6 +297,8 @@ def rmatvec_full(design, u, out, n_threads=1):
     CSR X, the compiled column loop otherwise (threaded when ``n_threads`` > 1;
     the same sums whatever the thread count)."""
     if design.is_csr:
+        from ._kernels.rows import rmatvec_rows, rmatvec_rows_threads  # CSR only
+
         n_chunks = design.bounds.shape[0] - 1
         if n_threads > 1 and n_chunks > 1:
             with _Threads(n_threads):

@@ -476,14 +476,9 @@ class MultiTaskCertificate(GroupCertificate):
     def __reduce__(self):
         return (_rebuild_multitask_certificate, ({k: getattr(self, k) for k in self._fields},))
 
-    @property
-    def n_tasks(self):
-        return int(self.coef.shape[0])
-
-    @property
-    def n_nonzero(self):
-        """Features with a nonzero block (all their tasks)."""
-        return self.n_nonzero_groups
+    n_tasks = property(lambda self: int(self.coef.shape[0]))
+    # features with a nonzero block (all their tasks)
+    n_nonzero = property(lambda self: self.n_nonzero_groups)
 
     def __repr__(self):
         return multitask_repr(self)

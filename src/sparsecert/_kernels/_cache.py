@@ -30,6 +30,21 @@ stale); if neither can be, the locator declines and Numba's default locators
 take over, with their usual per-file check. Old
 keys' directories are never deleted automatically (another environment may
 still use them): ``sparsecert compile --list`` lists them, to delete by hand.
+
+Loading from that cache (:class:`KernelFunctionCache`) skips the one thing
+of Numba's load that a warm process does not need: before its first load,
+Numba "refreshes" its compiler, importing and registering every typing and
+lowering implementation it has (NumPy's, the typed containers', the random
+generators', ...), about a quarter of a second, only so that it could
+compile something. A cached kernel is machine code already: what it needs
+to be linked is the C helpers (registered when the target context is
+created), the NRT allocator (:func:`_ready_to_link` initializes it) and
+the hash secret (registered by importing ``numba.cpython.hashing``, done
+there too); a parallel kernel's threads are started by the cached entry
+itself (its ``reload_init``). Nothing else changes: the same object code
+is loaded and called, a miss still compiles (and Numba's compiler then
+refreshes first, as always), and other libraries' functions load as
+before.
 """
 
 import functools
@@ -40,8 +55,9 @@ import sys
 
 try:
     from numba.core import caching as _caching
+    from numba.core import dispatcher as _dispatcher
 except ImportError:  # pragma: no cover - Numba moved its caching module
-    _caching = None
+    _caching = _dispatcher = None
 
 KERNELS_DIR = os.path.dirname(os.path.abspath(__file__))
 _BASE = getattr(_caching, "_CacheLocator", object)
@@ -120,12 +136,45 @@ class KernelCacheLocator(_BASE):
         return None
 
 
+_NUMBA_FUNCTION_CACHE = getattr(_caching, "FunctionCache", None)
+_FAST_LOAD = (_NUMBA_FUNCTION_CACHE is not None
+              and all(hasattr(_NUMBA_FUNCTION_CACHE, name)
+                      for name in ("_load_overload", "_guard_against_spurious_io_errors"))
+              and getattr(_dispatcher, "FunctionCache", None) is _NUMBA_FUNCTION_CACHE)
+
+
+def _ready_to_link(target_context):
+    """Register what cached machine code may call, without Numba's registry refresh."""
+    from numba.core.runtime import rtsys
+    import numba.cpython.hashing  # noqa: F401  (registers the hash secret's symbols)
+
+    rtsys.initialize(target_context)
+
+
+class KernelFunctionCache(_NUMBA_FUNCTION_CACHE or object):
+    """Numba's per-function cache; this package's kernels load without the refresh.
+
+    (Module docstring.) A function whose cache is not under
+    :class:`KernelCacheLocator` (another library's, or ours where the
+    locator declined) loads exactly as Numba loads it.
+    """
+
+    def load_overload(self, sig, target_context):
+        if not isinstance(getattr(self._impl, "locator", None), KernelCacheLocator):
+            return super().load_overload(sig, target_context)
+        _ready_to_link(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
+        return None  # the guard swallowed a spurious I/O error: compile instead
+
+
 def _impl_class():
     return getattr(_caching, "CacheImpl", None) or getattr(_caching, "_CacheImpl", None)
 
 
 def install():
-    """Put :class:`KernelCacheLocator` first in Numba's list of locators (once).
+    """Put :class:`KernelCacheLocator` first in Numba's list of locators (once), and
+    make :class:`KernelFunctionCache` the cache class of the dispatchers defined after.
 
     Returns False, changing nothing, where this Numba has no such list."""
     impl = _impl_class()
@@ -134,4 +183,6 @@ def install():
         return False
     if KernelCacheLocator not in classes:
         classes.insert(0, KernelCacheLocator)
+    if _FAST_LOAD:  # every dispatcher defined from now on gets this cache class
+        _dispatcher.FunctionCache = KernelFunctionCache
     return True

@@ -4,8 +4,6 @@ import numpy as np
 
 from .. import penalties
 from .._kernels import codes
-from .._multinomial_certificate import multinomial_alpha_max
-from .._multitask_certificate import multitask_alpha_max_on, validate_multitask
 from .._problem import evaluate, make_problem
 from .._validation import sub_design, validate_arrays
 from ..datafits import as_datafit
@@ -60,11 +58,16 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
             penalty = penalties.ElasticNet(1.0, l1_ratio=l1_ratio, weights=weights)
         if positive:
             raise ValueError("positive=True is not implemented for the multinomial datafit.")
+        from .._multinomial_certificate import multinomial_alpha_max
+
         return multinomial_alpha_max(X, y, penalty, fit_intercept, sample_weight)
     if getattr(penalty, "multitask", False):
         if datafit.code != codes.QUADRATIC:
             raise ValueError("The multi-task lasso is implemented for the quadratic datafit "
                              "only.")
+        # imported here: importing the package for a single-task fit skips it
+        from .._multitask_certificate import multitask_alpha_max_on, validate_multitask
+
         design, Y, sw = validate_multitask(X, y, sample_weight)
         return multitask_alpha_max_on(design, Y, sw, penalty, fit_intercept)
     if penalty is not None and getattr(penalty, "code", None) == codes.GROUP_LASSO:

@@ -1,11 +1,12 @@
-"""``solve``: the one entry point, which picks the solver for a problem."""
+"""``solve``: the one entry point, which picks the solver for a problem.
+
+Each solver's module, and with it its kernels, is imported when a problem
+first needs it (:func:`_solver_for`): a Lasso fit in a fresh process does
+not define the logistic, group or FISTA kernels (each compiled function's
+dispatcher costs a little to create, and so does its module).
+"""
 
 from .._kernels import codes
-from .cd import _solve_cd_quadratic
-from .fista import _solve_fista
-from .group_cd import _solve_group_cd
-from .lp_logistic import _solve_cd_logistic_fixed
-from .prox_newton import _solve_prox_newton
 
 
 def solve(problem, w0=None, b0=None, *, tol=1e-4, max_iter=1000, solver="auto", verbose=0):
@@ -51,6 +52,8 @@ def _solver_for(problem, solver):
         if solver not in ("auto", "cd"):
             raise ValueError(f"The group lasso is solved by block coordinate descent only "
                              f"(solver='auto' or 'cd'); got solver={solver!r}.")
+        from .group_cd import _solve_group_cd
+
         return _solve_group_cd
     if solver == "fista":
         if not getattr(problem.penalty, "convex", True):
@@ -62,6 +65,8 @@ def _solver_for(problem, solver):
                 "solver='fista' cannot certify the nonconvex Lp penalty (p < 1): its "
                 "fixed points are not the coordinate-wise L-stationary points the "
                 "certificate checks. Use solver='cd' (or 'auto').")
+        from .fista import _solve_fista
+
         return _solve_fista
     if solver not in ("auto", "cd"):
         raise ValueError(f"solver must be 'auto', 'cd' or 'fista'; got {solver!r}.")
@@ -69,8 +74,14 @@ def _solver_for(problem, solver):
         if not getattr(problem.penalty, "convex", True):
             # a Newton model's curvature has other fixed points than the
             # L-stationary points the local certificate checks
+            from .lp_logistic import _solve_cd_logistic_fixed
+
             return _solve_cd_logistic_fixed
+        from .prox_newton import _solve_prox_newton
+
         return _solve_prox_newton
     if problem.df_code != codes.QUADRATIC:
         raise ValueError("Coordinate descent here handles the quadratic datafit only.")
+    from .cd import _solve_cd_quadratic
+
     return _solve_cd_quadratic
