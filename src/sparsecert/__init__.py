@@ -9,6 +9,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "Lasso": "sparsecert.estimators.linear",
     "GroupLasso": "sparsecert.estimators.group",
+    "SparseGroupLasso": "sparsecert.estimators.group",
+    "GroupLogisticRegression": "sparsecert.estimators.group",
     "MultiTaskLasso": "sparsecert.estimators.multitask",
     "MultiTaskElasticNet": "sparsecert.estimators.multitask",
     "ElasticNet": "sparsecert.estimators.linear",

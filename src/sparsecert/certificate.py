@@ -50,7 +50,8 @@ from ._problem import evaluate, make_group_problem, make_problem
 from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_gap,  # noqa: F401
                        _dense_columns, _gap_tolerance, _given_gap, _thresholds,
                        _intercept_violation, _relative_gap, gap_safe_screen)
-from ._group_certificate import explain_groups, group_gap, group_pieces, group_violations
+from ._group_certificate import (explain_groups, group_gap, group_pieces, group_violations,
+                                 l1_ratio_of_problem)
 from ._kernels import codes
 from ._multitask_certificate import multitask_fields, multitask_problem_of
 from ._multitask_explain import explain_multitask, multitask_repr
@@ -233,7 +234,7 @@ class Certificate:
 
 
 class GroupCertificate(Certificate):
-    """A :class:`Certificate` of the group lasso, group by group.
+    """A :class:`Certificate` of the group (or sparse-group) lasso, group by group.
 
     The fields of :class:`Certificate` keep their meaning, per feature where
     they are arrays, with these differences: ``violation`` holds each
@@ -247,22 +248,37 @@ class GroupCertificate(Certificate):
     group_violation : ndarray
         Distance from -g_g to the subdifferential of alpha c_g ||.||_2 at
         w_g: max(0, ||g_g|| - alpha c_g) at a zero group,
-        ||g_g + alpha c_g w_g / ||w_g|| || at a nonzero one.
+        ||g_g + alpha c_g w_g / ||w_g|| || at a nonzero one. For the
+        sparse-group lasso (``l1_ratio`` rho > 0) the subdifferential of
+        alpha c_g ((1 - rho) ||.||_2 + rho ||.||_1):
+        max(0, ||S(g_g, alpha rho c_g)|| - alpha (1 - rho) c_g) at a zero
+        group (S the soft-thresholding), and at a nonzero one the norm of
+        g_j + alpha (1 - rho) c_g w_j / ||w_g|| + alpha rho c_g sign(w_j)
+        (w_j != 0) and S(g_j, alpha rho c_g) (w_j = 0) over its features.
     group_margin : ndarray
-        alpha c_g - ||g_g||: how deep inside its dead zone a zero group sits
-        (positive: the penalty holds the whole group at 0).
+        alpha c_g - ||g_g|| (N*(g_g) for the sparse-group lasso): how deep
+        inside its dead zone a zero group sits (positive: the penalty
+        holds the whole group at 0).
     group_gradient_norm, group_threshold, group_coef_norm : ndarray
-        ||g_g||_2, alpha c_g and ||w_g||_2.
+        ||g_g||_2 (the sparse-group lasso: the dual norm N*(g_g) of
+        (1 - rho) ||.||_2 + rho ||.||_1, whose dead zone is
+        N*(g_g) <= alpha c_g), alpha c_g and ||w_g||_2.
     group_ptr, group_indices : ndarray
         The groups: group g holds features group_indices[group_ptr[g]:group_ptr[g+1]].
     argmax_group : int or None
         The group with the largest violation (None when it is the intercept).
+    l1_ratio : float
+        rho (0 for the group lasso).
     """
 
     _group_fields = ("group_violation", "group_margin", "group_gradient_norm",
                      "group_threshold", "group_coef_norm", "group_ptr", "group_indices",
-                     "argmax_group")
+                     "argmax_group", "l1_ratio")
     _fields = Certificate._fields + _group_fields
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("l1_ratio", 0.0)
+        super().__init__(**kwargs)
 
     def __reduce__(self):
         return (_rebuild_group_certificate, ({k: getattr(self, k) for k in self._fields},))
@@ -294,7 +310,7 @@ def _rebuild_group_certificate(fields):
 
 
 def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=None):
-    """The :class:`GroupCertificate` of (w, b) for a group-lasso ``problem``
+    """The :class:`GroupCertificate` of (w, b) for a group or sparse-group lasso ``problem``
     (:func:`sparsecert._problem.make_group_problem`)."""
     pieces = group_pieces(problem, w, b)
     tol, tol_intercept = problem.tolerances(tol_relative)
@@ -331,7 +347,8 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
         alpha=float(problem.penalty.alpha), dual_point=None if gap is None else "residual",
         group_violation=gviol, group_margin=gmargin, group_gradient_norm=gnorm,
         group_threshold=thr, group_coef_norm=pieces["norms_w"], group_ptr=enc.ptr,
-        group_indices=enc.indices, argmax_group=argmax_group)
+        group_indices=enc.indices, argmax_group=argmax_group,
+        l1_ratio=l1_ratio_of_problem(problem))
 
 
 def shortfall(cert):
@@ -520,8 +537,10 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
         free variable, whose stationarity |dF/db| is checked.
     datafit : {"quadratic", "logistic"} or a :mod:`sparsecert.datafits` object
     penalty : a :mod:`sparsecert.penalties` object (alpha, weights, positive)
-        A :class:`~sparsecert.penalties.GroupLasso` (quadratic datafit)
-        gives a :class:`GroupCertificate`, checked group by group; a
+        A :class:`~sparsecert.penalties.GroupLasso` or
+        :class:`~sparsecert.penalties.SparseGroupLasso` (quadratic or
+        logistic datafit) gives a :class:`GroupCertificate`, checked group
+        by group; a
         :class:`~sparsecert.penalties.MultiTaskL21` (quadratic) takes a 2-D
         y of shape (n, k), coef of shape (k, p) and intercept None or (k,),
         and gives a ``MultiTaskCertificate``, checked feature by feature.

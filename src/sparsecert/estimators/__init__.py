@@ -5,7 +5,8 @@ _WHERE = {"ElasticNet": "linear", "GeneralizedLinearEstimator": "linear", "Lasso
           "LpRegression": "linear", "ElasticNetCV": "cv", "LassoCV": "cv",
           "SparseLogisticRegression": "logistic", "SparseLogisticRegressionCV": "logistic_cv",
           "GroupLasso": "group", "MultiTaskLasso": "multitask",
-          "MultiTaskElasticNet": "multitask"}
+          "MultiTaskElasticNet": "multitask", "SparseGroupLasso": "group",
+          "GroupLogisticRegression": "group"}
 
 __all__ = sorted(_WHERE)
 

@@ -3,7 +3,6 @@
 import numpy as np
 
 from .. import penalties
-from .._kernels import codes
 from .._problem import evaluate, make_problem
 from .._validation import sub_design, validate_arrays
 from ..datafits import as_datafit
@@ -31,14 +30,21 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
 
     g as above (the unpenalized groups and the intercept optimal), e.g.
     max_g ||X_g^T (y - ybar)|| / (n c_g) for least squares with an intercept.
+    With a :class:`~sparsecert.penalties.SparseGroupLasso` (its own
+    ``l1_ratio`` rho), ||.||_2 becomes the dual norm N*: for each group the
+    a >= 0 solving ||S(g_g, a rho c_g)||_2 = a (1 - rho) c_g, found exactly
+    (see the penalty), and the largest over the groups; rho = 1 gives the
+    weighted Lasso's max_j |g_j| / c_{g(j)}. The alpha given to the penalty
+    is not used (pass 1.0).
     """
     datafit = as_datafit(datafit)
-    if penalty is not None and getattr(penalty, "code", None) == codes.GROUP_LASSO:
+    if penalties.is_group(penalty):
         X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
         return group_alpha_max_on(design, y64, sw, penalty, datafit=datafit,
                                   fit_intercept=fit_intercept)
     if penalty is not None:
-        raise ValueError(f"alpha_max takes penalty=GroupLasso(...) only (L1 and the elastic "
+        raise ValueError(f"alpha_max takes penalty=GroupLasso(...) or SparseGroupLasso(...) "
+                         f"only (L1 and the elastic "
                          f"net are given by l1_ratio, weights and positive); got {penalty!r}.")
     if not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}.")
@@ -81,7 +87,11 @@ def _gradient_free_optimal(problem, design, y64, sw, datafit, free_mask, fit_int
 
 
 def group_alpha_max_on(design, y64, sw, penalty, *, datafit, fit_intercept=True):
-    """The group lasso's alpha_max (see :func:`alpha_max`) on validated inputs."""
+    """The group (or sparse-group) lasso's alpha_max (see :func:`alpha_max`) on
+    validated inputs."""
+    from .._group_certificate import dual_norms
+
+    rho = penalties._check_l1_ratio(penalty.l1_ratio)
     enc = penalty.encode_groups(design.n_features)
     c = enc.weights
     if not np.any(c > 0):
@@ -90,6 +100,6 @@ def group_alpha_max_on(design, y64, sw, penalty, *, datafit, fit_intercept=True)
     problem = make_problem(design, y64, sw, datafit, penalties.L1(alpha=0.0), fit_intercept)
     grad = _gradient_free_optimal(problem, design, y64, sw, datafit, c[enc.group_of] == 0,
                                   fit_intercept)
-    norms = np.sqrt(np.bincount(enc.group_of, weights=grad * grad, minlength=enc.n_groups))
+    norms = dual_norms(enc, grad, rho)
     pos = c > 0
     return float(np.max(norms[pos] / c[pos]))
