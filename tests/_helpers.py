@@ -40,6 +40,14 @@ def _group_lasso():
     return sparsecert.GroupLasso(alpha=0.1)
 
 
+def _sparse_group_lasso():
+    return sparsecert.SparseGroupLasso(alpha=0.1, l1_ratio=0.5)
+
+
+def _group_logistic():
+    return sparsecert.GroupLogisticRegression(alpha=0.01, l1_ratio=0.5)
+
+
 def _lasso_cv():
     return sparsecert.LassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
 
@@ -61,6 +69,8 @@ ESTIMATORS = [
     ("LpRegression-p0.5", _lp_half),
     ("LpRegression-p1.5", _lp_smooth),
     ("GroupLasso", _group_lasso),
+    ("SparseGroupLasso", _sparse_group_lasso),
+    ("GroupLogisticRegression", _group_logistic),
     ("LassoCV", _lasso_cv),
     ("ElasticNetCV", _enet_cv),
     ("SparseLogisticRegressionCV", _logistic_cv),

@@ -162,9 +162,11 @@ def test_bad_parameter(make, data, param, value, where):
 
 
 def _penalty_weight_estimators():
-    # GroupLasso's weights are per group (tests/test_group_lasso.py checks them)
+    # the group estimators' weights are per group (tests/test_group_lasso.py
+    # and tests/test_sparse_group.py check them)
     return [pytest.param(m, id=i) for m, i in zip(ESTIMATOR_FACTORIES, ESTIMATOR_IDS)
-            if "weights" in m().get_params() and i != "GroupLasso"]
+            if "weights" in m().get_params()
+            and i not in ("GroupLasso", "SparseGroupLasso", "GroupLogisticRegression")]
 
 
 @pytest.mark.parametrize("make", _penalty_weight_estimators())
