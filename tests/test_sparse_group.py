@@ -301,7 +301,10 @@ def _real(name, size):
     return np.asfortranarray(X[:, :X.shape[1] - X.shape[1] % size]), y
 
 
-def _skglm(X, y, alpha, pen, datafit, tol):
+_SKGLM_CLASSES = {}
+
+
+def _skglm(X, y, alpha, pen, datafit, tol, max_epochs=100000):
     """skglm 0.5's GroupBCD without intercept (its sparse-group penalty
     cannot take one); WeightedL1GroupL2(alpha, (1 - rho) c, rho c_{g(j)}) is
     our penalty. Its prox reads the feature weights by group index, so they
@@ -315,11 +318,15 @@ def _skglm(X, y, alpha, pen, datafit, tol):
     from skglm.penalties import WeightedGroupL2, WeightedL1GroupL2
     from skglm.solvers import GroupBCD
 
-    class LogisticGroupLipschitz(LogisticGroup):
-        def get_lipschitz(self, X, y):
-            self.initialize(X, y)
-            return self.lipschitz
+    if "logistic" not in _SKGLM_CLASSES:
+        # one class for the session: skglm compiles each new jitclass anew
+        class LogisticGroupLipschitz(LogisticGroup):
+            def get_lipschitz(self, X, y):
+                self.initialize(X, y)
+                return self.lipschitz
 
+        _SKGLM_CLASSES["logistic"] = LogisticGroupLipschitz
+    LogisticGroupLipschitz = _SKGLM_CLASSES["logistic"]
     enc = pen.encode_groups(X.shape[1])
     ptr, idx = enc.ptr.astype(np.int32), enc.indices.astype(np.int32)
     rho = pen.l1_ratio
@@ -330,7 +337,7 @@ def _skglm(X, y, alpha, pen, datafit, tol):
         penalty = WeightedL1GroupL2(alpha, (1 - rho) * enc.weights,
                                     rho * enc.weights[enc.group_of], ptr, idx)
     df = (QuadraticGroup if datafit == "quadratic" else LogisticGroupLipschitz)(ptr, idx)
-    solver = GroupBCD(tol=tol, max_iter=1000, max_epochs=100000, fit_intercept=False,
+    solver = GroupBCD(tol=tol, max_iter=1000, max_epochs=max_epochs, fit_intercept=False,
                       ws_strategy="subdiff" if rho == 0 else "fixpoint")
     return solver.solve(X, y, df, penalty)[0]
 
