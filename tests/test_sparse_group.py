@@ -232,6 +232,11 @@ def test_logistic_matches_numpy_reference(rho, case):
                                datafit="logistic", penalty=pen.with_alpha(alpha),
                                sample_weight=sw, tol=1e-8)
     assert cert.converged
+    if rho == 0:  # the GroupLasso penalty object says the same
+        same = sc.check_optimality(X, y, w_ref, b_ref if fit_intercept else None,
+                                   datafit="logistic", penalty=GL(alpha, 3, weights),
+                                   sample_weight=sw, tol=1e-8)
+        assert same.converged and same.duality_gap == cert.duality_gap
 
 
 def test_l1_ratio_zero_is_the_group_lasso_bit_for_bit():
