@@ -70,6 +70,14 @@ def _multinomial_grouped():
     return sparsecert.SparseLogisticRegression(alpha=0.01, penalty="grouped")
 
 
+def _sparse_group_lasso():
+    return sparsecert.SparseGroupLasso(alpha=0.1, l1_ratio=0.5)
+
+
+def _group_logistic():
+    return sparsecert.GroupLogisticRegression(alpha=0.01, l1_ratio=0.5)
+
+
 def _lasso_cv():
     return sparsecert.LassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
 
@@ -98,6 +106,8 @@ ESTIMATORS = [
     ("GroupLasso", _group_lasso),
     ("SparseLogisticRegression-multinomial", _multinomial),
     ("SparseLogisticRegression-grouped", _multinomial_grouped),
+    ("SparseGroupLasso", _sparse_group_lasso),
+    ("GroupLogisticRegression", _group_logistic),
     ("LassoCV", _lasso_cv),
     ("ElasticNetCV", _enet_cv),
     ("SparseLogisticRegressionCV", _logistic_cv),

@@ -137,7 +137,7 @@ def test_block_epoch_matches_its_numpy_twin(dtype, layout, center):
                                  thr, lip)
     w_k, swr_k = w.copy(), sw_r.copy()
     cheap, b_k = group_bcd_epoch(*design.args, n, swr_k, sw, w_k, b, means, vscale, enc.ptr,
-                                 enc.indices, ws, thr, lip, np.empty(6))
+                                 enc.indices, ws, thr, np.zeros(4), lip, np.empty(6))
     np.testing.assert_allclose(cheap, want[0], rtol=1e-9)
     np.testing.assert_allclose(b_k, want[1], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(w_k, want[2], rtol=1e-9, atol=1e-12)
@@ -387,13 +387,6 @@ def test_unpenalized_group_has_no_gap_but_is_certified():
     amax = sc.alpha_max(X, y, penalty=GL(1.0, 3, weights))
     top = sc.GroupLasso(amax, groups=3, weights=weights, tol=1e-8).fit(X, y)
     assert np.all(top.coef_[:3] != 0) and not np.any(top.coef_[3:])
-
-
-def test_logistic_group_lasso_is_refused_clearly():
-    X, y = problem(30, 6)
-    with pytest.raises(ValueError, match="quadratic datafit only"):
-        sc.check_optimality(X, (y > y.mean()).astype(int), np.zeros(6), 0.0,
-                            datafit="logistic", penalty=GL(0.1, 2))
 
 
 # ---------------------------------------------------------------- contract

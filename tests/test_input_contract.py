@@ -166,8 +166,8 @@ def test_bad_parameter(make, data, param, value, where):
 
 
 def _penalty_weight_estimators():
-    # GroupLasso's (and GroupLassoCV's) weights are per group (tests/test_group_lasso.py
-    # and test_block_paths.py check them)
+    # the group estimators' weights are per group (tests/test_group_lasso.py,
+    # test_sparse_group.py and test_block_paths.py check them)
     return [pytest.param(m, id=i) for m, i in zip(ESTIMATOR_FACTORIES, ESTIMATOR_IDS)
             if "weights" in m().get_params() and "groups" not in m().get_params()]
 

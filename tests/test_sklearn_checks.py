@@ -20,6 +20,7 @@ def test_sklearn_compatible(estimator, check):
 # every estimator as a user first writes it, at its defaults (LpRegression()
 # once reported n_iter_ = 0 for a start that was already optimal)
 @parametrize_with_checks([sparsecert.Lasso(), sparsecert.ElasticNet(), sparsecert.LpRegression(),
-                          sparsecert.SparseLogisticRegression(), sparsecert.GroupLasso()])
+                          sparsecert.SparseLogisticRegression(), sparsecert.GroupLasso(),
+                          sparsecert.SparseGroupLasso(), sparsecert.GroupLogisticRegression()])
 def test_sklearn_compatible_at_defaults(estimator, check):
     check(estimator)

@@ -10,6 +10,8 @@ _LAZY = {
     "Lasso": "sparsecert.estimators.linear",
     "GroupLasso": "sparsecert.estimators.group",
     "GroupLassoCV": "sparsecert.estimators.group_cv",
+    "SparseGroupLasso": "sparsecert.estimators.group",
+    "GroupLogisticRegression": "sparsecert.estimators.group",
     "MultiTaskLasso": "sparsecert.estimators.multitask",
     "MultiTaskElasticNet": "sparsecert.estimators.multitask",
     "MultiTaskLassoCV": "sparsecert.estimators.multitask_cv",

@@ -1,6 +1,6 @@
-r"""The group lasso's certificate, group by group (quadratic datafit): its
-pieces (:func:`group_pieces`, :func:`group_violations`, :func:`group_gap`) and
-its :func:`explain_groups`; :mod:`sparsecert.certificate` assembles them.
+r"""The group lasso's certificate, group by group (least squares or logistic):
+its pieces (:func:`group_pieces`, :func:`group_violations`, :func:`group_gap`)
+and its :func:`explain_groups`; :mod:`sparsecert.certificate` assembles them.
 
 With g = grad F(w, b) and group g's threshold alpha c_g, the violation of a
 group is the distance from -g_g to the subdifferential of alpha c_g ||.||_2
@@ -27,12 +27,50 @@ centred with an intercept, scaled by t = min(1, min_g alpha c_g / ||X_g^T u||).
 Unpenalized groups (c_g = 0, or alpha = 0) would need X_g^T theta = 0, a
 projection not made here: the gap is then None and the violation test
 alone decides.
+
+The sparse-group lasso (rho = ``l1_ratio`` > 0, thresholds alpha (1 - rho)
+c_g on the block and alpha rho c_g on each coordinate) replaces ||.||_2 by
+the norm N = (1 - rho) ||.||_2 + rho ||.||_1 and its dual N*
+(:func:`sparsecert._kernels.group.sgl_dual_norm`): a zero group's violation
+is max(0, ||S(g_g, alpha rho c_g)|| - alpha (1 - rho) c_g), the distance to
+the ball plus the box; at a nonzero group the component of a nonzero w_j is
+g_j + alpha (1 - rho) c_g w_j / ||w_g|| + alpha rho c_g sign(w_j) and that
+of a zero w_j is S(g_j, alpha rho c_g); ``group_gradient_norm`` is N*(g_g),
+and the dual point is rescaled into N*(X_g^T theta) <= alpha c_g.
+
+Logistic datafit: the dual is max_theta -f^*(theta) over the same set, f^*
+the conjugate of the loss (:func:`sparsecert._kernels.datafit.datafit_conjugate`);
+u = f'(z) is rebalanced to sum to 0 with an intercept
+(:func:`sparsecert._duality._balanced_logistic_dual_point`), and the
+rescaling by t <= 1 keeps it in f^*'s domain.
 """
 
 import numpy as np
 
-from ._kernels.datafit import datafit_raw_grad, datafit_value, matvec
+from ._duality import _balanced_logistic_dual_point
+from ._kernels import codes
+from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value, matvec
+from ._kernels.group import group_dual_norms
 from ._problem import rmatvec_full
+
+
+def l1_ratio_of_problem(problem):
+    """rho of a group problem's penalty (0 for the group lasso)."""
+    return float(problem.pen_params[codes.PARAM_L1_RATIO])
+
+
+def dual_norms(enc, v, rho):
+    """N*(v_g) for every group (||v_g||_2 when rho = 0, by the same sums as
+    the group lasso has always used)."""
+    if rho == 0.0:
+        return np.sqrt(np.bincount(enc.group_of, weights=v * v, minlength=enc.n_groups))
+    out = np.empty(enc.n_groups)
+    group_dual_norms(np.ascontiguousarray(v, dtype=np.float64), enc.ptr, enc.indices, rho, out)
+    return out
+
+
+def _soft(v, t):
+    return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
 
 
 def group_pieces(problem, w, b):
@@ -57,26 +95,40 @@ def group_pieces(problem, w, b):
     enc = problem.groups
     norms_w = np.sqrt(np.bincount(enc.group_of, weights=w * w, minlength=enc.n_groups))
     loss = float(datafit_value(problem.df_code, problem.y, z, problem.sw, n))
-    pen = float(problem.penalty.alpha * np.sum(enc.weights * norms_w))
+    rho = l1_ratio_of_problem(problem)
+    if rho == 0.0:
+        pen = float(problem.penalty.alpha * np.sum(enc.weights * norms_w))
+    else:
+        l1 = np.bincount(enc.group_of, weights=np.abs(w), minlength=enc.n_groups)
+        pen = float(problem.penalty.alpha * np.sum(enc.weights * ((1.0 - rho) * norms_w
+                                                                   + rho * l1)))
     g_b = float(np.sum(u)) if problem.fit_intercept else 0.0
     return dict(z=z, u=u, grad=grad, intercept_grad=g_b, loss=loss, penalty=pen,
                 norms_w=norms_w)
 
 
 def group_violations(problem, w, grad, norms_w, vscale):
-    """(per-feature components, group violations, group margins, ||g_g||, thresholds)."""
+    """(per-feature components, group violations, group margins, N*(g_g), thresholds
+    alpha c_g); see the module docstring."""
     enc = problem.groups
     gof = enc.group_of
+    rho = l1_ratio_of_problem(problem)
     thr = problem.penalty.alpha * enc.weights
-    norms_g = np.sqrt(np.bincount(gof, weights=grad * grad, minlength=enc.n_groups))
-    nw, ng, t = norms_w[gof], norms_g[gof], thr[gof]
+    t = (problem.penalty.alpha * (1.0 - rho) * enc.weights)[gof]
+    t1 = (problem.penalty.alpha * rho * enc.weights)[gof]
+    shrunk = _soft(grad, t1) if rho > 0.0 else grad
+    norms_s = np.sqrt(np.bincount(gof, weights=shrunk * shrunk, minlength=enc.n_groups))
+    nw, ns = norms_w[gof], norms_s[gof]
     with np.errstate(divide="ignore", invalid="ignore"):
-        at_zero = grad * np.where(ng > t, 1.0 - t / np.where(ng > 0, ng, 1.0), 0.0)
+        at_zero = shrunk * np.where(ns > t, 1.0 - t / np.where(ns > 0, ns, 1.0), 0.0)
         moving = grad + t * w / np.where(nw > 0, nw, 1.0)
+        if rho > 0.0:
+            moving = np.where(w != 0, moving + t1 * np.sign(w), shrunk)
     comp = np.abs(np.where(nw > 0, moving, at_zero)) * vscale
     viol = np.sqrt(np.bincount(gof, weights=comp * comp, minlength=enc.n_groups))
     if not np.all(np.isfinite(grad)):
         viol[~np.isfinite(np.bincount(gof, weights=grad, minlength=enc.n_groups))] = np.nan
+    norms_g = norms_s if rho == 0.0 else dual_norms(enc, grad, rho)
     return comp, viol, thr - norms_g, norms_g, thr
 
 
@@ -90,17 +142,24 @@ def group_gap(problem, pieces, objective):
     n = problem.design.n_samples
     u = pieces["u"].copy()
     grad = pieces["grad"]
-    if problem.fit_intercept:
+    logistic = problem.df_code == codes.LOGISTIC
+    if problem.fit_intercept and logistic:
+        u, grad = _balanced_logistic_dual_point(problem, u, grad.copy())
+    elif problem.fit_intercept:
         # weighted centring: u - s c with sum = 0; X^T s = n means
         c = float(np.sum(u)) / n
         u -= problem.sw * c
         grad = grad - c * n * problem.means
-    norms = np.sqrt(np.bincount(enc.group_of, weights=grad * grad, minlength=enc.n_groups))
+    norms = dual_norms(enc, grad, l1_ratio_of_problem(problem))
     worst = float(np.max(norms / thr)) if norms.size else 0.0
     t = 1.0 if worst <= 1.0 else 1.0 / worst
     theta = t * u
-    pos = problem.sw > 0
-    dual = -float(theta @ problem.y) - 0.5 * n * float(np.sum(theta[pos] ** 2 / problem.sw[pos]))
+    if logistic:
+        dual = -float(datafit_conjugate(problem.df_code, problem.y, theta, problem.sw, n))
+    else:
+        pos = problem.sw > 0
+        dual = -float(theta @ problem.y) - 0.5 * n * float(np.sum(theta[pos] ** 2
+                                                                 / problem.sw[pos]))
     return float(objective) - dual if np.isfinite(dual) else np.inf
 
 
@@ -118,24 +177,36 @@ def explain_groups(cert, feature_names=None, top=10):
     p = cert.coef.shape[0]
     names = ([f"x{j}" for j in range(p)] if feature_names is None
              else [str(f) for f in feature_names])
+    rho = getattr(cert, "l1_ratio", 0.0)
+    if rho == 0.0:
+        rule = ("a zero group is optimal when ||g_g|| <= alpha c_g (its dead zone), a nonzero "
+                "one when g_g + alpha c_g w_g/||w_g|| = 0.")
+        g_sym = None
+    else:
+        rule = (f"l1_ratio rho={rho:.6g}; a zero group is optimal when N*(g_g) <= alpha c_g, "
+                f"i.e. ||S(g_g, alpha rho c_g)|| <= alpha (1-rho) c_g (its dead zone; N* is "
+                f"the dual norm of (1-rho)||.||_2 + rho||.||_1), a nonzero one when "
+                f"g_j + alpha (1-rho) c_g w_j/||w_g|| + alpha rho c_g sign(w_j) = 0 at each "
+                f"nonzero w_j and |g_j| <= alpha rho c_g at each zero w_j.")
+        g_sym = "N*(g_g)"
     intro = (f"{cert.datafit} datafit + {cert.penalty} penalty, alpha={cert.alpha:.6g}, "
-             f"{cert.n_groups} groups; a zero group is optimal when ||g_g|| <= "
-             f"alpha c_g (its dead zone), a nonzero one when g_g + alpha c_g "
-             f"w_g/||w_g|| = 0.")
+             f"{cert.n_groups} groups; {rule}")
     return explain_blocks(cert, intro, lambda g: _group_label(cert, g, names), "group", "g",
                           "w", f"  intercept: dF/db={cert.intercept_gradient:.3g} is not 0",
-                          top)
+                          top, g_sym)
 
 
-def explain_blocks(cert, intro, label, unit, index, coef, intercept_line, top):
+def explain_blocks(cert, intro, label, unit, index, coef, intercept_line, top, g_sym=None):
     """The words of a block certificate (the group lasso's groups, the
     multi-task lasso's features): the blocks that violate optimality, the
     zero ones nearest the edge of their dead zone, and the largest nonzero
     ones. ``label(b)`` names block b; ``unit`` ("group"), ``index`` ("g")
-    and ``coef`` ("w") spell it in the text."""
+    and ``coef`` ("w") spell it in the text; ``g_sym`` the size of a block's
+    gradient (||g_index|| by default)."""
     gv, gm = cert.group_violation, cert.group_margin
     ng, thr, nw = cert.group_gradient_norm, cert.group_threshold, cert.group_coef_norm
-    g_sym, w_sym = f"||g_{index}||", f"||{coef}_{index}||"
+    g_sym = g_sym or f"||g_{index}||"
+    w_sym = f"||{coef}_{index}||"
     lines = [repr(cert), "", intro]
     bad = np.flatnonzero(~(gv <= cert.tol))
     if bad.size:

@@ -371,17 +371,17 @@ def evaluate(problem, w, b):
 
 
 def make_group_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
-    """:func:`make_problem` for a :class:`~sparsecert.penalties.GroupLasso`.
+    """:func:`make_problem` for a :class:`~sparsecert.penalties.GroupLasso` or
+    :class:`~sparsecert.penalties.SparseGroupLasso` (least squares or logistic).
 
     The same set-up, with the group encoding attached (``problem.groups``,
     a :class:`~sparsecert.penalties.GroupEncoding`) and the scale of the
     tolerance in group units: ``scale`` = max_g ||grad_g F(0, b0)||_2, the
     group lasso's alpha_max with unit weights (||grad F(0, b0)||_inf for
-    singleton groups, so that the Lasso's tol means the same).
+    singleton groups, so that the Lasso's tol means the same). The
+    sparse-group lasso keeps this scale (its violations are Euclidean norms
+    over a group too), whatever its l1_ratio.
     """
-    if datafit.code != codes.QUADRATIC:
-        raise ValueError("The group lasso is implemented for the quadratic datafit only "
-                         "(the logistic group lasso is not yet).")
     problem = make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads)
     enc = penalty.encode_groups(design.n_features)
     problem.__dict__["groups"] = enc

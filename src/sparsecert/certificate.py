@@ -42,7 +42,6 @@ valid upper bound on P(w, b) - P*, equal to the usual gap at the optimum
 dF/db; the violation |dF/db| itself is reported separately.
 """
 
-from typing import NamedTuple
 
 import numpy as np
 
@@ -50,8 +49,10 @@ from ._problem import evaluate, make_group_problem, make_problem
 from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_gap,  # noqa: F401
                        _dense_columns, _gap_tolerance, _given_gap, _thresholds,
                        _intercept_violation, _relative_gap, gap_safe_screen)
-from ._group_certificate import explain_groups, group_gap, group_pieces, group_violations
+from ._group_certificate import (explain_groups, group_gap, group_pieces, group_violations,
+                                 l1_ratio_of_problem)
 from ._kernels import codes
+from ._violations import _violations
 from ._multitask_certificate import multitask_fields, multitask_problem_of
 from ._multinomial_certificate import multinomial_fields, multinomial_problem_of
 from ._multitask_explain import explain_multinomial, explain_multitask, multinomial_repr, \
@@ -235,7 +236,7 @@ class Certificate:
 
 
 class GroupCertificate(Certificate):
-    """A :class:`Certificate` of the group lasso, group by group.
+    """A :class:`Certificate` of the group (or sparse-group) lasso, group by group.
 
     The fields of :class:`Certificate` keep their meaning, per feature where
     they are arrays, with these differences: ``violation`` holds each
@@ -249,22 +250,37 @@ class GroupCertificate(Certificate):
     group_violation : ndarray
         Distance from -g_g to the subdifferential of alpha c_g ||.||_2 at
         w_g: max(0, ||g_g|| - alpha c_g) at a zero group,
-        ||g_g + alpha c_g w_g / ||w_g|| || at a nonzero one.
+        ||g_g + alpha c_g w_g / ||w_g|| || at a nonzero one. For the
+        sparse-group lasso (``l1_ratio`` rho > 0) the subdifferential of
+        alpha c_g ((1 - rho) ||.||_2 + rho ||.||_1):
+        max(0, ||S(g_g, alpha rho c_g)|| - alpha (1 - rho) c_g) at a zero
+        group (S the soft-thresholding), and at a nonzero one the norm of
+        g_j + alpha (1 - rho) c_g w_j / ||w_g|| + alpha rho c_g sign(w_j)
+        (w_j != 0) and S(g_j, alpha rho c_g) (w_j = 0) over its features.
     group_margin : ndarray
-        alpha c_g - ||g_g||: how deep inside its dead zone a zero group sits
-        (positive: the penalty holds the whole group at 0).
+        alpha c_g - ||g_g|| (N*(g_g) for the sparse-group lasso): how deep
+        inside its dead zone a zero group sits (positive: the penalty
+        holds the whole group at 0).
     group_gradient_norm, group_threshold, group_coef_norm : ndarray
-        ||g_g||_2, alpha c_g and ||w_g||_2.
+        ||g_g||_2 (the sparse-group lasso: the dual norm N*(g_g) of
+        (1 - rho) ||.||_2 + rho ||.||_1, whose dead zone is
+        N*(g_g) <= alpha c_g), alpha c_g and ||w_g||_2.
     group_ptr, group_indices : ndarray
         The groups: group g holds features group_indices[group_ptr[g]:group_ptr[g+1]].
     argmax_group : int or None
         The group with the largest violation (None when it is the intercept).
+    l1_ratio : float
+        rho (0 for the group lasso).
     """
 
     _group_fields = ("group_violation", "group_margin", "group_gradient_norm",
                      "group_threshold", "group_coef_norm", "group_ptr", "group_indices",
-                     "argmax_group")
+                     "argmax_group", "l1_ratio")
     _fields = Certificate._fields + _group_fields
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("l1_ratio", 0.0)
+        super().__init__(**kwargs)
 
     def __reduce__(self):
         return (_rebuild_group_certificate, ({k: getattr(self, k) for k in self._fields},))
@@ -296,7 +312,7 @@ def _rebuild_group_certificate(fields):
 
 
 def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=None):
-    """The :class:`GroupCertificate` of (w, b) for a group-lasso ``problem``
+    """The :class:`GroupCertificate` of (w, b) for a group or sparse-group lasso ``problem``
     (:func:`sparsecert._problem.make_group_problem`)."""
     pieces = group_pieces(problem, w, b)
     tol, tol_intercept = problem.tolerances(tol_relative)
@@ -333,7 +349,8 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
         alpha=float(problem.penalty.alpha), dual_point=None if gap is None else "residual",
         group_violation=gviol, group_margin=gmargin, group_gradient_norm=gnorm,
         group_threshold=thr, group_coef_norm=pieces["norms_w"], group_ptr=enc.ptr,
-        group_indices=enc.indices, argmax_group=argmax_group)
+        group_indices=enc.indices, argmax_group=argmax_group,
+        l1_ratio=l1_ratio_of_problem(problem))
 
 
 def shortfall(cert):
@@ -424,39 +441,6 @@ def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pie
         datafit=problem.datafit.name, penalty=problem.penalty.name,
         alpha=float(problem.penalty.alpha), screened=screened, distributed=bool(distributed),
         dual_point=dual_kind)
-
-
-class _Violations(NamedTuple):
-    """The optimality test of a point: violations in common units against ``tol``."""
-
-    tol: float
-    tol_intercept: float
-    violation_scale: np.ndarray
-    violation: np.ndarray
-    margin: np.ndarray
-    intercept_gradient: float
-    max_violation: float
-    argmax: object        # int, or None for the intercept
-    converged: bool
-
-
-def _violations(problem, pieces, tol_relative):
-    """Per-feature violations and margins, the intercept's, and their maximum."""
-    tol, tol_intercept = problem.tolerances(tol_relative)
-    # each feature against its own tolerance, reported in common units
-    # (Problem.violation_scale): a column of tiny norm cannot hide its error
-    vscale = problem.violation_scale(tol_relative)
-    viol = pieces["viol"] * vscale
-    margin = pieces["margin"] * vscale
-    g_b = pieces["intercept_grad"]
-    v_b = _intercept_violation(g_b, tol, tol_intercept)
-    max_feat = float(np.max(viol)) if viol.size else 0.0
-    argmax = int(np.argmax(viol)) if viol.size and not (v_b > max_feat) else None
-    max_v = max_feat if (max_feat >= v_b or np.isnan(max_feat)) else float(v_b)
-    if np.isnan(pieces["max_violation"]) or np.isnan(max_feat):
-        max_v = np.nan
-    return _Violations(tol, tol_intercept, vscale, viol, margin, g_b, max_v, argmax,
-                       bool(max_v <= tol))
 
 
 class MultiTaskCertificate(GroupCertificate):
@@ -555,8 +539,10 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
         ``MultinomialCertificate``, checked feature by feature. scikit-learn's
         ``LogisticRegression(penalty="l1", C=C)`` is alpha = 1 / (n C).
     penalty : a :mod:`sparsecert.penalties` object (alpha, weights, positive)
-        A :class:`~sparsecert.penalties.GroupLasso` (quadratic datafit)
-        gives a :class:`GroupCertificate`, checked group by group; a
+        A :class:`~sparsecert.penalties.GroupLasso` or
+        :class:`~sparsecert.penalties.SparseGroupLasso` (quadratic or
+        logistic datafit) gives a :class:`GroupCertificate`, checked group
+        by group; a
         :class:`~sparsecert.penalties.MultiTaskL21` (quadratic) takes a 2-D
         y of shape (n, k), coef of shape (k, p) and intercept None or (k,),
         and gives a ``MultiTaskCertificate``, checked feature by feature.

@@ -204,6 +204,8 @@ def certificate(cert, *, ax=None, feature_names=None, top=None, sort=True):
     multinomial certificate gets a bar per feature, over its tasks or
     classes (the marker is max_k |g_kj| for the multinomial L1 penalty,
     ||g_j||_2 for the grouped one).
+    For the sparse-group lasso the marker is the dual norm N*(g_g) of
+    (1 - rho) ||.||_2 + rho ||.||_1, whose dead zone is N*(g_g) <= alpha c_g.
 
     Parameters
     ----------
@@ -264,8 +266,11 @@ def _bars(cert, names):
                                     "(W[:, j] = 0 is optimal here)")
         else:
             names = [_group_label(cert, k, names, most=2) for k in range(grad.shape[0])]
-            what, gradient, zone = ("groups", "||g_g||_2 at the solution",
-                                    "dead zone ||g_g|| <= alpha c_g\n(w_g = 0 is optimal here)")
+            # the sparse-group lasso's dead zone bounds the dual norm N*(g_g)
+            g_sym = "N*(g_g)" if getattr(cert, "l1_ratio", 0.0) > 0 else "||g_g||"
+            what, gradient, zone = ("groups", f"{g_sym}{'_2' if g_sym == '||g_g||' else ''} "
+                                    f"at the solution", f"dead zone {g_sym} <= alpha c_g\n"
+                                    f"(w_g = 0 is optimal here)")
     else:
         grad, thr, coef, bad = _dead_zones(cert)
         what, gradient, zone = ("features", "|g_j| = |dF/dw_j| at the solution",

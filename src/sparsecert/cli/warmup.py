@@ -64,7 +64,8 @@ def _quadratic_fits(layout, dtype):
                  (sc.ElasticNet(alpha=a, tol=TOL, solver="fista", max_iter=5000), X, y),
                  (sc.LpRegression(alpha=a, p=1.5, tol=TOL, solver="fista", max_iter=5000), X, y),
                  (sc.Lasso(alpha=a, tol=TOL, positive=True, n_jobs=2), X, y),
-                 (sc.GroupLasso(alpha=a, groups=3, tol=TOL), X, y)]
+                 (sc.GroupLasso(alpha=a, groups=3, tol=TOL), X, y),
+                 (sc.SparseGroupLasso(alpha=a, groups=3, l1_ratio=0.5, tol=TOL), X, y)]
     # the multi-task lasso: a 2-D Y (two tasks sharing the support), one fit per layout/dtype
     X, y = _regression(*shapes[0], layout, dtype)
     Y = np.column_stack([y, 0.5 * y + np.roll(y, 1)])
@@ -83,7 +84,9 @@ def _logistic_fits(layout, dtype):
             (est(alpha=a, tol=TOL, solver="fista", max_iter=5000), X, y),
             (est(alpha=a, penalty="elasticnet", tol=TOL, solver="fista", max_iter=5000), X, y),
             (est(alpha=a, penalty="lp", p=1.5, tol=TOL, solver="fista", max_iter=5000), X, y),
-            (est(alpha=a, tol=TOL, n_jobs=2), X, y)] + _multinomial_fits(layout, dtype)
+            (est(alpha=a, tol=TOL, n_jobs=2), X, y),
+            (sc.GroupLogisticRegression(alpha=a, groups=3, l1_ratio=0.5, tol=TOL), X, y)
+            ] + _multinomial_fits(layout, dtype)
 
 
 def _multinomial_fits(layout, dtype):

@@ -6,7 +6,8 @@ _WHERE = {"ElasticNet": "linear", "GeneralizedLinearEstimator": "linear", "Lasso
           "SparseLogisticRegression": "logistic", "SparseLogisticRegressionCV": "logistic_cv",
           "GroupLasso": "group", "MultiTaskLasso": "multitask",
           "MultiTaskElasticNet": "multitask", "MultiTaskLassoCV": "multitask_cv",
-          "MultiTaskElasticNetCV": "multitask_cv", "GroupLassoCV": "group_cv"}
+          "MultiTaskElasticNetCV": "multitask_cv", "GroupLassoCV": "group_cv",
+          "SparseGroupLasso": "group", "GroupLogisticRegression": "group"}
 
 __all__ = sorted(_WHERE)
 

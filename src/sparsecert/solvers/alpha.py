@@ -3,7 +3,6 @@
 import numpy as np
 
 from .. import penalties
-from .._kernels import codes
 from .._problem import evaluate, make_problem
 from .._validation import sub_design, validate_arrays
 from ..datafits import as_datafit
@@ -51,6 +50,13 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
     the penalty grouped over the classes (``penalty=MultiTaskL21(1.0, rho,
     weights)``, ``SparseLogisticRegression(penalty="grouped")``); every c_j
     must be > 0.
+
+    With a :class:`~sparsecert.penalties.SparseGroupLasso` (its own
+    ``l1_ratio`` rho), ||.||_2 becomes the dual norm N*: for each group the
+    a >= 0 solving ||S(g_g, a rho c_g)||_2 = a (1 - rho) c_g, found exactly
+    (see the penalty), and the largest over the groups; rho = 1 gives the
+    weighted Lasso's max_j |g_j| / c_{g(j)}. The alpha given to the penalty
+    is not used (pass 1.0).
     """
     datafit = as_datafit(datafit)
     if datafit.code == codes.MULTINOMIAL:
@@ -70,14 +76,14 @@ def alpha_max(X, y, *, l1_ratio=1.0, datafit="quadratic", fit_intercept=True,
 
         design, Y, sw = validate_multitask(X, y, sample_weight)
         return multitask_alpha_max_on(design, Y, sw, penalty, fit_intercept)
-    if penalty is not None and getattr(penalty, "code", None) == codes.GROUP_LASSO:
+    if penalties.is_group(penalty):
         X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
         return group_alpha_max_on(design, y64, sw, penalty, datafit=datafit,
                                   fit_intercept=fit_intercept)
     if penalty is not None:
-        raise ValueError(f"alpha_max takes penalty=GroupLasso(...) or MultiTaskL21(...) only "
-                         f"(L1 and the elastic net are given by l1_ratio, weights and "
-                         f"positive); got {penalty!r}.")
+        raise ValueError(f"alpha_max takes penalty=GroupLasso(...), SparseGroupLasso(...) or "
+                         f"MultiTaskL21(...) only (L1 and the elastic net are given by "
+                         f"l1_ratio, weights and positive); got {penalty!r}.")
     if not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}.")
     X, design, y64, sw = validate_arrays(X, y, datafit, sample_weight)
@@ -119,7 +125,11 @@ def _gradient_free_optimal(problem, design, y64, sw, datafit, free_mask, fit_int
 
 
 def group_alpha_max_on(design, y64, sw, penalty, *, datafit, fit_intercept=True):
-    """The group lasso's alpha_max (see :func:`alpha_max`) on validated inputs."""
+    """The group (or sparse-group) lasso's alpha_max (see :func:`alpha_max`) on
+    validated inputs."""
+    from .._group_certificate import dual_norms
+
+    rho = penalties._check_l1_ratio(penalty.l1_ratio)
     enc = penalty.encode_groups(design.n_features)
     c = enc.weights
     if not np.any(c > 0):
@@ -128,6 +138,6 @@ def group_alpha_max_on(design, y64, sw, penalty, *, datafit, fit_intercept=True)
     problem = make_problem(design, y64, sw, datafit, penalties.L1(alpha=0.0), fit_intercept)
     grad = _gradient_free_optimal(problem, design, y64, sw, datafit, c[enc.group_of] == 0,
                                   fit_intercept)
-    norms = np.sqrt(np.bincount(enc.group_of, weights=grad * grad, minlength=enc.n_groups))
+    norms = dual_norms(enc, grad, rho)
     pos = c > 0
     return float(np.max(norms[pos] / c[pos]))

@@ -1,4 +1,5 @@
-"""Working-set block coordinate descent for the group lasso (least squares).
+"""Working-set block coordinate descent for the group and sparse-group lasso
+(least squares and logistic).
 
 The loop of :mod:`.cd`, over groups: each outer round ranks the groups by
 how far each is from leaving its dead zone (the certificate's -margin; the
@@ -11,12 +12,19 @@ Step sizes: 1 / L_g with L_g the largest eigenvalue of the group's weighted
 centred Gram matrix X_g^T W X_g / n (exact, by ``numpy.linalg.eigvalsh``,
 for groups of up to ``_EXACT_MAX`` features; the trace bound sum_j L_j,
 safe but looser, for larger ones), computed the first time a group enters a
-working set, so a CSR X copies out only the columns the fit uses.
+working set, so a CSR X copies out only the columns the fit uses. For the
+logistic datafit the Gram matrix is uncentred (the intercept is a free
+variable, not profiled out) and L_g is a quarter of its largest eigenvalue,
+the largest curvature the loss can have along the block; the intercept
+takes a safeguarded Newton step after each epoch
+(:func:`sparsecert._kernels.group.logistic_intercept_step`).
 """
 
 import numpy as np
 
-from .._kernels.group import group_bcd_epochs, group_gram
+from .._kernels import codes
+from .._kernels.datafit import datafit_raw_grad, matvec
+from .._kernels.group import group_bcd_epochs, group_gram, group_logistic_epochs
 from ..certificate import build_group_certificate
 from .common import CertifiedRounds, SolverResult, _epochs_per_call_for, profiled_residual
 from .messages import _warn_not_converged
@@ -33,10 +41,11 @@ _EXACT_MAX = 512
 def _solve_group_cd(problem, w0, b0, tol, max_iter, verbose):
     """Working-set block coordinate descent; stops on the group certificate.
 
-    ``b0`` is not used: the intercept is profiled out. ``n_iter`` counts
+    ``b0`` starts the logistic intercept (the log-odds if None); least
+    squares profiles its intercept out and ignores it. ``n_iter`` counts
     epochs over working sets and is bounded by ``max_iter``.
     """
-    fit = _GroupCD(problem, w0, tol, max_iter, verbose)
+    fit = _GroupCD(problem, w0, b0, tol, max_iter, verbose)
     while not fit.cert.converged and fit.n_iter < max_iter:
         fit.round()
     if not fit.cert.converged:
@@ -46,7 +55,8 @@ def _solve_group_cd(problem, w0, b0, tol, max_iter, verbose):
 
 def group_lipschitz(problem, groups, out):
     """Fill ``out[g]`` for the groups ``groups`` where it is NaN (see the module
-    docstring: exact largest eigenvalue, or the trace bound past ``_EXACT_MAX``)."""
+    docstring: exact largest eigenvalue, or the trace bound past ``_EXACT_MAX``;
+    a quarter of it for the logistic datafit, whose ``problem.means`` are 0)."""
     enc = problem.groups
     design = problem.design
     todo = groups[np.isnan(out[groups])]
@@ -65,6 +75,8 @@ def group_lipschitz(problem, groups, out):
             gram = np.empty((k, k))
             group_gram(*X_args, design.n_samples, problem.sw, problem.means, members, gram, buf)
             out[g] = max(float(np.linalg.eigvalsh(gram)[-1]), 0.0)
+            if problem.df_code == codes.LOGISTIC:
+                out[g] /= 4.0
         else:
             out[g] = float(np.sum(problem.lipschitz[members]))
     return out
@@ -73,18 +85,27 @@ def group_lipschitz(problem, groups, out):
 class _GroupCD(CertifiedRounds):
     """One working-set block CD fit: the iterate, its certificate, the loop's state."""
 
-    def __init__(self, problem, w0, tol, max_iter, verbose):
+    def __init__(self, problem, w0, b0, tol, max_iter, verbose):
         self.problem = problem
         enc = problem.groups
         self.enc = enc
         self.n, self.p = problem.design.n_samples, problem.design.n_features
         self.w = np.zeros(self.p) if w0 is None else np.array(w0, dtype=np.float64)
+        self.logistic = problem.df_code == codes.LOGISTIC
+        if self.logistic:
+            self.b = 0.0 if not problem.fit_intercept else (
+                problem.b0 if b0 is None else float(b0))
         self.tol, self.max_iter, self.verbose = tol, max_iter, verbose
         self.tol_abs = problem.tolerances(tol)[0]
         self.vscale = problem.violation_scale(tol)
-        self.thr = problem.penalty.alpha * enc.weights
+        rho = float(problem.pen_params[codes.PARAM_L1_RATIO])
+        # alpha (1 - rho) c_g and alpha rho c_g; rho = 0 gives the group lasso's
+        # alpha c_g bit for bit
+        self.thr = problem.penalty.alpha * (1.0 - rho) * enc.weights
+        self.thr1 = problem.penalty.alpha * rho * enc.weights
         self.lip = np.full(enc.n_groups, np.nan)
         self.buf = np.empty(max(int(np.max(enc.sizes, initial=1)), 1))
+        self.b_scale = problem.intercept_scale(tol)
         self.ws_size = _WS_START_GROUPS
         self.shrink = 1.0
         self.n_iter = 0
@@ -93,8 +114,18 @@ class _GroupCD(CertifiedRounds):
         self.aim_at_gap()
 
     def refresh(self):
-        """Exact residual and profiled intercept at ``w``."""
-        self.b, self.sw_r = profiled_residual(self.problem, self.w)
+        """Exact residual and profiled intercept at ``w`` (least squares), or
+        exact z = X w + b and u = f'(z) (logistic), so no drift accumulates."""
+        problem = self.problem
+        if not self.logistic:
+            self.b, self.sw_r = profiled_residual(problem, self.w)
+            return
+        self.z = np.empty(self.n)
+        matvec(*problem.design.columns(np.flatnonzero(self.w)), self.n, self.w, self.z)
+        problem.work.add_nonzero_columns(problem.design, self.w)
+        self.z += self.b
+        self.u = np.empty(self.n)
+        datafit_raw_grad(problem.df_code, problem.y, self.z, problem.sw, self.n, self.u)
 
     def certify(self):
         return build_group_certificate(self.problem, self.w, self.b, self.tol,
@@ -105,7 +136,7 @@ class _GroupCD(CertifiedRounds):
         groups nearest (or furthest past) the edge of their dead zone."""
         cert = self.cert
         score = -np.asarray(cert.group_margin, dtype=np.float64)
-        score[(cert.group_coef_norm > 0) | (self.thr == 0)] = np.inf
+        score[(cert.group_coef_norm > 0) | ((self.thr == 0) & (self.thr1 == 0))] = np.inf
         n_groups = score.shape[0]
         nnz = int(np.count_nonzero(cert.group_coef_norm))
         self.ws_size = min(n_groups, max(self.ws_size, 2 * nnz, _WS_START_GROUPS))
@@ -127,10 +158,17 @@ class _GroupCD(CertifiedRounds):
         cheap = np.inf
         while self.n_iter < self.max_iter:
             epochs = min(chunk, self.max_iter - self.n_iter)
-            ep, cheap, self.b = group_bcd_epochs(
-                *X_args, self.n, self.sw_r, problem.sw, self.w, self.b, problem.means,
-                self.vscale, self.enc.ptr, self.enc.indices, ws, self.thr, self.lip,
-                epochs, inner_tol, self.buf)
+            if self.logistic:
+                ep, cheap, self.b = group_logistic_epochs(
+                    *X_args, problem.y, problem.sw, self.z, self.u, self.w, self.b,
+                    problem.fit_intercept, self.vscale, self.b_scale, self.enc.ptr,
+                    self.enc.indices, ws, self.thr, self.thr1, self.lip, epochs, inner_tol,
+                    self.buf)
+            else:
+                ep, cheap, self.b = group_bcd_epochs(
+                    *X_args, self.n, self.sw_r, problem.sw, self.w, self.b, problem.means,
+                    self.vscale, self.enc.ptr, self.enc.indices, ws, self.thr, self.thr1,
+                    self.lip, epochs, inner_tol, self.buf)
             self.n_iter += ep
             problem.work.add_columns(problem.design, feats, times=ep)
             if cheap <= inner_tol:

@@ -1,0 +1,42 @@
+"""The optimality test of a point, feature by feature: each violation in the
+certificate's common units, the intercept's, their maximum, against tol.
+(Split out of :mod:`sparsecert.certificate`, which assembles it.)"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._duality import _intercept_violation
+
+
+class _Violations(NamedTuple):
+    """The optimality test of a point: violations in common units against ``tol``."""
+
+    tol: float
+    tol_intercept: float
+    violation_scale: np.ndarray
+    violation: np.ndarray
+    margin: np.ndarray
+    intercept_gradient: float
+    max_violation: float
+    argmax: object        # int, or None for the intercept
+    converged: bool
+
+
+def _violations(problem, pieces, tol_relative):
+    """Per-feature violations and margins, the intercept's, and their maximum."""
+    tol, tol_intercept = problem.tolerances(tol_relative)
+    # each feature against its own tolerance, reported in common units
+    # (Problem.violation_scale): a column of tiny norm cannot hide its error
+    vscale = problem.violation_scale(tol_relative)
+    viol = pieces["viol"] * vscale
+    margin = pieces["margin"] * vscale
+    g_b = pieces["intercept_grad"]
+    v_b = _intercept_violation(g_b, tol, tol_intercept)
+    max_feat = float(np.max(viol)) if viol.size else 0.0
+    argmax = int(np.argmax(viol)) if viol.size and not (v_b > max_feat) else None
+    max_v = max_feat if (max_feat >= v_b or np.isnan(max_feat)) else float(v_b)
+    if np.isnan(pieces["max_violation"]) or np.isnan(max_feat):
+        max_v = np.nan
+    return _Violations(tol, tol_intercept, vscale, viol, margin, g_b, max_v, argmax,
+                       bool(max_v <= tol))
