@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import penalties
+from .._kernels import codes
 from .._problem import evaluate, make_problem
 from .._validation import sub_design, validate_arrays
 from ..datafits import as_datafit
