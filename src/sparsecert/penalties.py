@@ -202,7 +202,7 @@ def _groups_as_lists(groups, n_features):
             raise ValueError(f"groups={size} (contiguous groups of {size} features) does not "
                              f"divide n_features={p}: pass a list of index arrays or one "
                              f"label per feature instead.")
-        return [np.arange(s, s + size, dtype=np.int64) for s in range(0, p, size)]
+        return list(np.arange(p, dtype=np.int64).reshape(-1, size))  # row views: no copies
     if isinstance(groups, (str, bytes)) or not hasattr(groups, "__len__"):
         raise ValueError(f"groups must be an int, a list of index arrays or one label per "
                          f"feature; got {groups!r}.")
@@ -286,8 +286,18 @@ class _GroupPenalty(_Penalty):
     l1_ratio = 0.0
 
     def encode_groups(self, n_features):
-        """The :class:`GroupEncoding` of this penalty for ``n_features``."""
-        return encode_groups(self.groups, self.weights, n_features)
+        """The :class:`GroupEncoding` of this penalty for ``n_features``.
+
+        Kept on the penalty when ``groups`` is an int (immutable, so the
+        encoding cannot go stale): a fit asks for it twice, and with a
+        thousand groups each encoding costs a millisecond."""
+        cached = self.__dict__.get("_int_encoding")
+        if cached is not None and cached[0] == n_features:
+            return cached[1]
+        enc = encode_groups(self.groups, self.weights, n_features)
+        if isinstance(self.groups, numbers.Integral) and self.weights is None:
+            object.__setattr__(self, "_int_encoding", (n_features, enc))
+        return enc
 
     def encode(self, n_features):
         """(code, params, per-feature weights c_{g(j)}); params[PARAM_L1_RATIO] = rho."""
