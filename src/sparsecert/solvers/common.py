@@ -110,6 +110,25 @@ class CertifiedRounds:
         if gap_short(self.cert) and self.tol_abs > 0:
             self.shrink = min(self.shrink, gap_violation_target(self.cert) / self.tol_abs)
 
+    def pick_blocks(self, score, start):
+        """The working set, sorted: the set grown to max(its size, 2 x the
+        nonzero blocks, ``start``) blocks (groups, or features over tasks or
+        classes), those of highest ``score``."""
+        n_blocks = score.shape[0]
+        nnz = int(np.count_nonzero(self.cert.group_coef_norm))
+        self.ws_size = min(n_blocks, max(self.ws_size, 2 * nnz, start))
+        if self.ws_size >= n_blocks:
+            return np.arange(n_blocks, dtype=np.int64)
+        top = np.argpartition(-score, self.ws_size - 1)[:self.ws_size]
+        return np.sort(top).astype(np.int64)
+
+    def inner_target(self, factor):
+        """(final, inner_tol): a round solves its set to ``factor`` x the
+        current violation, or, once that is within reach, to tol x shrink
+        (a final round)."""
+        final = factor * self.cert.max_violation <= self.tol_abs * self.shrink
+        return final, (self.tol_abs * self.shrink if final else factor * self.cert.max_violation)
+
     def settle(self, final, cheap, inner_tol):
         """After a round's epochs: the exact point and its certificate; a
         smaller violation asked of the next round when only the gap failed,

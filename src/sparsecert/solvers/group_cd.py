@@ -140,21 +140,14 @@ class _GroupCD(CertifiedRounds):
         cert = self.cert
         score = -np.asarray(cert.group_margin, dtype=np.float64)
         score[(cert.group_coef_norm > 0) | ((self.thr == 0) & (self.thr1 == 0))] = np.inf
-        n_groups = score.shape[0]
-        nnz = int(np.count_nonzero(cert.group_coef_norm))
-        self.ws_size = min(n_groups, max(self.ws_size, 2 * nnz, _WS_START_GROUPS))
-        if self.ws_size >= n_groups:
-            return np.arange(n_groups, dtype=np.int64)
-        top = np.argpartition(-score, self.ws_size - 1)[:self.ws_size]
-        return np.sort(top).astype(np.int64)
+        return self.pick_blocks(score, _WS_START_GROUPS)
 
     def round(self):
         """One outer iteration: choose the set, block CD epochs on it, certify."""
         problem = self.problem
         ws = self.choose_set()
         group_lipschitz(problem, ws, self.lip)
-        final = _INNER_FACTOR * self.cert.max_violation <= self.tol_abs * self.shrink
-        inner_tol = self.tol_abs * self.shrink if final else _INNER_FACTOR * self.cert.max_violation
+        final, inner_tol = self.inner_target(_INNER_FACTOR)
         outside = np.ones(self.enc.n_groups, dtype=bool)
         outside[ws] = False
         if not final and not np.any(self.cert.group_violation[outside] > 0):

@@ -119,19 +119,13 @@ class _MultinomialCD(CertifiedRounds):
         score = -np.asarray(cert.group_margin, dtype=np.float64)
         score[(cert.group_coef_norm > 0) | (self.spec.thr == 0)] = np.inf
         score[np.isnan(score)] = np.inf
-        nnz = int(np.count_nonzero(cert.group_coef_norm))
-        self.ws_size = min(self.p, max(self.ws_size, 2 * nnz, _WS_START))
-        if self.ws_size >= self.p:
-            return np.arange(self.p, dtype=np.int64)
-        top = np.argpartition(-score, self.ws_size - 1)[:self.ws_size]
-        return np.sort(top).astype(np.int64)
+        return self.pick_blocks(score, _WS_START)
 
     def round(self):
         """One outer iteration: choose the set, block CD epochs on it, certify."""
         problem = self.problem
         ws = self.choose_set()
-        final = _INNER_FACTOR * self.cert.max_violation <= self.tol_abs * self.shrink
-        inner_tol = self.tol_abs * self.shrink if final else _INNER_FACTOR * self.cert.max_violation
+        final, inner_tol = self.inner_target(_INNER_FACTOR)
         X_args = problem.design.columns(ws)
         chunk = max(_epochs_per_call_for(problem.design, ws.size * self.K), 1)
         cheap = np.inf
