@@ -37,8 +37,7 @@ from . import penalties as _penalties
 from ._kernels._notice import print_if
 from ._multinomial_certificate import (make_multinomial_problem, multinomial_alpha_max_on,
                                        multinomial_at_alpha, validate_multinomial)
-from ._multitask_certificate import (make_multitask_problem, multitask_alpha_max_on,
-                                     validate_multitask)
+from ._multitask_certificate import make_multitask_problem, validate_multitask
 from ._problem import make_group_problem, threads_for
 from ._strong_rule import decreasing_grid
 from ._validation import validate_arrays

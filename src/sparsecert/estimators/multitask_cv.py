@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import penalties
 from .._multitask_certificate import multitask_alpha_max_on
-from .._validation import as_design, check_sample_weight
+from .._validation import as_design
 from ._folds import block_fold_mse
 from .cv import ElasticNetCV, _PathCV
 from .multitask import MultiTaskElasticNet, MultiTaskLasso, validate_multitask_Xy
