@@ -66,8 +66,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._duality import _gap_tolerance, _intercept_violation, _relative_gap
-from ._multitask_certificate import multi_matvec, multi_rmatvec, multitask_violations
+from ._multitask_certificate import (feature_block_fields, multi_matvec, multi_rmatvec,
+                                     multitask_violations)
 from ._problem import make_problem, rmatvec_full
 
 
@@ -315,38 +315,14 @@ def multinomial_fields(problem, W, b, tol_relative, n_iter=None, solver=None):
     (W (K, p), b (K,)) for a problem of :func:`make_multinomial_problem`."""
     spec = problem.spec
     pieces = multinomial_pieces(problem, W, b)
-    tol, tol_intercept = problem.tolerances(tol_relative)
     vscale = problem.violation_scale(tol_relative)
     viol, margin, norms_g, coef_viol = multinomial_violations(spec, W, pieces["grad"],
                                                               pieces["norms_w"], vscale)
-    g_b = float(np.linalg.norm(pieces["intercept_grad"]))
-    v_b = _intercept_violation(g_b, tol, tol_intercept)
-    max_f = float(np.max(viol)) if viol.size else 0.0
-    if viol.size and not (v_b > max_f):
-        argmax, max_v = int(np.argmax(viol)), max_f
-    else:
-        argmax, max_v = None, float(v_b)
-    if np.isnan(max_f):
-        max_v = np.nan
-    objective = pieces["loss"] + pieces["penalty"]
-    gap = multinomial_gap(problem, pieces, objective)
-    rel_gap = None if gap is None else float(_relative_gap(problem, gap))
-    gap_tol = None if gap is None else _gap_tolerance(problem, tol_relative, objective)
-    converged = bool(max_v <= tol) and (rel_gap is None or bool(rel_gap <= gap_tol))
-    p = W.shape[1]
-    return dict(
-        converged=converged, kind="global", gap_tol=gap_tol, max_violation=max_v,
-        argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol,
-        tol_relative=tol_relative, scale=problem.scale, objective=objective,
-        intercept_gradient=g_b, intercept_gradients=pieces["intercept_grad"],
-        tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
-        gradient=pieces["grad"], violation=viol, margin=margin, violation_scale=vscale,
-        coef=W, n_iter=n_iter, solver=solver, datafit="multinomial", penalty=spec.name,
-        alpha=spec.alpha, dual_point=None if gap is None else "residual",
-        group_violation=viol, group_margin=margin, group_gradient_norm=norms_g,
-        group_threshold=spec.thr.copy(), group_coef_norm=pieces["norms_w"],
-        group_ptr=np.arange(p + 1), group_indices=np.arange(p), argmax_group=argmax,
-        coef_violation=coef_viol, intercept=np.asarray(b, dtype=np.float64))
+    return feature_block_fields(
+        problem, W, pieces, tol_relative, vscale, viol, margin, norms_g, multinomial_gap,
+        n_iter, solver, datafit="multinomial", penalty=spec.name, alpha=spec.alpha,
+        group_threshold=spec.thr.copy(), coef_violation=coef_viol,
+        intercept=np.asarray(b, dtype=np.float64))
 
 
 def validate_multinomial(X, y, sample_weight):

@@ -152,24 +152,36 @@ def multitask_gap(problem, pieces, objective):
 def multitask_fields(problem, W, b, tol_relative, n_iter=None, solver=None):
     """The fields of the :class:`~sparsecert.certificate.MultiTaskCertificate`
     of (W (k, p), b (k,)) for a problem of :func:`make_multitask_problem`."""
-    alpha = problem.penalty.l1
     pieces = multitask_pieces(problem, W, b)
-    tol, tol_intercept = problem.tolerances(tol_relative)
     vscale = problem.violation_scale(tol_relative)
     viol, margin, norms_g = multitask_violations(problem.penalty, W, pieces["grad"],
                                                  pieces["norms_w"], vscale)
+    return feature_block_fields(
+        problem, W, pieces, tol_relative, vscale, viol, margin, norms_g, multitask_gap,
+        n_iter, solver, datafit="quadratic", penalty=problem.penalty.name,
+        alpha=float(problem.penalty.alpha),
+        group_threshold=np.full(W.shape[1], problem.penalty.l1))
+
+
+def feature_block_fields(problem, W, pieces, tol_relative, vscale, viol, margin, norms_g,
+                         gap_of, n_iter, solver, **named):
+    """The certificate fields of a model whose blocks are features over tasks
+    or classes (multi-task, multinomial): the largest violation, the
+    intercepts' (||dF/db||_2) included, the duality gap ``gap_of(problem,
+    pieces, objective)`` and its test, and one group per feature; ``named``
+    adds the model's own (datafit, penalty, alpha, group_threshold, ...)."""
+    tol, tol_intercept = problem.tolerances(tol_relative)
     g_b = float(np.linalg.norm(pieces["intercept_grad"]))
     v_b = _intercept_violation(g_b, tol, tol_intercept)
     max_f = float(np.max(viol)) if viol.size else 0.0
     if viol.size and not (v_b > max_f):
-        argmax = int(np.argmax(viol))
-        max_v = max_f
+        argmax, max_v = int(np.argmax(viol)), max_f
     else:
         argmax, max_v = None, float(v_b)
     if np.isnan(max_f):
         max_v = np.nan
     objective = pieces["loss"] + pieces["penalty"]
-    gap = multitask_gap(problem, pieces, objective)
+    gap = gap_of(problem, pieces, objective)
     rel_gap = None if gap is None else float(_relative_gap(problem, gap))
     gap_tol = None if gap is None else _gap_tolerance(problem, tol_relative, objective)
     converged = bool(max_v <= tol) and (rel_gap is None or bool(rel_gap <= gap_tol))
@@ -181,12 +193,11 @@ def multitask_fields(problem, W, b, tol_relative, n_iter=None, solver=None):
         intercept_gradient=g_b, intercept_gradients=pieces["intercept_grad"],
         tol_intercept=tol_intercept, scale_intercept=problem.scale_intercept,
         gradient=pieces["grad"], violation=viol, margin=margin, violation_scale=vscale,
-        coef=W, n_iter=n_iter, solver=solver, datafit="quadratic",
-        penalty=problem.penalty.name, alpha=float(problem.penalty.alpha),
+        coef=W, n_iter=n_iter, solver=solver,
         dual_point=None if gap is None else "residual", group_violation=viol,
-        group_margin=margin, group_gradient_norm=norms_g, group_threshold=np.full(p, alpha),
+        group_margin=margin, group_gradient_norm=norms_g,
         group_coef_norm=pieces["norms_w"], group_ptr=np.arange(p + 1),
-        group_indices=np.arange(p), argmax_group=argmax)
+        group_indices=np.arange(p), argmax_group=argmax, **named)
 
 
 def multitask_problem_of(X, Y, coef, intercept, datafit, penalty, sample_weight):
