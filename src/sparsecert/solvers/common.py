@@ -122,6 +122,35 @@ class CertifiedRounds:
         top = np.argpartition(-score, self.ws_size - 1)[:self.ws_size]
         return np.sort(top).astype(np.int64)
 
+    def ranked_set(self, free, start):
+        """:meth:`pick_blocks` by the certificate: every nonzero block and
+        every ``free`` (unpenalized) one first, then the zero blocks nearest
+        (or furthest past) the edge of their dead zone (a NaN margin first)."""
+        cert = self.cert
+        score = -np.asarray(cert.group_margin, dtype=np.float64)
+        score[(cert.group_coef_norm > 0) | free] = np.inf
+        score[np.isnan(score)] = np.inf
+        return self.pick_blocks(score, start)
+
+    def epochs_until(self, run, chunk, inner_tol):
+        """Call ``run(epochs)`` -> (epochs run, running violation bound), at
+        most ``chunk`` epochs a call (Ctrl-C is honoured between calls), until
+        the bound is <= ``inner_tol`` or ``max_iter`` epochs are spent; the
+        last bound."""
+        cheap = np.inf
+        while self.n_iter < self.max_iter:
+            ep, cheap = run(min(chunk, self.max_iter - self.n_iter))
+            self.n_iter += ep
+            if cheap <= inner_tol:
+                break
+        return cheap
+
+    def report(self, ws, total, unit):
+        """The verbose line of a round."""
+        if self.verbose:
+            print(f"[sparsecert] epoch {self.n_iter}: working set {ws.size}/{total} {unit}, "
+                  f"{self.cert!r}")
+
     def inner_target(self, factor):
         """(final, inner_tol): a round solves its set to ``factor`` x the
         current violation, or, once that is within reach, to tol x shrink

@@ -161,9 +161,8 @@ class _GroupCD(CertifiedRounds):
         feats = np.concatenate([self.enc.members(g) for g in ws])
         X_args = problem.design.columns(feats)
         chunk = _epochs_per_call_for(problem.design, feats.size)
-        cheap = np.inf
-        while self.n_iter < self.max_iter:
-            epochs = min(chunk, self.max_iter - self.n_iter)
+
+        def run(epochs):
             if self.logistic:
                 ep, cheap, self.b = group_logistic_epochs(
                     *X_args, problem.y, problem.sw, self.z, self.u, self.w, self.b,
@@ -175,11 +174,8 @@ class _GroupCD(CertifiedRounds):
                     *X_args, self.n, self.sw_r, problem.sw, self.w, self.b, problem.means,
                     self.vscale, self.enc.ptr, self.enc.indices, ws, self.thr, self.thr1,
                     self.lip, epochs, inner_tol, self.buf)
-            self.n_iter += ep
             problem.work.add_columns(problem.design, feats, times=ep)
-            if cheap <= inner_tol:
-                break
-        self.settle(final, cheap, inner_tol)
-        if self.verbose:
-            print(f"[sparsecert] epoch {self.n_iter}: working set {ws.size}/"
-                  f"{self.enc.n_groups} groups, {self.cert!r}")
+            return ep, cheap
+
+        self.settle(final, self.epochs_until(run, chunk, inner_tol), inner_tol)
+        self.report(ws, self.enc.n_groups, "groups")

@@ -79,11 +79,7 @@ class _MultiTaskCD(CertifiedRounds):
     def choose_set(self):
         """Sorted features: every nonzero one plus the zero ones nearest (or
         furthest past) the edge of their dead zone."""
-        cert = self.cert
-        score = -np.asarray(cert.group_margin, dtype=np.float64)
-        score[(cert.group_coef_norm > 0) | (self.l1 == 0)] = np.inf
-        score[np.isnan(score)] = np.inf
-        return self.pick_blocks(score, _WS_START)
+        return self.ranked_set(self.l1 == 0, _WS_START)
 
     def round(self):
         """One outer iteration: choose the set, block CD epochs on it, certify."""
@@ -92,17 +88,13 @@ class _MultiTaskCD(CertifiedRounds):
         final, inner_tol = self.inner_target(_INNER_FACTOR)
         X_args = problem.design.columns(ws)
         chunk = max(_epochs_per_call_for(problem.design, ws.size * self.k), 1)
-        cheap = np.inf
-        while self.n_iter < self.max_iter:
-            epochs = min(chunk, self.max_iter - self.n_iter)
+
+        def run(epochs):
             ep, cheap = mt_bcd_epochs(*X_args, self.n, self.sw_r, problem.sw, self.W, self.b,
                                       problem.means, self.vscale, ws, self.l1, self.l2,
                                       problem.lipschitz, epochs, inner_tol, self.buf)
-            self.n_iter += ep
             problem.work.add_columns(problem.design, ws, times=ep * self.k)
-            if cheap <= inner_tol:
-                break
-        self.settle(final, cheap, inner_tol)
-        if self.verbose:
-            print(f"[sparsecert] epoch {self.n_iter}: working set {ws.size}/{self.p} "
-                  f"features, {self.cert!r}")
+            return ep, cheap
+
+        self.settle(final, self.epochs_until(run, chunk, inner_tol), inner_tol)
+        self.report(ws, self.p, "features")
