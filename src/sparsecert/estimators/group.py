@@ -13,7 +13,7 @@ from .._problem import make_group_problem
 from .._validation import check_sample_weight
 from ..datafits import Logistic
 from ..solvers import solve
-from ._base import COMMON_CONSTRAINTS, SparseLinearRegressor, forget_fit, validate_Xy
+from ._base import COMMON_CONSTRAINTS, SparseLinearRegressor, validate_Xy
 from .logistic import (SparseLogisticRegression, _check_warm, _warm_point, ovr_targets,
                        store_binary_fits, two_classes_or_more)
 
@@ -287,12 +287,7 @@ class GroupLogisticRegression(SparseLogisticRegression):
         self
         """
         self._validate_params()
-        warm = None
-        if self.warm_start and hasattr(self, "coef_"):
-            warm = (np.array(self.coef_, dtype=np.float64), np.array(self.intercept_),
-                    self.classes_)
-        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "n_passes_",
-                          "classes_"))
+        warm = self._take_warm_start()
         X, y, design = validate_Xy(self, X, y, y_numeric=False)
         classes = two_classes_or_more(y)
         penalty = self._penalty()

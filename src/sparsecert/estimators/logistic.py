@@ -241,6 +241,17 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    def _take_warm_start(self):
+        """(coef_, intercept_, classes_) of the previous fit when warm-starting,
+        else None; the previous fit's attributes are forgotten either way."""
+        warm = None
+        if self.warm_start and hasattr(self, "coef_"):
+            warm = (np.array(self.coef_, dtype=np.float64), np.array(self.intercept_),
+                    self.classes_)
+        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "n_passes_",
+                          "classes_"))
+        return warm
+
     def _penalty(self):
         alpha = float(self.alpha)
         if self.penalty in ("l1", "grouped"):  # grouped: one coefficient per feature
@@ -270,12 +281,7 @@ class SparseLogisticRegression(ClassifierMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        warm = None
-        if self.warm_start and hasattr(self, "coef_"):
-            warm = (np.array(self.coef_, dtype=np.float64), np.array(self.intercept_),
-                    self.classes_)
-        forget_fit(self, ("coef_", "intercept_", "certificate_", "n_iter_", "n_passes_",
-                          "classes_"))
+        warm = self._take_warm_start()
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight, warm)
         X, y, design = validate_Xy(self, X, y, y_numeric=False)

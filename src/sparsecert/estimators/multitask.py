@@ -32,6 +32,14 @@ def validate_multitask_Xy(estimator, X, y):
     return X, np.ascontiguousarray(Y, dtype=np.float64)
 
 
+def predict_tasks(estimator, X):
+    """X @ coef_.T + intercept_ (n_samples, n_tasks) of a fitted multi-task ``estimator``."""
+    check_is_fitted(estimator)
+    X = validate_data(estimator, X, reset=False, accept_sparse=["csr", "csc", "coo"],
+                      dtype=[np.float64, np.float32])
+    return safe_sparse_dot(X, estimator.coef_.T, dense_output=True) + estimator.intercept_
+
+
 class MultiTaskLasso(RegressorMixin, BaseEstimator):
     r"""Multi-task linear regression with the L2,1 penalty, certified at the solution.
 
@@ -154,10 +162,7 @@ class MultiTaskLasso(RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         """Predicted targets X @ coef_.T + intercept_, of shape (n_samples, n_tasks)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
-                          dtype=[np.float64, np.float32])
-        return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        return predict_tasks(self, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

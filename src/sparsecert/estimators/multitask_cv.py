@@ -19,17 +19,15 @@ and the model is refitted on all the data there, with its own certificate.
 
 import numbers
 
-import numpy as np
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import penalties
 from .._multitask_certificate import multitask_alpha_max_on
 from .._validation import as_design
 from ._folds import block_fold_mse
 from .cv import ElasticNetCV, _PathCV
-from .multitask import MultiTaskElasticNet, MultiTaskLasso, validate_multitask_Xy
+from .multitask import (MultiTaskElasticNet, MultiTaskLasso, predict_tasks,
+                        validate_multitask_Xy)
 
 _BLOCK_CONSTRAINTS = {key: value for key, value in _PathCV._parameter_constraints.items()
                       if key not in ("positive", "weights", "screening")}
@@ -73,10 +71,7 @@ class _MultiTaskCV(BlockPathCV):
 
     def predict(self, X):
         """Predicted targets X @ coef_.T + intercept_, of shape (n_samples, n_tasks)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
-                          dtype=[np.float64, np.float32])
-        return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        return predict_tasks(self, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
