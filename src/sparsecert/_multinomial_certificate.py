@@ -66,8 +66,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._multitask_certificate import (feature_block_fields, multi_matvec, multi_rmatvec,
-                                     multitask_violations)
+from ._multitask_certificate import (block_coef_of, feature_block_fields, multi_matvec,
+                                     multi_rmatvec, multitask_violations)
 from ._problem import make_problem, rmatvec_full
 
 
@@ -368,16 +368,7 @@ def multinomial_problem_of(X, y, coef, intercept, penalty, sample_weight):
     intercept None (no intercept) or (K,). Returns (problem, W, b)."""
     design, classes, yi, sw = validate_multinomial(X, y, sample_weight)
     K, p = classes.shape[0], design.n_features
-    W = np.array(coef, dtype=np.float64, ndmin=2)
-    if W.shape != (K, p):
-        raise ValueError(f"coef must have shape (n_classes, n_features) = {(K, p)} (one row "
-                         f"per class, in sorted class order); got {W.shape}.")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("coef contains NaN or infinity.")
-    b = np.zeros(K)
-    if intercept is not None:
-        b = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (K,)).copy()
-        if not np.all(np.isfinite(b)):
-            raise ValueError("intercept contains NaN or infinity.")
+    W, b = block_coef_of(coef, intercept, K, p, "n_classes",
+                         " (one row per class, in sorted class order)")
     problem = make_multinomial_problem(design, yi, K, sw, penalty, intercept is not None)
     return problem, W, b

@@ -200,6 +200,24 @@ def feature_block_fields(problem, W, pieces, tol_relative, vscale, viol, margin,
         group_indices=np.arange(p), argmax_group=argmax, **named)
 
 
+def block_coef_of(coef, intercept, k, p, rows, rows_are=""):
+    """(W, b) of anyone's coefficients of shape (k, p) (one row per task or
+    class, ``rows`` naming them in the error) and intercept None (b = 0) or
+    broadcast to (k,); a ValueError for a wrong shape or a non-finite value."""
+    W = np.array(coef, dtype=np.float64, ndmin=2)
+    if W.shape != (k, p):
+        raise ValueError(f"coef must have shape ({rows}, n_features) = {(k, p)}{rows_are}; "
+                         f"got {W.shape}.")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("coef contains NaN or infinity.")
+    b = np.zeros(k)
+    if intercept is not None:
+        b = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (k,)).copy()
+        if not np.all(np.isfinite(b)):
+            raise ValueError("intercept contains NaN or infinity.")
+    return W, b
+
+
 def multitask_problem_of(X, Y, coef, intercept, datafit, penalty, sample_weight):
     """:func:`sparsecert.check_optimality`'s checks for a
     :class:`~sparsecert.penalties.MultiTaskL21`: Y (n, k), coef (k, p)
@@ -214,17 +232,7 @@ def multitask_problem_of(X, Y, coef, intercept, datafit, penalty, sample_weight)
                          "only; the multi-task lasso takes weights=None.")
     design, Y, sw = validate_multitask(X, Y, sample_weight)
     k, p = Y.shape[1], design.n_features
-    W = np.array(coef, dtype=np.float64, ndmin=2)
-    if W.shape != (k, p):
-        raise ValueError(f"coef must have shape (n_tasks, n_features) = {(k, p)}; got "
-                         f"{W.shape}.")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("coef contains NaN or infinity.")
-    b = np.zeros(k)
-    if intercept is not None:
-        b = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (k,)).copy()
-        if not np.all(np.isfinite(b)):
-            raise ValueError("intercept contains NaN or infinity.")
+    W, b = block_coef_of(coef, intercept, k, p, "n_tasks")
     problem = make_multitask_problem(design, Y, sw, penalty, intercept is not None)
     return problem, W, b
 
