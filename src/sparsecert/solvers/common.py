@@ -110,6 +110,16 @@ class CertifiedRounds:
         if gap_short(self.cert) and self.tol_abs > 0:
             self.shrink = min(self.shrink, gap_violation_target(self.cert) / self.tol_abs)
 
+    def begin(self, ws_start):
+        """The state before the first round: the working-set size, no
+        shrink, no epoch, and the certificate of the starting point."""
+        self.ws_size = ws_start
+        self.shrink = 1.0
+        self.n_iter = 0
+        self.refresh()
+        self.cert = self.certify()
+        self.aim_at_gap()
+
     def pick_blocks(self, score, start):
         """The working set, sorted: the set grown to max(its size, 2 x the
         nonzero blocks, ``start``) blocks (groups, or features over tasks or

@@ -109,12 +109,7 @@ class _GroupCD(CertifiedRounds):
         self.lip = np.full(enc.n_groups, np.nan)
         self.buf = np.empty(max(int(np.max(enc.sizes, initial=1)), 1))
         self.b_scale = problem.intercept_scale(tol)
-        self.ws_size = _WS_START_GROUPS
-        self.shrink = 1.0
-        self.n_iter = 0
-        self.refresh()
-        self.cert = self.certify()
-        self.aim_at_gap()
+        self.begin(_WS_START_GROUPS)
 
     def refresh(self):
         """Exact residual and profiled intercept at ``w`` (least squares), or

@@ -87,12 +87,7 @@ class _MultinomialCD(CertifiedRounds):
         self.spec = problem.spec
         self.lip = problem.lipschitz_mn
         self.g, self.delta = np.empty(self.K), np.empty(self.K)
-        self.ws_size = _WS_START
-        self.shrink = 1.0
-        self.n_iter = 0
-        self.refresh()
-        self.cert = self.certify()
-        self.aim_at_gap()
+        self.begin(_WS_START)
 
     def refresh(self):
         """Z = X W^T + b and SR = s (softmax(Z) - Y), from scratch, after

@@ -54,12 +54,7 @@ class _MultiTaskCD(CertifiedRounds):
         self.vscale = problem.violation_scale(tol)
         self.l1, self.l2 = problem.penalty.l1, problem.penalty.l2
         self.buf = np.empty(max(self.k, 1))
-        self.ws_size = _WS_START
-        self.shrink = 1.0
-        self.n_iter = 0
-        self.refresh()
-        self.cert = self.certify()
-        self.aim_at_gap()
+        self.begin(_WS_START)
 
     def refresh(self):
         """Exact weighted residuals s * (y_t - X w_t) (k, n) and profiled intercepts."""
