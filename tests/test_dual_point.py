@@ -186,3 +186,32 @@ def test_support_jump_changes_speed_only(density, kw, monkeypatch):
     np.testing.assert_allclose(on.coef_, off.coef_, rtol=1e-6, atol=1e-8)
     assert on.certificate_.objective <= off.certificate_.objective + 1e-12 * abs(
         off.certificate_.objective)
+
+
+@pytest.mark.parametrize("kind", ["csc", "csr"])
+@pytest.mark.parametrize("overhead", [4.0, 0.0])
+def test_sparse_normal_equations_are_the_dense_ones(kind, overhead, monkeypatch):
+    """The support refit's system from a sparse X, by support_gram's scatter
+    and gather (overhead 4) or by scipy's product (overhead 0), equals NumPy's
+    on the dense columns: X_S^T W X_S / n, X_S^T W y / n and X_S v."""
+    monkeypatch.setattr(solvers_dual, "_SCATTER_OVERHEAD", overhead)
+    rng = np.random.default_rng(7)
+    n, p = 300, 80
+    # columns of very different sizes, as a text's words
+    X = sp.random(n, p, density=0.05, random_state=3, format="csc")
+    X[:, 5] = rng.standard_normal((n, 1))
+    X[::2, 9] = 1.0
+    X = X.asformat(kind)
+    y = rng.standard_normal(n)
+    sw = rng.uniform(0.5, 1.5, n)
+    problem = _problem(X, y, 0.1, sw=sw)
+    S = np.array([2, 5, 9, 40, 77])
+    times, A, Xty = solvers_dual._normal_equations_sparse(problem, S, np.inf)
+    XS = X.toarray()[:, S]
+    np.testing.assert_allclose(A, XS.T @ (problem.sw[:, None] * XS) / n, rtol=1e-13,
+                               atol=1e-15)
+    np.testing.assert_allclose(Xty, XS.T @ (problem.sw * y) / n, rtol=1e-13, atol=1e-15)
+    v = rng.standard_normal(S.size)
+    np.testing.assert_allclose(times(v), XS @ v, rtol=1e-13, atol=1e-14)
+    # over budget: no system (the caller falls back to extrapolation)
+    assert solvers_dual._normal_equations_sparse(problem, S, 10.0) is None

@@ -169,8 +169,8 @@ class RowDesign:
         return self.col_nnz
 
     def _take(self, missing):
-        """Copy the ``missing`` columns out of X and merge them into the store."""
-        from ._kernels.rows import merge_columns, take_columns, take_columns_threads
+        """Copy the ``missing`` columns out of X into the store, with those it held."""
+        from ._kernels.rows import take_columns, take_columns_threads
 
         counts = self.counts()
         if np.sum(counts[self.taken | missing]) >= _TAKE_ALL * self.nnz:
@@ -181,22 +181,20 @@ class RowDesign:
             room = min(_HINT_SHARE * self.nnz,
                        _TAKE_ALL * self.nnz - np.sum(counts[self.taken | missing]))
             missing[hint[np.cumsum(counts[hint]) < room]] = True
-        indptr, data, indices = _empty_csc(np.where(missing, counts, 0), self.dtype,
-                                           self._args[2].dtype)
+        # the columns held before are copied out again with the new ones: the
+        # copy reads all of X anyway, and writing them costs less than merging
+        # the old store with the new columns (a read and a write of both)
+        self.taken |= missing
+        indptr, data, indices = _empty_csc(np.where(self.taken, counts, 0), self.dtype,
+                                           self._args[2].dtype, spare=1)
         if self.n_threads > 1 and self.chunk_count is not None and len(self.bounds) > 2:
             with _Threads(self.n_threads):
-                take_columns_threads(*self.rows, self.bounds, self.chunk_count, missing, indptr,
-                                     data, indices)
+                take_columns_threads(*self.rows, self.bounds, self.chunk_count, self.taken,
+                                     indptr, data, indices)
         else:
-            take_columns(*self.rows, self.n_samples, missing, indptr, data, indices)
+            take_columns(*self.rows, self.n_samples, self.taken, indptr, data, indices)
+        data, indices = data[:-1], indices[:-1]  # without the copy's spare entry
         self.copied += self.nnz
-        if self.taken.any():
-            # the columns taken before come from the store, not from X
-            m_indptr, m_data, m_indices = _empty_csc(np.where(self.taken | missing, counts, 0),
-                                                     self.dtype, indices.dtype)
-            merge_columns(*self._args[1:4], data, indices, indptr, m_data, m_indices, m_indptr)
-            indptr, data, indices = m_indptr, m_data, m_indices
-        self.taken |= missing
         self._args = (self._args[0], data, indices, indptr)
 
 
@@ -218,11 +216,12 @@ class _Threads:
         numba.set_num_threads(self.before)
 
 
-def _empty_csc(lengths, dtype, index_dtype):
-    """(indptr, data, indices) of a CSC whose column j holds ``lengths[j]`` entries."""
+def _empty_csc(lengths, dtype, index_dtype, spare=0):
+    """(indptr, data, indices) of a CSC whose column j holds ``lengths[j]``
+    entries (``data`` and ``indices`` with ``spare`` entries more)."""
     indptr = np.zeros(lengths.shape[0] + 1, dtype=index_dtype)
     np.cumsum(lengths, out=indptr[1:])
-    size = int(indptr[-1])
+    size = int(indptr[-1]) + spare
     return indptr, np.empty(size, dtype=dtype), np.empty(size, dtype=index_dtype)
 
 

@@ -76,6 +76,39 @@ def matvec(X_dense, X_data, X_indices, X_indptr, n_samples, w, out):
             col_axpy(X_dense, X_data, X_indices, X_indptr, j, w[j], out)
 
 
+@njit(cache=True, nogil=True)
+def support_gram(X_data, X_indices, X_indptr, feats, order, sw, y, A, Xty, buf):
+    """Weighted Gram matrix and X^T W y of a few columns of a CSC X.
+
+    A[a, b] = sum_i s_i X[i, feats[a]] X[i, feats[b]] and
+    Xty[a] = sum_i s_i X[i, feats[a]] y_i. Column ``order[t]`` is scattered
+    into ``buf`` (an n-vector of zeros, left zero) and the columns after it
+    in ``order`` are gathered against it: with ``order`` by decreasing
+    entries, each product costs the smaller column's entries.
+    """
+    k = order.shape[0]
+    for t in range(k):
+        a = order[t]
+        j = feats[a]
+        acc = 0.0
+        for q in range(X_indptr[j], X_indptr[j + 1]):
+            i = X_indices[q]
+            v = sw[i] * X_data[q]
+            buf[i] += v   # +=: a duplicate entry counts as the sum, as scipy's
+            acc += v * y[i]
+        Xty[a] = acc
+        for t2 in range(t, k):
+            c = order[t2]
+            l = feats[c]
+            s = 0.0
+            for q in range(X_indptr[l], X_indptr[l + 1]):
+                s += buf[X_indices[q]] * X_data[q]
+            A[a, c] = s
+            A[c, a] = s
+        for q in range(X_indptr[j], X_indptr[j + 1]):
+            buf[X_indices[q]] = 0.0
+
+
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
 def column_stats(X_dense, X_data, X_indices, X_indptr, n_samples,
                  n_features, sw, center, means, sq_dev):

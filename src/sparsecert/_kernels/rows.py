@@ -128,27 +128,60 @@ def _add_sums(sums, cnt, s1, s2, grad, count):
 
 
 @njit(cache=True, nogil=True)
-def _copy_rows(data, indices, indptr, lo, hi, take, nxt, out_data, out_indices):
-    """Rows lo:hi's entries of the columns with ``take[j]``, each written at
-    ``nxt[j]`` (which then moves on)."""
+def _copy_rows(data, indices, indptr, lo, hi, step, nxt, out_data, out_indices):
+    """Rows lo:hi's entries, each written at ``nxt[j]``, which then moves on
+    by ``step[j]``: 1 for a column taken, 0 for one that is not, whose
+    ``nxt[j]`` is the spare slot past the end.
+
+    Branch-free: on a text's columns about every other entry is taken, in
+    no pattern a branch predictor could learn, and writing every entry
+    (the skipped ones over and over into one cached slot) ran in 0.6 x the
+    time of testing each.
+    """
     for i in range(lo, hi):
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
-            if take[j]:
-                q = nxt[j]
-                out_data[q] = data[k]
-                out_indices[q] = i
-                nxt[j] = q + 1
+            q = nxt[j]
+            out_data[q] = data[k]
+            out_indices[q] = i
+            nxt[j] = q + step[j]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _check_spare(out_indptr, out_data, out_indices):
+    """Refuse an output without the spare entry, never write past its end."""
+    spare = out_indptr[out_indptr.shape[0] - 1]
+    if out_data.shape[0] <= spare or out_indices.shape[0] <= spare:
+        raise ValueError("take_columns: the output needs a spare entry past the end")
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _copy_cursors(take, out_indptr):
+    """(nxt, step) of :func:`_copy_rows` for the columns with ``take[j]``."""
+    p = take.shape[0]
+    spare = out_indptr[p]
+    nxt = np.empty(p, dtype=np.int64)
+    step = np.empty(p, dtype=np.int64)
+    for j in range(p):
+        if take[j]:
+            nxt[j] = out_indptr[j]
+            step[j] = 1
+        else:
+            nxt[j] = spare
+            step[j] = 0
+    return nxt, step
 
 
 @njit(cache=True, nogil=True)
 def take_columns(data, indices, indptr, n_rows, take, out_indptr, out_data, out_indices):
     """Copy the columns j with ``take[j]`` of a CSR X into a CSC over all
     columns whose ``out_indptr`` the caller laid out (the other columns
-    empty). One read of X's indices; rows come in increasing order, so each
-    column's row indices are sorted."""
-    nxt = out_indptr[:-1].astype(np.int64)
-    _copy_rows(data, indices, indptr, 0, n_rows, take, nxt, out_data, out_indices)
+    empty; ``out_data`` and ``out_indices`` hold one spare entry past
+    ``out_indptr[-1]``). One read of X's indices; rows come in increasing
+    order, so each column's row indices are sorted."""
+    _check_spare(out_indptr, out_data, out_indices)
+    nxt, step = _copy_cursors(take, out_indptr)
+    _copy_rows(data, indices, indptr, 0, n_rows, step, nxt, out_data, out_indices)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -157,30 +190,15 @@ def take_columns_threads(data, indices, indptr, bounds, chunk_count, take, out_i
     """:func:`take_columns` with the chunks of rows over Numba's threads:
     chunk c writes column j's entries after those of the chunks before it
     (``chunk_count``: n_chunks x p, from the set-up), so the columns come out
-    the same, their rows in increasing order."""
+    the same, their rows in increasing order. (Chunks share the spare slot:
+    what lands there is never read.)"""
+    _check_spare(out_indptr, out_data, out_indices)
     n_chunks = bounds.shape[0] - 1
     p = take.shape[0]
     for c in prange(n_chunks):
-        nxt = out_indptr[:-1].astype(np.int64)
+        nxt, step = _copy_cursors(take, out_indptr)
         for j in range(p):
             for c2 in range(c):
-                nxt[j] += chunk_count[c2, j]
-        _copy_rows(data, indices, indptr, bounds[c], bounds[c + 1], take, nxt, out_data,
+                nxt[j] += step[j] * chunk_count[c2, j]
+        _copy_rows(data, indices, indptr, bounds[c], bounds[c + 1], step, nxt, out_data,
                    out_indices)
-
-
-@njit(cache=True, nogil=True)
-def merge_columns(a_data, a_indices, a_indptr, b_data, b_indices, b_indptr, out_data,
-                  out_indices, out_indptr):
-    """Column j of the output = column j of a, then column j of b (CSCs over
-    the same columns; ``out_indptr`` laid out by the caller)."""
-    for j in range(out_indptr.shape[0] - 1):
-        q = out_indptr[j]
-        for k in range(a_indptr[j], a_indptr[j + 1]):
-            out_data[q] = a_data[k]
-            out_indices[q] = a_indices[k]
-            q += 1
-        for k in range(b_indptr[j], b_indptr[j + 1]):
-            out_data[q] = b_data[k]
-            out_indices[q] = b_indices[k]
-            q += 1

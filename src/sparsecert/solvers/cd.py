@@ -114,6 +114,7 @@ class _QuadraticCD(CertifiedRounds):
         self.all_feats = np.arange(self.p, dtype=np.int64)
         self.always = problem.pen_weights == 0  # unpenalized: always in the working set
         self.resid_buf = None
+        self.jump_fit = None    # the support jump's (S, v, X_S v), once taken
         # extrapolation may jump between the basins of a nonconvex penalty: its
         # fits follow plain CD from the documented start, one basin at a time
         self.convex = getattr(problem.penalty, "convex", True)
@@ -150,7 +151,8 @@ class _QuadraticCD(CertifiedRounds):
         # called only if (w, b) is certified: a better dual point for the gap
         # the fit reports
         candidate = (None if problem.internal
-                     else lambda: _dual_candidate(problem, w, ring, ring_count, ws))
+                     else lambda: _dual_candidate(problem, w, ring, ring_count, ws,
+                                                  self._jump_at(w)))
         return build_certificate(
             problem, w, self.b, self.tol, n_iter=self.n_iter, solver="cd", pieces=pieces,
             draft=True, dual_candidate=candidate)
@@ -232,6 +234,15 @@ class _QuadraticCD(CertifiedRounds):
         self.prev_support = support
         return stable
 
+    def _jump_at(self, w):
+        """The support jump's refit if w is still where it went, else None."""
+        fit = self.jump_fit
+        if fit is None:
+            return None
+        S, v, _ = fit
+        support = np.flatnonzero(w)
+        return fit if np.array_equal(support, S) and np.array_equal(w[S], v) else None
+
     def try_support_jump(self):
         """Once per fit, on a stable support: take the exact solution of its
         normal equations if every sign holds and the objective drops, and
@@ -251,6 +262,7 @@ class _QuadraticCD(CertifiedRounds):
                 and _objective_on(self.problem, S, v, z_v) < self.cert.objective):
             return False
         self.w[S] = v
+        self.jump_fit = fit
         self.refresh()
         self.cert = self.certify()
         self.aim_at_gap()

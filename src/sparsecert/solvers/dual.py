@@ -16,7 +16,7 @@ import numpy as np
 
 from .._kernels import codes
 from .._kernels.cd import _anderson_weights
-from .._kernels.datafit import datafit_raw_grad, matvec
+from .._kernels.datafit import datafit_raw_grad, matvec, support_gram
 
 # iterates of the final round kept for dual extrapolation (K = 5 differences, as celer)
 _DUAL_HISTORY = 6
@@ -25,24 +25,28 @@ _DUAL_HISTORY = 6
 _REFIT_WORK = 1.0
 # ... or this many, whatever X's size (about 0.1 ms)
 _REFIT_FLOOR = float(1 << 20)
+# support_gram is chosen unless it reads this many times what a sparse product
+# would (which pays scipy's copies and per-call costs on top)
+_SCATTER_OVERHEAD = 4.0
 _DUAL_CANDIDATES = True  # test hook: False reports the residual's gap only
 
 
-def _dual_candidate(problem, w, ring, ring_count, ws):
+def _dual_candidate(problem, w, ring, ring_count, ws, refit=None):
     """A dual candidate for a certificate that holds (the gap the fit reports).
 
-    The support refit (:func:`_support_refit_dual`) when affordable, else
-    the extrapolated CD trajectory (:func:`_extrapolated_dual`), else None.
+    The support refit (:func:`_support_refit_dual`; ``refit``: one already
+    solved at w, as the support jump leaves) when affordable, else the
+    extrapolated CD trajectory (:func:`_extrapolated_dual`), else None.
     """
     if not _DUAL_CANDIDATES:
         return None
-    u = _support_refit_dual(problem, w)
+    u = _support_refit_dual(problem, w, refit)
     if u is None and ring is not None and ring.shape[0] > 0:
         u = _extrapolated_dual(problem, ring, ring_count, ws)
     return u
 
 
-def _support_refit_dual(problem, w):
+def _support_refit_dual(problem, w, fit=None):
     """Loss derivative at the exact solution on w's support and signs, or None.
 
     Dual extrapolation's limit: the CD iterates on a fixed support with fixed
@@ -53,7 +57,8 @@ def _support_refit_dual(problem, w):
     primal error alone. The certificate checks whatever comes back and keeps
     the better of it and the residual.
     """
-    fit = _refit_on_support(problem, w)
+    if fit is None:
+        fit = _refit_on_support(problem, w)
     if fit is None:
         return None
     u = np.empty(problem.design.n_samples)
@@ -71,9 +76,9 @@ def _refit_on_support(problem, w):
     Xc and yc the weighted-centred columns and target with an intercept
     (without forming them). L1 and elastic net only; None when the system
     would cost more than ``_REFIT_WORK`` x nnz(X) (or ``_REFIT_FLOOR``)
-    multiply-adds (n k^2 for a dense X, about nnz(X_S) for a sparse one,
-    plus k^3 / 3 for the solve), or is singular. Nothing guarantees v keeps
-    the signs s: callers check what they use.
+    multiply-adds (n k^2 for a dense X, see :func:`_normal_equations_sparse`
+    for a sparse one, plus k^3 / 3 for the solve), or is singular. Nothing
+    guarantees v keeps the signs s: callers check what they use.
     """
     if problem.pen_code not in (codes.L1, codes.ELASTIC_NET):
         return None
@@ -86,7 +91,7 @@ def _refit_on_support(problem, w):
     if system is None:
         return None
     problem.work.add_columns(problem.design, S, times=2)  # the system, then X_S v
-    XS, A, Xty = system
+    times, A, Xty = system
     k = S.size
     if problem.fit_intercept:
         # the weighted-centred system without forming the centred columns
@@ -106,40 +111,71 @@ def _refit_on_support(problem, w):
         return None
     if not np.all(np.isfinite(v)):
         return None
-    return S, v, XS @ v
+    return S, v, times(v)
 
 
 def _normal_equations_sparse(problem, S, budget):
-    """(X_S, X_S^T W X_S / n, X_S^T W y / n) for CSC X, or None past ``budget``."""
+    """(v -> X_S v, X_S^T W X_S / n, X_S^T W y / n) for CSC X, or None past ``budget``.
+
+    Two ways: :func:`support_gram` scatters each column once and gathers
+    the smaller ones against it (cost: the t-th largest column's entries
+    times t + 2), without a copy of X_S; a sparse product X_S^T W X_S costs
+    about nnz(X_S) times its row density, plus scipy's copies. A few large
+    columns (a text's popular words) favour the first, many small ones the
+    second.
+    """
+    design = problem.design
+    n, p, k = design.n_samples, design.n_features, S.size
+    args = design.columns(S)
+    counts = (args[3][S + 1] - args[3][S]).astype(np.float64)
+    order = np.argsort(-counts, kind="stable")
+    scatter = float(counts[order] @ np.arange(2.0, k + 2.0))
+    nnz_S = float(counts.sum())
+    product = nnz_S * max(1.0, nnz_S / n)
+    if min(scatter, product) + k ** 3 / 3.0 > budget:
+        return None
+    if scatter > _SCATTER_OVERHEAD * product:
+        return _normal_equations_product(problem, S, args)
+    A = np.empty((k, k))
+    Xty = np.empty(k)
+    support_gram(*args[1:4], S, order, problem.sw, problem.y, A, Xty, np.zeros(n))
+
+    def times(v):
+        w_S = np.zeros(p)
+        w_S[S] = v
+        z = np.empty(n)
+        matvec(*args, n, w_S, z)
+        return z
+    return times, A / n, Xty / n
+
+
+def _normal_equations_product(problem, S, args):
+    """:func:`_normal_equations_sparse` by scipy's sparse product."""
     import scipy.sparse as sp
 
-    design = problem.design
-    n, k = design.n_samples, S.size
-    _, X_data, X_indices, X_indptr = design.columns(S)
+    n, k = problem.design.n_samples, S.size
+    _, X_data, X_indices, X_indptr = args
     sw = problem.sw
     lo = X_indptr[S]
     counts = X_indptr[S + 1] - lo
     nnz_S = int(counts.sum())
-    # a sparse product X_S^T W X_S costs about nnz(X_S) x its row density x k
-    if nnz_S * max(1.0, nnz_S / n) + k ** 3 / 3.0 > budget:
-        return None
     take = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + \
         np.arange(nnz_S)
     XS = sp.csc_matrix((X_data[take].astype(np.float64), X_indices[take],
                         np.concatenate(([0], np.cumsum(counts)))), shape=(n, k))
     # W X_S: each stored entry times its row's weight (stays sparse)
     XSw = sp.csc_matrix((XS.data * sw[XS.indices], XS.indices, XS.indptr), shape=(n, k))
-    return XS, (XS.T @ XSw).toarray() / n, XSw.T @ problem.y / n
+    return XS.__matmul__, (XS.T @ XSw).toarray() / n, XSw.T @ problem.y / n
 
 
 def _normal_equations_dense(problem, S, budget):
-    """(X_S, X_S^T W X_S / n, X_S^T W y / n) for dense X, or None past ``budget``."""
+    """(v -> X_S v, X_S^T W X_S / n, X_S^T W y / n) for dense X, or None past ``budget``."""
     n, k = problem.design.n_samples, S.size
     if n * k * (k + 1) + k ** 3 / 3.0 > budget:
         return None
     XS = np.asarray(problem.design.args[0][:, S], dtype=np.float64)
     XtW = XS.T * problem.sw
-    return XS, XtW @ XS / n, XtW @ problem.y / n
+    return XS.__matmul__, XtW @ XS / n, XtW @ problem.y / n
 
 
 def _alpha_rho(problem):
