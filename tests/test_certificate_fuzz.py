@@ -197,7 +197,16 @@ def _check_gap(est, prob, alpha, rho):
     if cert.duality_gap is None:
         return
     p_ref, p_here = _reference_objective(prob, cert.coef, est.intercept_, alpha, rho)
-    slack = 1e-9 * max(abs(p_here), 1e-300)
+    # P and D are evaluated from a residual y - X w computed to about
+    # eps (|y| + |X| |w|), so D's linear term theta^T y / n rounds to about eps |y|
+    # (|y| + |X| |w|) / n: where P itself is that small (an exact fit, alpha =
+    # 0) the gap is rounding, of either sign
+    X = prob["X"].toarray() if sp.issparse(prob["X"]) else np.asarray(prob["X"])
+    y = np.asarray(prob["y"], dtype=np.float64)
+    y_norm = float(np.linalg.norm(y))
+    reach = y_norm + float(np.linalg.norm(X)) * float(np.linalg.norm(cert.coef))
+    rounding = 4 * np.finfo(np.float64).eps * y_norm * reach / len(y)
+    slack = 1e-9 * max(abs(p_here), 1e-300) + rounding
     assert cert.duality_gap >= -slack
     assert p_here - p_ref <= cert.duality_gap + slack, (p_here - p_ref, cert.duality_gap)
     if cert.converged:

@@ -215,3 +215,41 @@ def test_sparse_normal_equations_are_the_dense_ones(kind, overhead, monkeypatch)
     np.testing.assert_allclose(times(v), XS @ v, rtol=1e-13, atol=1e-14)
     # over budget: no system (the caller falls back to extrapolation)
     assert solvers_dual._normal_equations_sparse(problem, S, 10.0) is None
+
+
+@pytest.mark.parametrize("kind", ["dense", "csc"])
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_support_refit_drops_the_features_whose_sign_flips(kind, rounds, monkeypatch):
+    """CD's support may hold a feature the solution has at zero; the refit
+    drops the penalized features whose sign flips and solves again, and what
+    it returns is consistent: S', v on S' and X_S' v."""
+    monkeypatch.setattr(solvers_dual, "_PRUNE_ROUNDS", rounds)
+    X, y = make_regression(80, 40, seed=11)
+    Xk = sp.csc_matrix(X) if kind == "csc" else X
+    alpha = sc.alpha_max(X, y) / 10
+    problem = _problem(Xk, y, alpha)
+    ref = sc.Lasso(alpha=alpha, tol=1e-12).fit(X, y).coef_
+    support = np.flatnonzero(ref)
+    outside = np.flatnonzero(ref == 0)
+    # the true support plus a zero of the solution with the sign that its
+    # correlation with the optimal residual does not support
+    grad = X.T @ (y - y.mean() - (X - X.mean(0)) @ ref) / 80
+    extra = outside[np.argmax(np.abs(grad[outside]))]
+    w = ref.copy()
+    w[extra] = -1e-3 * np.sign(grad[extra])
+    S, v, z = solvers_dual._refit_on_support(problem, w)
+    assert extra not in S
+    np.testing.assert_array_equal(S, support)
+    np.testing.assert_allclose(v, ref[support], rtol=1e-7, atol=1e-10)
+    # random supports and signs: whatever is dropped, the pieces agree
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        w = np.zeros(40)
+        idx = rng.choice(40, 25, replace=False)
+        w[idx] = rng.choice([-1.0, 1.0], 25)
+        fit = solvers_dual._refit_on_support(problem, w)
+        if fit is None:
+            continue
+        S, v, z = fit
+        assert S.size == v.size and set(S) <= set(idx)
+        np.testing.assert_allclose(z, X[:, S] @ v, rtol=1e-10, atol=1e-10)

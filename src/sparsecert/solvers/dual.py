@@ -28,6 +28,8 @@ _REFIT_FLOOR = float(1 << 20)
 # support_gram is chosen unless it reads this many times what a sparse product
 # would (which pays scipy's copies and per-call costs on top)
 _SCATTER_OVERHEAD = 4.0
+# re-solves of the support refit without the features whose signs flipped
+_PRUNE_ROUNDS = 3
 _DUAL_CANDIDATES = True  # test hook: False reports the residual's gap only
 
 
@@ -68,7 +70,7 @@ def _support_refit_dual(problem, w, fit=None):
 
 
 def _refit_on_support(problem, w):
-    """Exact solution on w's support S and signs s: (S, v, X_S v), or None.
+    """Exact solution on w's support S and signs s: (S', v, X_S' v), or None.
 
     Solves the normal equations of the problem restricted to S with the
     signs fixed (where the L1 term is linear):
@@ -77,8 +79,10 @@ def _refit_on_support(problem, w):
     (without forming them). L1 and elastic net only; None when the system
     would cost more than ``_REFIT_WORK`` x nnz(X) (or ``_REFIT_FLOOR``)
     multiply-adds (n k^2 for a dense X, see :func:`_normal_equations_sparse`
-    for a sparse one, plus k^3 / 3 for the solve), or is singular. Nothing
-    guarantees v keeps the signs s: callers check what they use.
+    for a sparse one, plus k^3 / 3 for the solve), or is singular. S' is S
+    without the penalized features whose sign flipped, dropped and solved
+    again up to ``_PRUNE_ROUNDS`` times. Nothing guarantees v keeps the
+    signs s: callers check what they use.
     """
     if problem.pen_code not in (codes.L1, codes.ELASTIC_NET):
         return None
@@ -104,14 +108,26 @@ def _refit_on_support(problem, w):
     alpha, rho = _alpha_rho(problem)
     c = problem.pen_weights[S]
     A[np.diag_indices(k)] += alpha * (1.0 - rho) * c
-    rhs = Xty - alpha * rho * c * np.sign(w[S])
-    try:
-        v = np.linalg.solve(A, rhs)
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(v)):
-        return None
-    return S, v, times(v)
+    signs = np.sign(w[S])
+    rhs = Xty - alpha * rho * c * signs
+    keep = np.arange(k)
+    for attempt in range(_PRUNE_ROUNDS + 1):
+        try:
+            v = np.linalg.solve(A[np.ix_(keep, keep)], rhs[keep])
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(v)):
+            return None
+        # a penalized feature whose sign flips is most likely one the
+        # solution has at zero (a support from CD epochs holds a few too many
+        # while they walk out): drop it and solve again, on the same matrix
+        flipped = (np.sign(v) != signs[keep]) & (c[keep] > 0)
+        if not flipped.any() or flipped.all() or attempt == _PRUNE_ROUNDS:
+            break
+        keep = keep[~flipped]
+    v_S = np.zeros(k)
+    v_S[keep] = v
+    return S[keep], v, times(v_S)
 
 
 def _normal_equations_sparse(problem, S, budget):
