@@ -419,14 +419,18 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
             raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid as alphas=.")
         return geometric_grid(top, self.eps, count)
 
+    def _fold_settings(self):
+        """(cold, the paths' keyword arguments, the scoring model's parameters) of
+        every fold's binary path."""
+        return (self.penalty == "lp" and self.p < 1, path_params(self, solver=self.solver),
+                dict(penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
+                     fit_intercept=self.fit_intercept))
+
     def _fold_paths(self, X_rows, binary, sw, grid, folds):
         """:func:`_fold_path` of every (binary problem, fold), in that order."""
         scorer = check_scoring(self, scoring=self.scoring)
         penalty = self._path_penalty()
-        cold = self.penalty == "lp" and self.p < 1
-        params = path_params(self, solver=self.solver)
-        template = dict(penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
-                        fit_intercept=self.fit_intercept)
+        cold, params, template = self._fold_settings()
         jobs = (delayed(_fold_path)(X_rows, y_pm, sw, train, test, penalty, grid, params, cold,
                                     scorer, template)
                 for y_pm in binary for train, test in folds)
@@ -450,11 +454,8 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
     def _refit(self, X, y_pm, sw, alpha):
         """(coef, intercept, n_iter, certificate) of one binary problem refitted on
         all the data at its chosen alpha, from w = 0."""
-        model = SparseLogisticRegression(
-            alpha=float(alpha), penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
-            fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
-            positive=self.positive, solver=self.solver, weights=self.weights,
-            verbose=self.verbose).fit(X, y_pm, sample_weight=sw)
+        model = clone(self._template()).set_params(alpha=float(alpha))
+        model.fit(X, y_pm, sample_weight=sw)
         return model.coef_[0], model.intercept_[0], model.n_iter_[0], model.certificate_
 
     def __sklearn_is_fitted__(self):
