@@ -12,6 +12,7 @@ brute-force loop of single fits over the same folds."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 
 import naive
@@ -177,6 +178,17 @@ def test_explicit_grid_callback_and_arrays_untouched():
     assert seen == [(0, 0.05), (1, 0.01)] * 3  # each class's path in turn
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(y, y0)
+
+
+def test_one_vs_rest_warnings_name_the_class_and_the_alpha():
+    X, y = classification(seed=11, n_classes=3)
+    with pytest.warns(ConvergenceWarning) as record:
+        res = sc.group_logistic_path(X, y, groups=3, n_alphas=3, tol=1e-12, max_iter=1)
+    named = {(str(w.message).split(" against")[0], str(w.message).split("alpha[")[1][0])
+             for w in record if issubclass(w.category, ConvergenceWarning)}
+    failed = {(f"class {label}", str(k)) for k in range(3) for c, label in
+              enumerate(res.classes) if not res.certificates[k][c].converged}
+    assert failed and named == failed and not res.converged
 
 
 def test_bad_input_is_named():

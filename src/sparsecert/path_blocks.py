@@ -34,6 +34,7 @@ keep, and its certificate covers every block anyway.
 
 import copy
 import numbers
+import warnings
 
 import numpy as np
 
@@ -456,8 +457,24 @@ return_certificates, n_jobs
     grid, _ = decreasing_grid(alphas, n_alphas, eps, lambda: max(
         group_alpha_max_on(design, y_pm, sw, penalty, datafit=Logistic(),
                            fit_intercept=fit_intercept) for y_pm in binary))
-    return one_vs_rest_result([group_path_on(design, y_pm, sw, penalty, alphas=grid, **options)
-                               for y_pm in binary], classes)
+    return one_vs_rest_path(classes, binary, lambda y_pm: group_path_on(
+        design, y_pm, sw, penalty, alphas=grid, **options))
+
+
+def one_vs_rest_path(classes, binary, path_of):
+    """The one-vs-rest path: ``path_of(y_pm)`` (a binary path on the common
+    grid) for each class's +1/-1 target in ``binary``, in turn, stacked by
+    :func:`one_vs_rest_result`. Each class's warnings (an alpha that did not
+    certify) are re-issued naming the class."""
+    results = []
+    for label, y_pm in zip(classes, binary):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results.append(path_of(y_pm))
+        for w in caught:
+            warnings.warn_explicit(f"class {label!s} against the rest: {w.message}",
+                                   w.category, w.filename, w.lineno)
+    return one_vs_rest_result(results, classes)
 
 
 def one_vs_rest_result(results, classes):

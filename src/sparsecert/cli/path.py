@@ -140,15 +140,15 @@ def _run_path(X, y, problem, args, alphas=None, desc="path"):
 def _one_vs_rest_path(X, y, problem, common):
     """One logistic path per class (that class against the rest) on one grid,
     from the largest of their alpha_max: as SparseLogisticRegression(multi_class="ovr")."""
-    from ..path_blocks import one_vs_rest_result
+    from ..path_blocks import one_vs_rest_path
 
     if common["alphas"] is None:
         top = alpha_max(problem, X, y)
         common = dict(common, alphas=np.geomspace(top, top * common["eps"],
                                                   num=common["n_alphas"]))
-    return one_vs_rest_result([sc.regularization_path(
-        X, y_pm, datafit="logistic", penalty=problem.penalty(0.0), solver=_path_solver(problem),
-        **common) for y_pm in problem.binary_targets(y)], problem.classes)
+    return one_vs_rest_path(problem.classes, problem.binary_targets(y), lambda y_pm: (
+        sc.regularization_path(X, y_pm, datafit="logistic", penalty=problem.penalty(0.0),
+                               solver=_path_solver(problem), **common)))
 
 
 def _scalars(cert):
