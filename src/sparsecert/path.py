@@ -102,13 +102,10 @@ class PathResult:
         Their indices, per alpha (empty arrays where the rule held).
     converged : bool
         Whether every certificate holds.
-    classes : ndarray, only for classifiers with labels
-        The sorted labels (:func:`~sparsecert.multinomial_path`,
-        :func:`~sparsecert.group_logistic_path`). A one-vs-rest path of k > 2
-        classes (:func:`sparsecert.path_blocks.one_vs_rest_result`) has the
-        class first in every per-alpha array (``coefs`` (k, n_features,
-        n_alphas), ``dual_gaps`` (k, n_alphas), ...) and the list of the k
-        certificates at each alpha.
+    classes : ndarray, only for paths of class labels
+        The sorted labels. A one-vs-rest path (k > 2 classes) has the class
+        first in every per-alpha array and k certificates at each alpha
+        (:func:`sparsecert.path_blocks.one_vs_rest_result`).
     """
 
     def __init__(self, alphas, coefs, intercepts, dual_gaps, certificates, n_iters, n_kept,
@@ -418,12 +415,8 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
     datafit : {"quadratic", "logistic"} or a :mod:`sparsecert.datafits` object
     penalty : a :mod:`sparsecert.penalties` object
         Its ``alpha`` is ignored (replaced by each value of the grid); its
-        weights, ``positive`` and ``l1_ratio`` / ``p`` are kept. A
-        :class:`~sparsecert.penalties.GroupLasso` or
-        :class:`~sparsecert.penalties.SparseGroupLasso` runs the block path
-        of :func:`sparsecert.sparse_group_lasso_path` /
-        :func:`sparsecert.group_logistic_path` (``screening`` does not apply;
-        ``solver`` "auto" or "cd").
+        weights, ``positive`` and ``l1_ratio`` / ``p`` are kept. (The group
+        penalties have their own paths, in :mod:`sparsecert.path_blocks`.)
     alphas : array-like or int, optional
         The grid (sorted decreasing before use), or its length (as
         scikit-learn >= 1.7 accepts). Default: ``n_alphas`` values
@@ -485,16 +478,10 @@ def path_on(design, y64, sw, datafit, penalty, *, alphas=None, eps=1e-3, n_alpha
     gap is the residual's (no support refit), for callers that read only the
     coefficients; what is certified is unchanged."""
     if _penalties.is_group(penalty):
-        # the (sparse-)group lasso's own path: every group at once by block
-        # coordinate descent on working sets of groups (no strong rule; the
-        # support refit's gap is the scalar penalties' only)
-        from .path_blocks import group_path_on
-
-        return group_path_on(design, y64, sw, penalty, datafit=datafit, alphas=alphas, eps=eps,
-                             n_alphas=n_alphas, tol=tol, max_iter=max_iter,
-                             fit_intercept=fit_intercept, solver=solver, verbose=verbose,
-                             return_certificates=return_certificates, callback=callback,
-                             n_threads=n_threads)
+        raise ValueError("regularization_path and its strong rule do not take the group "
+                         "lasso yet: use sparsecert.group_lasso_path, "
+                         "sparse_group_lasso_path or group_logistic_path (block coordinate "
+                         "descent at each alpha).")
     with print_if(verbose):  # the first-use compile notice, among the verbose lines
         base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept,
                             n_threads=n_threads)

@@ -90,8 +90,8 @@ def _block_step(solve_block, at_alpha=_at_alpha):
 
 
 def _solve_group(problem, w, b, options):
-    return solve(problem, w, b, tol=options.tol, max_iter=options.max_iter,
-                 solver=options.solver, verbose=options.verbose)
+    return solve(problem, w, b, tol=options.tol, max_iter=options.max_iter, solver="auto",
+                 verbose=options.verbose)
 
 
 def _solve_multitask(problem, W, b, options):
@@ -103,15 +103,14 @@ def _solve_multinomial(problem, W, b, options):
 
 
 def group_path_on(design, y64, sw, penalty, *, datafit=None, alphas=None, eps=1e-3,
-                  n_alphas=100, tol=1e-4, max_iter=1000, fit_intercept=True, solver="auto",
-                  verbose=0, return_certificates=True, callback=None, n_threads=1):
+                  n_alphas=100, tol=1e-4, max_iter=1000, fit_intercept=True, verbose=0,
+                  return_certificates=True, callback=None, n_threads=1):
     """:func:`group_lasso_path`, :func:`sparse_group_lasso_path` and the binary
     :func:`group_logistic_path` on validated inputs (a design, float64 y,
     in {-1, +1} for the logistic datafit, weights summing to n_samples), a
     :class:`~sparsecert.penalties.GroupLasso` or
     :class:`~sparsecert.penalties.SparseGroupLasso` (its alpha ignored) and a
-    datafit (least squares if None): what cross-validation's folds and
-    :func:`sparsecert.regularization_path` call."""
+    datafit (least squares if None): what cross-validation's folds call."""
     _check(tol, alphas)
     datafit = Quadratic() if datafit is None else datafit
     with print_if(verbose):
@@ -119,7 +118,7 @@ def group_path_on(design, y64, sw, penalty, *, datafit=None, alphas=None, eps=1e
                                   fit_intercept, n_threads=n_threads)
         grid, _ = decreasing_grid(alphas, n_alphas, eps, lambda: group_alpha_max_on(
             design, y64, sw, penalty, datafit=datafit, fit_intercept=fit_intercept))
-        options = _SolveOptions(tol, max_iter, solver, max(verbose - 1, 0))
+        options = _SolveOptions(tol, max_iter, "auto", max(verbose - 1, 0))
         start = (np.zeros(design.n_features), base.b0, 0, None)
         record = _PathRecord(grid, design, fit_intercept, return_certificates)
         _follow_path(base, start, grid, None, options, record, verbose, callback,

@@ -51,8 +51,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .. import penalties
 from .._multinomial_certificate import make_multinomial_problem, multinomial_alpha_max_on
 from .._validation import as_design, check_sample_weight
+from ..datafits import Logistic
 from ..path import regularization_path
-from ..path_blocks import multinomial_path_on
+from ..path_blocks import group_path_on, multinomial_path_on
 from ..solvers import alpha_max
 from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
 from ._folds import (cv_sample_weight, explicit_grid, fold_weights, geometric_grid, path_params,
@@ -151,9 +152,15 @@ def _train_along(X_train, y_train, sw_train, penalty, grid, params, cold):
             coefs[k] = res.coefs[:, 0]
             intercepts[k] = res.intercepts[0]
         return coefs, intercepts
-    res = regularization_path(X_train, y_train, datafit="logistic", penalty=penalty,
-                              alphas=grid, sample_weight=sw_train,
-                              return_certificates=False, **params)
+    if penalties.is_group(penalty):  # GroupLogisticRegressionCV: the block path
+        design = as_design(X_train)
+        res = group_path_on(design, y_train, check_sample_weight(sw_train, design.n_samples),
+                            penalty, datafit=Logistic(), alphas=grid, return_certificates=False,
+                            **params)
+    else:
+        res = regularization_path(X_train, y_train, datafit="logistic", penalty=penalty,
+                                  alphas=grid, sample_weight=sw_train,
+                                  return_certificates=False, **params)
     return (np.ascontiguousarray(res.coefs.T, dtype=np.float64),
             np.asarray(res.intercepts, dtype=np.float64))
 
