@@ -282,3 +282,20 @@ def test_group_logistic_cv_matches_a_hand_made_cross_validation(n_classes):
     assert all(type(c).__name__ == "GroupCertificate" and c.converged for c in certs)
     np.testing.assert_array_equal(cv.classes_, classes)
     assert cv.predict(X).dtype == y.dtype
+
+
+def test_cv_sample_weight_equals_repeated_rows():
+    X, y = regression(n=30, p=12, seed=12)
+    sw = np.tile([1.0, 2.0, 1.0], 10)
+    rows = np.repeat(np.arange(30), sw.astype(int))
+    # the same folds on both: each weighted sample and its copies in one fold
+    folds = [(np.flatnonzero(np.arange(30) % 3 != f), np.flatnonzero(np.arange(30) % 3 == f))
+             for f in range(3)]
+    rep_folds = [(np.flatnonzero(np.isin(rows, tr)), np.flatnonzero(np.isin(rows, te)))
+                 for tr, te in folds]
+    kw = dict(groups=3, l1_ratio=[0.2, 0.7], n_alphas=5, tol=TIGHT, max_iter=LONG)
+    a = sc.SparseGroupLassoCV(cv=folds, **kw).fit(X, y, sample_weight=sw)
+    b = sc.SparseGroupLassoCV(cv=rep_folds, **kw).fit(X[rows], y[rows])
+    assert (a.alpha_, a.l1_ratio_) == (pytest.approx(b.alpha_, rel=1e-12), b.l1_ratio_)
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_, rtol=1e-7)
+    assert rel(a.coef_, b.coef_) <= 1e-7
