@@ -61,6 +61,15 @@ def _group_lasso_cv():
     return sparsecert.GroupLassoCV(n_alphas=5, cv=3, tol=1e-10, max_iter=100000)
 
 
+def _sparse_group_lasso_cv():
+    return sparsecert.SparseGroupLassoCV(l1_ratio=[0.3, 0.8], n_alphas=5, cv=3, tol=1e-10,
+                                         max_iter=100000)
+
+
+def _group_logistic_cv():
+    return sparsecert.GroupLogisticRegressionCV(l1_ratio=0.5, n_alphas=4, cv=3)
+
+
 def _multinomial():
     # iris-like 3-class data in scikit-learn's checks: the softmax model (the default)
     return sparsecert.SparseLogisticRegression(alpha=0.01)
@@ -117,6 +126,8 @@ ESTIMATORS = [
     ("MultiTaskLassoCV", _multitask_lasso_cv),
     ("MultiTaskElasticNetCV", _multitask_enet_cv),
     ("GroupLassoCV", _group_lasso_cv),
+    ("SparseGroupLassoCV", _sparse_group_lasso_cv),
+    ("GroupLogisticRegressionCV", _group_logistic_cv),
 ]
 
 ESTIMATOR_IDS = [name for name, _ in ESTIMATORS]

@@ -853,10 +853,10 @@ def test_path_multinomial_with_cv(capsys, iris_files, tmp_path):
      "--multi-class applies to --model logistic"),
     (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--p", "0.5", "--alpha",
       "0.1"], "add --multi-class ovr"),
-    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--multi-class", "ovr",
-      "--alpha", "0.1", "--out", "o.json"], "--out with --multi-class ovr"),
-    (["path", "X.npy", "--target", "y.txt", "--model", "logistic", "--multi-class", "ovr"],
-     "not one-vs-rest"),
+    (["path", "X.npy", "--target", "y.txt", "--model", "logistic", "--multi-class", "ovr",
+      "--plot", "a.png"], "a one-vs-rest path has one per class"),
+    (["certify", "X.npy", "two.npz", "--target", "y.txt", "--model", "logistic",
+      "--multi-class", "ovr", "--alpha", "0.1"], "y has 3 classes, so two.npz must hold 3 rows"),
     (["path", "X.npy", "--target", "y.txt", "--model", "logistic", "--plot", "a.png"],
      "a multinomial path has one per class"),
     (["certify", "X.npy", "two.npz", "--target", "y.txt", "--model", "logistic", "--alpha",
@@ -869,6 +869,192 @@ def test_multinomial_errors_are_one_line_exit_2(capsys, iris_files, monkeypatch,
     np.savez(root / "two.npz", coef=np.ones((2, 4)), intercept=np.zeros(2))
     (root / "other.json").write_text(json.dumps(dict(
         model="logistic", alpha=0.1, classes=["a", "b", "c"], coef=np.ones((3, 4)).tolist())))
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sparsecert: error: ") and words in lines[0], err
+
+
+# ---------------------------------------------------------------- group penalties (issue 16, 6)
+
+def _load_saved(path):
+    """(coef, intercept) of a fit --out file of any suffix."""
+    from sparsecert.cli.coef_files import load_coef
+
+    coef, intercept, _ = load_coef(path)
+    return coef, intercept
+
+
+@pytest.mark.parametrize("suffix", ["npz", "json", "csv"])
+def test_fit_sparse_group_lasso_round_trips_through_certify(capsys, block_files, tmp_path,
+                                                            suffix):
+    root, _, _, labels = block_files
+    X, y = np.load(root / "dX.npy"), np.load(root / "dy.npy")
+    data = [root / "dX.npy", "--target", root / "dy.npy"]
+    out = tmp_path / f"sgl.{suffix}"
+    code, text, err = run(capsys, "fit", *data, "--model", "group", "--groups",
+                          root / "groups.txt", "--l1-ratio", 0.4, "--alpha", 0.3, "--tol", 1e-9,
+                          "--max-iter", 100000, "--out", out)
+    assert code == 0, err
+    assert "sparse-group lasso penalty, 5 groups, l1_ratio=0.4" in text
+    ref = sc.SparseGroupLasso(0.3, groups=labels, l1_ratio=0.4, tol=1e-9,
+                              max_iter=100000).fit(X, y)
+    coef, intercept = _load_saved(out)
+    np.testing.assert_allclose(coef, ref.coef_, rtol=1e-7, atol=1e-9)
+    assert intercept == pytest.approx(ref.intercept_, rel=1e-9)
+    # certify reuses model, alpha, l1_ratio and tol; --groups names the groups again
+    code, text, err = run(capsys, "certify", *data, out, "--groups", root / "groups.txt")
+    assert code == 0 and "CERTIFIED" in text and "l1_ratio=0.4" in text, err
+    # the same coefficients are not the group lasso's (l1_ratio 0) ...
+    code, text, _ = run(capsys, "certify", *data, out, "--groups", root / "groups.txt",
+                        "--l1-ratio", 0)
+    assert code == 1 and "NOT CERTIFIED" in text
+    # ... and a perturbed copy is not the sparse-group lasso's
+    if suffix == "npz":
+        bad = tmp_path / "bad.npz"
+        _perturbed(out, bad, suffix)
+        code, text, _ = run(capsys, "certify", *data, bad, "--groups", root / "groups.txt")
+        assert code == 1 and "NOT CERTIFIED" in text
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_fit_group_logistic_round_trips_through_certify(capsys, iris_files, tmp_path, n_classes):
+    root, X, labels = iris_files
+    if n_classes == 2:
+        labels = np.where(labels == "setosa", "setosa", "other")
+    (tmp_path / "y.txt").write_text("\n".join(labels))
+    (tmp_path / "g.txt").write_text("a\na\nb\nb\n")
+    data = [root / "X.npy", "--target", tmp_path / "y.txt"]
+    out = tmp_path / "c.npz"
+    code, text, err = run(capsys, "fit", *data, "--model", "logistic", "--groups",
+                          tmp_path / "g.txt", "--l1-ratio", 0.3, "--alpha", 0.02, "--tol", 1e-9,
+                          "--max-iter", 100000, "--out", out)
+    assert code == 0, err
+    assert "sparse-group lasso penalty, 2 groups, l1_ratio=0.3" in text
+    assert ("one-vs-rest" in text) == (n_classes == 3)
+    ref = sc.GroupLogisticRegression(0.02, groups=[0, 0, 1, 1], l1_ratio=0.3, tol=1e-9,
+                                     max_iter=100000).fit(X, labels)
+    coef, intercept = _load_saved(out)
+    np.testing.assert_allclose(coef, ref.coef_.squeeze(), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(intercept, ref.intercept_.squeeze(), rtol=1e-7)
+    code, text, err = run(capsys, "certify", *data, out, "--groups", tmp_path / "g.txt")
+    assert code == 0 and "CERTIFIED" in text, err
+    assert text.count("against the rest") == (3 if n_classes == 3 else 0)
+    bad = tmp_path / "bad.npz"
+    _perturbed(out, bad, "npz")
+    code, text, _ = run(capsys, "certify", *data, bad, "--groups", tmp_path / "g.txt")
+    assert code == 1 and "NOT CERTIFIED" in text
+    code, _, err = run(capsys, "certify", *data, out)
+    assert code == 2 and "needs --groups" in err
+
+
+def test_fit_one_vs_rest_l1_round_trips_through_certify(capsys, iris_files, tmp_path):
+    root, X, labels = iris_files
+    data = [root / "X.npy", "--target", root / "y.txt"]
+    out = tmp_path / "ovr.json"
+    code, _, err = run(capsys, "fit", *data, "--model", "logistic", "--multi-class", "ovr",
+                       "--alpha", 0.01, "--tol", 1e-9, "--out", out)
+    assert code == 0, err
+    doc = json.loads(out.read_text())
+    assert doc["multi_class"] == "ovr" and doc["certificate"]["certified"]
+    code, text, err = run(capsys, "certify", *data, out)
+    assert code == 0 and text.count("against the rest") == 3 and "CERTIFIED" in text, err
+    bad = tmp_path / "bad.json"
+    _perturbed(out, bad, "json")
+    code, text, _ = run(capsys, "certify", *data, bad)
+    assert code == 1 and "NOT CERTIFIED: class" in text
+
+
+def test_path_sparse_group_lasso_with_cv(capsys, block_files, tmp_path):
+    from sklearn.model_selection import KFold
+
+    root, _, _, labels = block_files
+    X, y = np.load(root / "dX.npy"), np.load(root / "dy.npy")
+    out = tmp_path / "p.npz"
+    code, text, err = run(capsys, "path", root / "dX.npy", "--target", root / "dy.npy",
+                          "--model", "group", "--groups", root / "groups.txt", "--l1-ratio", 0.5,
+                          "--n-alphas", 6, "--eps", 0.05, "--tol", 1e-9, "--cv", 3, "--out",
+                          out, "-q")
+    assert code == 0 and "6/6 certified" in text, err
+    f = np.load(out)
+    ref = sc.sparse_group_lasso_path(X, y, groups=labels, l1_ratio=0.5, n_alphas=6, eps=0.05,
+                                     tol=1e-9)
+    np.testing.assert_allclose(f["alphas"], ref.alphas, rtol=1e-12)
+    np.testing.assert_allclose(f["coefs"], ref.coefs, rtol=1e-9, atol=1e-12)
+    cv = sc.SparseGroupLassoCV(groups=labels, l1_ratio=0.5, alphas=ref.alphas, tol=1e-9,
+                               cv=KFold(3, shuffle=True, random_state=0)).fit(X, y)
+    assert f["chosen_alpha"].item() == cv.alpha_
+
+
+@pytest.mark.parametrize("groups", [None, "2"])
+def test_path_one_vs_rest_with_cv(capsys, iris_files, tmp_path, groups):
+    """One path per class on one grid (L1, or the group lasso with --groups); the
+    CV choice: the smallest mean over the classes of each binary problem's
+    held-out log-loss, over the same folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    root, X, labels = iris_files
+    out = tmp_path / "p.npz"
+    extra = ["--multi-class", "ovr"] if groups is None else ["--groups", groups]
+    code, text, err = run(capsys, "path", root / "X.npy", "--target", root / "y.txt", "--model",
+                          "logistic", *extra, "--n-alphas", 5, "--eps", 0.05, "--tol", 1e-9,
+                          "--cv", 3, "--out", out, "-q")
+    assert code == 0 and "5/5 certified" in text and "one-vs-rest" in text, err
+    f = np.load(out)
+    classes = np.unique(labels)
+
+    def paths(Xp, yp, alphas=None):
+        if groups is not None:
+            return sc.group_logistic_path(Xp, yp, groups=2, alphas=alphas, n_alphas=5,
+                                          eps=0.05, tol=1e-9)
+        if alphas is None:
+            top = max(sc.alpha_max(Xp, np.where(yp == c, 1.0, -1.0), datafit="logistic")
+                      for c in classes)
+            alphas = np.geomspace(top, 0.05 * top, 5)
+        res = [sc.logistic_path(Xp, np.where(yp == c, 1.0, -1.0), alphas=alphas, tol=1e-9)
+               for c in classes]
+        return np.stack([r.coefs for r in res]), np.stack([r.intercepts for r in res]), alphas
+
+    if groups is not None:
+        ref = paths(X, labels)
+        coefs, alphas = ref.coefs, ref.alphas
+    else:
+        coefs, _, alphas = paths(X, labels)
+    assert f["coefs"].shape == (3, 4, 5) and list(f["classes"]) == list(classes)
+    np.testing.assert_allclose(f["alphas"], alphas, rtol=1e-12)
+    np.testing.assert_allclose(f["coefs"], coefs, rtol=1e-7, atol=1e-9)
+    loss = np.zeros(5)
+    for train, test in StratifiedKFold(3, shuffle=True, random_state=0).split(X, labels):
+        part = paths(X[train], labels[train], alphas)
+        W, B = (part.coefs, part.intercepts) if groups is not None else part[:2]
+        for c, label in enumerate(classes):
+            sign = np.where(labels[test] == label, 1.0, -1.0)[:, None]
+            z = X[test] @ W[c] + B[c][None, :]
+            loss += np.logaddexp(0.0, -sign * z).mean(axis=0) / 9
+    np.testing.assert_allclose(f["cv_score"], loss, rtol=1e-6)
+    assert f["chosen_alpha"].item() == alphas[int(np.argmin(loss))]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--groups", "2", "--p",
+      "0.5"], "give --groups (the group penalties) or --p"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--groups", "2",
+      "--grouped"], "give --groups (the group penalties) or --grouped"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--groups", "2",
+      "--multi-class", "multinomial"], "use --multi-class ovr"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--groups", "3"],
+     "--groups 3: contiguous groups"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "logistic", "--groups", "g3.txt"],
+     "--groups g3.txt: 3 labels but DATA has 4 features"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "group", "--groups", "2", "--l1-ratio",
+      "1.5"], "--l1-ratio must be in [0, 1]"),
+    (["fit", "X.npy", "--target", "y.txt", "--model", "lasso", "--l1-ratio", "0.5"],
+     "--l1-ratio applies to"),
+])
+def test_group_penalty_errors_are_one_line_exit_2(capsys, iris_files, monkeypatch, argv, words):
+    root = iris_files[0]
+    monkeypatch.chdir(root)
+    (root / "g3.txt").write_text("a\na\nb\n")
     code, _, err = run(capsys, *argv)
     assert code == 2
     lines = err.strip().splitlines()

@@ -325,9 +325,10 @@ def multinomial_fields(problem, W, b, tol_relative, n_iter=None, solver=None):
         intercept=np.asarray(b, dtype=np.float64))
 
 
-def validate_multinomial(X, y, sample_weight):
+def validate_multinomial(X, y, sample_weight, model="the multinomial datafit"):
     """(design, classes, yi, sw) of labels y with at least two classes (sorted as
-    ``np.unique`` sorts them; yi the class index of each sample)."""
+    ``np.unique`` sorts them; yi the class index of each sample); ``model``
+    names what needs them in the errors."""
     from sklearn.utils import check_array, check_consistent_length
 
     from ._validation import as_design, check_sample_weight
@@ -336,13 +337,11 @@ def validate_multinomial(X, y, sample_weight):
                     input_name="X")
     y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
     if y.ndim != 1:
-        raise ValueError(f"y must be 1-D class labels for the multinomial datafit; got shape "
-                         f"{y.shape}.")
+        raise ValueError(f"y must be 1-D class labels for {model}; got shape {y.shape}.")
     check_consistent_length(X, y)
     classes, yi = np.unique(y, return_inverse=True)
     if classes.shape[0] < 2:
-        raise ValueError(f"y has a single class ({classes[0]!r}): the multinomial datafit "
-                         f"needs at least 2.")
+        raise ValueError(f"y has a single class ({classes[0]!r}): {model} needs at least 2.")
     design = as_design(X)
     return design, classes, yi, check_sample_weight(sample_weight, design.n_samples)
 

@@ -102,6 +102,10 @@ class PathResult:
         Their indices, per alpha (empty arrays where the rule held).
     converged : bool
         Whether every certificate holds.
+    classes : ndarray, only for paths of class labels
+        The sorted labels. A one-vs-rest path (k > 2 classes) has the class
+        first in every per-alpha array and k certificates at each alpha
+        (:func:`sparsecert.path_blocks.one_vs_rest_result`).
     """
 
     def __init__(self, alphas, coefs, intercepts, dual_gaps, certificates, n_iters, n_kept,
@@ -411,7 +415,8 @@ def regularization_path(X, y, *, datafit, penalty, alphas=None, eps=1e-3, n_alph
     datafit : {"quadratic", "logistic"} or a :mod:`sparsecert.datafits` object
     penalty : a :mod:`sparsecert.penalties` object
         Its ``alpha`` is ignored (replaced by each value of the grid); its
-        weights, ``positive`` and ``l1_ratio`` / ``p`` are kept.
+        weights, ``positive`` and ``l1_ratio`` / ``p`` are kept. (The group
+        penalties have their own paths, in :mod:`sparsecert.path_blocks`.)
     alphas : array-like or int, optional
         The grid (sorted decreasing before use), or its length (as
         scikit-learn >= 1.7 accepts). Default: ``n_alphas`` values
@@ -472,9 +477,10 @@ def path_on(design, y64, sw, datafit, penalty, *, alphas=None, eps=1e-3, n_alpha
     pass, X having been validated once). ``tight_gaps=False``: each alpha's
     gap is the residual's (no support refit), for callers that read only the
     coefficients; what is certified is unchanged."""
-    if getattr(penalty, "name", None) == "group_lasso":
+    if _penalties.is_group(penalty):
         raise ValueError("regularization_path and its strong rule do not take the group "
-                         "lasso yet: use sparsecert.group_lasso_path (block coordinate "
+                         "lasso yet: use sparsecert.group_lasso_path, "
+                         "sparse_group_lasso_path or group_logistic_path (block coordinate "
                          "descent at each alpha).")
     with print_if(verbose):  # the first-use compile notice, among the verbose lines
         base = make_problem(design, y64, sw, datafit, penalty.with_alpha(0.0), fit_intercept,

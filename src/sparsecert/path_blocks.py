@@ -1,9 +1,12 @@
-r"""Regularization paths of the block penalties: the group lasso and the
-multi-task lasso / elastic net.
+r"""Regularization paths of the block penalties: the group and sparse-group
+lasso (least squares or logistic) and the multi-task lasso / elastic net
+(and the multinomial model, :func:`multinomial_path`).
 
 For a decreasing grid alpha_0 > alpha_1 > ... > alpha_{K-1}, each problem
 
     group lasso:  (1/2n) sum_i s_i (y_i - x_i^T w - b)^2 + alpha sum_g c_g ||w_g||_2
+    sparse-group: F(w, b) + alpha sum_g c_g ((1 - rho) ||w_g||_2 + rho ||w_g||_1),
+                  F least squares or the logistic loss
     multi-task:   (1/2n) sum_i s_i ||Y_i - W x_i - b||_2^2
                       + alpha sum_j (rho ||W[:, j]||_2 + (1 - rho)/2 ||W[:, j]||_2^2)
 
@@ -20,6 +23,7 @@ The default grid is geometric from alpha_max down to ``eps * alpha_max``
 (scikit-learn's ``MultiTaskLassoCV`` grid for the multi-task models):
 
     group lasso:  alpha_max = max_{g: c_g > 0} ||g_g(0, b0)||_2 / c_g
+    sparse-group: alpha_max = max_{g: c_g > 0} N*(g_g(0, b0)) / c_g   (N* the dual norm)
     multi-task:   alpha_max = max_j ||g_j(0, b0)||_2 / rho
 
 No screening rule runs between alphas: each block solve works on a working
@@ -30,6 +34,7 @@ keep, and its certificate covers every block anyway.
 
 import copy
 import numbers
+import warnings
 
 import numpy as np
 
@@ -41,8 +46,8 @@ from ._multitask_certificate import make_multitask_problem, validate_multitask
 from ._problem import make_group_problem, threads_for
 from ._strong_rule import decreasing_grid
 from ._validation import validate_arrays
-from .datafits import Quadratic
-from .path import _AlphaSolution, _follow_path, _PathRecord, _SolveOptions, quietly
+from .datafits import Logistic, Quadratic
+from .path import PathResult, _AlphaSolution, _follow_path, _PathRecord, _SolveOptions, quietly
 from .solvers import solve
 from .solvers.alpha import group_alpha_max_on
 from .solvers.multinomial_cd import solve_multinomial_cd
@@ -97,18 +102,22 @@ def _solve_multinomial(problem, W, b, options):
     return solve_multinomial_cd(problem, W, b, options.tol, options.max_iter, options.verbose)
 
 
-def group_path_on(design, y64, sw, penalty, *, alphas=None, eps=1e-3, n_alphas=100, tol=1e-4,
-                  max_iter=1000, fit_intercept=True, verbose=0, return_certificates=True,
-                  callback=None, n_threads=1):
-    """:func:`group_lasso_path` on validated inputs (a design, float64 y,
-    weights summing to n_samples) and a :class:`~sparsecert.penalties.GroupLasso`
-    (its alpha ignored): what cross-validation's folds call."""
+def group_path_on(design, y64, sw, penalty, *, datafit=None, alphas=None, eps=1e-3,
+                  n_alphas=100, tol=1e-4, max_iter=1000, fit_intercept=True, verbose=0,
+                  return_certificates=True, callback=None, n_threads=1):
+    """:func:`group_lasso_path`, :func:`sparse_group_lasso_path` and the binary
+    :func:`group_logistic_path` on validated inputs (a design, float64 y,
+    in {-1, +1} for the logistic datafit, weights summing to n_samples), a
+    :class:`~sparsecert.penalties.GroupLasso` or
+    :class:`~sparsecert.penalties.SparseGroupLasso` (its alpha ignored) and a
+    datafit (least squares if None): what cross-validation's folds call."""
     _check(tol, alphas)
+    datafit = Quadratic() if datafit is None else datafit
     with print_if(verbose):
-        base = make_group_problem(design, y64, sw, Quadratic(), penalty.with_alpha(0.0),
+        base = make_group_problem(design, y64, sw, datafit, penalty.with_alpha(0.0),
                                   fit_intercept, n_threads=n_threads)
         grid, _ = decreasing_grid(alphas, n_alphas, eps, lambda: group_alpha_max_on(
-            design, y64, sw, penalty, datafit=Quadratic(), fit_intercept=fit_intercept))
+            design, y64, sw, penalty, datafit=datafit, fit_intercept=fit_intercept))
         options = _SolveOptions(tol, max_iter, "auto", max(verbose - 1, 0))
         start = (np.zeros(design.n_features), base.b0, 0, None)
         record = _PathRecord(grid, design, fit_intercept, return_certificates)
@@ -272,7 +281,8 @@ def group_lasso_path(X, y, *, groups=1, weights=None, eps=1e-3, n_alphas=100, al
 
     Each alpha is solved from the previous solution by block coordinate
     descent (:class:`~sparsecert.GroupLasso`'s solver) and certified group by
-    group (see :mod:`sparsecert.path_blocks`).
+    group (see :mod:`sparsecert.path_blocks`). :func:`sparse_group_lasso_path`
+    with ``l1_ratio=0`` computes the same path.
 
     Parameters
     ----------
@@ -307,12 +317,185 @@ def group_lasso_path(X, y, *, groups=1, weights=None, eps=1e-3, n_alphas=100, al
         ``alphas`` (n_alphas,), ``coefs`` (n_features, n_alphas),
         ``intercepts``, ``dual_gaps``, ``certificates``, ``n_iters``.
     """
-    X, design, y64, sw = validate_arrays(X, y, Quadratic(), sample_weight)
     penalty = _penalties.GroupLasso(alpha=0.0, groups=groups, weights=weights)
-    return group_path_on(design, y64, sw, penalty, alphas=alphas, eps=eps, n_alphas=n_alphas,
-                         tol=tol, max_iter=max_iter, fit_intercept=fit_intercept,
-                         verbose=verbose, return_certificates=return_certificates,
-                         callback=callback, n_threads=threads_for(n_jobs))
+    return _least_squares_group_path(X, y, penalty, sample_weight, alphas=alphas, eps=eps,
+                                     n_alphas=n_alphas, tol=tol, max_iter=max_iter,
+                                     fit_intercept=fit_intercept, verbose=verbose,
+                                     return_certificates=return_certificates,
+                                     callback=callback, n_threads=threads_for(n_jobs))
+
+
+def sparse_group_lasso_path(X, y, *, groups=1, l1_ratio=0.5, weights=None, eps=1e-3,
+                            n_alphas=100, alphas=None, tol=1e-4, max_iter=1000,
+                            fit_intercept=True, sample_weight=None, verbose=0,
+                            return_certificates=True, callback=None, n_jobs=None):
+    r"""Sparse-group-lasso path (:class:`~sparsecert.SparseGroupLasso`'s objective):
+
+        (1/2n) sum_i s_i (y_i - x_i^T w - b)^2
+            + alpha sum_g c_g ((1 - rho) ||w_g||_2 + rho ||w_g||_1),   rho = l1_ratio.
+
+    Each alpha is solved from the previous solution by block coordinate
+    descent with the exact sparse-group prox and certified group by group
+    (zero groups: N*(g_g) <= alpha c_g; inside a nonzero group each
+    coefficient's condition; the duality gap). The default grid is
+    geometric from
+
+        alpha_max = max_{g: c_g > 0} N*(g_g(0, b0)) / c_g,
+
+    N* the dual norm of (1 - rho) ||.||_2 + rho ||.||_1
+    (:func:`sparsecert.alpha_max` with this penalty), down to
+    ``eps * alpha_max``. ``l1_ratio=0`` is :func:`group_lasso_path`,
+    ``l1_ratio=1`` the weighted Lasso path (weights c_{g(j)}).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    groups : int, list of index arrays, or one label per feature, default=1
+        As :class:`sparsecert.penalties.SparseGroupLasso`.
+    l1_ratio : float in [0, 1], default=0.5
+        rho, the weight of the L1 part.
+    weights : array-like of shape (n_groups,), optional
+        c_g >= 0 (both parts); sqrt(group size) if None.
+    eps, n_alphas, alphas, tol, max_iter, fit_intercept, sample_weight, verbose, \
+return_certificates, callback, n_jobs
+        As in :func:`group_lasso_path` (tol x max_g N*(g_g(0, b0))).
+
+    Returns
+    -------
+    PathResult
+        ``alphas`` (n_alphas,), ``coefs`` (n_features, n_alphas),
+        ``intercepts``, ``dual_gaps``, ``certificates``
+        (:class:`~sparsecert.certificate.GroupCertificate`), ``n_iters``.
+    """
+    penalty = _penalties.SparseGroupLasso(alpha=0.0, groups=groups, l1_ratio=l1_ratio,
+                                          weights=weights)
+    return _least_squares_group_path(X, y, penalty, sample_weight, alphas=alphas, eps=eps,
+                                     n_alphas=n_alphas, tol=tol, max_iter=max_iter,
+                                     fit_intercept=fit_intercept, verbose=verbose,
+                                     return_certificates=return_certificates,
+                                     callback=callback, n_threads=threads_for(n_jobs))
+
+
+def _least_squares_group_path(X, y, penalty, sample_weight, **options):
+    _penalties._check_l1_ratio(penalty.l1_ratio)  # before the data: name the parameter
+    X, design, y64, sw = validate_arrays(X, y, Quadratic(), sample_weight)
+    return group_path_on(design, y64, sw, penalty, **options)
+
+
+def group_logistic_path(X, y, *, groups=1, l1_ratio=0.0, weights=None, eps=1e-3, n_alphas=100,
+                        alphas=None, tol=1e-4, max_iter=1000, fit_intercept=True,
+                        sample_weight=None, verbose=0, return_certificates=True, callback=None,
+                        n_jobs=None):
+    r"""Logistic group / sparse-group lasso path
+    (:class:`~sparsecert.GroupLogisticRegression`'s objective):
+
+        (1/n) sum_i s_i log(1 + exp(-y_i (x_i^T w + b)))
+            + alpha sum_g c_g ((1 - rho) ||w_g||_2 + rho ||w_g||_1),   rho = l1_ratio,
+
+    for two classes (the larger label is y_i = +1); with k > 2 classes one
+    such path per class, that class against the rest (one-vs-rest, as the
+    estimator fits them), all on one grid.
+
+    Each alpha is solved from the previous solution by the estimator's block
+    coordinate descent and certified group by group (gradient conditions,
+    intercept, duality gap). The default grid is geometric from
+
+        alpha_max = max_{g: c_g > 0} N*(g_g(0, b0)) / c_g
+
+    (b0 the log-odds; N* the dual norm, ||.||_2 for rho = 0), the largest of
+    the k binary problems' for k > 2, where every solution is zero, down to
+    ``eps * alpha_max``.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Class labels (at least two; strings work).
+    groups : int, list of index arrays, or one label per feature, default=1
+        As :class:`sparsecert.penalties.SparseGroupLasso`.
+    l1_ratio : float in [0, 1], default=0.0
+        rho (0: the group lasso), as :class:`~sparsecert.GroupLogisticRegression`.
+    weights : array-like of shape (n_groups,), optional
+        c_g >= 0; sqrt(group size) if None.
+    eps, n_alphas, alphas, tol, max_iter, fit_intercept, sample_weight, verbose, \
+return_certificates, n_jobs
+        As in :func:`group_lasso_path` (max_iter: epochs per alpha and class).
+    callback : callable, optional
+        ``callback(k, alpha, certificate)`` after each alpha; for k > 2
+        classes after each alpha of each class's path, the classes in turn.
+
+    Returns
+    -------
+    PathResult
+        Two classes: ``coefs`` (n_features, n_alphas), ``intercepts``,
+        ``dual_gaps`` and ``n_iters`` (n_alphas,), ``certificates`` (one
+        :class:`~sparsecert.certificate.GroupCertificate` per alpha). For
+        k > 2 classes (one-vs-rest): ``coefs`` (k, n_features, n_alphas)
+        (row c: class ``classes[c]`` against the rest), ``intercepts``,
+        ``dual_gaps`` and ``n_iters`` (k, n_alphas), and ``certificates[a]``
+        the list of the k certificates at ``alphas[a]``. Both carry
+        ``classes``, the sorted labels.
+    """
+    penalty = _penalties.SparseGroupLasso(alpha=0.0, groups=groups, l1_ratio=l1_ratio,
+                                          weights=weights)
+    _penalties._check_l1_ratio(penalty.l1_ratio)
+    design, classes, yi, sw = validate_multinomial(X, y, sample_weight, "group_logistic_path")
+    # class c against the rest; the larger label alone for two classes
+    binary = [np.where(yi == c, 1.0, -1.0) for c in range(1 if classes.shape[0] == 2 else 0,
+                                                          classes.shape[0])]
+    options = dict(tol=tol, max_iter=max_iter, fit_intercept=fit_intercept, verbose=verbose,
+                   return_certificates=return_certificates, callback=callback,
+                   n_threads=threads_for(n_jobs), datafit=Logistic())
+    if len(binary) == 1:
+        result = group_path_on(design, binary[0], sw, penalty, alphas=alphas, eps=eps,
+                               n_alphas=n_alphas, **options)
+        result.classes = classes
+        return result
+    _check(tol, alphas)
+    grid, _ = decreasing_grid(alphas, n_alphas, eps, lambda: max(
+        group_alpha_max_on(design, y_pm, sw, penalty, datafit=Logistic(),
+                           fit_intercept=fit_intercept) for y_pm in binary))
+    return one_vs_rest_path(classes, binary, lambda y_pm: group_path_on(
+        design, y_pm, sw, penalty, alphas=grid, **options))
+
+
+def one_vs_rest_path(classes, binary, path_of):
+    """The one-vs-rest path: ``path_of(y_pm)`` (a binary path on the common
+    grid) for each class's +1/-1 target in ``binary``, in turn, stacked by
+    :func:`one_vs_rest_result`. Each class's warnings (an alpha that did not
+    certify) are re-issued naming the class."""
+    results = []
+    for label, y_pm in zip(classes, binary):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results.append(path_of(y_pm))
+        for w in caught:
+            warnings.warn_explicit(f"class {label!s} against the rest: {w.message}",
+                                   w.category, w.filename, w.lineno)
+    return one_vs_rest_result(results, classes)
+
+
+def one_vs_rest_result(results, classes):
+    """One :class:`~sparsecert.path.PathResult` of the binary paths ``results``
+    (class ``classes[c]`` against the rest, all on one grid): the per-alpha
+    arrays stacked with the class first (``coefs`` (k, n_features, n_alphas),
+    ``intercepts``, ``dual_gaps``, ``n_iters``, ``n_kept``, ``n_kkt_added``,
+    ``n_passes`` (k, n_alphas)), ``certificates[a]`` the k certificates of
+    alpha a, ``kkt_added[c]`` class c's list, ``classes`` the labels."""
+    def stacked(name):
+        return np.stack([getattr(r, name) for r in results])
+
+    certificates = None
+    if results[0].certificates is not None:
+        certificates = [list(certs) for certs in zip(*(r.certificates for r in results))]
+    result = PathResult(results[0].alphas, stacked("coefs"), stacked("intercepts"),
+                        stacked("dual_gaps"), certificates, stacked("n_iters"),
+                        stacked("n_kept"), stacked("n_kkt_added"),
+                        all(r.converged for r in results),
+                        kkt_added=[r.kkt_added for r in results], n_passes=stacked("n_passes"))
+    result.classes = classes
+    return result
 
 
 def multitask_enet_path(X, Y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4,

@@ -43,6 +43,8 @@ def run(args):
     if intercept is None and not args.no_intercept and meta.get("fit_intercept", True):
         print(f"note: {args.coef} holds no intercept: checking the model without one "
               f"(give --intercept VALUE to check it with one)")
+    if problem.one_vs_rest:
+        return _certify_one_vs_rest(args, problem, data, coef, intercept, alpha, tol)
     cert = sc.check_optimality(data.X, data.y, coef, intercept, datafit=problem.datafit,
                                penalty=problem.penalty(alpha), tol=tol)
     print()
@@ -53,6 +55,33 @@ def run(args):
     else:
         print(f"NOT CERTIFIED: {shortfall(cert)}.")
     return 0 if cert.converged else 1
+
+
+def _certify_one_vs_rest(args, problem, data, coef, intercept, alpha, tol):
+    """Row k of COEF checked as class k's binary problem (that class against the
+    rest), each with its own certificate; certified when every class is."""
+    K = problem.classes.shape[0]
+    if intercept is not None and np.ndim(intercept) == 0:
+        raise CLIError(f"one-vs-rest has an intercept per class: {args.coef} or --intercept "
+                       f"gives one value for {K} classes")
+    if intercept is not None and np.shape(intercept) != (K,):
+        raise CLIError(f"inconsistent shapes: {K} classes but {np.size(intercept)} intercepts")
+    failed = []
+    for k, (label, y_pm) in enumerate(zip(problem.classes, problem.binary_targets(data.y))):
+        cert = sc.check_optimality(data.X, y_pm, coef[k],
+                                   None if intercept is None else intercept[k],
+                                   datafit="logistic", penalty=problem.penalty(alpha), tol=tol)
+        print(f"\nclass {label!s} against the rest:")
+        print(cert.explain(feature_names=data.feature_names, top=args.top))
+        if not cert.converged:
+            failed.append(f"class {label!s}: {shortfall(cert)}")
+    print()
+    if not failed:
+        print(f"CERTIFIED: the {K} one-vs-rest problems' coefficients satisfy the "
+              f"optimality condition within tol.")
+        return 0
+    print("NOT CERTIFIED: " + "; ".join(failed) + ".")
+    return 1
 
 
 def _tol(args, meta):
@@ -84,11 +113,13 @@ def _problem(args, meta, data, fit_intercept):
     if args.model is not None and args.model != meta.get("model"):
         # the user names another problem: the file's parameters do not apply
         l1_ratio, p = args.l1_ratio, args.p
-    if model in ("lasso", "lp", "group"):
+    if model in ("lasso", "lp"):
         l1_ratio = None
     if model in ("lasso", "enet", "group", "multitask"):
         p = None
-    if model == "group" and args.groups is None:
+    file_groups = model == "logistic" and meta.get("penalty") == "group_lasso" \
+        and (args.model is None or args.model == meta.get("model"))
+    if (model == "group" or file_groups) and args.groups is None:
         raise CLIError("a group-lasso model needs --groups FILE (one group label per feature) "
                        "or --groups K")
     multi_class, grouped = args.multi_class, args.grouped
@@ -105,11 +136,7 @@ def _check_tasks(args, problem, coef, Y):
     """COEF as the model needs it: (n_tasks, n_features) for --model multitask
     (one row per target of DATA), (n_classes, n_features) for the multinomial
     model, 1-D otherwise."""
-    if problem.classes is not None:
-        if problem.datafit != "multinomial":
-            raise CLIError(f"certify checks the multinomial model of {problem.classes.shape[0]} "
-                           f"classes, not one-vs-rest: check each class's binary problem "
-                           f"(y == class against the rest) with its own COEF")
+    if problem.classes is not None:  # multinomial, or one-vs-rest: a row per class
         K = problem.classes.shape[0]
         if coef.ndim != 2 or coef.shape[0] != K:
             raise CLIError(f"inconsistent shapes: y has {K} classes, so {args.coef} must hold "

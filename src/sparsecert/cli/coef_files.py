@@ -224,7 +224,13 @@ def _jsonable(value):
 
 
 def certificate_summary(cert):
-    """The scalar facts of a certificate, for result files."""
+    """The scalar facts of a certificate, for result files; for one-vs-rest (a
+    list, one per class) those of the class farthest from its tolerance, with
+    ``certified`` true only when every class is."""
+    if isinstance(cert, list):
+        summary = certificate_summary(max(cert, key=lambda c: c.max_violation / c.tol))
+        summary["certified"] = all(bool(c.converged) for c in cert)
+        return summary
     return dict(certified=bool(cert.converged), kind=cert.kind,
                 max_violation=float(cert.max_violation), tol=float(cert.tol),
                 tol_relative=float(cert.tol_relative),

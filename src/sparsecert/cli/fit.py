@@ -32,10 +32,6 @@ def run(args):
     data = data_from_args(args)
     problem = problem_from_args(args, data)
     data.y = check_target(problem, data.y)
-    if args.out and problem.classes is not None and problem.datafit != "multinomial":
-        raise CLIError("--out with --multi-class ovr: one-vs-rest has a certificate per "
-                       "class, which no coefficient file records; save the multinomial model "
-                       "(the default) or fit each class against the rest")
     alpha, origin = resolve_alpha(args, problem, data.X, data.y, default_ratio=0.05)
     est = _estimator(problem, alpha, args)
     print(describe_data(data))
@@ -48,11 +44,12 @@ def run(args):
     print(f"fit time: {elapsed:.3f} s (a new process's first fit includes loading the "
           f"compiled kernels)")
     if isinstance(cert, list):  # one-vs-rest: a binary fit and certificate per class
-        return _print_one_vs_rest(problem, coef, intercept, cert, data, args)
-    print(f"nonzeros: {_nonzeros(coef, problem)}, objective={cert.objective:.10g}"
-          f"{_intercept_text(intercept)}")
-    print()
-    print(cert.explain(feature_names=data.feature_names, top=args.top))
+        _print_one_vs_rest(problem, coef, intercept, cert, data, args)
+    else:
+        print(f"nonzeros: {_nonzeros(coef, problem)}, objective={cert.objective:.10g}"
+              f"{_intercept_text(intercept)}")
+        print()
+        print(cert.explain(feature_names=data.feature_names, top=args.top))
     if args.out:
         task_names = data.target_names
         if problem.classes is not None:
@@ -60,18 +57,22 @@ def run(args):
         save_coef(args.out, coef, intercept, meta=problem.meta(alpha, args.tol), cert=cert,
                   feature_names=data.feature_names, task_names=task_names)
         print(f"\nwrote {args.out}")
-    return 0 if cert.converged else 1
+    return 0 if all_certified(cert) else 1
+
+
+def all_certified(cert):
+    """A certificate's verdict, or (one-vs-rest: a list) all of theirs."""
+    return all(c.converged for c in cert) if isinstance(cert, list) else bool(cert.converged)
 
 
 def _print_one_vs_rest(problem, coef, intercept, certs, data, args):
-    """Each class's binary fit and certificate; certified when all are."""
+    """Each class's binary fit and certificate."""
     for k, (label, cert) in enumerate(zip(problem.classes, certs)):
         icpt = "" if intercept is None else f", intercept={intercept[k]:.6g}"
         print(f"\nclass {label!s} against the rest: nonzeros "
               f"{np.count_nonzero(coef[k])}/{coef.shape[1]}, objective={cert.objective:.10g}"
               f"{icpt}")
         print(cert.explain(feature_names=data.feature_names, top=args.top))
-    return 0 if all(c.converged for c in certs) else 1
 
 
 def _coef_of(est, problem):
@@ -125,8 +126,13 @@ def _estimator(problem, alpha, args):
         return sc.ElasticNet(l1_ratio=problem.l1_ratio, **common)
     if problem.model == "lp":
         return sc.LpRegression(p=problem.p, **common)
+    if problem.model == "group" and problem.l1_ratio:
+        return sc.SparseGroupLasso(groups=problem.groups, l1_ratio=problem.l1_ratio, **common)
     if problem.model == "group":
         return sc.GroupLasso(groups=problem.groups, **common)
+    if problem.kind == "group_lasso":  # logistic with --groups
+        return sc.GroupLogisticRegression(groups=problem.groups, l1_ratio=problem.l1_ratio,
+                                          **common)
     if problem.model == "multitask":
         if problem.l1_ratio == 1.0:
             return sc.MultiTaskLasso(**common)

@@ -48,12 +48,17 @@ def _check_ranges(args):
 
 
 def _check_model_options(args, model):
-    if _opt(args, "l1_ratio") is not None and model in ("lasso", "lp", "group"):
-        raise CLIError(f"--l1-ratio applies to --model enet, logistic or multitask, not {model}")
+    if _opt(args, "l1_ratio") is not None and model in ("lasso", "lp"):
+        raise CLIError(f"--l1-ratio applies to --model enet, logistic, group or multitask, "
+                       f"not {model}")
     if _opt(args, "p") is not None and model in ("lasso", "enet", "group", "multitask"):
         raise CLIError(f"--p applies to --model lp or logistic, not {model}")
-    if _opt(args, "groups") is not None and model != "group":
-        raise CLIError(f"--groups applies to --model group, not {model}")
+    if _opt(args, "groups") is not None and model not in ("group", "logistic"):
+        raise CLIError(f"--groups applies to --model group or logistic, not {model}")
+    if model == "logistic" and _opt(args, "groups") is not None:
+        for name, flag in (("p", "--p"), ("grouped", "--grouped")):
+            if _opt(args, name):
+                raise CLIError(f"give --groups (the group penalties) or {flag}, not both")
     if model == "group" and hasattr(args, "groups") and args.groups is None:
         raise CLIError("--model group needs --groups FILE (one group label per feature) or "
                        "--groups K (contiguous groups of K features)")

@@ -73,8 +73,9 @@ def add_problem_args(p, models, tol, alpha_help, tol_default_text=None):
     ``tol_default_text`` says what the default is when ``tol`` is None.
     """
     g = p.add_argument_group("problem")
-    blocks = ("; group: group lasso least squares (--groups); multitask: several targets "
-              "sharing their features, the L2,1 penalty (elastic net with --l1-ratio)")
+    blocks = ("; group: group lasso least squares (--groups; the sparse-group lasso with "
+              "--l1-ratio); multitask: several targets sharing their features, the L2,1 "
+              "penalty (elastic net with --l1-ratio)")
     g.add_argument("--model", choices=models, default=None,
                    help="lasso: L1 least squares; enet: elastic net; lp: |w|^p least squares; "
                         "logistic: logistic regression, two classes or the multinomial model "
@@ -82,18 +83,21 @@ def add_problem_args(p, models, tol, alpha_help, tol_default_text=None):
                         "Lp with --p)" + blocks + ". Default: lasso" if "lp" in models else
                         "lasso, enet, logistic, group or multitask (default: lasso)" + blocks)
     g.add_argument("--groups", metavar="FILE",
-                   help="--model group: one group label per feature (a .npy, or text with one "
-                        "label per line or one comma-separated row); or an int k for "
-                        "contiguous groups of k features")
+                   help="--model group, or logistic with the group penalties: one group "
+                        "label per feature (a .npy, or text with one label per line or one "
+                        "comma-separated row); or an int k for contiguous groups of k "
+                        "features")
     if alpha_help:
         g.add_argument("--alpha", type=float, help="regularization strength (absolute)")
         g.add_argument("--alpha-ratio", type=float, help=alpha_help)
     g.add_argument("--l1-ratio", type=float,
                    help="elastic net's L1 share rho in [0, 1] (enet default 0.5; multitask "
-                        "default 1, the multi-task lasso)")
+                        "default 1, the multi-task lasso); with --groups the sparse-group "
+                        "lasso's (default 0, the group lasso)")
     g.add_argument("--multi-class", choices=("multinomial", "ovr"), default=None,
                    help="--model logistic with more than two classes: the multinomial "
-                        "(softmax) model, one certificate (default), or one-vs-rest (fit only)")
+                        "(softmax) model, one certificate (default), or one-vs-rest, a "
+                        "certificate per class (the only choice with --groups)")
     g.add_argument("--grouped", action="store_true", default=None,
                    help="--model logistic, multinomial: penalize each feature's coefficients "
                         "over the classes together (sum_j ||W[:, j]||_2): a feature leaves "

@@ -19,7 +19,8 @@ import sparsecert as sc
 from .data_files import data_from_args, describe_data
 from .errors import CLIError
 from .options import check_output, check_params
-from .problem import Problem, check_target, problem_from_args
+from .fit import all_certified
+from .problem import Problem, alpha_max, check_target, problem_from_args
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 
@@ -28,7 +29,8 @@ def run(args):
     """The ``path`` command; returns the exit status."""
     check_params(args)
     _check_path_options(args)
-    problem = Problem(args.model or "lasso", args.l1_ratio, None, not args.no_intercept)
+    problem = Problem(args.model or "lasso", args.l1_ratio, None, not args.no_intercept,
+                      groups=args.groups)
     if problem.rho is None:
         raise CLIError("--l1-ratio 0 (ridge) has no alpha_max and no sparsity path; "
                        "use --l1-ratio > 0")
@@ -40,17 +42,15 @@ def run(args):
     data = data_from_args(args)
     problem = problem_from_args(args, data)
     data.y = check_target(problem, data.y)
-    if problem.classes is not None and problem.datafit != "multinomial":
-        raise CLIError(f"path takes the multinomial model of {problem.classes.shape[0]} "
-                       f"classes, not one-vs-rest (--multi-class ovr)")
-    if args.plot and problem.datafit == "multinomial":
-        raise CLIError("--plot draws one coefficient per feature and alpha; a multinomial "
-                       "path has one per class (save it with --out instead)")
+    if args.plot and problem.classes is not None:
+        raise CLIError(f"--plot draws one coefficient per feature and alpha; a "
+                       f"{'one-vs-rest' if problem.one_vs_rest else 'multinomial'} path has "
+                       f"one per class (save it with --out instead)")
     print(describe_data(data))
     t0 = time.perf_counter()
     res = _run_path(data.X, data.y, problem, args)
     elapsed = time.perf_counter() - t0
-    certified = np.array([c.converged for c in res.certificates])
+    certified = np.array([all_certified(c) for c in res.certificates])
     # features in use at each alpha (by all targets at once, for multitask)
     nnz = np.count_nonzero(res.coefs if res.coefs.ndim == 2 else np.any(res.coefs, axis=0),
                            axis=0)
@@ -109,6 +109,8 @@ def _path_solver(problem):
 
 def _run_path(X, y, problem, args, alphas=None, desc="path"):
     n = args.n_alphas if alphas is None else len(alphas)
+    if problem.one_vs_rest:  # each class's path in turn
+        n *= problem.classes.shape[0]
     with _progress(n, desc, args.quiet) as bar:
         def on_alpha(k, alpha, cert):
             bar.set_postfix(alpha=f"{alpha:.3g}", nnz=cert.n_nonzero, refresh=False)
@@ -118,7 +120,13 @@ def _run_path(X, y, problem, args, alphas=None, desc="path"):
                       max_iter=args.max_iter, fit_intercept=problem.fit_intercept,
                       callback=on_alpha)
         if problem.model == "group":
-            return sc.group_lasso_path(X, y, groups=problem.groups, **common)
+            return sc.sparse_group_lasso_path(X, y, groups=problem.groups,
+                                              l1_ratio=problem.l1_ratio, **common)
+        if problem.kind == "group_lasso":  # logistic with --groups (one-vs-rest for k > 2)
+            return sc.group_logistic_path(X, y, groups=problem.groups,
+                                          l1_ratio=problem.l1_ratio, **common)
+        if problem.one_vs_rest:
+            return _one_vs_rest_path(X, y, problem, common)
         if problem.model == "multitask":
             return sc.multitask_enet_path(X, y, l1_ratio=problem.l1_ratio, **common)
         if problem.datafit == "multinomial":
@@ -127,6 +135,28 @@ def _run_path(X, y, problem, args, alphas=None, desc="path"):
         return sc.regularization_path(
             X, y, datafit=problem.datafit, penalty=problem.penalty(0.0),
             solver=_path_solver(problem), **common)
+
+
+def _one_vs_rest_path(X, y, problem, common):
+    """One logistic path per class (that class against the rest) on one grid,
+    from the largest of their alpha_max: as SparseLogisticRegression(multi_class="ovr")."""
+    from ..path_blocks import one_vs_rest_path
+
+    if common["alphas"] is None:
+        top = alpha_max(problem, X, y)
+        common = dict(common, alphas=np.geomspace(top, top * common["eps"],
+                                                  num=common["n_alphas"]))
+    return one_vs_rest_path(problem.classes, problem.binary_targets(y), lambda y_pm: (
+        sc.regularization_path(X, y_pm, datafit="logistic", penalty=problem.penalty(0.0),
+                               solver=_path_solver(problem), **common)))
+
+
+def _scalars(cert):
+    """(objective, max violation) of an alpha's certificate; one-vs-rest (a list,
+    one per class): the sum of the classes' objectives and the largest violation."""
+    if isinstance(cert, list):
+        return sum(c.objective for c in cert), max(c.max_violation for c in cert)
+    return cert.objective, cert.max_violation
 
 
 def _print_path(problem, res, certified, nnz, elapsed):
@@ -139,9 +169,9 @@ def _print_path(problem, res, certified, nnz, elapsed):
           f"{'max_violation':>14s} certified")
     rows = sorted(set(np.linspace(0, len(res.alphas) - 1, min(8, len(res.alphas))).astype(int)))
     for k in rows:
-        c = res.certificates[k]
-        print(f"  {k:4d} {res.alphas[k]:11.4g} {nnz[k]:9d} {c.objective:14.8g} "
-              f"{c.max_violation:14.3g} {c.converged}")
+        objective, violation = _scalars(res.certificates[k])
+        print(f"  {k:4d} {res.alphas[k]:11.4g} {nnz[k]:9d} {objective:14.8g} "
+              f"{violation:14.3g} {certified[k]}")
 
 
 def _cross_validate(data, problem, args, grid, nnz):
@@ -196,14 +226,16 @@ def _null_score(y, problem, splits):
     """
     def score(centre, rows):
         if problem.datafit == "logistic":
-            share = min(max(centre, 1e-12), 1 - 1e-12)
+            share = np.clip(centre, 1e-12, 1 - 1e-12)
             return -np.mean(np.where(positive[rows], np.log(share), np.log1p(-share)))
         return np.mean((target[rows] - centre) ** 2)
 
     if problem.datafit == "multinomial":
         return _null_multinomial(y, problem, splits)
     if problem.datafit == "logistic":
-        positive = y == np.unique(y)[1]
+        classes = np.unique(y)
+        # a column per binary problem (one-vs-rest: per class), whose losses average
+        positive = y[:, np.newaxis] == (classes[1:] if len(classes) == 2 else classes)
         target, constant = positive.astype(np.float64), 0.5
     else:
         target, constant = np.asarray(y, dtype=np.float64), 0.0
@@ -244,7 +276,9 @@ def _null_multinomial(y, problem, splits):
 def _cv_quadratic(data, problem, args, grid, folds):
     kw = dict(alphas=grid, cv=folds, tol=args.tol, max_iter=args.max_iter,
               fit_intercept=problem.fit_intercept)
-    if problem.model == "group":
+    if problem.model == "group" and problem.l1_ratio:
+        est = sc.SparseGroupLassoCV(groups=problem.groups, l1_ratio=problem.l1_ratio, **kw)
+    elif problem.model == "group":
         est = sc.GroupLassoCV(groups=problem.groups, **kw)
     elif problem.model == "multitask" and problem.l1_ratio == 1.0:
         est = sc.MultiTaskLassoCV(**kw)
@@ -272,9 +306,14 @@ def _cv_logistic(data, problem, args, grid, folds):
             losses[:, f] = _multinomial_log_loss(X[test], np.searchsorted(classes, y[test]),
                                                  res)
             continue
-        z = X[test] @ res.coefs.astype(np.float64) + res.intercepts[np.newaxis, :]
-        sign = np.where(y[test] == classes[1], 1.0, -1.0)[:, np.newaxis]
-        losses[:, f] = np.logaddexp(0.0, -sign * z).mean(axis=0)
+        # one-vs-rest: the mean over the classes of each binary problem's loss
+        coefs = res.coefs.reshape(-1, X.shape[1], len(grid)).astype(np.float64)
+        icpts = res.intercepts.reshape(-1, len(grid))
+        positives = classes[1:] if len(classes) == 2 else classes
+        losses[:, f] = np.mean([
+            np.logaddexp(0.0, -np.where(y[test] == c, 1.0, -1.0)[:, np.newaxis]
+                         * (X[test] @ w + b[np.newaxis, :])).mean(axis=0)
+            for c, w, b in zip(positives, coefs, icpts)], axis=0)
     mean = losses.mean(axis=1)
     return float(grid[int(np.argmin(mean))]), mean, "mean held-out log-loss"
 
@@ -296,7 +335,7 @@ def _save_path(out, res, problem, data, certified, nnz, extra):
     arrays = dict(alphas=res.alphas, coefs=res.coefs, intercepts=res.intercepts,
                   certified=certified, dual_gaps=res.dual_gaps, n_iters=res.n_iters,
                   n_nonzero=nnz,
-                  max_violations=np.array([c.max_violation for c in res.certificates]),
+                  max_violations=np.array([_scalars(c)[1] for c in res.certificates]),
                   model=problem.model, l1_ratio=np.nan if problem.l1_ratio is None
                   else problem.l1_ratio, fit_intercept=problem.fit_intercept, **extra)
     if data.feature_names is not None:

@@ -33,13 +33,25 @@ class Problem:
         self.datafit = "logistic" if model == "logistic" else "quadratic"
         self.multi_class = multi_class if model == "logistic" else None
         self.classes = None  # the sorted labels of a logistic y with more than two classes
-        self.kind = kind = _penalty_kind(model, l1_ratio, p, grouped)
+        self.kind = kind = _penalty_kind(model, l1_ratio, p, grouped, groups is not None)
         self.l1_ratio = (0.5 if l1_ratio is None else float(l1_ratio)) if kind == "elasticnet" else None
         if kind == "multitask":  # the multi-task lasso, or its elastic net with --l1-ratio
             self.l1_ratio = 1.0 if l1_ratio is None else float(l1_ratio)
+        if kind == "group_lasso":  # the group lasso, or the sparse-group lasso with --l1-ratio
+            self.l1_ratio = 0.0 if l1_ratio is None else float(l1_ratio)
         self.p = (0.5 if p is None else float(p)) if kind == "lp" else None
         self.fit_intercept = fit_intercept
-        self.groups = groups  # --model group: one label per feature, or a group size
+        # --model group, logistic with --groups: one label per feature, or a group size
+        self.groups = groups
+
+    @property
+    def one_vs_rest(self):
+        """True for logistic with more than two classes fitted one class against the rest."""
+        return self.classes is not None and self.datafit == "logistic"
+
+    def binary_targets(self, y):
+        """y as +1 / -1 for each class against the rest (one-vs-rest)."""
+        return [np.where(y == c, 1.0, -1.0) for c in self.classes]
 
     @property
     def rho(self):
@@ -53,8 +65,11 @@ class Problem:
     def penalty(self, alpha):
         from .. import penalties  # imports Numba: not at start-up
 
-        if self.kind == "group_lasso":
+        if self.kind == "group_lasso" and self.l1_ratio == 0:
             return penalties.GroupLasso(alpha=float(alpha), groups=self.groups)
+        if self.kind == "group_lasso":
+            return penalties.SparseGroupLasso(alpha=float(alpha), groups=self.groups,
+                                              l1_ratio=self.l1_ratio)
         if self.kind == "multitask":
             return penalties.MultiTaskL21(alpha=float(alpha), l1_ratio=self.l1_ratio)
         if self.kind == "grouped" and self.datafit == "multinomial":
@@ -73,7 +88,10 @@ class Problem:
             extra = f", p={self.p:g}"
         elif self.kind == "group_lasso":
             extra = f", {_count_groups(self.groups)} groups"
-        pen = {"l1": "L1", "elasticnet": "elastic net", "lp": "Lp", "group_lasso": "group lasso",
+            if self.l1_ratio:
+                extra += f", l1_ratio={self.l1_ratio:g}"
+        pen = {"l1": "L1", "elasticnet": "elastic net", "lp": "Lp",
+               "group_lasso": "sparse-group lasso" if self.l1_ratio else "group lasso",
                "multitask": "L2,1 (multi-task)", "grouped": "grouped (over the classes)"
                }[self.kind]
         if self.classes is not None:
@@ -100,14 +118,22 @@ def problem_from_args(args, data, model=None, l1_ratio=None, p=None, fit_interce
     given), with the groups of --groups read for DATA's features."""
     model = model or args.model or "lasso"
     groups = None
-    if model == "group":
+    if model == "group" or (model == "logistic" and args.groups is not None):
         from .data_files import load_groups
 
         groups = load_groups(args.groups, data.X.shape[1])
+    multi_class = multi_class or args.multi_class
+    if groups is not None and model == "logistic":
+        # GroupLogisticRegression fits more than two classes one-vs-rest only
+        if multi_class == "multinomial":
+            raise CLIError("--groups with --model logistic fits more than two classes one "
+                           "class against the rest: use --multi-class ovr (the default "
+                           "there), not multinomial")
+        multi_class = "ovr"
     return Problem(model, args.l1_ratio if l1_ratio is None else l1_ratio,
                    getattr(args, "p", None) if p is None else p,
                    not args.no_intercept if fit_intercept is None else fit_intercept, groups,
-                   multi_class=multi_class or args.multi_class or "multinomial",
+                   multi_class=multi_class or "multinomial",
                    grouped=args.grouped if grouped is None else grouped)
 
 
@@ -115,10 +141,10 @@ def _count_groups(groups):
     return len(np.unique(groups)) if np.ndim(groups) else f"contiguous {int(groups)}-feature"
 
 
-def _penalty_kind(model, l1_ratio, p, grouped=False):
+def _penalty_kind(model, l1_ratio, p, grouped=False, has_groups=False):
     """"l1", "elasticnet", "lp", "group_lasso", "multitask" or "grouped": fixed by
-    the model, or for logistic by --grouped / --p / --l1-ratio."""
-    if model == "group":
+    the model, or for logistic by --groups / --grouped / --p / --l1-ratio."""
+    if model == "group" or (model == "logistic" and has_groups):
         return "group_lasso"
     if model == "multitask":
         return "multitask"
@@ -184,14 +210,17 @@ def alpha_max(problem, X, y):
         what = (f"p={problem.p:g}" if problem.kind == "lp" else f"l1_ratio={problem.l1_ratio:g}")
         raise CLIError(f"--alpha-ratio needs alpha_max, which the {problem.kind} penalty with "
                        f"{what} does not have; give --alpha")
-    if problem.model in BLOCK_MODELS or problem.datafit == "multinomial":
+    if problem.one_vs_rest:  # where every class's fit is zero
+        return max(_alpha_max(problem, X, y_pm, rho) for y_pm in problem.binary_targets(y))
+    return _alpha_max(problem, X, y, rho)
+
+
+def _alpha_max(problem, X, y, rho):
+    if problem.model in BLOCK_MODELS or problem.kind == "group_lasso" \
+            or problem.datafit == "multinomial":
         return float(sc.alpha_max(X, y, penalty=problem.penalty(1.0),
                                   fit_intercept=problem.fit_intercept,
                                   datafit=problem.datafit))
-    if problem.classes is not None:  # one-vs-rest: where every class's fit is zero
-        return max(float(sc.alpha_max(X, np.where(y == c, 1.0, -1.0), l1_ratio=rho,
-                                      datafit="logistic", fit_intercept=problem.fit_intercept))
-                   for c in problem.classes)
     return float(sc.alpha_max(X, y, l1_ratio=rho, datafit=problem.datafit,
                               fit_intercept=problem.fit_intercept))
 

@@ -91,6 +91,10 @@ class _PathCV(RegressorMixin, BaseEstimator):
         "screening": [StrOptions({"strong"}), None],
     }
 
+    # l1_ratio=0 is ridge for the elastic nets (no alpha_max), the group
+    # lasso for the sparse-group lasso
+    _zero_l1_ratio_has_alpha_max = False
+
     def _l1_ratios(self):
         return [1.0]
 
@@ -152,7 +156,7 @@ class _PathCV(RegressorMixin, BaseEstimator):
         count = self.n_alphas if self.alphas is None else int(self.alphas)
         grids = []
         for rho in l1_ratios:
-            if rho == 0:
+            if rho == 0 and not self._zero_l1_ratio_has_alpha_max:
                 raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid "
                                  "as alphas=.")
             a_max = self._alpha_max(design, y, check_sample_weight(sw, design.n_samples), rho)

@@ -270,6 +270,9 @@ class GroupLogisticRegression(SparseLogisticRegression):
         return penalties.SparseGroupLasso(alpha=float(self.alpha), groups=self.groups,
                                           l1_ratio=float(self.l1_ratio), weights=self.weights)
 
+    def _multinomial(self, classes):
+        return False  # one binary fit per class, always
+
     def fit(self, X, y, sample_weight=None):
         """Fit the model (one certified binary fit per class when k > 2).
 

@@ -51,8 +51,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .. import penalties
 from .._multinomial_certificate import make_multinomial_problem, multinomial_alpha_max_on
 from .._validation import as_design, check_sample_weight
+from ..datafits import Logistic
 from ..path import regularization_path
-from ..path_blocks import multinomial_path_on
+from ..path_blocks import group_path_on, multinomial_path_on
 from ..solvers import alpha_max
 from ._base import COMMON_CONSTRAINTS, forget_fit, validate_Xy
 from ._folds import (cv_sample_weight, explicit_grid, fold_weights, geometric_grid, path_params,
@@ -151,9 +152,15 @@ def _train_along(X_train, y_train, sw_train, penalty, grid, params, cold):
             coefs[k] = res.coefs[:, 0]
             intercepts[k] = res.intercepts[0]
         return coefs, intercepts
-    res = regularization_path(X_train, y_train, datafit="logistic", penalty=penalty,
-                              alphas=grid, sample_weight=sw_train,
-                              return_certificates=False, **params)
+    if penalties.is_group(penalty):  # GroupLogisticRegressionCV: the block path
+        design = as_design(X_train)
+        res = group_path_on(design, y_train, check_sample_weight(sw_train, design.n_samples),
+                            penalty, datafit=Logistic(), alphas=grid, return_certificates=False,
+                            **params)
+    else:
+        res = regularization_path(X_train, y_train, datafit="logistic", penalty=penalty,
+                                  alphas=grid, sample_weight=sw_train,
+                                  return_certificates=False, **params)
     return (np.ascontiguousarray(res.coefs.T, dtype=np.float64),
             np.asarray(res.intercepts, dtype=np.float64))
 
@@ -419,14 +426,18 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
             raise ValueError("l1_ratio=0 (ridge) has no alpha_max: pass the grid as alphas=.")
         return geometric_grid(top, self.eps, count)
 
+    def _fold_settings(self):
+        """(cold, the paths' keyword arguments, the scoring model's parameters) of
+        every fold's binary path."""
+        return (self.penalty == "lp" and self.p < 1, path_params(self, solver=self.solver),
+                dict(penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
+                     fit_intercept=self.fit_intercept))
+
     def _fold_paths(self, X_rows, binary, sw, grid, folds):
         """:func:`_fold_path` of every (binary problem, fold), in that order."""
         scorer = check_scoring(self, scoring=self.scoring)
         penalty = self._path_penalty()
-        cold = self.penalty == "lp" and self.p < 1
-        params = path_params(self, solver=self.solver)
-        template = dict(penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
-                        fit_intercept=self.fit_intercept)
+        cold, params, template = self._fold_settings()
         jobs = (delayed(_fold_path)(X_rows, y_pm, sw, train, test, penalty, grid, params, cold,
                                     scorer, template)
                 for y_pm in binary for train, test in folds)
@@ -450,11 +461,8 @@ class SparseLogisticRegressionCV(ClassifierMixin, BaseEstimator):
     def _refit(self, X, y_pm, sw, alpha):
         """(coef, intercept, n_iter, certificate) of one binary problem refitted on
         all the data at its chosen alpha, from w = 0."""
-        model = SparseLogisticRegression(
-            alpha=float(alpha), penalty=self.penalty, l1_ratio=self.l1_ratio, p=self.p,
-            fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
-            positive=self.positive, solver=self.solver, weights=self.weights,
-            verbose=self.verbose).fit(X, y_pm, sample_weight=sw)
+        model = clone(self._template()).set_params(alpha=float(alpha))
+        model.fit(X, y_pm, sample_weight=sw)
         return model.coef_[0], model.intercept_[0], model.n_iter_[0], model.certificate_
 
     def __sklearn_is_fitted__(self):
