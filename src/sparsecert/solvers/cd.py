@@ -25,7 +25,7 @@ from .._kernels.cd import cd_quadratic_anderson
 from .._problem import evaluate
 from ..certificate import _thresholds, build_certificate
 from .common import (_WS_START, CertifiedRounds, SolverResult, _epochs_per_call_for,
-                     gap_short, profiled_residual, top_ranked)
+                     gap_short, profiled_residual, top_ranked, zeros_hold)
 from .dual import _DUAL_HISTORY, _dual_candidate, _objective_on, _refit_on_support
 from .gram import _GRAM_CERT, _GramState, _use_gram
 from .messages import _warn_not_converged
@@ -115,7 +115,7 @@ class _QuadraticCD(CertifiedRounds):
         self.all_feats = np.arange(self.p, dtype=np.int64)
         self.always = problem.pen_weights == 0  # unpenalized: always in the working set
         self.resid_buf = None
-        self.jump_fit = None    # the support jump's (S, v, X_S v), once taken
+        self.jump_fit = None    # the support jump's (S, v), once taken
         # extrapolation may jump between the basins of a nonconvex penalty: its
         # fits follow plain CD from the documented start, one basin at a time
         self.convex = getattr(problem.penalty, "convex", True)
@@ -152,9 +152,9 @@ class _QuadraticCD(CertifiedRounds):
         pieces = evaluate(problem, w, self.b)
         # called only if (w, b) is certified: a better dual point for the gap
         # the fit reports
-        candidate = (None if problem.internal
-                     else lambda: _dual_candidate(problem, w, ring, ring_count, ws,
-                                                  self._jump_at(w)))
+        # at the support jump's point the residual is the refit's own: no better candidate
+        candidate = (None if problem.internal or self._at_jump(w)
+                     else lambda: _dual_candidate(problem, w, ring, ring_count, ws))
         return build_certificate(
             problem, w, self.b, self.tol, n_iter=self.n_iter, solver="cd", pieces=pieces,
             draft=True, dual_candidate=candidate)
@@ -168,7 +168,7 @@ class _QuadraticCD(CertifiedRounds):
         if self.gram is not None and self.gram_round(ws, score):
             return
         stable = self.support_is_stable()
-        if self.n_iter > 0 and (stable or self.zeros_hold()) and self.try_support_jump():
+        if self.n_iter > 0 and (stable or zeros_hold(self.cert, self.w)) and self.try_support_jump():
             return
         self.residual_round(ws, score, stable)
 
@@ -236,19 +236,12 @@ class _QuadraticCD(CertifiedRounds):
         self.prev_support = support
         return stable
 
-    def _jump_at(self, w):
-        """The support jump's refit if w is still where it went, else None."""
-        fit = self.jump_fit
-        if fit is None:
-            return None
-        S, v, _ = fit
-        support = np.flatnonzero(w)
-        return fit if np.array_equal(support, S) and np.array_equal(w[S], v) else None
-
-    def zeros_hold(self):
-        """Whether every zero coefficient is inside its dead zone (margin >= 0)."""
-        zeros = self.w == 0
-        return not np.any(np.asarray(self.cert.margin)[zeros] < 0.0)
+    def _at_jump(self, w):
+        """Whether w is where the support jump went (and has not moved since)."""
+        if self.jump_fit is None:
+            return False
+        S, v = self.jump_fit
+        return np.array_equal(np.flatnonzero(w), S) and np.array_equal(w[S], v)
 
     def try_support_jump(self):
         """On a support not tried before (at most ``_JUMP_TRIES`` times a
@@ -284,7 +277,7 @@ class _QuadraticCD(CertifiedRounds):
         self.w[self.jump_support] = 0.0  # the features the refit dropped
         self.w[S] = v
         self.jump_support = S
-        self.jump_fit = fit
+        self.jump_fit = (S, v.copy())
         self.refresh()
         self.cert = self.certify()
         self.aim_at_gap()

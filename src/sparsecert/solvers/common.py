@@ -65,6 +65,16 @@ def tightened(tol_abs, problem):
     return max(tol_abs * _GAP_TIGHTEN, problem.tol_floor)
 
 
+def zeros_hold(cert, w):
+    """Whether every zero coefficient of w is inside its dead zone (margin >= 0).
+
+    Then no feature outside the support asks to enter: a working set holding
+    the support most often holds the solution's, and solving it to tol (or
+    jumping to its exact solution) beats rounds that each pay a certificate.
+    """
+    return not np.any(np.asarray(cert.margin)[w == 0] < 0.0)
+
+
 def top_ranked(score, k, design):
     """The ``k`` features of highest ``score``, sorted by index.
 

@@ -33,22 +33,21 @@ _PRUNE_ROUNDS = 3
 _DUAL_CANDIDATES = True  # test hook: False reports the residual's gap only
 
 
-def _dual_candidate(problem, w, ring, ring_count, ws, refit=None):
+def _dual_candidate(problem, w, ring, ring_count, ws):
     """A dual candidate for a certificate that holds (the gap the fit reports).
 
-    The support refit (:func:`_support_refit_dual`; ``refit``: one already
-    solved at w, as the support jump leaves) when affordable, else the
-    extrapolated CD trajectory (:func:`_extrapolated_dual`), else None.
+    The support refit (:func:`_support_refit_dual`) when affordable, else
+    the extrapolated CD trajectory (:func:`_extrapolated_dual`), else None.
     """
     if not _DUAL_CANDIDATES:
         return None
-    u = _support_refit_dual(problem, w, refit)
+    u = _support_refit_dual(problem, w)
     if u is None and ring is not None and ring.shape[0] > 0:
         u = _extrapolated_dual(problem, ring, ring_count, ws)
     return u
 
 
-def _support_refit_dual(problem, w, fit=None):
+def _support_refit_dual(problem, w):
     """Loss derivative at the exact solution on w's support and signs, or None.
 
     Dual extrapolation's limit: the CD iterates on a fixed support with fixed
@@ -59,8 +58,7 @@ def _support_refit_dual(problem, w, fit=None):
     primal error alone. The certificate checks whatever comes back and keeps
     the better of it and the residual.
     """
-    if fit is None:
-        fit = _refit_on_support(problem, w)
+    fit = _refit_on_support(problem, w)
     if fit is None:
         return None
     u = np.empty(problem.design.n_samples)
