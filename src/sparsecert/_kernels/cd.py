@@ -27,6 +27,10 @@ from .datafit import col_axpy as _axpy
 from .datafit import col_dot_fast, sigmoid
 from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
+# active sweeps (see cd_quadratic_anderson) when the nonzero columns hold at
+# most this share of the working set's entries
+ACTIVE_SHARE = 0.5
+
 
 @njit(cache=True, nogil=True)
 def _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
@@ -179,11 +183,44 @@ def _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid):
 
 
 @njit(cache=True, nogil=True)
+def _entries(X_dense, X_indptr, n_samples, feats, count):
+    """Entries of X in the columns feats[:count] (the reads of one sweep)."""
+    total = 0.0
+    for k in range(count):
+        j = feats[k]
+        total += (X_indptr[j + 1] - X_indptr[j]) if X_dense.ndim == 1 else n_samples
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _active_of(feats, w, pen_weights, act):
+    """act[:nact] = the features of ``feats`` that are nonzero or unpenalized; nact."""
+    nact = 0
+    for jj in range(feats.shape[0]):
+        j = feats[jj]
+        if w[j] != 0.0 or pen_weights[j] == 0.0:
+            act[nact] = j
+            nact += 1
+    return nact
+
+
+@njit(cache=True, nogil=True)
 def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
                           y, sw_r, sw, w, b, means, lipschitz, vscale, feats,
                           pen_code, pen_params, pen_weights, max_epochs, tol,
-                          fit_intercept, n_anderson, resid_buf, ring, ring_count):
+                          fit_intercept, n_anderson, resid_buf, ring, ring_count, work):
     """CD epochs on a working set ``feats``, with Anderson extrapolation.
+
+    Sweeps alternate as in glmnet: after a sweep over all of ``feats``
+    whose running violation bound is above ``tol``, the next sweeps cover
+    only its nonzero (and unpenalized) features until their own bound is
+    <= ``tol``, and then a sweep over all of ``feats`` checks the zeros
+    again. Only that full sweep's bound can end the call: the bound
+    returned is one over all of ``feats`` (inf if the budget ran out
+    between full sweeps). The active sweeps are used when the nonzero
+    columns hold at most ``ACTIVE_SHARE`` of the set's entries (text
+    1e5 x 2e4: a working set of 100 popular words holds half of X, its 29
+    nonzeros an eighth).
 
     Every ``n_anderson`` epochs, with w^(0..K) the last K+1 iterates
     restricted to ``feats`` and U the K differences w^(k+1) - w^(k), the
@@ -197,7 +234,8 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
     iterate after each epoch, row ``ring_count % R`` for the ``ring_count``-th
     epoch recorded (counted across calls on the same working set): the
     caller's raw material for dual extrapolation (``sparsecert.solvers.dual._extrapolated_dual``).
-    R = 0 records nothing.
+    R = 0 records nothing. ``work[0]`` is increased by the entries of X the
+    sweeps read.
 
     Returns (epochs_run, cheap_violation, b, n_accepted, ring_count).
     """
@@ -206,20 +244,39 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
     K = n_anderson
     hist = np.empty((K + 1, m))
     _gather(w, feats, hist[0])
+    act = np.empty(m, dtype=feats.dtype)
+    nact = 0
+    full = True
+    all_entries = _entries(X_dense, X_indptr, n_samples, feats, m)
     count = 0
     accepted = 0
     cheap = np.inf
     epoch = 0
     while epoch < max_epochs:
         epoch += 1
-        cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
-                             sw_r, sw, w, b, means, lipschitz, vscale, feats,
-                             pen_code, pen_params, pen_weights)
+        if full:
+            cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
+                                 sw_r, sw, w, b, means, lipschitz, vscale, feats,
+                                 pen_code, pen_params, pen_weights)
+            work[0] += all_entries
+            if cheap <= tol:
+                if R > 0:
+                    _gather(w, feats, ring[ring_count % R])
+                    ring_count += 1
+                break
+            nact = _active_of(feats, w, pen_weights, act)
+            act_entries = _entries(X_dense, X_indptr, n_samples, act, nact)
+            full = nact == 0 or act_entries > ACTIVE_SHARE * all_entries
+        else:
+            part, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
+                                sw_r, sw, w, b, means, lipschitz, vscale, act[:nact],
+                                pen_code, pen_params, pen_weights)
+            work[0] += act_entries
+            cheap = np.inf  # a bound over the active features only
+            full = part <= tol
         if R > 0:
             _gather(w, feats, ring[ring_count % R])
             ring_count += 1
-        if cheap <= tol:
-            break
         if K <= 0:
             continue
         count += 1
@@ -242,6 +299,8 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
             accepted += 1
             _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid_buf)
             b = b_acc
+            # the extrapolated point may hold nonzeros the active list lacks
+            full = True
             if R > 0:
                 # the ring holds one plain CD trajectory: it restarts at the
                 # jump, which the linear recursion behind dual extrapolation

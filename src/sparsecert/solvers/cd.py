@@ -343,13 +343,14 @@ class _QuadraticCD(CertifiedRounds):
                 # hand over to the Gram solver as soon as the residual epochs
                 # spent pay for its matrix
                 epochs = min(epochs, gram.epochs_until_affordable(ws))
+            work = np.zeros(1)
             ep, cheap, self.b, _, ring_count = cd_quadratic_anderson(
                 *problem.design.columns(ws), self.n, problem.y, self.sw_r, problem.sw, self.w, self.b,
                 problem.means, problem.lipschitz, self.vscale, ws, *problem.penalty_args,
                 epochs, inner_tol, problem.fit_intercept, self.n_anderson, self.resid_buf,
-                ring, ring_count)
+                ring, ring_count, work)
             self.n_iter += ep
-            problem.work.add_columns(problem.design, ws, times=ep)
+            problem.work.add(work[0])
             if gram is not None:
                 gram.credit(ep * self.n * ws.size)
             if cheap <= inner_tol:
