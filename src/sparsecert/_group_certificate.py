@@ -47,10 +47,10 @@ rescaling by t <= 1 keeps it in f^*'s domain.
 
 import numpy as np
 
-from ._duality import _balanced_logistic_dual_point
+from ._duality import _balanced_logistic_dual_point, block_screen
 from ._kernels import codes
 from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value, matvec
-from ._kernels.group import group_dual_norms
+from ._kernels.group import group_dual_norms, group_gram
 from ._problem import rmatvec_full
 
 
@@ -133,12 +133,13 @@ def group_violations(problem, w, grad, norms_w, vscale):
 
 
 def group_gap(problem, pieces, objective):
-    """P(w, b) - D(theta) at the rescaled residual (see the module docstring), or
-    None when an unpenalized group leaves it infeasible."""
+    """(P(w, b) - D(theta), screened groups) at the rescaled residual (see the
+    module docstring and :func:`screen_groups`); (None, None) when an
+    unpenalized group leaves it infeasible."""
     enc = problem.groups
     thr = problem.penalty.alpha * enc.weights
     if not np.all(thr > 0):
-        return None
+        return None, None
     n = problem.design.n_samples
     u = pieces["u"].copy()
     grad = pieces["grad"]
@@ -150,7 +151,8 @@ def group_gap(problem, pieces, objective):
         c = float(np.sum(u)) / n
         u -= problem.sw * c
         grad = grad - c * n * problem.means
-    norms = dual_norms(enc, grad, l1_ratio_of_problem(problem))
+    rho = l1_ratio_of_problem(problem)
+    norms = dual_norms(enc, grad, rho)
     worst = float(np.max(norms / thr)) if norms.size else 0.0
     t = 1.0 if worst <= 1.0 else 1.0 / worst
     theta = t * u
@@ -160,7 +162,124 @@ def group_gap(problem, pieces, objective):
         pos = problem.sw > 0
         dual = -float(theta @ problem.y) - 0.5 * n * float(np.sum(theta[pos] ** 2
                                                                  / problem.sw[pos]))
-    return float(objective) - dual if np.isfinite(dual) else np.inf
+    gap = float(objective) - dual if np.isfinite(dual) else np.inf
+    return gap, screen_groups(problem, t * grad, gap, objective)
+
+
+def screen_groups(problem, grad_theta, gap, objective):
+    r"""Groups zero at every optimum, by the gap-safe sphere test; None without a gap.
+
+    ``grad_theta`` = X^T theta at the feasible dual point theta that gave
+    ``gap``. The optimal dual point theta* lies within sum_i (theta_i -
+    theta*_i)^2 / gamma_i <= 2 gap of theta (:func:`sparsecert._duality.sphere_screen`:
+    gamma_i = s_i / n for least squares, whose dual is exactly that
+    quadratic, and s_i / (4n) for the logistic loss, whose f'' <= 1/4), so
+    ||X_g^T (theta - theta*)||_2 <= r_g = sqrt(2 gap L_g) with L_g the
+    largest eigenvalue of X_g^T diag(gamma) X_g: the group Lipschitz
+    constant of :func:`group_lipschitz`. With an intercept both points sum
+    to 0, so X_g may be centred first (least squares' L_g is the centred
+    one; the logistic L_g is uncentred, which is larger). At an optimum
+    w*_g = 0 unless N*(X_g^T theta*) reaches alpha c_g (N* = ||.||_2 for the
+    group lasso, :func:`sparsecert._kernels.group.sgl_dual_norm` for the
+    sparse-group lasso), and N* <= ||.||_2, so a group with
+    N*(X_g^T theta) + r_g < alpha c_g is zero at every optimum. The
+    sparse-group lasso also passes a group with ||S(X_g^T theta, alpha rho
+    c_g)||_2 + r_g < alpha (1 - rho) c_g (S the soft-thresholding, which
+    moves by at most r_g when its argument does; neither test implies the
+    other).
+
+    L_g is bounded above by the trace sum_{j in g} L_j (free: the column
+    statistics hold it) or the exact eigenvalue where
+    :func:`known_group_lipschitz` has it; bounded below by max_{j in g}
+    L_j. A group that passes with the lower bound but not the upper one
+    gets its exact L_g (cached on the problem, shared with the solver's
+    step sizes) and is tested again: only that thin shell of groups pays
+    for an eigenvalue.
+    """
+    enc = problem.groups
+    if gap is None or not np.isfinite(gap):
+        return None
+    rho = l1_ratio_of_problem(problem)
+    alpha = problem.penalty.alpha
+    thr = alpha * enc.weights
+    reach = dual_norms(enc, grad_theta, rho)
+    thr_soft = None
+    if rho > 0.0:
+        shrunk = _soft(grad_theta, (alpha * rho * enc.weights)[enc.group_of])
+        reach_soft = np.sqrt(np.bincount(enc.group_of, weights=shrunk * shrunk,
+                                         minlength=enc.n_groups))
+        thr_soft = alpha * (1.0 - rho) * enc.weights
+    n = problem.design.n_samples
+
+    def passes(lip, sel=slice(None)):
+        out = block_screen(reach[sel], gap, objective, n, lip, thr[sel])
+        if thr_soft is not None:
+            out |= block_screen(reach_soft[sel], gap, objective, n, lip, thr_soft[sel])
+        return out
+
+    lip_col = problem.lipschitz
+    known = known_group_lipschitz(problem)
+    upper = np.bincount(enc.group_of, weights=lip_col, minlength=enc.n_groups)
+    exact = ~np.isnan(known)
+    upper[exact] = np.minimum(upper[exact], known[exact])
+    screened = passes(upper)
+    lower = np.zeros(enc.n_groups)
+    np.maximum.at(lower, enc.group_of, lip_col)
+    shell = np.flatnonzero(~screened & ~exact & passes(lower))
+    if shell.size:
+        group_lipschitz(problem, shell, known)
+        screened[shell] = passes(known[shell], shell)
+    return screened
+
+
+def known_group_lipschitz(problem):
+    """The group Lipschitz constants computed so far for ``problem`` (NaN where
+    not yet): one array per problem (and the alphas of a path, which share
+    its column statistics), filled by :func:`group_lipschitz`."""
+    enc = problem.groups
+    known = problem.__dict__.get("_group_lipschitz")
+    if known is None or known.shape[0] != enc.n_groups:
+        known = np.full(enc.n_groups, np.nan)
+        problem.__dict__["_group_lipschitz"] = known
+    return known
+
+
+# groups of up to this many features get the exact largest eigenvalue of
+# their Gram matrix (k^2 n work, k^2 memory); larger ones the trace bound
+_EXACT_MAX = 512
+
+
+def group_lipschitz(problem, groups, out):
+    """Fill ``out[g]`` for the groups ``groups`` where it is NaN: L_g, the
+    largest eigenvalue of the group's weighted Gram matrix X_g^T S X_g / n
+    (centred by ``problem.means``; exact by ``numpy.linalg.eigvalsh`` for
+    groups of up to ``_EXACT_MAX`` features, the trace bound sum_j L_j past
+    that), a quarter of it for the logistic datafit (whose ``means`` are 0).
+    The solver's step is 1 / L_g; :func:`screen_groups` its radius."""
+    enc = problem.groups
+    design = problem.design
+    todo = groups[np.isnan(out[groups])]
+    if todo.size == 0:
+        return out
+    feats = np.concatenate([enc.members(g) for g in todo])
+    X_args = design.columns(feats)
+    if problem.work is not None:
+        problem.work.add_columns(design, feats)
+    buf = np.zeros(design.n_samples)
+    for g in todo:
+        members = enc.members(g)
+        k = members.size
+        if k == 1:
+            out[g] = problem.lipschitz[members[0]]
+        elif k <= _EXACT_MAX:
+            gram = np.empty((k, k))
+            group_gram(*X_args, design.n_samples, problem.sw, problem.means, members, gram, buf)
+            out[g] = max(float(np.linalg.eigvalsh(gram)[-1]), 0.0)
+            if problem.df_code == codes.LOGISTIC:
+                out[g] /= 4.0
+        else:
+            out[g] = float(np.sum(problem.lipschitz[members]))
+    return out
 
 
 def _group_label(cert, g, names, most=4):
