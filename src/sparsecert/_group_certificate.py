@@ -163,10 +163,10 @@ def group_gap(problem, pieces, objective):
         dual = -float(theta @ problem.y) - 0.5 * n * float(np.sum(theta[pos] ** 2
                                                                  / problem.sw[pos]))
     gap = float(objective) - dual if np.isfinite(dual) else np.inf
-    return gap, screen_groups(problem, t * grad, gap, objective)
+    return gap, screen_groups(problem, t * grad, gap, objective, reach=t * norms)
 
 
-def screen_groups(problem, grad_theta, gap, objective):
+def screen_groups(problem, grad_theta, gap, objective, reach=None):
     r"""Groups zero at every optimum, by the gap-safe sphere test; None without a gap.
 
     ``grad_theta`` = X^T theta at the feasible dual point theta that gave
@@ -194,7 +194,8 @@ def screen_groups(problem, grad_theta, gap, objective):
     L_j. A group that passes with the lower bound but not the upper one
     gets its exact L_g (cached on the problem, shared with the solver's
     step sizes) and is tested again: only that thin shell of groups pays
-    for an eigenvalue.
+    for an eigenvalue. ``reach``, when given, is N*(X_g^T theta) already
+    computed.
     """
     enc = problem.groups
     if gap is None or not np.isfinite(gap):
@@ -202,7 +203,8 @@ def screen_groups(problem, grad_theta, gap, objective):
     rho = l1_ratio_of_problem(problem)
     alpha = problem.penalty.alpha
     thr = alpha * enc.weights
-    reach = dual_norms(enc, grad_theta, rho)
+    if reach is None:
+        reach = dual_norms(enc, grad_theta, rho)
     thr_soft = None
     if rho > 0.0:
         shrunk = _soft(grad_theta, (alpha * rho * enc.weights)[enc.group_of])
@@ -217,19 +219,30 @@ def screen_groups(problem, grad_theta, gap, objective):
             out |= block_screen(reach_soft[sel], gap, objective, n, lip, thr_soft[sel])
         return out
 
-    lip_col = problem.lipschitz
     known = known_group_lipschitz(problem)
-    upper = np.bincount(enc.group_of, weights=lip_col, minlength=enc.n_groups)
+    trace, lower = _group_lipschitz_bounds(problem)
     exact = ~np.isnan(known)
-    upper[exact] = np.minimum(upper[exact], known[exact])
+    upper = np.where(exact, np.minimum(trace, known), trace)
     screened = passes(upper)
-    lower = np.zeros(enc.n_groups)
-    np.maximum.at(lower, enc.group_of, lip_col)
     shell = np.flatnonzero(~screened & ~exact & passes(lower))
     if shell.size:
         group_lipschitz(problem, shell, known)
         screened[shell] = passes(known[shell], shell)
     return screened
+
+
+def _group_lipschitz_bounds(problem):
+    """(sum_{j in g} L_j, max_{j in g} L_j): bounds on L_g from above (the
+    trace) and below (a diagonal entry), fixed for a problem, computed once."""
+    cached = problem.__dict__.get("_group_lipschitz_bounds")
+    if cached is None:
+        enc = problem.groups
+        lip = problem.lipschitz
+        trace = np.bincount(enc.group_of, weights=lip, minlength=enc.n_groups)
+        lower = (np.maximum.reduceat(lip[enc.indices], enc.ptr[:-1]) if enc.n_groups
+                 else np.zeros(0))
+        cached = problem.__dict__["_group_lipschitz_bounds"] = (trace, lower)
+    return cached
 
 
 def known_group_lipschitz(problem):
