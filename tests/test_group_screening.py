@@ -341,3 +341,48 @@ def test_a_nan_margin_ranks_first(model):
                                group_screened=None)
     fit.ws_size = 1
     assert deepest in fit.choose_set()
+
+
+def test_multinomial_radius_constant_is_tight():
+    """The multinomial analogue (two classes, grouped, no intercept): at
+    P = (1/2, 1/2) the softmax's curvature along (1, -1) reaches its bound
+    1/2, so the sphere radius sqrt(2 gap L_j), L_j = sum_i s_i x_ij^2 / (2n)
+    (``lipschitz_mn``), is tight to second order."""
+    from sparsecert._multinomial_certificate import make_multinomial_problem
+    from sparsecert.solvers.multinomial_cd import solve_multinomial_cd
+
+    rng = np.random.default_rng(3)
+    n, m, K = 60, 30, 2
+    sw = rng.uniform(0.3, 2.0, n)
+    sw *= n / sw.sum()
+    X = np.zeros((n, 3))
+    X[:m, 0] = rng.standard_normal(m)
+    X[m:, 1:] = 0.05 * rng.standard_normal((n - m, 2))
+    yi = rng.integers(0, K, n)
+    Y = np.eye(K)[yi]
+    G0 = X.T @ (sw[:, None] * (0.5 - Y)) / n              # (p, K) at W = 0
+    alpha = np.linalg.norm(G0[0]) * (1 - 1e-6)
+    problem = make_multinomial_problem(as_design(X), yi, K, sw, MultiTaskL21(alpha), False)
+    res = solve_multinomial_cd(problem, None, None, 1e-13, 100000, False)
+    W = res.coef                                          # (K, p)
+    assert res.certificate.converged and np.any(W[:, 0]) and not np.any(W[:, 1:])
+    Z = X @ W.T
+    P = np.exp(Z - Z.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    theta_opt = sw[:, None] * (P - Y) / n
+    e = W[:, 0] / np.linalg.norm(W[:, 0])
+    assert np.allclose(X[:, 0] @ theta_opt, -alpha * e, rtol=1e-7)
+    L = problem.lipschitz_mn
+    eps = 0.1 * alpha / L[0]
+    Q = P + eps * X[:, :1] / 2 * e[None, :]               # theta = s (Q - Y) / n
+    assert np.all((Q > 0.3) & (Q < 0.7))
+    theta = sw[:, None] * (Q - Y) / n
+    dual = float(sw @ -np.sum(Q * np.log(Q), axis=1)) / n
+    lse = np.log(np.sum(np.exp(Z), axis=1))
+    primal = float(sw @ (lse - Z[np.arange(n), yi])) / n + alpha * np.linalg.norm(W[:, 0])
+    gap = primal - dual
+    reach = np.linalg.norm(X.T @ theta, axis=1)
+    thr = problem.spec.thr
+    got = block_screen(reach, gap, primal, n, L, thr)
+    assert not got[0] and got[1:].all()
+    assert block_screen(reach, 0.98 * gap, primal, n, L, thr)[0]
