@@ -13,7 +13,7 @@ import pytest
 import sparsecert as sc
 from conftest import load_shared
 from sparsecert._duality import block_screen
-from sparsecert._group_certificate import screen_groups
+from sparsecert._group_certificate import group_lipschitz, known_group_lipschitz, screen_groups
 from sparsecert._multitask_certificate import make_multitask_problem
 from sparsecert._problem import make_group_problem
 from sparsecert._validation import as_design
@@ -85,6 +85,10 @@ def test_group_radius_constant_is_tight_least_squares():
     problem = make_group_problem(as_design(X), y, sw, Quadratic(), GL(alpha, groups=k), True)
     grad_theta = X.T @ theta
     assert np.linalg.norm(grad_theta[:k]) == pytest.approx(alpha * c_g - eps * L, rel=1e-12)
+    # before group 0's eigenvalue is known, the trace bound k L: safe, looser
+    assert not screen_groups(problem, grad_theta, 0.98 * gap, primal)[0]
+    group_lipschitz(problem, np.array([0]), known_group_lipschitz(problem))
+    assert known_group_lipschitz(problem)[0] == pytest.approx(L, rel=1e-12)
     got = screen_groups(problem, grad_theta, gap, primal)
     assert not got[0]            # nonzero at the optimum: never screened
     assert got[1]                # the far group is
@@ -122,6 +126,8 @@ def test_group_radius_constant_is_tight_logistic():
     primal = float(sw @ np.log1p(np.exp(-y * z))) / n + alpha * c_g * np.linalg.norm(w[:k])
     gap = primal - dual
     problem = make_group_problem(as_design(X), y, sw, Logistic(), GL(alpha, groups=k), False)
+    group_lipschitz(problem, np.array([0]), known_group_lipschitz(problem))
+    assert known_group_lipschitz(problem)[0] == pytest.approx(L, rel=1e-12)
     grad_theta = X.T @ theta
     got = screen_groups(problem, grad_theta, gap, primal)
     assert not got[0] and got[1]
