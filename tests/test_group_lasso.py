@@ -446,11 +446,11 @@ def test_alpha_zero_is_least_squares_and_constant_columns_stay_zero():
 def test_trace_bound_steps_reach_the_same_solution(monkeypatch):
     """Groups past _EXACT_MAX features step with the trace bound sum_j L_j
     (safe, looser): the same certified solution, in more epochs."""
-    import sparsecert.solvers.group_cd as group_cd
+    import sparsecert._group_certificate as group_certificate
 
     X, y = problem(40, 24, seed=18)
     exact = sc.GroupLasso(0.1, groups=4, tol=1e-10, max_iter=100000).fit(X, y)
-    monkeypatch.setattr(group_cd, "_EXACT_MAX", 1)
+    monkeypatch.setattr(group_certificate, "_EXACT_MAX", 1)
     trace = sc.GroupLasso(0.1, groups=4, tol=1e-10, max_iter=100000).fit(X, y)
     assert trace.certificate_.converged
     assert rel(trace.coef_, exact.coef_) <= 1e-7

@@ -329,14 +329,44 @@ def gap_safe_screen(problem, grad_dual, t, gap, reach=None):
         return None
     if not np.isfinite(gap):
         return None
-    thr = _thresholds(problem)
-    radius = np.sqrt(2.0 * max(gap, 0.0) * problem.lipschitz)
     if reach is None:
         g = t * grad_dual
         reach = -g if problem.penalty.positive else np.abs(g)
-    reach = reach + radius
-    # a relative margin keeps rounding from screening a feature on the boundary
-    return (thr > 0) & (reach < thr * (1 - 1e-9))
+    return sphere_screen(reach, max(gap, 0.0), problem.lipschitz, _thresholds(problem))
+
+
+def sphere_screen(reach, gap, lipschitz, thr):
+    r"""The gap-safe sphere test, block by block: reach + sqrt(2 gap L) < thr.
+
+    ``reach`` bounds the dual norm of X_b^T theta at the feasible dual point
+    theta that gave ``gap``, ``lipschitz`` (L_b) the block's curvature
+    constant in the datafit's units and ``thr`` the radius of its dead zone.
+    If every sample's loss is gamma_i-smooth, its conjugate is
+    (1/gamma_i)-strongly convex, so D(theta*) - D(theta) >= (1/2) sum_i
+    (theta_i - theta*_i)^2 / gamma_i and that sum is <= 2 gap; by
+    Cauchy-Schwarz in the same weights, ||X_b^T (theta - theta*)||_2 <=
+    sqrt(lambda_max(X_b^T diag(gamma) X_b)) sqrt(2 gap) = sqrt(2 gap L_b),
+    with L_b = lambda_max(X_b^T diag(gamma) X_b), the block's Lipschitz
+    constant (gamma_i = s_i / n for least squares, s_i / (4n) for the
+    logistic loss, s_i / (2n) for the softmax), or any upper bound on it.
+    A block whose reach plus that radius stays inside its dead zone is zero
+    at every optimum. A relative margin of 1e-9 keeps rounding from
+    screening a block on the boundary. Blocks with ``thr`` 0 never pass.
+    """
+    radius = np.sqrt(2.0 * gap * lipschitz)
+    return (thr > 0) & (reach + radius < thr * (1 - 1e-9))
+
+
+def block_screen(reach, gap, objective, n, lipschitz, thr):
+    """:func:`sphere_screen` for the block certificates (group, multi-task,
+    multinomial): one flag per block, None without a finite gap. The gap is
+    first padded by its own rounding error, 16 sqrt(n) eps |P| (P - D is a
+    difference of sums of n terms, see :func:`_gap_tolerance`): a gap that
+    rounds to 0 or below must not give a radius of 0."""
+    if gap is None or not np.isfinite(gap):
+        return None
+    pad = 16.0 * np.sqrt(max(n, 1)) * np.finfo(np.float64).eps * abs(float(objective))
+    return sphere_screen(reach, max(float(gap), 0.0) + pad, lipschitz, thr)
 
 
 def _intercept_violation(g_b, tol, tol_intercept):

@@ -47,10 +47,10 @@ rescaling by t <= 1 keeps it in f^*'s domain.
 
 import numpy as np
 
-from ._duality import _balanced_logistic_dual_point
+from ._duality import _balanced_logistic_dual_point, block_screen
 from ._kernels import codes
 from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value, matvec
-from ._kernels.group import group_dual_norms
+from ._kernels.group import group_dual_norms, group_gram
 from ._problem import rmatvec_full
 
 
@@ -133,12 +133,13 @@ def group_violations(problem, w, grad, norms_w, vscale):
 
 
 def group_gap(problem, pieces, objective):
-    """P(w, b) - D(theta) at the rescaled residual (see the module docstring), or
-    None when an unpenalized group leaves it infeasible."""
+    """(P(w, b) - D(theta), screened groups) at the rescaled residual (see the
+    module docstring and :func:`screen_groups`); (None, None) when an
+    unpenalized group leaves it infeasible."""
     enc = problem.groups
     thr = problem.penalty.alpha * enc.weights
     if not np.all(thr > 0):
-        return None
+        return None, None
     n = problem.design.n_samples
     u = pieces["u"].copy()
     grad = pieces["grad"]
@@ -150,7 +151,8 @@ def group_gap(problem, pieces, objective):
         c = float(np.sum(u)) / n
         u -= problem.sw * c
         grad = grad - c * n * problem.means
-    norms = dual_norms(enc, grad, l1_ratio_of_problem(problem))
+    rho = l1_ratio_of_problem(problem)
+    norms = dual_norms(enc, grad, rho)
     worst = float(np.max(norms / thr)) if norms.size else 0.0
     t = 1.0 if worst <= 1.0 else 1.0 / worst
     theta = t * u
@@ -160,7 +162,122 @@ def group_gap(problem, pieces, objective):
         pos = problem.sw > 0
         dual = -float(theta @ problem.y) - 0.5 * n * float(np.sum(theta[pos] ** 2
                                                                  / problem.sw[pos]))
-    return float(objective) - dual if np.isfinite(dual) else np.inf
+    gap = float(objective) - dual if np.isfinite(dual) else np.inf
+    return gap, screen_groups(problem, t * grad, gap, objective, reach=t * norms)
+
+
+def screen_groups(problem, grad_theta, gap, objective, reach=None):
+    r"""Groups zero at every optimum, by the gap-safe sphere test; None without a gap.
+
+    ``grad_theta`` = X^T theta at the feasible dual point theta that gave
+    ``gap``. The optimal dual point theta* lies within sum_i (theta_i -
+    theta*_i)^2 / gamma_i <= 2 gap of theta (:func:`sparsecert._duality.sphere_screen`:
+    gamma_i = s_i / n for least squares, whose dual is exactly that
+    quadratic, and s_i / (4n) for the logistic loss, whose f'' <= 1/4), so
+    ||X_g^T (theta - theta*)||_2 <= r_g = sqrt(2 gap L_g) with L_g the
+    largest eigenvalue of X_g^T diag(gamma) X_g: the group Lipschitz
+    constant of :func:`group_lipschitz`. With an intercept both points sum
+    to 0, so X_g may be centred first (least squares' L_g is the centred
+    one; the logistic L_g is uncentred, which is larger). At an optimum
+    w*_g = 0 unless N*(X_g^T theta*) reaches alpha c_g (N* = ||.||_2 for the
+    group lasso, :func:`sparsecert._kernels.group.sgl_dual_norm` for the
+    sparse-group lasso), and N* <= ||.||_2, so a group with
+    N*(X_g^T theta) + r_g < alpha c_g is zero at every optimum. The
+    sparse-group lasso also passes a group with ||S(X_g^T theta, alpha rho
+    c_g)||_2 + r_g < alpha (1 - rho) c_g (S the soft-thresholding, which
+    moves by at most r_g when its argument does; neither test implies the
+    other).
+
+    L_g is the exact eigenvalue where :func:`known_group_lipschitz` has it
+    (the groups that were in a working set: the solver needs their step
+    size anyway), else the trace sum_{j in g} L_j >= L_g, free from the
+    column statistics (the squared weighted Frobenius norm of X_g). No
+    eigenvalue is computed here: computing them for every group a test
+    could pass (880 of synth-group's 1000 at alpha_max/10) cost a quarter
+    of the fit, while the groups that matter, those near the working set,
+    get theirs when they enter it and are screened from the next round
+    on. ``reach``, when given, is N*(X_g^T theta) already computed.
+    """
+    enc = problem.groups
+    if gap is None or not np.isfinite(gap):
+        return None
+    rho = l1_ratio_of_problem(problem)
+    alpha = problem.penalty.alpha
+    thr = alpha * enc.weights
+    if reach is None:
+        reach = dual_norms(enc, grad_theta, rho)
+    lip = np.fmin(_group_trace(problem), known_group_lipschitz(problem))
+    n = problem.design.n_samples
+    screened = block_screen(reach, gap, objective, n, lip, thr)
+    if rho > 0.0:
+        shrunk = _soft(grad_theta, (alpha * rho * enc.weights)[enc.group_of])
+        reach_soft = np.sqrt(np.bincount(enc.group_of, weights=shrunk * shrunk,
+                                         minlength=enc.n_groups))
+        screened |= block_screen(reach_soft, gap, objective, n, lip,
+                                 alpha * (1.0 - rho) * enc.weights)
+    return screened
+
+
+def _group_trace(problem):
+    """sum_{j in g} L_j for every group, an upper bound on L_g; fixed for a
+    problem, so computed once."""
+    cached = problem.__dict__.get("_group_trace")
+    if cached is None:
+        enc = problem.groups
+        cached = np.bincount(enc.group_of, weights=problem.lipschitz, minlength=enc.n_groups)
+        problem.__dict__["_group_trace"] = cached
+    return cached
+
+
+def known_group_lipschitz(problem):
+    """The group Lipschitz constants computed so far for ``problem`` (NaN where
+    not yet): one array per problem (and the alphas of a path, which share
+    its column statistics), filled by :func:`group_lipschitz`."""
+    enc = problem.groups
+    known = problem.__dict__.get("_group_lipschitz")
+    if known is None or known.shape[0] != enc.n_groups:
+        known = np.full(enc.n_groups, np.nan)
+        problem.__dict__["_group_lipschitz"] = known
+    return known
+
+
+# groups of up to this many features get the exact largest eigenvalue of
+# their Gram matrix (k^2 n work, k^2 memory); larger ones the trace bound
+_EXACT_MAX = 512
+
+
+def group_lipschitz(problem, groups, out):
+    """Fill ``out[g]`` for the groups ``groups`` where it is NaN: L_g, the
+    largest eigenvalue of the group's weighted Gram matrix X_g^T S X_g / n
+    (centred by ``problem.means``; exact by ``numpy.linalg.eigvalsh`` for
+    groups of up to ``_EXACT_MAX`` features, the trace bound sum_j L_j past
+    that), a quarter of it for the logistic datafit (whose ``means`` are 0).
+    The solver's step is 1 / L_g; :func:`screen_groups` its radius (once
+    known: ``out`` is :func:`known_group_lipschitz`'s array)."""
+    enc = problem.groups
+    design = problem.design
+    todo = groups[np.isnan(out[groups])]
+    if todo.size == 0:
+        return out
+    feats = np.concatenate([enc.members(g) for g in todo])
+    X_args = design.columns(feats)
+    if problem.work is not None:
+        problem.work.add_columns(design, feats)
+    buf = np.zeros(design.n_samples)
+    for g in todo:
+        members = enc.members(g)
+        k = members.size
+        if k == 1:
+            out[g] = problem.lipschitz[members[0]]
+        elif k <= _EXACT_MAX:
+            gram = np.empty((k, k))
+            group_gram(*X_args, design.n_samples, problem.sw, problem.means, members, gram, buf)
+            out[g] = max(float(np.linalg.eigvalsh(gram)[-1]), 0.0)
+            if problem.df_code == codes.LOGISTIC:
+                out[g] /= 4.0
+        else:
+            out[g] = float(np.sum(problem.lipschitz[members]))
+    return out
 
 
 def _group_label(cert, g, names, most=4):

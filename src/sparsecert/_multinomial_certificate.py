@@ -68,6 +68,7 @@ import numpy as np
 
 from ._multitask_certificate import (block_coef_of, feature_block_fields, multi_matvec,
                                      multi_rmatvec, multitask_violations)
+from ._duality import block_screen
 from ._problem import make_problem, rmatvec_full
 
 
@@ -272,7 +273,22 @@ def _rebalanced(problem, P, G):
 
 
 def multinomial_gap(problem, pieces, objective):
-    """P(W, b) - D(U) at the rescaled, rebalanced dual point (module docstring), or None."""
+    """(P(W, b) - D(U) at the rescaled, rebalanced dual point (module
+    docstring), the features screened by :func:`sparsecert._duality.block_screen`),
+    or (None, None).
+
+    Screening: the Hessian of logsumexp, diag(p) - p p^T, has no eigenvalue
+    above 1/2, so sample i's loss is s_i / (2n)-smooth and its conjugate
+    2n / s_i-strongly convex: the optimal U* lies within sum_i ||U_i -
+    U*_i||^2 n / s_i <= gap of U, and by Cauchy-Schwarz over samples and
+    classes ||X_j^T (U - U*)||_2 <= sqrt(gap sum_i s_i x_ij^2 / n) =
+    sqrt(2 gap L_j), L_j = ``lipschitz_mn`` (uncentred: no centring is
+    needed). Feature j is zero at every optimum unless the dual norm of
+    X_j^T U* (||.||_2 grouped, max_k |.| per coefficient, which the
+    Euclidean radius also bounds) reaches thr_j (the ridge part only adds
+    to a nonzero coefficient's gradient), so t ||X_j^T U~||_* + sqrt(2 gap
+    L_j) < thr_j proves it zero.
+    """
     spec = problem.spec
     sw, n, yi = problem.sw, problem.design.n_samples, problem.yi
     P, G = pieces["P"], pieces["grad"]
@@ -289,7 +305,7 @@ def multinomial_gap(problem, pieces, objective):
     t = 1.0
     if np.any(hard):
         if np.any(hard & (spec.thr <= 0) & (dual_norm > 0)):
-            return None
+            return None, None
         live = hard & (spec.thr > 0) & (dual_norm > 0)
         if np.any(live):
             t = min(1.0, float(np.min(spec.thr[live] / dual_norm[live])))
@@ -307,7 +323,8 @@ def multinomial_gap(problem, pieces, objective):
     with np.errstate(divide="ignore", invalid="ignore"):
         ent = -np.sum(np.where(Q > 0, Q * np.log(np.where(Q > 0, Q, 1.0)), 0.0), axis=1)
     dual = float(sw @ ent) / n - conj
-    return float(objective) - dual if np.isfinite(dual) else np.inf
+    gap = float(objective) - dual if np.isfinite(dual) else np.inf
+    return gap, block_screen(t * dual_norm, gap, objective, n, problem.lipschitz_mn, spec.thr)
 
 
 def multinomial_fields(problem, W, b, tol_relative, n_iter=None, solver=None):

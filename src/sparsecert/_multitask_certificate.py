@@ -38,7 +38,7 @@ import numpy as np
 
 from ._kernels.datafit import matvec
 from ._problem import column_tolerance_weights, make_problem, rmatvec_full
-from ._duality import _gap_tolerance, _intercept_violation, _relative_gap
+from ._duality import _gap_tolerance, _intercept_violation, _relative_gap, block_screen
 
 
 def multi_rmatvec(design, U, n_threads=1):
@@ -124,10 +124,22 @@ def multitask_violations(penalty, W, G, norms_w, vscale):
 
 
 def multitask_gap(problem, pieces, objective):
-    """P(W, b) - D(Theta) at the rescaled residual (module docstring), or None if alpha = 0."""
+    """(P(W, b) - D(Theta) at the rescaled residual (module docstring), the
+    features screened by :func:`sparsecert._duality.block_screen`), or (None,
+    None) if alpha = 0.
+
+    Screening: the dual is the least-squares one task by task, so the optimal
+    Theta* lies within sum_i ||Theta_i - Theta*_i||^2 n / s_i <= 2 gap of
+    Theta, and by Cauchy-Schwarz over samples and tasks ||X_j^T (Theta -
+    Theta*)||_2 <= sqrt(2 gap L_j), L_j the column's weighted centred mean
+    square (both points' columns sum to 0 with intercepts). At an optimum
+    W[:, j] = 0 unless ||X_j^T Theta*|| reaches alpha rho (the ridge part
+    only adds to a nonzero block's gradient), so ||X_j^T Theta|| +
+    sqrt(2 gap L_j) < alpha rho proves feature j zero.
+    """
     alpha, l2 = problem.penalty.l1, problem.penalty.l2
     if not (alpha > 0 or l2 > 0):
-        return None
+        return None, None
     n = problem.design.n_samples
     U, G, sw = pieces["U"], pieces["grad"], problem.sw
     if problem.fit_intercept:
@@ -136,6 +148,7 @@ def multitask_gap(problem, pieces, objective):
         G = G - n * c[:, None] * problem.means[None, :]
     norms_g = np.sqrt(np.sum(G * G, axis=0))
     conj = 0.0
+    reach = norms_g
     if l2 > 0:
         # the elastic net's conjugate is finite: no rescaling
         theta = U
@@ -143,10 +156,13 @@ def multitask_gap(problem, pieces, objective):
     else:
         worst = float(np.max(norms_g)) / alpha if G.size else 0.0
         theta = U if worst <= 1.0 else U / worst
+        reach = norms_g if worst <= 1.0 else norms_g / worst
     pos = sw > 0
     dual = (-float(np.sum(theta * problem.Y))
             - 0.5 * n * float(np.sum(theta[pos] ** 2 / sw[pos, None])) - conj)
-    return float(objective) - dual if np.isfinite(dual) else np.inf
+    gap = float(objective) - dual if np.isfinite(dual) else np.inf
+    thr = np.full(norms_g.shape[0], float(alpha))
+    return gap, block_screen(reach, gap, objective, n, problem.lipschitz, thr)
 
 
 def multitask_fields(problem, W, b, tol_relative, n_iter=None, solver=None):
@@ -167,9 +183,10 @@ def feature_block_fields(problem, W, pieces, tol_relative, vscale, viol, margin,
                          gap_of, n_iter, solver, **named):
     """The certificate fields of a model whose blocks are features over tasks
     or classes (multi-task, multinomial): the largest violation, the
-    intercepts' (||dF/db||_2) included, the duality gap ``gap_of(problem,
-    pieces, objective)`` and its test, and one group per feature; ``named``
-    adds the model's own (datafit, penalty, alpha, group_threshold, ...)."""
+    intercepts' (||dF/db||_2) included, the duality gap and the screened
+    features ``gap_of(problem, pieces, objective)`` and the gap's test, and
+    one group per feature; ``named`` adds the model's own (datafit, penalty,
+    alpha, group_threshold, ...)."""
     tol, tol_intercept = problem.tolerances(tol_relative)
     g_b = float(np.linalg.norm(pieces["intercept_grad"]))
     v_b = _intercept_violation(g_b, tol, tol_intercept)
@@ -181,7 +198,7 @@ def feature_block_fields(problem, W, pieces, tol_relative, vscale, viol, margin,
     if np.isnan(max_f):
         max_v = np.nan
     objective = pieces["loss"] + pieces["penalty"]
-    gap = gap_of(problem, pieces, objective)
+    gap, screened = gap_of(problem, pieces, objective)
     rel_gap = None if gap is None else float(_relative_gap(problem, gap))
     gap_tol = None if gap is None else _gap_tolerance(problem, tol_relative, objective)
     converged = bool(max_v <= tol) and (rel_gap is None or bool(rel_gap <= gap_tol))
@@ -197,7 +214,7 @@ def feature_block_fields(problem, W, pieces, tol_relative, vscale, viol, margin,
         dual_point=None if gap is None else "residual", group_violation=viol,
         group_margin=margin, group_gradient_norm=norms_g,
         group_coef_norm=pieces["norms_w"], group_ptr=np.arange(p + 1),
-        group_indices=np.arange(p), argmax_group=argmax, **named)
+        group_indices=np.arange(p), argmax_group=argmax, screened=screened, **named)
 
 
 def block_coef_of(coef, intercept, k, p, rows, rows_are=""):

@@ -125,7 +125,8 @@ class Certificate:
         The coefficients checked.
     screened : ndarray of bool or None
         Features that the gap-safe test proves zero at every optimum
-        (quadratic datafit with L1/elastic net; None otherwise).
+        (quadratic datafit with L1/elastic net, and the block certificates:
+        group, multi-task, multinomial; None otherwise).
     n_iter : int or None, solver : str or None
         Filled when the certificate comes from a fit.
     datafit, penalty : str
@@ -271,6 +272,12 @@ class GroupCertificate(Certificate):
         The group with the largest violation (None when it is the intercept).
     l1_ratio : float
         rho (0 for the group lasso).
+
+    ``screened`` flags the features of the groups that the gap-safe sphere
+    test proves zero at every optimum (``group_screened``, one per group;
+    see :func:`sparsecert._group_certificate.screen_groups`); None without
+    a gap. It is information for the solvers (which leave those groups
+    out of their working sets), never part of ``converged``.
     """
 
     _group_fields = ("group_violation", "group_margin", "group_gradient_norm",
@@ -288,6 +295,14 @@ class GroupCertificate(Certificate):
     @property
     def n_groups(self):
         return int(self.group_ptr.shape[0] - 1)
+
+    @property
+    def group_screened(self):
+        """One flag per group: zero at every optimum by the gap-safe sphere
+        test (``screened`` is the same per feature); None without a gap."""
+        if self.screened is None:
+            return None
+        return self.screened[self.group_indices[self.group_ptr[:-1]]]
 
     @property
     def n_nonzero_groups(self):
@@ -333,7 +348,7 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
     if np.isnan(max_group):
         max_v = np.nan
     objective = pieces["loss"] + pieces["penalty"]
-    gap = group_gap(problem, pieces, objective)
+    gap, screened = group_gap(problem, pieces, objective)
     rel_gap = None if gap is None else float(_relative_gap(problem, gap))
     gap_tol = None if gap is None else _gap_tolerance(problem, tol_relative, objective)
     converged = bool(max_v <= tol) and (rel_gap is None or bool(rel_gap <= gap_tol))
@@ -350,7 +365,8 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
         group_violation=gviol, group_margin=gmargin, group_gradient_norm=gnorm,
         group_threshold=thr, group_coef_norm=pieces["norms_w"], group_ptr=enc.ptr,
         group_indices=enc.indices, argmax_group=argmax_group,
-        l1_ratio=l1_ratio_of_problem(problem))
+        l1_ratio=l1_ratio_of_problem(problem),
+        screened=None if screened is None else screened[enc.group_of])
 
 
 def shortfall(cert):

@@ -133,21 +133,29 @@ class CertifiedRounds:
     def pick_blocks(self, score, start):
         """The working set, sorted: the set grown to max(its size, 2 x the
         nonzero blocks, ``start``) blocks (groups, or features over tasks or
-        classes), those of highest ``score``."""
+        classes), those of highest ``score``; never one of score -inf (a
+        screened block) unless every block has it."""
         n_blocks = score.shape[0]
         nnz = int(np.count_nonzero(self.cert.group_coef_norm))
         self.ws_size = min(n_blocks, max(self.ws_size, 2 * nnz, start))
-        if self.ws_size >= n_blocks:
+        take = max(min(self.ws_size, int(np.count_nonzero(score > -np.inf))), 1)
+        if take >= n_blocks:
             return np.arange(n_blocks, dtype=np.int64)
-        top = np.argpartition(-score, self.ws_size - 1)[:self.ws_size]
+        top = np.argpartition(-score, take - 1)[:take]
         return np.sort(top).astype(np.int64)
 
     def ranked_set(self, free, start):
         """:meth:`pick_blocks` by the certificate: every nonzero block and
         every ``free`` (unpenalized) one first, then the zero blocks nearest
-        (or furthest past) the edge of their dead zone (a NaN margin first)."""
+        (or furthest past) the edge of their dead zone (a NaN margin first);
+        the blocks the gap-safe test screened (zero at every optimum) last,
+        left out of the set and so out of the epochs. Screening only ranks:
+        the certificate, over all blocks, still decides convergence."""
         cert = self.cert
         score = -np.asarray(cert.group_margin, dtype=np.float64)
+        screened = cert.group_screened
+        if screened is not None:
+            score[screened] = -np.inf
         score[(cert.group_coef_norm > 0) | free] = np.inf
         score[np.isnan(score)] = np.inf
         return self.pick_blocks(score, start)

@@ -8,12 +8,16 @@ block proximal-gradient steps (:func:`sparsecert._kernels.group.group_bcd_epochs
 to 0.1 x the current violation (1e-3 x, down to 10 x tol, when every
 violating group is in the set; to tol once that is within reach), and ends
 on the exact certificate over all groups, which alone decides convergence.
+Groups that the certificate's gap-safe test screened (zero at every
+optimum, :func:`sparsecert._group_certificate.screen_groups`) rank last and
+never enter a working set; they still count in every certificate.
 
 Step sizes: 1 / L_g with L_g the largest eigenvalue of the group's weighted
 centred Gram matrix X_g^T W X_g / n (exact, by ``numpy.linalg.eigvalsh``,
 for groups of up to ``_EXACT_MAX`` features; the trace bound sum_j L_j,
-safe but looser, for larger ones), computed the first time a group enters a
-working set, so a CSR X copies out only the columns the fit uses. For the
+safe but looser, for larger ones;
+:func:`sparsecert._group_certificate.group_lipschitz`), computed the first
+time a group enters a working set (or the screening test needs it), so a CSR X copies out only the columns the fit uses. For the
 logistic datafit the Gram matrix is uncentred (the intercept is a free
 variable, not profiled out) and L_g is a quarter of its largest eigenvalue,
 the largest curvature the loss can have along the block; the intercept
@@ -25,7 +29,8 @@ import numpy as np
 
 from .._kernels import codes
 from .._kernels.datafit import datafit_raw_grad, matvec
-from .._kernels.group import group_bcd_epochs, group_gram, group_logistic_epochs
+from .._group_certificate import group_lipschitz, known_group_lipschitz
+from .._kernels.group import group_bcd_epochs, group_logistic_epochs
 from ..certificate import build_group_certificate
 from .common import CertifiedRounds, SolverResult, _epochs_per_call_for, profiled_residual
 from .messages import _warn_not_converged
@@ -36,9 +41,6 @@ _WS_START_GROUPS = 10
 _INNER_FACTOR = 0.1
 # ... and to this one when every violating group is in the working set
 _SETTLED_FACTOR = 1e-3
-# groups of up to this many features get the exact largest eigenvalue of
-# their Gram matrix (k^2 n work, k^2 memory); larger ones the trace bound
-_EXACT_MAX = 512
 
 
 def _solve_group_cd(problem, w0, b0, tol, max_iter, verbose):
@@ -54,35 +56,6 @@ def _solve_group_cd(problem, w0, b0, tol, max_iter, verbose):
     if not fit.cert.converged:
         _warn_not_converged(fit.cert, max_iter, "block coordinate descent")
     return SolverResult(fit.w, fit.b, fit.cert, fit.n_iter)
-
-
-def group_lipschitz(problem, groups, out):
-    """Fill ``out[g]`` for the groups ``groups`` where it is NaN (see the module
-    docstring: exact largest eigenvalue, or the trace bound past ``_EXACT_MAX``;
-    a quarter of it for the logistic datafit, whose ``problem.means`` are 0)."""
-    enc = problem.groups
-    design = problem.design
-    todo = groups[np.isnan(out[groups])]
-    if todo.size == 0:
-        return out
-    feats = np.concatenate([enc.members(g) for g in todo])
-    X_args = design.columns(feats)
-    problem.work.add_columns(design, feats)
-    buf = np.zeros(design.n_samples)
-    for g in todo:
-        members = enc.members(g)
-        k = members.size
-        if k == 1:
-            out[g] = problem.lipschitz[members[0]]
-        elif k <= _EXACT_MAX:
-            gram = np.empty((k, k))
-            group_gram(*X_args, design.n_samples, problem.sw, problem.means, members, gram, buf)
-            out[g] = max(float(np.linalg.eigvalsh(gram)[-1]), 0.0)
-            if problem.df_code == codes.LOGISTIC:
-                out[g] /= 4.0
-        else:
-            out[g] = float(np.sum(problem.lipschitz[members]))
-    return out
 
 
 class _GroupCD(CertifiedRounds):
@@ -106,7 +79,8 @@ class _GroupCD(CertifiedRounds):
         # alpha c_g bit for bit
         self.thr = problem.penalty.alpha * (1.0 - rho) * enc.weights
         self.thr1 = problem.penalty.alpha * rho * enc.weights
-        self.lip = np.full(enc.n_groups, np.nan)
+        # shared with the certificate's screening (exact L_g where known)
+        self.lip = known_group_lipschitz(problem)
         self.buf = np.empty(max(int(np.max(enc.sizes, initial=1)), 1))
         self.b_scale = problem.intercept_scale(tol)
         self.begin(_WS_START_GROUPS)
@@ -131,11 +105,9 @@ class _GroupCD(CertifiedRounds):
 
     def choose_set(self):
         """Sorted groups: every nonzero or unpenalized group plus the zero
-        groups nearest (or furthest past) the edge of their dead zone."""
-        cert = self.cert
-        score = -np.asarray(cert.group_margin, dtype=np.float64)
-        score[(cert.group_coef_norm > 0) | ((self.thr == 0) & (self.thr1 == 0))] = np.inf
-        return self.pick_blocks(score, _WS_START_GROUPS)
+        groups nearest (or furthest past) the edge of their dead zone, none
+        of those screened (:meth:`CertifiedRounds.ranked_set`)."""
+        return self.ranked_set((self.thr == 0) & (self.thr1 == 0), _WS_START_GROUPS)
 
     def round(self):
         """One outer iteration: choose the set, block CD epochs on it, certify."""
@@ -145,6 +117,9 @@ class _GroupCD(CertifiedRounds):
         final, inner_tol = self.inner_target(_INNER_FACTOR)
         outside = np.ones(self.enc.n_groups, dtype=bool)
         outside[ws] = False
+        if self.cert.group_screened is not None:
+            # a screened group may violate now, yet is zero at the optimum
+            outside &= ~self.cert.group_screened
         if not final and not np.any(self.cert.group_violation[outside] > 0):
             # every violating group is in the set: aim three decades lower,
             # not one (fewer rounds, each a full certificate; only a change
