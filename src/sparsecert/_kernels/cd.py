@@ -24,7 +24,7 @@ from numba import njit
 
 from ._flags import FASTMATH
 from .datafit import col_axpy as _axpy
-from .datafit import col_dot_fast, sigmoid
+from .datafit import col_dot_fast
 from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
 # active sweeps (see cd_quadratic_anderson) when the nonzero columns hold at
@@ -205,37 +205,54 @@ def _active_of(feats, w, pen_weights, act):
 
 
 @njit(cache=True, nogil=True)
+def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means, lipschitz,
+           vscale, feats, pen_code, pen_params, pen_weights, tol, full, act, nact, work):
+    """One epoch of :func:`cd_quadratic_anderson`: a sweep over all of ``feats``
+    if ``full``, else over its active features ``act[:nact]``.
+
+    As in glmnet: after a full sweep whose running violation bound is above
+    ``tol``, the next sweeps cover only the nonzero (and unpenalized)
+    features, until their own bound is <= ``tol``; a full sweep then checks
+    the zeros again. Active sweeps are used when those columns hold at most
+    ``ACTIVE_SHARE`` of the set's entries (text 1e5 x 2e4: a working set of
+    100 popular words holds half of X, its 29 nonzeros an eighth).
+    ``work[0]`` is increased by the entries read.
+
+    Returns (bound, b, whether the next sweep is full, nact): the bound is
+    inf after an active sweep, which says nothing of the zeros.
+    """
+    if full:
+        cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b,
+                             means, lipschitz, vscale, feats, pen_code, pen_params, pen_weights)
+        all_entries = _entries(X_dense, X_indptr, n_samples, feats, feats.shape[0])
+        work[0] += all_entries
+        nact = _active_of(feats, w, pen_weights, act)
+        act_entries = _entries(X_dense, X_indptr, n_samples, act, nact)
+        return cheap, b, nact == 0 or act_entries > ACTIVE_SHARE * all_entries, nact
+    part, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means,
+                        lipschitz, vscale, act[:nact], pen_code, pen_params, pen_weights)
+    work[0] += _entries(X_dense, X_indptr, n_samples, act, nact)
+    return np.inf, b, part <= tol, nact
+
+
+@njit(cache=True, nogil=True)
 def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
                           y, sw_r, sw, w, b, means, lipschitz, vscale, feats,
                           pen_code, pen_params, pen_weights, max_epochs, tol,
                           fit_intercept, n_anderson, resid_buf, ring, ring_count, work):
-    """CD epochs on a working set ``feats``, with Anderson extrapolation.
+    """CD epochs on a working set ``feats``: active sweeps, Anderson extrapolation.
 
-    Sweeps alternate as in glmnet: after a sweep over all of ``feats``
-    whose running violation bound is above ``tol``, the next sweeps cover
-    only its nonzero (and unpenalized) features until their own bound is
-    <= ``tol``, and then a sweep over all of ``feats`` checks the zeros
-    again. Only that full sweep's bound can end the call: the bound
-    returned is one over all of ``feats`` (inf if the budget ran out
-    between full sweeps). The active sweeps are used when the nonzero
-    columns hold at most ``ACTIVE_SHARE`` of the set's entries (text
-    1e5 x 2e4: a working set of 100 popular words holds half of X, its 29
-    nonzeros an eighth).
-
-    Every ``n_anderson`` epochs, with w^(0..K) the last K+1 iterates
-    restricted to ``feats`` and U the K differences w^(k+1) - w^(k), the
-    extrapolated point is sum_k c_k w^(k+1) with c = (U U^T)^-1 1 / 1^T (U U^T)^-1 1
-    (the affine combination of iterates whose combined step is smallest). It
-    is kept only if it lowers the objective, recomputed from scratch (which
-    also refreshes the residual): extrapolation can change speed, never the
-    answer or monotonicity. Every coefficient outside ``feats`` must be 0.
+    Sweeps alternate as in glmnet (:func:`_sweep`); only a full sweep's
+    running violation bound can end the call or be returned (inf if the
+    budget ran out between full sweeps). Every ``n_anderson`` epochs the
+    extrapolation of the last iterates is tried (:func:`_try_extrapolation`).
+    Every coefficient outside ``feats`` must be 0.
 
     ``ring`` (R rows, one per epoch, of length ``feats.size``) receives the
     iterate after each epoch, row ``ring_count % R`` for the ``ring_count``-th
     epoch recorded (counted across calls on the same working set): the
     caller's raw material for dual extrapolation (``sparsecert.solvers.dual._extrapolated_dual``).
-    R = 0 records nothing. ``work[0]`` is increased by the entries of X the
-    sweeps read.
+    R = 0 records nothing. ``work[0]`` is increased by the entries of X read.
 
     Returns (epochs_run, cheap_violation, b, n_accepted, ring_count).
     """
@@ -247,36 +264,21 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
     act = np.empty(m, dtype=feats.dtype)
     nact = 0
     full = True
-    all_entries = _entries(X_dense, X_indptr, n_samples, feats, m)
     count = 0
     accepted = 0
     cheap = np.inf
     epoch = 0
     while epoch < max_epochs:
         epoch += 1
-        if full:
-            cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
-                                 sw_r, sw, w, b, means, lipschitz, vscale, feats,
-                                 pen_code, pen_params, pen_weights)
-            work[0] += all_entries
-            if cheap <= tol:
-                if R > 0:
-                    _gather(w, feats, ring[ring_count % R])
-                    ring_count += 1
-                break
-            nact = _active_of(feats, w, pen_weights, act)
-            act_entries = _entries(X_dense, X_indptr, n_samples, act, nact)
-            full = nact == 0 or act_entries > ACTIVE_SHARE * all_entries
-        else:
-            part, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
-                                sw_r, sw, w, b, means, lipschitz, vscale, act[:nact],
-                                pen_code, pen_params, pen_weights)
-            work[0] += act_entries
-            cheap = np.inf  # a bound over the active features only
-            full = part <= tol
+        was_full = full
+        cheap, b, full, nact = _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r,
+                                      sw, w, b, means, lipschitz, vscale, feats, pen_code,
+                                      pen_params, pen_weights, tol, full, act, nact, work)
         if R > 0:
             _gather(w, feats, ring[ring_count % R])
             ring_count += 1
+        if was_full and cheap <= tol:
+            break
         if K <= 0:
             continue
         count += 1
@@ -289,16 +291,11 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
             _gather(w, feats, hist[0])
             continue
         w_acc = _anderson_combine(c, hist)
-        p_cur, _ = _ws_objective(X_dense, X_data, X_indices, X_indptr, n_samples,
-                                 y, sw, w, feats, hist[K], fit_intercept, pen_code,
-                                 pen_params, pen_weights, resid_buf)
-        p_acc, b_acc = _ws_objective(X_dense, X_data, X_indices, X_indptr,
-                                     n_samples, y, sw, w, feats, w_acc, fit_intercept,
+        took, b = _try_extrapolation(X_dense, X_data, X_indices, X_indptr, n_samples, y,
+                                     sw_r, sw, w, b, feats, hist[K], w_acc, fit_intercept,
                                      pen_code, pen_params, pen_weights, resid_buf)
-        if p_acc < p_cur:
+        if took:
             accepted += 1
-            _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid_buf)
-            b = b_acc
             # the extrapolated point may hold nonzeros the active list lacks
             full = True
             if R > 0:
@@ -310,6 +307,33 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
                 ring_count = 1
         _gather(w, feats, hist[0])
     return epoch, cheap, b, accepted, ring_count
+
+
+@njit(cache=True, nogil=True)
+def _try_extrapolation(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw_r, sw, w, b,
+                       feats, w_cur, w_acc, fit_intercept, pen_code, pen_params, pen_weights,
+                       resid_buf):
+    """Move to ``w_acc`` on ``feats`` if its objective is below that of
+    ``w_cur`` (the current iterate there); returns (moved, b).
+
+    ``w_acc`` is Anderson's extrapolation: with w^(0..K) the last K+1
+    iterates restricted to ``feats`` and U the K differences w^(k+1) - w^(k),
+    sum_k c_k w^(k+1) with c = (U U^T)^-1 1 / 1^T (U U^T)^-1 1 (the affine
+    combination of iterates whose combined step is smallest). Both
+    objectives are recomputed from scratch (which also refreshes the
+    residual): extrapolation can change speed, never the answer or
+    monotonicity.
+    """
+    p_cur, _ = _ws_objective(X_dense, X_data, X_indices, X_indptr, n_samples,
+                             y, sw, w, feats, w_cur, fit_intercept, pen_code,
+                             pen_params, pen_weights, resid_buf)
+    p_acc, b_acc = _ws_objective(X_dense, X_data, X_indices, X_indptr,
+                                 n_samples, y, sw, w, feats, w_acc, fit_intercept,
+                                 pen_code, pen_params, pen_weights, resid_buf)
+    if p_acc < p_cur:
+        _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid_buf)
+        return True, b_acc
+    return False, b
 
 
 @njit(cache=True, nogil=True)
@@ -351,90 +375,6 @@ def _residual_update(X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw):
     else:
         for i in range(X_dense.shape[0]):
             sw_r[i] -= sw[i] * (delta * X_dense[i, j])
-
-
-@njit(cache=True, nogil=True)
-def cd_logistic_fixed(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw, z,
-                      w, b, fit_intercept, lipschitz, vscale, b_scale, feats, pen_code,
-                      pen_params, pen_weights, max_epochs, tol):
-    """Coordinate proximal-gradient epochs for the logistic datafit, fixed steps.
-
-    For each feature, with the exact partial derivative g_j at the current
-    point and L_j = (1/4n) sum_i s_i X_ij^2 (a bound on the coordinate's
-    curvature),
-
-        w_j <- prox_{G_j / L_j}(w_j - g_j / L_j),
-
-    then the intercept takes the gradient step b <- b - 4 dF/db (its
-    curvature is at most 1/4). Each step decreases the objective, and the
-    fixed points are exactly the L-stationary points the certificate checks
-    for nonconvex penalties (Lp, p < 1): this is the solver for those, where
-    a Newton model's curvature would certify other fixed points. ``z`` =
-    X w + b is updated in place. Stops after an epoch whose cheap violation
-    bound is <= ``tol``.
-
-    Returns (epochs_run, cheap_violation, b).
-    """
-    n = float(n_samples)
-    cheap = np.inf
-    epoch = 0
-    while epoch < max_epochs:
-        epoch += 1
-        cheap = 0.0
-        for jj in range(feats.shape[0]):
-            j = feats[jj]
-            lj = lipschitz[j]
-            wj = w[j]
-            if lj == 0.0:
-                # an all-zero column: the datafit ignores it
-                if wj != 0.0 and pen_weights[j] != 0.0:
-                    w[j] = 0.0
-                continue
-            g = 0.0
-            if X_dense.ndim == 1:
-                for k in range(X_indptr[j], X_indptr[j + 1]):
-                    i = X_indices[k]
-                    g -= X_data[k] * sw[i] * y[i] * sigmoid(-y[i] * z[i])
-            else:
-                for i in range(n_samples):
-                    g -= X_dense[i, j] * sw[i] * y[i] * sigmoid(-y[i] * z[i])
-            g /= n
-            v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj) * vscale[j]
-            if v > cheap:
-                cheap = v
-            new = prox_1d(pen_code, pen_params, pen_weights[j], wj - g / lj, 1.0 / lj)
-            if new != wj:
-                _axpy(X_dense, X_data, X_indices, X_indptr, j, new - wj, z)
-                w[j] = new
-        if fit_intercept:
-            gb = 0.0
-            for i in range(n_samples):
-                gb -= sw[i] * y[i] * sigmoid(-y[i] * z[i])
-            gb /= n
-            if abs(gb) * b_scale > cheap:
-                cheap = abs(gb) * b_scale
-            db = -4.0 * gb
-            b += db
-            for i in range(n_samples):
-                z[i] += db
-        if cheap <= tol:
-            break
-    return epoch, cheap, b
-
-
-# ---------------------------------------------------------------------------
-# Gram variant: coordinate descent on the p-dimensional quantities.
-#
-# On the features ``feats`` the profiled least-squares datafit is the quadratic
-#
-#     F(w) = F(w_a) + g_a^T (w - w_a) + (1/2) (w - w_a)^T H (w - w_a)
-#
-# with H = (1/n) Xc^T S Xc the weighted Gram matrix of the centred columns
-# Xc = X - 1 m^T (m = 0 without an intercept) and g_a the exact gradient at an
-# anchor point w_a (taken from the certificate, which computed it from X). A
-# coordinate step then costs O(len(feats)) instead of O(n): g += H[:, j] delta.
-# Anchoring at the certificate's gradient (rather than forming X^T S y once)
-# keeps the drift of the Gram-based gradient to the rounding of H (w - w_a).
 
 
 @njit(cache=True, nogil=True)

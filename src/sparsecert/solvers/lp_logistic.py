@@ -19,7 +19,7 @@ never the fixed points, and the certificate still decides.
 
 import numpy as np
 
-from .._kernels.cd import cd_logistic_fixed
+from .._kernels.cd_logistic import cd_logistic_fixed
 from .._kernels.codes import PARAM_ALPHA, PARAM_P
 from .._kernels.datafit import datafit_value
 from .._kernels.fista import penalty_sum
