@@ -30,7 +30,8 @@ it, to tol once none does. The 1 / L_g epochs remain the fallback for a
 round whose Newton kernel takes no step (no decrease found, or nothing left
 to do where the certificate disagrees). Measured on leukemia (38 x 3051,
 groups of 3, tol 1e-6, no intercept, sparse-group rho = 0.5 at alpha_max/50):
-13042 epochs, 161 ms, before; 21 Newton iterations, 13 ms, with them; on
+13042 epochs, 154..322 ms, before; 21 Newton iterations, 10..19 ms, with them
+(benchmarks/bench_sparse_group.py, three runs on a loaded machine); on
 unscaled columns (colon, 5.8 .. 20903) the epochs ended uncertified at
 max_iter=1000 where Newton certifies in a handful of rounds. ``n_iter``
 counts Newton iterations plus fallback epochs.
