@@ -370,7 +370,10 @@ def judge(X, Y, coef, intercept, penalty, alpha, p0, datafit="quadratic"):
 
 
 def measure(fit, X, Y, penalty, alpha, p0, repeat, budget, datafit="quadratic"):
-    """(best seconds, tol, nonzero groups) at the loosest passing tolerance, or Nones."""
+    """(best seconds, tol, nonzero groups) at the loosest passing tolerance, or
+    (None, why, None): why is None, or the time budget a fit ran over (the
+    solver might certify at a smaller tol given more time)."""
+    over = f"a fit over {budget:.0f} s"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stalled, last_gap = 0, np.inf
@@ -379,7 +382,7 @@ def measure(fit, X, Y, penalty, alpha, p0, repeat, budget, datafit="quadratic"):
             out = within_budget(fit, X, Y, tol, budget)
             if out is None:
                 print(f"  tol {tol:.0e}: gave up after {budget:.0f} s", file=sys.stderr)
-                break
+                return None, over, None
             coef, b, first = out
             ok, cert = judge(X, Y, coef, b, penalty, alpha, p0, datafit)
             # a solver whose answer stops improving as its tol shrinks
@@ -401,7 +404,7 @@ def measure(fit, X, Y, penalty, alpha, p0, repeat, budget, datafit="quadratic"):
                     best = min([first] + [fit(X, Y, tol)[2] for _ in range(repeat)])
                 return best, tol, getattr(cert, "n_nonzero_groups", None)
             if first > budget:
-                break
+                return None, over, None
     return None, None, None
 
 
@@ -416,8 +419,12 @@ def row_text(name, shape, ratio, times):
     cells = []
     for s in PEERS:
         t = times.get(s)
-        cells.append("" if t is None else ("not certified" if t[0] is None
-                                           else f"{t[0] * 1e3:.1f} ms (tol {t[1]:.0e})"))
+        if t is None:
+            cells.append("")
+        elif t[0] is None:
+            cells.append("not certified" + (f" ({t[1]})" if t[1] else ""))
+        else:
+            cells.append(f"{t[0] * 1e3:.1f} ms (tol {t[1]:.0e})")
     ratio_txt = f"{ours / best:.2f}x" if ours and best else "-"
     return f"| {name} α_max/{ratio} | {shape[0]}×{shape[1]} | " + " | ".join(cells) + \
         f" | {ratio_txt} |"
