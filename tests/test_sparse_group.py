@@ -512,7 +512,7 @@ def test_newton_converges_on_unscaled_data_where_majorized_steps_stall(rho, monk
                                       max_iter=10 ** 7).fit(X, y)
     assert slow.certificate_.converged and tight.certificate_.converged
     assert rel(tight.coef_, slow.coef_) <= 1e-6
-    w_ref, b_ref = reference(X, y, alpha, pen, "logistic", n_iter=20000, )
+    w_ref, b_ref = reference(X, y, alpha, pen, "logistic", n_iter=20000)
     assert rel(tight.coef_, w_ref) <= 1e-6
     assert abs(tight.intercept_[0] - b_ref) <= 1e-6 * (1 + abs(b_ref))
 
