@@ -16,12 +16,22 @@ Problems (real data from ``../shared/data`` where it is there; see its SOURCES.m
 - ``ribo-mt``: a multi-task set built from riboflavin: Y = (riboflavin production,
   then 4 genes drawn at random with seed 0 and removed from X), standardized.
 - ``synth-mt``: ``make_regression`` (1000 x 2000, 10 targets, 50 informative, noise 5).
+- ``digits-mn-l1`` and ``digits-mn-grouped``: multinomial logistic regression on
+  scikit-learn's digits (1797 x 64, 10 classes, standardized), the L1 penalty on each
+  coefficient, or grouped over the classes (a feature leaves every class at once:
+  glmnet's grouped multinomial).
+- ``a9a-mn-l1`` and ``a9a-mn-grouped``: the same on a9a's test split (16281 x 122,
+  CSR) made 3-class as in ``bench_multinomial.py``: income <= 50K; > 50K with binary
+  feature 72 off; > 50K with it on (that feature dropped from X).
 
 Each at alpha_max / 10 and alpha_max / 50, with an intercept. The group weights are
-c_g = sqrt(|g|) everywhere (every peer's default but skglm's, which is given them).
+c_g = sqrt(|g|) everywhere (every peer's default but skglm's, which is given them);
+the multinomial penalties have unit weights.
 
-Peers: scikit-learn (MultiTaskLasso), skglm (GroupLasso, MultiTaskLasso), adelie
-(``grpnet`` and its multigaussian GLM). adelie pins numpy < 2, so it runs in a
+Peers: scikit-learn (MultiTaskLasso; saga for the L1 multinomial), skglm (GroupLasso,
+MultiTaskLasso; it has no multinomial datafit), adelie (``grpnet`` and its
+multigaussian and multinomial GLMs; its multinomial groups each feature's class
+coefficients, so it is timed on the grouped multinomial only). adelie pins numpy < 2, so it runs in a
 Python of its own: ``--adelie-python`` (or ``$ADELIE_PYTHON``), e.g. a venv made by
 ``python -m venv adelie-venv && adelie-venv/bin/pip install "numpy<2" adelie``.
 adelie is a path solver: it is timed on a path of 10 alphas per decade from
@@ -29,8 +39,9 @@ alpha_max down to the target (its own design), with ``early_exit=False``; its
 coefficients at the target are judged.
 
 The judge is one piece of code for everyone, ``sparsecert.check_optimality`` with
-the problem's penalty: duality gap <= 1e-6 * P(0) and max violation <= 1e-4 *
-alpha. Each solver is timed at the loosest of its own tolerances 10^-2, 10^-3,
+the problem's penalty (and ``datafit="multinomial"`` for the multinomial rows, P(0)
+then the objective at W = 0 with the best intercepts, the class entropy): duality
+gap <= 1e-6 * P(0) and max violation <= 1e-4 * alpha. Each solver is timed at the loosest of its own tolerances 10^-2, 10^-3,
 ... that passes, best of ``--repeat`` fits after one warm-up fit at that
 tolerance (Numba compilation excluded everywhere). Single thread: BLAS and
 adelie's threads set to 1.
@@ -55,7 +66,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 
 import sparsecert as sc  # noqa: E402
-from sparsecert.penalties import GroupLasso, MultiTaskL21  # noqa: E402
+from sparsecert.penalties import L1, GroupLasso, MultiTaskL21  # noqa: E402
 
 GAP_TOL = 1e-6
 VIOL_TOL = 1e-4
@@ -117,17 +128,54 @@ def synth_mt():
     return np.asfortranarray(X), Y, None
 
 
+def _digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return np.asfortranarray(_standardize(X)), y
+
+
+def _a9a3():
+    from sklearn.datasets import load_svmlight_file
+
+    X, label = load_svmlight_file(str(DATA / "a9a.t.svmlight.gz"), n_features=123)
+    on = X[:, 72].toarray().ravel() > 0
+    y = np.where(label < 0, 0, np.where(on, 2, 1))
+    return X[:, np.setdiff1d(np.arange(123), [72])].tocsr(), y
+
+
+def _multinomial(load, kind):
+    # the third item says the model: "l1" or "grouped" (multinomial logistic)
+    def make():
+        X, y = load()
+        return X, y, kind
+    return make
+
+
 PROBLEMS = {"ribo-group": ribo_group, "leuk-group": leuk_group, "synth-group": synth_group,
-            "ribo-mt": ribo_mt, "synth-mt": synth_mt}
+            "ribo-mt": ribo_mt, "synth-mt": synth_mt,
+            "digits-mn-l1": _multinomial(_digits, "l1"),
+            "digits-mn-grouped": _multinomial(_digits, "grouped"),
+            "a9a-mn-l1": _multinomial(_a9a3, "l1"),
+            "a9a-mn-grouped": _multinomial(_a9a3, "grouped")}
+
+
+def is_multinomial(size):
+    return isinstance(size, str)
 
 
 def penalty_of(X, Y, size, alpha):
-    if size is None:
+    if size == "l1":
+        return L1(alpha)
+    if size is None or size == "grouped":
         return MultiTaskL21(alpha)
     return GroupLasso(alpha, groups=size)
 
 
-def objective_at_zero(Y):
+def objective_at_zero(Y, size=0):
+    if is_multinomial(size):
+        freq = np.unique(Y, return_counts=True)[1] / len(Y)
+        return float(-np.sum(freq * np.log(freq)))
     R = Y - Y.mean(axis=0)
     return float(np.sum(R * R) / (2 * Y.shape[0]))
 
@@ -139,12 +187,12 @@ def _est_coefs(est):
 
 def local_solvers(size, alpha):
     """name -> fit(X, Y, tol) returning (coef, intercept, seconds); each ``make``
-    gets the tol and X's number of features."""
+    gets the tol and X's number of features (of samples with ``axis=0``)."""
     from sklearn.linear_model import MultiTaskLasso
 
-    def timed(make):
+    def timed(make, axis=1):
         def fit(X, Y, tol):
-            est = make(tol, X.shape[1])
+            est = make(tol, X.shape[axis])
             t0 = time.perf_counter()
             est.fit(X, Y)
             return (*_est_coefs(est), time.perf_counter() - t0)
@@ -165,6 +213,16 @@ def local_solvers(size, alpha):
         return fit
 
     out = {}
+    if is_multinomial(size):
+        from sklearn.linear_model import LogisticRegression
+
+        out["sparsecert"] = timed(lambda t, p: sc.SparseLogisticRegression(
+            alpha=alpha, penalty=size, tol=t, max_iter=100000))
+        if size == "l1":
+            # scikit-learn's objective is ours times C n: C = 1 / (n alpha)
+            out["scikit-learn"] = timed(lambda t, n: LogisticRegression(
+                l1_ratio=1, solver="saga", C=1 / (n * alpha), tol=t, max_iter=100000), axis=0)
+        return out
     if size is None:
         out["sparsecert"] = timed(lambda t, p: sc.MultiTaskLasso(alpha=alpha, tol=t,
                                                                  max_iter=100000))
@@ -203,13 +261,19 @@ for _ in range(repeat + 1):
     if size > 0:
         groups = np.arange(0, X.shape[1], size)
         glm = ad.glm.gaussian(Y)
+    elif size < 0:
+        # multinomial (Y one-hot): its default groups and penalty factors
+        groups = None
+        glm = ad.glm.multinomial(Y)
     else:
         groups = None
         glm = ad.glm.multigaussian(Y)
     # multi-task: unit penalty factors (adelie's default is sqrt(n_tasks) per feature)
-    penalty = None if size > 0 else np.ones(X.shape[1])
+    penalty = None if size != 0 else np.ones(X.shape[1])
+    # a GLM's accuracy is also its IRLS loop's: both tolerances get tol
+    irls = dict(irls_tol=tol) if size < 0 else {}
     state = ad.grpnet(X, glm, groups=groups, penalty=penalty, lmda_path=lmdas, tol=tol,
-                      early_exit=False,
+                      early_exit=False, **irls,
                       progress_bar=False, n_threads=1, intercept=True)
     best = min(best, time.perf_counter() - t0)
 beta = np.asarray(state.betas[-1].todense()).ravel()
@@ -225,12 +289,24 @@ def adelie_solver(python, folder, X, Y, size, alpha, amax):
     adelie's multigaussian loss is (1/(2nK)) ||Y - XB||_F^2 (divided by the number
     of tasks K) and it is given unit penalty factors, so its lambda is alpha / K
     for our objective (checked: the same coefficients to 4 digits on a small set).
+    Its multinomial loss is ours divided by K too, and its default penalty factor
+    sqrt(K) per feature group, so there lambda is alpha / K^1.5 (checked on 150
+    digits of 3 classes, 20 features, adelie at tol 1e-14: our grouped fit at
+    alpha = lambda K^1.5 within 6e-6 relative, intercepts to 4e-6).
     """
-    k = 1 if size is not None else Y.shape[1]
+    multinomial = is_multinomial(size)
+    if multinomial:
+        k = int(np.max(Y)) + 1
+        scale = k ** 1.5
+        X = X.toarray() if hasattr(X, "toarray") else X  # adelie takes dense X here
+        Y = np.eye(k)[np.asarray(Y, dtype=np.int64)]
+    else:
+        k = 1 if size is not None else Y.shape[1]
+        scale = k
     decades = np.log10(amax / alpha)
-    lmdas = np.geomspace(amax, alpha, int(np.ceil(10 * decades)) + 1) / k
+    lmdas = np.geomspace(amax, alpha, int(np.ceil(10 * decades)) + 1) / scale
     data = Path(folder) / "adelie_in.npz"
-    np.savez(data, X=X, Y=Y, lmdas=lmdas, size=size or 0)
+    np.savez(data, X=X, Y=Y, lmdas=lmdas, size=-1 if multinomial else (size or 0))
     script = Path(folder) / "adelie_worker.py"
     script.write_text(ADELIE_WORKER)
 
@@ -240,9 +316,10 @@ def adelie_solver(python, folder, X, Y, size, alpha, amax):
                        check=True, capture_output=True, text=True, timeout=600)
         r = np.load(out)
         coef, b = r["coef"], r["intercept"]
-        if size is None:  # adelie orders the multi-response coefficients feature-major
+        many = size is None or multinomial
+        if many:  # adelie orders the multi-response coefficients feature-major
             coef = coef.reshape(X.shape[1], k).T
-        return coef, (b if size is None else float(b[0])), float(r["seconds"])
+        return coef, (b if many else float(b[0])), float(r["seconds"])
     fit.takes_repeat = True
     return fit
 
@@ -274,20 +351,29 @@ def within_budget(fit, X, Y, tol, budget, *extra):
 def warm_up(fit, X, Y):
     """One fit of the first 20 rows and 60 columns (compiles or loads every kernel
     for X's dtype and layout: 60 is a multiple of every group size used here)."""
+    rows = np.arange(20)
+    if Y.ndim == 1 and not np.issubdtype(np.asarray(Y).dtype, np.floating):
+        # class labels: 20 rows holding every class (a fit needs them all)
+        rows = np.concatenate([np.flatnonzero(Y == c)[:max(2, 20 // len(np.unique(Y)))]
+                               for c in np.unique(Y)])
+    Xw = X[rows][:, :60]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit(np.asfortranarray(X[:20, :60]), Y[:20], 1e-4)
+        fit(Xw if hasattr(Xw, "toarray") else np.asfortranarray(Xw), Y[rows], 1e-4)
 
 
-def judge(X, Y, coef, intercept, penalty, alpha, p0):
-    cert = sc.check_optimality(X, Y, coef, intercept, datafit="quadratic", penalty=penalty)
+def judge(X, Y, coef, intercept, penalty, alpha, p0, datafit="quadratic"):
+    cert = sc.check_optimality(X, Y, coef, intercept, datafit=datafit, penalty=penalty)
     ok = (cert.duality_gap is not None and cert.duality_gap <= GAP_TOL * p0
           and cert.max_violation <= VIOL_TOL * alpha)
     return ok, cert
 
 
-def measure(fit, X, Y, penalty, alpha, p0, repeat, budget):
-    """(best seconds, tol, nonzero groups) at the loosest passing tolerance, or Nones."""
+def measure(fit, X, Y, penalty, alpha, p0, repeat, budget, datafit="quadratic"):
+    """(best seconds, tol, nonzero groups) at the loosest passing tolerance, or
+    (None, why, None): why is None, or the time budget a fit ran over (the
+    solver might certify at a smaller tol given more time)."""
+    over = f"a fit over {budget:.0f} s"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stalled, last_gap = 0, np.inf
@@ -296,9 +382,9 @@ def measure(fit, X, Y, penalty, alpha, p0, repeat, budget):
             out = within_budget(fit, X, Y, tol, budget)
             if out is None:
                 print(f"  tol {tol:.0e}: gave up after {budget:.0f} s", file=sys.stderr)
-                break
+                return None, over, None
             coef, b, first = out
-            ok, cert = judge(X, Y, coef, b, penalty, alpha, p0)
+            ok, cert = judge(X, Y, coef, b, penalty, alpha, p0, datafit)
             # a solver whose answer stops improving as its tol shrinks
             # (twice in a row, the gap not halved) will not certify: give up
             gap = cert.duality_gap if cert.duality_gap is not None else np.inf
@@ -316,9 +402,9 @@ def measure(fit, X, Y, penalty, alpha, p0, repeat, budget):
                     best = min(first, fit(X, Y, tol, repeat)[2])
                 else:
                     best = min([first] + [fit(X, Y, tol)[2] for _ in range(repeat)])
-                return best, tol, cert.n_nonzero_groups
+                return best, tol, getattr(cert, "n_nonzero_groups", None)
             if first > budget:
-                break
+                return None, over, None
     return None, None, None
 
 
@@ -333,8 +419,12 @@ def row_text(name, shape, ratio, times):
     cells = []
     for s in PEERS:
         t = times.get(s)
-        cells.append("" if t is None else ("not certified" if t[0] is None
-                                           else f"{t[0] * 1e3:.1f} ms (tol {t[1]:.0e})"))
+        if t is None:
+            cells.append("")
+        elif t[0] is None:
+            cells.append("not certified" + (f" ({t[1]})" if t[1] else ""))
+        else:
+            cells.append(f"{t[0] * 1e3:.1f} ms (tol {t[1]:.0e})")
     ratio_txt = f"{ours / best:.2f}x" if ours and best else "-"
     return f"| {name} α_max/{ratio} | {shape[0]}×{shape[1]} | " + " | ".join(cells) + \
         f" | {ratio_txt} |"
@@ -360,14 +450,18 @@ def main(argv=None):
                 print(f"{name}: skipped ({exc})")
                 continue
             unit = penalty_of(X, Y, size, 1.0)
-            amax = sc.alpha_max(X, Y, penalty=unit) if size is not None else \
-                _multitask_alpha_max(X, Y)
-            p0 = objective_at_zero(Y)
+            datafit = "multinomial" if is_multinomial(size) else "quadratic"
+            if is_multinomial(size):
+                amax = sc.alpha_max(X, Y, datafit=datafit, penalty=unit)
+            else:
+                amax = sc.alpha_max(X, Y, penalty=unit) if size is not None else \
+                    _multitask_alpha_max(X, Y)
+            p0 = objective_at_zero(Y, size)
             for ratio in RATIOS:
                 alpha = amax / ratio
                 penalty = penalty_of(X, Y, size, alpha)
                 solvers = local_solvers(size, alpha)
-                if args.adelie_python:
+                if args.adelie_python and size != "l1":
                     solvers["adelie"] = adelie_solver(args.adelie_python, folder, X, Y, size,
                                                       alpha, amax)
                 times = {}
@@ -375,7 +469,8 @@ def main(argv=None):
                     print(f"{name} amax/{ratio} {s}:", file=sys.stderr, flush=True)
                     if s != "adelie":
                         warm_up(f, X, Y)
-                    times[s] = measure(f, X, Y, penalty, alpha, p0, args.repeat, args.budget)
+                    times[s] = measure(f, X, Y, penalty, alpha, p0, args.repeat, args.budget,
+                                       datafit)
                 lines.append(row_text(name, X.shape, ratio, times))
                 print(lines[-1], flush=True)
     if args.markdown:

@@ -371,28 +371,202 @@ def test_riboflavin_sparse_group_lasso(rho, ratio):
                                tol=1e-8).converged
 
 
-@pytest.mark.parametrize("rho", [0.0, 0.5])
-def test_leukemia_logistic(rho):
-    """Groups of 3 adjacent genes, alpha_max / 10. With an intercept: the
-    NumPy reference; without: skglm's LogisticGroup (tol 1e-10) too."""
+@pytest.mark.parametrize("rho, ratio", [(0.0, 10), (0.5, 10), (0.5, 50)])
+def test_leukemia_logistic(rho, ratio):
+    """Groups of 3 adjacent genes, alpha_max / 10 and / 50 (where the
+    majorized steps took 13000 epochs). With an intercept: the NumPy
+    reference; without: skglm's LogisticGroup (tol 1e-10) too."""
     X, y = _real("leukemia_golub1999_38x3051.npz", 3)
     pen = SGL(1.0, 3, rho)
     for fit_intercept in (True, False):
         alpha = sc.alpha_max(X, y, datafit="logistic", penalty=pen,
-                             fit_intercept=fit_intercept) / 10
+                             fit_intercept=fit_intercept) / ratio
         ours = sc.GroupLogisticRegression(alpha, groups=3, l1_ratio=rho, tol=1e-12,
                                           max_iter=1000000, fit_intercept=fit_intercept
                                           ).fit(X, y)
         w, b = flat(ours)
         assert ours.certificate_.converged and np.count_nonzero(w) > 1
+        assert sc.check_optimality(X, y, w, b if fit_intercept else None, datafit="logistic",
+                                   penalty=pen.with_alpha(alpha), tol=1e-10).converged
         w_ref, b_ref = reference(X, y, alpha, pen, "logistic", fit_intercept=fit_intercept,
-                                 n_iter=2000)
+                                 n_iter=2000 * ratio // 10)
         assert rel(w, w_ref) <= 1e-6
         assert abs(b - b_ref) <= 1e-6 * (1 + abs(b_ref))
     theirs = _skglm(X, y, alpha, pen, "logistic", 1e-10)
     assert rel(w, theirs) <= 1e-6
     assert sc.check_optimality(X, y, theirs, None, datafit="logistic",
                                penalty=pen.with_alpha(alpha), tol=1e-6).converged
+
+
+# ---------------------------------------------------------------- logistic proximal Newton
+
+def test_newton_block_model_matches_numpy():
+    """The model's block at a point: X_g^T u, X_g^T h and the h-weighted
+    centred Hessian, with its largest eigenvalue; dense and CSC agree."""
+    from sparsecert._kernels.group_newton import _block_model
+    from sparsecert._kernels.prox_newton import _derivatives
+
+    for layout in ("dense", "csc"):
+        X, design = _design(layout, np.float64, seed=40)
+        Xd = naive.dense(X)
+        n, p = Xd.shape
+        r = np.random.default_rng(41)
+        y = np.where(r.uniform(size=n) < 0.5, 1.0, -1.0)
+        sw = naive.normalized_weights(r.uniform(0.2, 2.0, n), n)
+        z = Xd @ r.standard_normal(p) * 0.5 + 0.2
+        u, h = np.empty(n), np.empty(n)
+        hsum, _ = _derivatives(y, sw, z, n, u, h)
+        prob = 1 / (1 + np.exp(-y * z))
+        np.testing.assert_allclose(h, sw * prob * (1 - prob) / n, rtol=1e-12)
+        for feats in (np.array([4, 6, 8, 9]), np.array([1])):
+            for fit_intercept in (True, False):
+                k = feats.size
+                grad, hxs, H = np.empty(k), np.empty(k), np.empty(k * k)
+                lam = _block_model(*design.args, feats, u, h, hsum, fit_intercept, np.zeros(p),
+                                   np.zeros(n), grad, hxs, H)
+                Xg = Xd[:, feats]
+                want = Xg.T @ (h[:, None] * Xg)
+                if fit_intercept:
+                    hx = Xg.T @ h
+                    want -= np.outer(hx, hx) / h.sum()
+                    np.testing.assert_allclose(hxs, hx, rtol=1e-12)
+                np.testing.assert_allclose(grad, Xg.T @ u, rtol=1e-10, atol=1e-15)
+                np.testing.assert_allclose(H.reshape(k, k), want, rtol=1e-10, atol=1e-15)
+                assert lam == pytest.approx(np.linalg.eigvalsh(want)[-1], rel=1e-10)
+                # without room for H (a group past GRAM_MAX): the trace bound
+                lam_t = _block_model(*design.args, feats, u, h, hsum, fit_intercept,
+                                     np.zeros(p), np.zeros(n), grad, hxs, np.empty(0))
+                assert lam_t == pytest.approx(np.trace(want), rel=1e-10)
+
+
+def test_newton_line_search_penalty_along_blocks():
+    """The line search's group penalty along a direction: value and right
+    derivative (finite differences; at a zero block thr ||d||)."""
+    from sparsecert._kernels.codes import GROUP_LASSO
+    from sparsecert._kernels.prox_newton import _penalty_along
+
+    r = np.random.default_rng(42)
+    feats = np.array([5, 2, 7, 0, 3], dtype=np.int64)
+    blk = np.array([0, 2, 5], dtype=np.int64)
+    thr, thr1 = np.array([0.3, 0.7]), np.array([0.2, 0.05])
+    w = np.zeros(8)
+    w[[0, 3, 7]] = r.standard_normal(3)
+    w[7] = 0.0  # block 0 = (5, 2) at zero, block 1 = (7, 0, 3) partly zero
+    d = r.standard_normal(5)
+
+    def value(t):
+        v = w.copy()
+        v[feats] += t * d
+        return sum(thr[k] * np.linalg.norm(v[feats[blk[k]:blk[k + 1]]])
+                   + thr1[k] * np.abs(v[feats[blk[k]:blk[k + 1]]]).sum() for k in range(2))
+
+    for t in (0.0, 0.3, 1.0):
+        val, slope = _penalty_along(GROUP_LASSO, feats, w, d, t, thr, thr, blk, thr, thr1)
+        assert val == pytest.approx(value(t), rel=1e-12)
+        eps = 1e-7
+        assert slope == pytest.approx((value(t + eps) - value(t)) / eps, rel=1e-5, abs=1e-6)
+    # a block whose direction is zero is left out (its term is constant along the line)
+    d0 = d.copy()
+    d0[:2] = 0.0
+    v0, _ = _penalty_along(GROUP_LASSO, feats, w, d0, 0.5, thr, thr, blk, thr, thr1)
+    v = w.copy()
+    v[feats] += 0.5 * d0
+    assert v0 == pytest.approx(thr[1] * np.linalg.norm(v[[7, 0, 3]])
+                               + thr1[1] * np.abs(v[[7, 0, 3]]).sum(), rel=1e-12)
+
+
+def _unscaled(seed=31):
+    """Columns rescaled over four decades: the 1 / L_g majorized steps crawl."""
+    X, y = problem(60, 30, seed=seed)
+    scales = 10.0 ** np.random.default_rng(seed + 1).uniform(-1, 3, 30)
+    return X * scales, labels_of(y)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5])
+def test_newton_converges_on_unscaled_data_where_majorized_steps_stall(rho, monkeypatch):
+    """max_iter=1000 (the default): the majorized epochs stop uncertified and
+    warn; the Newton rounds certify, without a warning, the same point as a
+    long tight solve of the majorized epochs and the NumPy reference."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    import sparsecert.solvers.group_cd as group_cd
+
+    X, y = _unscaled()
+    pen = SGL(1.0, 3, rho)
+    alpha = sc.alpha_max(X, y, datafit="logistic", penalty=pen) / 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = sc.GroupLogisticRegression(alpha, groups=3, l1_ratio=rho).fit(X, y)
+    w, b = flat(est)
+    assert est.certificate_.converged and est.n_iter_[0] < 50 and np.count_nonzero(w) > 1
+    assert sc.check_optimality(X, y, w, b, datafit="logistic", penalty=pen.with_alpha(alpha),
+                               tol=1e-4).converged
+    tight = sc.GroupLogisticRegression(alpha, groups=3, l1_ratio=rho, tol=TIGHT,
+                                       max_iter=1000).fit(X, y)
+    monkeypatch.setattr(group_cd, "_NEWTON", False)
+    with pytest.warns(ConvergenceWarning, match="block coordinate descent"):
+        sc.GroupLogisticRegression(alpha, groups=3, l1_ratio=rho).fit(X, y)
+    slow = sc.GroupLogisticRegression(alpha, groups=3, l1_ratio=rho, tol=TIGHT,
+                                      max_iter=10 ** 7).fit(X, y)
+    assert slow.certificate_.converged and tight.certificate_.converged
+    assert rel(tight.coef_, slow.coef_) <= 1e-6
+    w_ref, b_ref = reference(X, y, alpha, pen, "logistic", n_iter=20000)
+    assert rel(tight.coef_, w_ref) <= 1e-6
+    assert abs(tight.intercept_[0] - b_ref) <= 1e-6 * (1 + abs(b_ref))
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5])
+def test_colon_unscaled_converges_at_the_default_max_iter(rho):
+    """Colon gene expression as published (columns 5.8 .. 20903), groups of
+    4: max_iter=1000 used to end uncertified with a warning at alpha_max/10."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _real("colon_alon1999.npz", 4)
+    pen = SGL(1.0, 4, rho)
+    alpha = sc.alpha_max(X, y, datafit="logistic", penalty=pen) / 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = sc.GroupLogisticRegression(alpha, groups=4, l1_ratio=rho, tol=1e-8).fit(X, y)
+    w, b = flat(est)
+    assert est.certificate_.converged and np.count_nonzero(w) > 1
+    cert = sc.check_optimality(X, y, w, b, datafit="logistic", penalty=pen.with_alpha(alpha),
+                               tol=1e-8)
+    assert cert.converged
+    # an error in the coefficients is flagged
+    bad = w.copy()
+    bad[np.flatnonzero(w)[0]] *= 1.01
+    assert not sc.check_optimality(X, y, bad, b, datafit="logistic",
+                                   penalty=pen.with_alpha(alpha), tol=1e-8).converged
+
+
+def test_newton_falls_back_to_majorized_epochs(monkeypatch):
+    """A line search that never decreases: every round runs the majorized
+    epochs instead, and the fit reaches the same certified point."""
+    import sparsecert.solvers.group_cd as group_cd
+    from sparsecert._kernels.prox_newton import PN_LINE_SEARCH
+
+    X, y = problem(40, 24, seed=43)
+    y = labels_of(y)
+    kw = dict(alpha=0.02, groups=3, l1_ratio=0.5, tol=TIGHT, max_iter=100000)
+    newton = sc.GroupLogisticRegression(**kw).fit(X, y)
+    calls = []
+
+    def stalled(*args):
+        calls.append(1)
+        return 1, PN_LINE_SEARCH, np.inf, args[7]
+
+    monkeypatch.setattr(group_cd, "group_prox_newton_logistic", stalled)
+    fallback = sc.GroupLogisticRegression(**kw).fit(X, y)
+    monkeypatch.setattr(group_cd, "_NEWTON", False)
+    majorized = sc.GroupLogisticRegression(**kw).fit(X, y)
+    assert calls and newton.certificate_.converged and fallback.certificate_.converged
+    np.testing.assert_array_equal(fallback.coef_, majorized.coef_)
+    assert fallback.n_iter_[0] == majorized.n_iter_[0] > 10 * newton.n_iter_[0]
+    assert rel(newton.coef_, majorized.coef_) <= 1e-7
 
 
 # ---------------------------------------------------------------- certificate

@@ -61,9 +61,10 @@ fastmath.
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
 from ._flags import FASTMATH
-from .codes import PARAM_ALPHA, PARAM_POSITIVE
+from .codes import PARAM_ALPHA, PARAM_POSITIVE, select
 from .datafit import col_axpy, col_dot, col_dot_fast, log1pexp, sigmoid
 from .prox import penalty_value, prox_1d, slope_1d, subdiff_distance_1d, threshold_1d
 
@@ -154,6 +155,22 @@ def _derivatives(y, sw, z, n_samples, u, h):
 
 
 @njit(cache=True, nogil=True)
+def column_model(X_dense, X_data, X_indices, X_indptr, j, u, h, hsum, fit_intercept):
+    """Column j in the local model, one pass: (g_j = X_j^T u, hx_j = sum_i h_i X_ij
+    (0 without intercept), sum_i h_i X_ij^2, and the curvature along X_j with
+    the intercept re-optimised, sum_i h_i X_ij^2 - hx_j^2 / sum_i h_i:
+    h-weighted centring)."""
+    if X_dense.ndim == 1:
+        g, hh, hx = _csc_grad_hess(X_data, X_indices, X_indptr, j, u, h)
+    else:
+        g, hh, hx = _dense_grad_hess(X_dense, j, u, h)
+    if not fit_intercept:
+        hx = 0.0
+    hc = hh - hx * hx / hsum if hsum > 0.0 else hh
+    return g, hx, hh, hc
+
+
+@njit(cache=True, nogil=True)
 def _gradient_violation(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
                         gb, fit_intercept, b_scale, w, vscale, pen_code, pen_params,
                         pen_weights, grad, hxs, hdiag):
@@ -166,14 +183,9 @@ def _gradient_violation(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
     viol = abs(gb) * b_scale if fit_intercept else 0.0
     for jj in range(feats.shape[0]):
         j = feats[jj]
-        if X_dense.ndim == 1:
-            g, hh, hx = _csc_grad_hess(X_data, X_indices, X_indptr, j, u, h)
-        else:
-            g, hh, hx = _dense_grad_hess(X_dense, j, u, h)
+        g, hxs[jj], hh, hc = column_model(X_dense, X_data, X_indices, X_indptr, j, u, h, hsum,
+                                          fit_intercept)
         grad[jj] = g
-        hxs[jj] = hx if fit_intercept else 0.0
-        # curvature along X_j with the intercept re-optimised (h-weighted centring)
-        hc = hh - hxs[jj] * hxs[jj] / hsum if hsum > 0.0 else hh
         hdiag[jj] = hc if hc > 1e-12 * hh else 0.0
         v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], g, hh) * vscale[j]
         if v > viol or v != v:
@@ -248,6 +260,20 @@ def _pack_active(X_data, X_indices, X_indptr, feats, act, nact, h, c_ptr, c_idx,
 
 
 @njit(cache=True, nogil=True)
+def model_gradient(X_dense, X_data, X_indices, X_indptr, j, r, moved, grad_j, db, hx_j):
+    """The model's derivative in d_j with the intercept profiled out,
+    X_j^T r + db hx_j; ``grad_j`` stands for X_j^T r while nothing has moved
+    (r = u then)."""
+    if not moved:
+        gj = grad_j
+    elif X_dense.ndim == 1:
+        gj = col_dot(X_dense, X_data, X_indices, X_indptr, j, r)
+    else:
+        gj = col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, r)
+    return gj + db * hx_j
+
+
+@njit(cache=True, nogil=True)
 def _model_epoch(X_dense, X_data, X_indices, X_indptr, ep, lst, nlist, feats, w,
                  d, grad, hdiag, hxs, pen_code, pen_params, pen_weights, fit_intercept, hsum,
                  db, moved, h, r, c_ptr, c_idx, c_x, c_hx):
@@ -274,18 +300,14 @@ def _model_epoch(X_dense, X_data, X_indices, X_indptr, ep, lst, nlist, feats, w,
                 continue
             new = 0.0
         else:
-            if moved:
-                if X_dense.ndim == 1 and ep > 0:
-                    gj = 0.0
-                    for k in range(c_ptr[kk], c_ptr[kk + 1]):
-                        gj += c_x[k] * r[c_idx[k]]
-                elif X_dense.ndim == 1:
-                    gj = col_dot(X_dense, X_data, X_indices, X_indptr, j, r)
-                else:
-                    gj = col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, r)
+            if moved and X_dense.ndim == 1 and ep > 0:
+                gj = 0.0
+                for k in range(c_ptr[kk], c_ptr[kk + 1]):
+                    gj += c_x[k] * r[c_idx[k]]
+                gj += db * hxs[jj]
             else:
-                gj = grad[jj]
-            gj += db * hxs[jj]
+                gj = model_gradient(X_dense, X_data, X_indices, X_indptr, j, r, moved,
+                                    grad[jj], db, hxs[jj])
             new = prox_1d(pen_code, pen_params, pen_weights[j], cur - gj / hc, 1.0 / hc)
         if new != cur:
             delta = new - cur
@@ -397,8 +419,82 @@ def _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d, 
 
 
 @njit(cache=True, nogil=True)
-def _trial(y, sw, z, xd, t, n_samples, feats, w, d, pen_code, pen_params, pen_weights):
-    """(f(z + t xd), its derivative in t, sum_j G_j(w_j + t d_j), its right derivative)."""
+def _block_penalty_along(feats, w, d, t, lo, hi, thr, thr1):
+    """(G(w_g + t d_g), its right derivative in t) for one block of ``feats``,
+    positions lo:hi, G = thr ||.||_2 + thr1 ||.||_1 (the sparse-group lasso's term)."""
+    n2 = 0.0
+    l1 = 0.0
+    dot = 0.0
+    d2 = 0.0
+    dl1 = 0.0
+    for jj in range(lo, hi):
+        v = w[feats[jj]] + t * d[jj]
+        n2 += v * v
+        l1 += abs(v)
+        dot += v * d[jj]
+        d2 += d[jj] * d[jj]
+        if v > 0.0:
+            dl1 += d[jj]
+        elif v < 0.0:
+            dl1 -= d[jj]
+        else:
+            dl1 += abs(d[jj])
+    nv = np.sqrt(n2)
+    slope = thr * (dot / nv if nv > 0.0 else np.sqrt(d2)) + thr1 * dl1
+    return thr * nv + thr1 * l1, slope
+
+
+def _separable_along(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1):
+    """:func:`_penalty_along` of a separable penalty: its terms per moved coordinate."""
+    pent = 0.0
+    dpen = 0.0
+    for jj in range(feats.shape[0]):
+        if d[jj] != 0.0:
+            j = feats[jj]
+            v = w[j] + t * d[jj]
+            pent += penalty_value(code, params, weights[j], v)
+            dpen += slope_1d(code, params, weights[j], v, d[jj])
+    return pent, dpen
+
+
+def _blocks_along(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1):
+    """:func:`_penalty_along` of the (sparse-)group lasso: its terms per moved block."""
+    pent = 0.0
+    dpen = 0.0
+    for k in range(blk_ptr.shape[0] - 1):
+        moved = False
+        for jj in range(blk_ptr[k], blk_ptr[k + 1]):
+            if d[jj] != 0.0:
+                moved = True
+        if moved:
+            v, s = _block_penalty_along(feats, w, d, t, blk_ptr[k], blk_ptr[k + 1], blk_thr[k],
+                                        blk_thr1[k])
+            pent += v
+            dpen += s
+    return pent, dpen
+
+
+_ALONG = {"l1": _separable_along, "elastic_net": _separable_along, "lp": _separable_along,
+          "group_lasso": _blocks_along}
+
+
+def _penalty_along(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1):
+    """(the penalty's terms at w + t d over the moved coordinates, their right
+    derivative in t), chosen by the kind ``code`` when compiling: per
+    coordinate for a separable penalty (``params``, ``weights``); for the
+    group kind per block, feats[blk_ptr[k]:blk_ptr[k + 1]] one group with
+    thresholds ``blk_thr[k]`` (l2 part) and ``blk_thr1[k]`` (l1 part)."""
+    return _ALONG[code.name](code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1)
+
+
+@overload(_penalty_along)
+def _penalty_along_impl(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1):
+    return select(code, "penalty", _ALONG)
+
+
+@njit(cache=True, nogil=True)
+def _loss_along(y, sw, z, xd, t, n_samples):
+    """(f(z + t xd), its derivative in t)."""
     n = float(n_samples)
     ft = 0.0
     dft = 0.0
@@ -408,25 +504,18 @@ def _trial(y, sw, z, xd, t, n_samples, feats, w, d, pen_code, pen_params, pen_we
             mt = y[i] * (z[i] + t * xd[i])
             ft += s * log1pexp(-mt)
             dft -= s * y[i] * sigmoid(-mt) * xd[i]
-    ft /= n
-    dft /= n
-    pent = 0.0
-    dpen = 0.0
-    for jj in range(feats.shape[0]):
-        if d[jj] != 0.0:
-            j = feats[jj]
-            v = w[j] + t * d[jj]
-            pent += penalty_value(pen_code, pen_params, pen_weights[j], v)
-            dpen += slope_1d(pen_code, pen_params, pen_weights[j], v, d[jj])
-    return ft, dft, pent, dpen
+    return ft / n, dft / n
 
 
 @njit(cache=True, nogil=True)
-def _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code, pen_params, pen_weights):
+def _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code, pen_params, pen_weights,
+                 blk_ptr, blk_thr, blk_thr1):
     """Step 4: t = 1, 1/2, ... until Armijo's condition or phi'(t+) <= 0; returns (accepted, t).
 
-    phi(t) = f(z + t xd) + sum_j G_j(w_j + t d_j), and Armijo's condition is
-    phi(t) <= phi(0) + ARMIJO t Delta, Delta = u^T xd + sum_j [G_j(w_j + d_j) - G_j(w_j)].
+    phi(t) = f(z + t xd) + G(w + t d), and Armijo's condition is
+    phi(t) <= phi(0) + ARMIJO t Delta, Delta = u^T xd + G(w + d) - G(w); G is
+    separable, or for the group kind a sum over the blocks ``blk_ptr`` (see
+    :func:`_penalty_along`; empty arrays for a separable penalty).
     """
     n = float(n_samples)
     f0 = 0.0
@@ -436,21 +525,19 @@ def _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code, pen_params, 
             f0 += sw[i] * log1pexp(-y[i] * z[i])
             slope_f += u[i] * xd[i]
     f0 /= n
-    pen0 = 0.0
-    pen1 = 0.0
-    for jj in range(feats.shape[0]):
-        if d[jj] != 0.0:
-            j = feats[jj]
-            pen0 += penalty_value(pen_code, pen_params, pen_weights[j], w[j])
-            pen1 += penalty_value(pen_code, pen_params, pen_weights[j], w[j] + d[jj])
+    pen0 = _penalty_along(pen_code, feats, w, d, 0.0, pen_params, pen_weights, blk_ptr,
+                          blk_thr, blk_thr1)[0]
+    pen1 = _penalty_along(pen_code, feats, w, d, 1.0, pen_params, pen_weights, blk_ptr,
+                          blk_thr, blk_thr1)[0]
     decrease = slope_f + pen1 - pen0
     if decrease > 0.0:
         # cannot happen for an exact model step; guard against rounding
         decrease = 0.0
     t = 1.0
     for _ in range(MAX_BACKTRACK):
-        ft, dft, pent, dpen = _trial(y, sw, z, xd, t, n_samples, feats, w, d, pen_code,
-                                     pen_params, pen_weights)
+        ft, dft = _loss_along(y, sw, z, xd, t, n_samples)
+        pent, dpen = _penalty_along(pen_code, feats, w, d, t, pen_params, pen_weights, blk_ptr,
+                                    blk_thr, blk_thr1)
         if ft + pent <= f0 + pen0 + ARMIJO * t * decrease or dft + dpen <= 0.0:
             return True, t
         t *= 0.5
@@ -522,6 +609,9 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     c_idx = np.empty(0, dtype=X_indices.dtype)
     c_x = np.empty(0)
     c_hx = np.empty(0)
+    # the line search's blocks: none, the penalty is separable
+    no_blocks = np.empty(0, dtype=np.int64)
+    no_thr = np.empty(0)
     viol = np.inf
     it = 0
     feats_entries = _column_entries(X_dense, X_indptr, n_samples, feats, _iota(m), m)
@@ -543,7 +633,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
         _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d,
                          db, xd)
         accepted, t = _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code,
-                                   pen_params, pen_weights)
+                                   pen_params, pen_weights, no_blocks, no_thr, no_thr)
         if not accepted:
             return it, PN_LINE_SEARCH, viol, b
         b = _take_step(feats, d, w, b, db, t, xd, z)

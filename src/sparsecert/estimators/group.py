@@ -205,12 +205,17 @@ class GroupLogisticRegression(SparseLogisticRegression):
     against the rest, as :class:`SparseLogisticRegression` does), each with
     its own certificate.
 
-    Solver: working-set block coordinate descent, a proximal-gradient step
-    per group with step 1 / L_g, L_g = (1/4) the largest eigenvalue of the
-    uncentred weighted Gram matrix X_g^T S X_g / n (the largest curvature
-    the loss can have along the block), the exact block prox of
-    :class:`SparseGroupLasso`, and a safeguarded Newton step on the
-    intercept after each epoch. It stops when the group certificate holds
+    Solver: proximal Newton over working sets of groups. At (w, b) the loss
+    is replaced by its quadratic model, weights h_i = s_i p_i (1 - p_i) / n
+    from the current probabilities p_i; block coordinate descent minimizes
+    the model plus the penalty (each group's subproblem solved in its own
+    dimensions with its h-weighted Gram matrix and the exact block prox of
+    :class:`SparseGroupLasso`, the intercept profiled out), and a
+    backtracking line search on the true objective takes the step. A round
+    in which Newton takes no step falls back to block proximal-gradient
+    epochs with step 1 / L_g, L_g = (1/4) the largest eigenvalue of
+    X_g^T S X_g / n (the largest curvature the loss can have along the
+    block). It stops when the group certificate holds
     (see :class:`SparseGroupLasso`; for rho = 0, ||g_g|| <= alpha c_g at
     every zero group and g_g + alpha c_g w_g / ||w_g|| = 0 at every nonzero
     one), |dF/db| is small, and the relative duality gap (from the logistic
@@ -231,7 +236,8 @@ class GroupLogisticRegression(SparseLogisticRegression):
         c_g >= 0 per group (0 = unpenalized); sqrt(group size) if None.
     fit_intercept : bool, default=True
     max_iter : int, default=1000
-        Maximum number of block CD epochs per binary fit.
+        Maximum number of Newton iterations (plus fallback block CD epochs)
+        per binary fit.
     tol : float, default=1e-4
         Scale-free tolerance (see above).
     warm_start : bool, default=False

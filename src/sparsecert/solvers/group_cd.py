@@ -23,6 +23,22 @@ variable, not profiled out) and L_g is a quarter of its largest eigenvalue,
 the largest curvature the loss can have along the block; the intercept
 takes a safeguarded Newton step after each epoch
 (:func:`sparsecert._kernels.group.logistic_intercept_step`).
+
+Logistic rounds are proximal Newton by default
+(:func:`sparsecert._kernels.group_newton.group_prox_newton_logistic`: block
+CD on the loss's local quadratic model, each block's curvature the
+h-weighted Gram the current probabilities give it, then a line search on
+the true objective), on the same working sets; a round solves its set to
+``_NEWTON_WS_FACTOR`` x the violation while a violating group lies outside
+it, to tol once none does. The 1 / L_g epochs remain the fallback for a
+round whose Newton kernel takes no step (no decrease found, or nothing left
+to do where the certificate disagrees). Measured on leukemia (38 x 3051,
+groups of 3, tol 1e-6, no intercept, sparse-group rho = 0.5 at alpha_max/50):
+13042 epochs, 154..322 ms, before; 21 Newton iterations, 10..19 ms, with them
+(benchmarks/bench_sparse_group.py, three runs on a loaded machine); on
+unscaled columns (colon, 5.8 .. 20903) the epochs ended uncertified at
+max_iter=1000 where Newton certifies in a handful of rounds. ``n_iter``
+counts Newton iterations plus fallback epochs.
 """
 
 import numpy as np
@@ -31,6 +47,8 @@ from .._kernels import codes
 from .._kernels.datafit import datafit_raw_grad, matvec
 from .._group_certificate import group_lipschitz, known_group_lipschitz
 from .._kernels.group import group_bcd_epochs, group_logistic_epochs
+from .._kernels.group_newton import group_prox_newton_logistic
+from .._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH
 from ..certificate import build_group_certificate
 from .common import CertifiedRounds, SolverResult, _epochs_per_call_for, profiled_residual
 from .messages import _warn_not_converged
@@ -41,6 +59,17 @@ _WS_START_GROUPS = 10
 _INNER_FACTOR = 0.1
 # ... and to this one when every violating group is in the working set
 _SETTLED_FACTOR = 1e-3
+# logistic: proximal Newton rounds (False: the majorized epochs only)
+_NEWTON = True
+# a Newton round whose working set misses a violating group solves it to
+# this fraction of the violation the last certificate measured (a Newton
+# iteration on the set costs far less than a certificate over all groups);
+# one that holds every violating group solves it to tol
+_NEWTON_WS_FACTOR = 0.01
+# model epochs at most per Newton iteration
+_NEWTON_INNER = 100
+# Newton iterations at most per compiled call (Ctrl-C is honoured between calls)
+_NEWTON_CHUNK = 20
 
 
 def _solve_group_cd(problem, w0, b0, tol, max_iter, verbose):
@@ -48,13 +77,17 @@ def _solve_group_cd(problem, w0, b0, tol, max_iter, verbose):
 
     ``b0`` starts the logistic intercept (the log-odds if None); least
     squares profiles its intercept out and ignores it. ``n_iter`` counts
-    epochs over working sets and is bounded by ``max_iter``.
+    epochs over working sets (and, for the logistic datafit, Newton
+    iterations) and is bounded by ``max_iter``.
     """
     fit = _GroupCD(problem, w0, b0, tol, max_iter, verbose)
+    newton = fit.logistic and _NEWTON
     while not fit.cert.converged and fit.n_iter < max_iter:
-        fit.round()
+        if not (newton and fit.newton_round()):
+            fit.round()
     if not fit.cert.converged:
-        _warn_not_converged(fit.cert, max_iter, "block coordinate descent")
+        _warn_not_converged(fit.cert, max_iter, "proximal Newton" if newton
+                            else "block coordinate descent")
     return SolverResult(fit.w, fit.b, fit.cert, fit.n_iter)
 
 
@@ -149,3 +182,42 @@ class _GroupCD(CertifiedRounds):
 
         self.settle(final, self.epochs_until(run, chunk, inner_tol), inner_tol)
         self.report(ws, self.enc.n_groups, "groups")
+
+    def newton_round(self):
+        """One round of proximal Newton iterations on the working set
+        (:func:`~sparsecert._kernels.group_newton.group_prox_newton_logistic`),
+        to ``_NEWTON_WS_FACTOR`` x the current violation (to tol on all
+        groups, or once that is within reach), then certify. Returns False,
+        having changed nothing, when the kernel took no step: its line search
+        found no decrease, or it found its working set solved where the
+        certificate disagrees (rounding, or a violation outside the set that
+        the margins rank below it); the caller then runs the majorized
+        :meth:`round`."""
+        problem, enc = self.problem, self.enc
+        ws = self.choose_set()
+        target = self.tol_abs * self.shrink
+        inner_tol = target
+        outside = np.ones(enc.n_groups, dtype=bool)
+        outside[ws] = False
+        if np.any(self.cert.group_violation[outside] > 0):
+            # the set will change: solve it only part of the way
+            inner_tol = max(target, _NEWTON_WS_FACTOR * float(self.cert.max_violation))
+        feats = np.concatenate([enc.members(g) for g in ws])
+        work = np.zeros(1)
+        # the kernel moves w and z only by the steps its line search accepts
+        it, status, viol, b = group_prox_newton_logistic(
+            *problem.design.columns(feats), problem.y, problem.sw, self.w, self.b,
+            problem.fit_intercept, self.z, self.vscale, self.b_scale, enc.ptr, enc.indices, ws,
+            self.thr, self.thr1, max(1, min(_NEWTON_CHUNK, self.max_iter - self.n_iter)),
+            _NEWTON_INNER, inner_tol, target, work)
+        problem.work.add(work[0])
+        accepted = it - 1 if status == PN_LINE_SEARCH else it
+        if accepted == 0:
+            return False
+        self.b = b
+        self.n_iter += accepted
+        self.settle(inner_tol == target, viol if status == PN_CONVERGED else np.inf, inner_tol)
+        if self.verbose:
+            print(f"[sparsecert] {it} Newton iterations: working set {ws.size}/{enc.n_groups} "
+                  f"groups, {self.cert!r}")
+        return True
