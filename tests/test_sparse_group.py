@@ -443,7 +443,7 @@ def test_newton_line_search_penalty_along_blocks():
     """The line search's group penalty along a direction: value and right
     derivative (finite differences; at a zero block thr ||d||)."""
     from sparsecert._kernels.codes import GROUP_LASSO
-    from sparsecert._kernels.prox_newton import _penalty_along
+    from sparsecert._kernels.newton_step import _penalty_along
 
     r = np.random.default_rng(42)
     feats = np.array([5, 2, 7, 0, 3], dtype=np.int64)

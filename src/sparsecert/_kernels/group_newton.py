@@ -44,9 +44,9 @@ from numba import njit
 
 from .codes import GROUP_LASSO
 from .group import _block_prox, _group_violation, group_gram
+from .newton_step import _line_search, _model_direction, _take_step
 from .prox_newton import (PN_CONVERGED, PN_LINE_SEARCH, PN_MAX_ITER, _col_update_residual,
-                          _column_entries, _derivatives, _iota, _line_search, _model_direction,
-                          _take_step, column_model, model_gradient)
+                          _column_entries, _derivatives, _iota, column_model, model_gradient)
 
 # groups of up to this many features get their k x k model Hessian (k^2 n
 # work per Newton iteration) and near-exact block solves; larger ones a step
@@ -203,6 +203,51 @@ def _local_model_bcd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, fpt
 
 
 @njit(cache=True, nogil=True)
+def _working_blocks(ws_groups, grp_ptr, grp_idx, thr_g, thr1_g):
+    """The working groups laid out contiguously: (fptr, hptr, kmax, feats,
+    thr, thr1), block k's features ``feats[fptr[k]:fptr[k+1]]``, its Gram
+    (if it has at most GRAM_MAX features) at ``hptr[k]``, its thresholds."""
+    nb = ws_groups.shape[0]
+    fptr = np.zeros(nb + 1, dtype=np.int64)
+    hptr = np.zeros(nb + 1, dtype=np.int64)
+    kmax = 1
+    for k in range(nb):
+        g = ws_groups[k]
+        size = grp_ptr[g + 1] - grp_ptr[g]
+        fptr[k + 1] = fptr[k] + size
+        hptr[k + 1] = hptr[k] + (size * size if size <= GRAM_MAX else 0)
+        kmax = max(kmax, size)
+    feats = np.empty(fptr[nb], dtype=np.int64)
+    thr = np.empty(nb)
+    thr1 = np.empty(nb)
+    for k in range(nb):
+        g = ws_groups[k]
+        for a in range(fptr[k + 1] - fptr[k]):
+            feats[fptr[k] + a] = grp_idx[grp_ptr[g] + a]
+        thr[k] = thr_g[g]
+        thr1[k] = thr1_g[g]
+    return fptr, hptr, kmax, feats, thr, thr1
+
+
+@njit(cache=True, nogil=True)
+def _block_models(X_dense, X_data, X_indices, X_indptr, feats, fptr, hptr, w, u, h, hsum, gb,
+                  fit_intercept, b_scale, vscale, thr, thr1, zeros, buf, grad, hxs, Hs, lams):
+    """Each working block's local model (:func:`_block_model`: gradient,
+    curvature, Gram) at the current point; returns the violation over the
+    blocks and the intercept (certificate units)."""
+    viol = abs(gb) * b_scale if fit_intercept else 0.0
+    for k in range(fptr.shape[0] - 1):
+        lo, hi = fptr[k], fptr[k + 1]
+        lams[k] = _block_model(X_dense, X_data, X_indices, X_indptr, feats[lo:hi], u, h,
+                               hsum, fit_intercept, zeros, buf, grad[lo:hi], hxs[lo:hi],
+                               Hs[hptr[k]:hptr[k + 1]])
+        vk = _group_violation(w, grad[lo:hi], vscale, feats[lo:hi], thr[k], thr1[k])
+        if vk > viol or vk != vk:
+            viol = vk
+    return viol
+
+
+@njit(cache=True, nogil=True)
 def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b,
                                fit_intercept, z, vscale, b_scale, grp_ptr, grp_idx, ws_groups,
                                thr_g, thr1_g, max_outer, max_inner, tol, tol_final, work):
@@ -234,39 +279,16 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
     """
     n = y.shape[0]
     nb = ws_groups.shape[0]
-    fptr = np.zeros(nb + 1, dtype=np.int64)
-    hptr = np.zeros(nb + 1, dtype=np.int64)
-    kmax = 1
-    for k in range(nb):
-        g = ws_groups[k]
-        size = grp_ptr[g + 1] - grp_ptr[g]
-        fptr[k + 1] = fptr[k] + size
-        hptr[k + 1] = hptr[k] + (size * size if size <= GRAM_MAX else 0)
-        kmax = max(kmax, size)
+    fptr, hptr, kmax, feats, thr, thr1 = _working_blocks(ws_groups, grp_ptr, grp_idx, thr_g,
+                                                         thr1_g)
     m = fptr[nb]
-    feats = np.empty(m, dtype=np.int64)
-    thr = np.empty(nb)
-    thr1 = np.empty(nb)
-    for k in range(nb):
-        g = ws_groups[k]
-        for a in range(fptr[k + 1] - fptr[k]):
-            feats[fptr[k] + a] = grp_idx[grp_ptr[g] + a]
-        thr[k] = thr_g[g]
-        thr1[k] = thr1_g[g]
-    u = np.empty(n)
-    h = np.empty(n)
-    r = np.empty(n)
-    xd = np.empty(n)
+    u, h, r, xd = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     buf = np.zeros(n)
     zeros = np.zeros(w.shape[0])
-    grad = np.empty(m)
-    hxs = np.empty(m)
-    d = np.empty(m)
+    grad, hxs, d = np.empty(m), np.empty(m), np.empty(m)
     Hs = np.empty(hptr[nb])
     lams = np.empty(nb)
-    q = np.empty(kmax)
-    x = np.empty(kmax)
-    xp = np.empty(kmax)
+    q, x, xp = np.empty(kmax), np.empty(kmax), np.empty(kmax)
     v = w.copy()
     iota = _iota(max(m, 1))
     entries = _column_entries(X_dense, X_indptr, n, feats, iota, m)
@@ -274,15 +296,9 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
     it = 0
     while it < max_outer:
         hsum, gb = _derivatives(y, sw, z, n, u, h)
-        viol = abs(gb) * b_scale if fit_intercept else 0.0
-        for k in range(nb):
-            lo, hi = fptr[k], fptr[k + 1]
-            lams[k] = _block_model(X_dense, X_data, X_indices, X_indptr, feats[lo:hi], u, h,
-                                   hsum, fit_intercept, zeros, buf, grad[lo:hi], hxs[lo:hi],
-                                   Hs[hptr[k]:hptr[k + 1]])
-            vk = _group_violation(w, grad[lo:hi], vscale, feats[lo:hi], thr[k], thr1[k])
-            if vk > viol or vk != vk:
-                viol = vk
+        viol = _block_models(X_dense, X_data, X_indices, X_indptr, feats, fptr, hptr, w, u, h,
+                             hsum, gb, fit_intercept, b_scale, vscale, thr, thr1, zeros, buf,
+                             grad, hxs, Hs, lams)
         # the gradient, and the Gram's k columns per column of a group
         work[0] += entries * (1.0 + kmax if kmax <= GRAM_MAX else 1.0)
         if viol <= tol:

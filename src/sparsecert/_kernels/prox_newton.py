@@ -42,7 +42,7 @@ Outer iteration at (w, b), as in glmnet and skglm's ``ProxNewton``:
    3/20 and 3/10, CPU time at the loosest passing tol: text 1e5 x 2e4 CSR
    amax/200 447 -> 377 ms, dense 1000 x 5000 amax/100 77 -> 56 ms, CSC
    20000 x 50000 amax/100 938 -> 637 ms; the Newton steps grow by 0 to 2);
-4. a backtracking line search on the true objective
+4. a backtracking line search on the true objective (:mod:`.newton_step`)
    phi(t) = f(z + t xd) + sum_j G_j(w_j + t d_j): t = 1, 1/2, 1/4, ... until
    Armijo's condition phi(t) <= phi(0) + ARMIJO t Delta, with
    Delta = u^T xd + sum_j [G_j(w_j + d_j) - G_j(w_j)] <= 0 (Tseng and Yun),
@@ -61,12 +61,12 @@ fastmath.
 
 import numpy as np
 from numba import njit
-from numba.extending import overload
 
 from ._flags import FASTMATH
-from .codes import PARAM_ALPHA, PARAM_POSITIVE, select
-from .datafit import col_axpy, col_dot, col_dot_fast, log1pexp, sigmoid
-from .prox import penalty_value, prox_1d, slope_1d, subdiff_distance_1d, threshold_1d
+from .codes import PARAM_POSITIVE
+from .datafit import col_dot, col_dot_fast, sigmoid
+from .newton_step import _line_search, _model_direction, _take_step
+from .prox import prox_1d, subdiff_distance_1d, threshold_1d
 
 # status codes returned by :func:`prox_newton_logistic`
 PN_CONVERGED = 0      # violation over the working features <= tol
@@ -74,8 +74,6 @@ PN_MAX_ITER = 1       # outer-iteration budget spent
 PN_LINE_SEARCH = 2    # no step decreased the objective (precision limit)
 
 H_FLOOR = 1e-12       # floor of h_i in units of s_i / n (the largest h_i is s_i / 4n)
-ARMIJO = 1e-4
-MAX_BACKTRACK = 40
 INNER_FRACTION = 0.1  # inner epochs stop when steps move the model by < this x violation
 
 
@@ -405,158 +403,6 @@ def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u
 
 
 @njit(cache=True, nogil=True)
-def _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d, db,
-                     xd):
-    """xd = X d + db, from the nonzero d_j only.
-
-    From scratch: cheaper than keeping it up to date at every step.
-    """
-    for i in range(n_samples):
-        xd[i] = db
-    for jj in range(feats.shape[0]):
-        if d[jj] != 0.0:
-            col_axpy(X_dense, X_data, X_indices, X_indptr, feats[jj], d[jj], xd)
-
-
-@njit(cache=True, nogil=True)
-def _block_penalty_along(feats, w, d, t, lo, hi, thr, thr1):
-    """(G(w_g + t d_g), its right derivative in t) for one block of ``feats``,
-    positions lo:hi, G = thr ||.||_2 + thr1 ||.||_1 (the sparse-group lasso's term)."""
-    n2 = 0.0
-    l1 = 0.0
-    dot = 0.0
-    d2 = 0.0
-    dl1 = 0.0
-    for jj in range(lo, hi):
-        v = w[feats[jj]] + t * d[jj]
-        n2 += v * v
-        l1 += abs(v)
-        dot += v * d[jj]
-        d2 += d[jj] * d[jj]
-        if v > 0.0:
-            dl1 += d[jj]
-        elif v < 0.0:
-            dl1 -= d[jj]
-        else:
-            dl1 += abs(d[jj])
-    nv = np.sqrt(n2)
-    slope = thr * (dot / nv if nv > 0.0 else np.sqrt(d2)) + thr1 * dl1
-    return thr * nv + thr1 * l1, slope
-
-
-def _separable_along(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1):
-    """:func:`_penalty_along` of a separable penalty: its terms per moved coordinate."""
-    pent = 0.0
-    dpen = 0.0
-    for jj in range(feats.shape[0]):
-        if d[jj] != 0.0:
-            j = feats[jj]
-            v = w[j] + t * d[jj]
-            pent += penalty_value(code, params, weights[j], v)
-            dpen += slope_1d(code, params, weights[j], v, d[jj])
-    return pent, dpen
-
-
-def _blocks_along(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1):
-    """:func:`_penalty_along` of the (sparse-)group lasso: its terms per moved block."""
-    pent = 0.0
-    dpen = 0.0
-    for k in range(blk_ptr.shape[0] - 1):
-        moved = False
-        for jj in range(blk_ptr[k], blk_ptr[k + 1]):
-            if d[jj] != 0.0:
-                moved = True
-        if moved:
-            v, s = _block_penalty_along(feats, w, d, t, blk_ptr[k], blk_ptr[k + 1], blk_thr[k],
-                                        blk_thr1[k])
-            pent += v
-            dpen += s
-    return pent, dpen
-
-
-_ALONG = {"l1": _separable_along, "elastic_net": _separable_along, "lp": _separable_along,
-          "group_lasso": _blocks_along}
-
-
-def _penalty_along(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1):
-    """(the penalty's terms at w + t d over the moved coordinates, their right
-    derivative in t), chosen by the kind ``code`` when compiling: per
-    coordinate for a separable penalty (``params``, ``weights``); for the
-    group kind per block, feats[blk_ptr[k]:blk_ptr[k + 1]] one group with
-    thresholds ``blk_thr[k]`` (l2 part) and ``blk_thr1[k]`` (l1 part)."""
-    return _ALONG[code.name](code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1)
-
-
-@overload(_penalty_along)
-def _penalty_along_impl(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1):
-    return select(code, "penalty", _ALONG)
-
-
-@njit(cache=True, nogil=True)
-def _loss_along(y, sw, z, xd, t, n_samples):
-    """(f(z + t xd), its derivative in t)."""
-    n = float(n_samples)
-    ft = 0.0
-    dft = 0.0
-    for i in range(n_samples):
-        s = sw[i]
-        if s != 0.0:
-            mt = y[i] * (z[i] + t * xd[i])
-            ft += s * log1pexp(-mt)
-            dft -= s * y[i] * sigmoid(-mt) * xd[i]
-    return ft / n, dft / n
-
-
-@njit(cache=True, nogil=True)
-def _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code, pen_params, pen_weights,
-                 blk_ptr, blk_thr, blk_thr1):
-    """Step 4: t = 1, 1/2, ... until Armijo's condition or phi'(t+) <= 0; returns (accepted, t).
-
-    phi(t) = f(z + t xd) + G(w + t d), and Armijo's condition is
-    phi(t) <= phi(0) + ARMIJO t Delta, Delta = u^T xd + G(w + d) - G(w); G is
-    separable, or for the group kind a sum over the blocks ``blk_ptr`` (see
-    :func:`_penalty_along`; empty arrays for a separable penalty).
-    """
-    n = float(n_samples)
-    f0 = 0.0
-    slope_f = 0.0
-    for i in range(n_samples):
-        if sw[i] != 0.0:
-            f0 += sw[i] * log1pexp(-y[i] * z[i])
-            slope_f += u[i] * xd[i]
-    f0 /= n
-    pen0 = _penalty_along(pen_code, feats, w, d, 0.0, pen_params, pen_weights, blk_ptr,
-                          blk_thr, blk_thr1)[0]
-    pen1 = _penalty_along(pen_code, feats, w, d, 1.0, pen_params, pen_weights, blk_ptr,
-                          blk_thr, blk_thr1)[0]
-    decrease = slope_f + pen1 - pen0
-    if decrease > 0.0:
-        # cannot happen for an exact model step; guard against rounding
-        decrease = 0.0
-    t = 1.0
-    for _ in range(MAX_BACKTRACK):
-        ft, dft = _loss_along(y, sw, z, xd, t, n_samples)
-        pent, dpen = _penalty_along(pen_code, feats, w, d, t, pen_params, pen_weights, blk_ptr,
-                                    blk_thr, blk_thr1)
-        if ft + pent <= f0 + pen0 + ARMIJO * t * decrease or dft + dpen <= 0.0:
-            return True, t
-        t *= 0.5
-    return False, t
-
-
-@njit(cache=True, nogil=True)
-def _take_step(feats, d, w, b, db, t, xd, z):
-    """w_j += t d_j, z += t xd; returns b + t db."""
-    for jj in range(feats.shape[0]):
-        if d[jj] != 0.0:
-            j = feats[jj]
-            w[j] += t * d[jj]
-    for i in range(z.shape[0]):
-        z[i] += t * xd[i]
-    return b + t * db
-
-
-@njit(cache=True, nogil=True)
 def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
                          y, sw, w, b, fit_intercept, z, feats, vscale, b_scale,
                          pen_code, pen_params, pen_weights, max_outer, max_inner, tol,
@@ -596,19 +442,12 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     """
     m = feats.shape[0]
     u = np.empty(n_samples)
-    h = np.empty(n_samples)
-    xd = np.empty(n_samples)
-    r = np.empty(n_samples)
-    grad = np.empty(m)
-    hdiag = np.empty(m)
-    hxs = np.empty(m)
-    d = np.empty(m)
-    cand = np.empty(m, dtype=np.int64)
-    act = np.empty(m, dtype=np.int64)
+    h, xd, r = np.empty(n_samples), np.empty(n_samples), np.empty(n_samples)
+    grad, hdiag, hxs, d = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    cand, act = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
     c_ptr = np.empty(m + 1, dtype=np.int64)
     c_idx = np.empty(0, dtype=X_indices.dtype)
-    c_x = np.empty(0)
-    c_hx = np.empty(0)
+    c_x, c_hx = np.empty(0), np.empty(0)
     # the line search's blocks: none, the penalty is separable
     no_blocks = np.empty(0, dtype=np.int64)
     no_thr = np.empty(0)
