@@ -12,12 +12,17 @@ extrapolated residual); :func:`gap_safe_screen` turns a gap into features
 provably zero at every optimum. Used by :mod:`sparsecert.certificate`.
 """
 
+import math
+
 import numpy as np
 
 from ._kernels.codes import ELASTIC_NET, L1, LOGISTIC, PARAM_L1_RATIO, QUADRATIC
 from ._kernels.datafit import rmatvec_subset
 from ._kernels.optimality import duality_gap_kernel
 from ._problem import rmatvec_full
+
+
+_EPS = float(np.finfo(np.float64).eps)
 
 
 def _balanced_logistic_dual_point(problem, u, grad):
@@ -70,10 +75,9 @@ def _gap_tolerance(problem, tol_relative, objective):
     scaled by 1e150) could never be certified and is honoured as the floor.
     """
     n = problem.design.n_samples
-    eps = np.finfo(np.float64).eps
     P = abs(float(objective))
     # tol_floor_intercept = 8 sqrt(n) eps rms(y)
-    floor = 16.0 * np.sqrt(max(n, 1)) * eps * P + 2.0 * problem.tol_floor_intercept * np.sqrt(2.0 * P)
+    floor = 16.0 * math.sqrt(max(n, 1)) * _EPS * P + 2.0 * problem.tol_floor_intercept * math.sqrt(2.0 * P)
     rel = float(_relative_gap(problem, floor)) + _rescaling_floor(problem)
     return max(float(tol_relative), rel)
 
@@ -106,10 +110,19 @@ _ROWS_FOR_SUBSET = 0.25
 
 
 def _unpenalized(problem):
-    """Features the penalty leaves free (alpha = 0, or a zero weight)."""
+    """Features the penalty leaves free (alpha = 0, or a zero weight), read-only;
+    computed once per penalty of a problem (every certificate asks again)."""
+    cached = problem.__dict__.get("_unpenalized")
+    if (cached is not None and cached[0] is problem.penalty
+            and cached[1] is problem.pen_weights):
+        return cached[2]
     if problem.penalty.alpha == 0:
-        return np.arange(problem.design.n_features)
-    return np.flatnonzero(problem.pen_weights == 0)
+        free = np.arange(problem.design.n_features)
+    else:
+        free = np.flatnonzero(problem.pen_weights == 0)
+    free.flags.writeable = False
+    problem.__dict__["_unpenalized"] = (problem.penalty, problem.pen_weights, free)
+    return free
 
 
 def _project_out_unpenalized(problem, u, free, w):
@@ -269,14 +282,17 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
     if problem.fit_intercept:
         u2 -= sw * (u2.sum() / n)
     d = u2 - u
-    pos = sw > 0
-    dnorm = float(np.sqrt(np.sum(d[pos] ** 2 / sw[pos])))
-    if not np.isfinite(dnorm):
+    sqrt_nl, live, edge, _, all_pos = _threshold_constants(problem)
+    if all_pos:
+        dnorm = math.sqrt(float(np.sum(d ** 2 / sw)))
+    else:
+        pos = sw > 0
+        dnorm = math.sqrt(float(np.sum(d[pos] ** 2 / sw[pos])))
+    if not math.isfinite(dnorm):
         return None
-    bound = np.abs(grad_u) + np.sqrt(n * problem.lipschitz) * dnorm
-    thr = _thresholds(problem)
+    bound = np.abs(grad_u) + sqrt_nl * dnorm
     # a relative margin for the rounding of X^T u itself
-    inside = (thr > 0) & (bound < thr * (1.0 - 1e-6))
+    inside = live & (bound < edge)
     exact = np.flatnonzero(~inside)
     grad2 = np.zeros(problem.design.n_features)
     grad2[exact] = _rmatvec_subset(problem, u2, exact)
@@ -287,6 +303,24 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
     g = -grad2 if problem.penalty.positive else np.abs(grad2)
     reach = t2 * np.where(inside, bound, g)
     return gap2, t2, grad2, reach
+
+
+def _threshold_constants(problem):
+    """What :func:`_candidate_gap` and :func:`gap_safe_screen` read of a
+    problem alone, computed once per penalty of it (every certificate asks
+    again): sqrt(n L_j), thr_j > 0, thr_j (1 - 1e-6), thr_j (1 - 1e-9), and
+    whether every sample weight is positive."""
+    cached = problem.__dict__.get("_threshold_constants")
+    if cached is not None and cached[0] is problem.penalty:
+        return cached[1]
+    thr = _thresholds(problem)
+    out = (np.sqrt(problem.design.n_samples * problem.lipschitz), thr > 0,
+           thr * (1.0 - 1e-6), thr * (1 - 1e-9),
+           bool(problem.sw.min() > 0) if problem.sw.size else True)
+    for a in out[:4]:
+        a.flags.writeable = False
+    problem.__dict__["_threshold_constants"] = (problem.penalty, out)
+    return out
 
 
 def _rmatvec_subset(problem, u, feats):
@@ -327,16 +361,16 @@ def gap_safe_screen(problem, grad_dual, t, gap, reach=None):
     """
     if problem.df_code != QUADRATIC or problem.pen_code not in (L1, ELASTIC_NET):
         return None
-    if not np.isfinite(gap):
+    if not math.isfinite(gap):
         return None
-    thr = _thresholds(problem)
+    _, live, _, edge, _ = _threshold_constants(problem)
     radius = np.sqrt(2.0 * max(gap, 0.0) * problem.lipschitz)
     if reach is None:
         g = t * grad_dual
         reach = -g if problem.penalty.positive else np.abs(g)
     reach = reach + radius
     # a relative margin keeps rounding from screening a feature on the boundary
-    return (thr > 0) & (reach < thr * (1 - 1e-9))
+    return live & (reach < edge)
 
 
 def _intercept_violation(g_b, tol, tol_intercept):

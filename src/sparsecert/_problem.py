@@ -5,6 +5,7 @@ per-feature Lipschitz constants and weighted means, and the reference point
 w = 0 (with its best intercept b0) that scales the tolerance.
 """
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -17,6 +18,9 @@ from ._kernels.datafit import (column_stats, column_stats_grad, column_stats_gra
                                rmatvec_threads)
 from ._kernels.optimality import optimality_kernel
 from ._validation import _Threads, check_no_overflow, check_no_underflow, sub_design
+
+
+_EPS = float(np.finfo(np.float64).eps)
 
 
 class Work:
@@ -182,11 +186,11 @@ def best_intercept_at_zero(df_code, y, sw, fit_intercept):
 
 def _weighted_rms(v, sw, n):
     """sqrt((1/n) sum_i s_i v_i^2), scaled first so that no square under- or overflows."""
-    m = float(np.max(np.abs(v))) if v.size else 0.0
-    if m == 0.0 or not np.isfinite(m):
+    m = float(np.abs(v).max()) if v.size else 0.0
+    if m == 0.0 or not math.isfinite(m):
         return m
     r = v / m
-    return m * float(np.sqrt(sw @ (r * r) / n))
+    return m * math.sqrt(float(sw @ (r * r)) / n)
 
 
 def threads_for(n_jobs):
@@ -239,21 +243,24 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
         column_stats_grad(*design.args, n, p, sw, center, u, means, sq, grad0)
         work.add(work.size)
     lipschitz = sq / 4.0 if datafit.code == codes.LOGISTIC else sq
-    scale = float(np.max(np.abs(grad0))) if p else 0.0
+    scale = float(np.abs(grad0).max()) if p else 0.0
     objective0 = float(datafit_value(datafit.code, y, z, sw, n))
     check_no_overflow(lipschitz, scale, objective0)
     check_no_underflow(design, lipschitz, center)
     # the intercept's own scale: the weighted RMS of the per-sample loss
     # derivative at (0, b0) (for least squares, of y - b0). By Cauchy-Schwarz
     # |grad0_j| <= rms(X_j) * scale_intercept: the same reference point.
-    pos = sw > 0
-    scale_intercept = _weighted_rms(n * u[pos] / sw[pos], sw[pos], n)
+    if sw.min() > 0:
+        scale_intercept = _weighted_rms(n * u / sw, sw, n)
+    else:
+        pos = sw > 0
+        scale_intercept = _weighted_rms(n * u[pos] / sw[pos], sw[pos], n)
     # rounding floors: sums of n terms of size |x||y| resolve to about
     # sqrt(n) eps of their magnitude (the intercept's b0 itself carries eps |y|)
     y_rms = _weighted_rms(y, sw, n)
     col_rms = np.sqrt(sq + means * means) if p else np.zeros(1)
-    floor = 8.0 * np.sqrt(n) * np.finfo(np.float64).eps
-    tol_floor = float(floor * y_rms * np.max(col_rms))
+    floor = 8.0 * math.sqrt(n) * _EPS
+    tol_floor = float(floor * y_rms * col_rms.max())
     tol_floor_intercept = float(floor * y_rms)
     col_weight, col_floor = column_tolerance_weights(sq, col_rms, floor, y_rms)
     return Problem(design, y, sw, bool(fit_intercept), datafit, penalty, pen_code, pen_params,
@@ -351,12 +358,12 @@ def evaluate(problem, w, b):
         have_grad = True
     elif problem.work is not None:
         # X w over the nonzero columns, X^T u over all of this design's columns
-        problem.work.add_nonzero_columns(design, w)
+        problem.work.add_columns(design, nonzero)
         problem.work.add(design.nnz)
     if have_grad and not at_reference:
         # BLAS for the two products with a dense X (IEEE arithmetic, only the
         # summation order differs from the compiled loop)
-        nz = np.flatnonzero(w)
+        nz = nonzero
         if 4 * nz.size < w.shape[0]:
             # a sparse w: only its columns enter X w
             np.dot(X_dense[:, nz], w[nz], out=z)
