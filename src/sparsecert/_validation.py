@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ._kernels import codes
+
 # the X_dense of a CSC design: 1-D, so that the kernels compile their CSC
 # branches only (see sparsecert._kernels.datafit)
 _EMPTY_DENSE = {np.dtype(np.float64): np.empty(0, dtype=np.float64),
@@ -361,8 +363,6 @@ def check_no_underflow(design, lipschitz, centered):
 
 def encode_target(datafit, y):
     """y as float64: unchanged for the quadratic datafit, in {-1, +1} for logistic."""
-    from ._kernels import codes
-
     if datafit.code == codes.MULTINOMIAL:
         raise ValueError("The multinomial datafit is taken by check_optimality, alpha_max, "
                          "SparseLogisticRegression(CV) (more than two classes) and "
@@ -375,7 +375,8 @@ def encode_target(datafit, y):
             raise ValueError(f"The logistic datafit needs exactly two classes in y; got {classes.shape[0]}.")
         return np.where(y == classes[1], 1.0, -1.0)
     y64 = np.asarray(y, dtype=np.float64)
-    if not np.all(np.isfinite(y64)):
+    # scikit-learn's validation lets an infinity in an object-dtype y through
+    if not np.isfinite(y64).all():
         raise ValueError("y contains NaN or infinity.")
     return y64
 

@@ -14,6 +14,7 @@ from sklearn.utils.validation import _num_features, check_is_fitted, validate_da
 
 from .._kernels import codes
 from .._kernels._notice import print_if
+from ..datafits import Quadratic
 from .._problem import make_group_problem, make_problem, threads_for
 from .._validation import as_design, check_sample_weight
 from .._validation import encode_target
@@ -109,7 +110,10 @@ _PARAM_NAMES = {}
 # on every clone
 _VALID_PARAMS = set()
 _VALID_PARAMS_MAX = 4096
-_SCALAR_TYPES = (bool, int, float, str, type(None))
+# values compared by ==, with their type in the key (NumPy's scalars too: a
+# grid of alphas from np.logspace holds np.float64)
+_SCALAR_TYPES = frozenset({bool, int, float, str, type(None), np.float64, np.float32,
+                           np.int64, np.int32, np.bool_})
 
 
 class CheapParams:
@@ -134,8 +138,9 @@ class CheapParams:
     def _validate_params(self):
         params = self.get_params(deep=False)
         if all(type(v) in _SCALAR_TYPES for v in params.values()):
+            # get_params lists the names in one order (sorted)
             key = (type(self), id(self._parameter_constraints),
-                   tuple((k, type(v), v) for k, v in sorted(params.items())))
+                   tuple((k, type(v), v) for k, v in params.items()))
             if key in _VALID_PARAMS:
                 return
             super()._validate_params()
@@ -152,8 +157,6 @@ class SparseLinearRegressor(CheapParams, RegressorMixin, BaseEstimator):
     _parameter_constraints = dict(COMMON_CONSTRAINTS)
 
     def _datafit(self):
-        from ..datafits import Quadratic
-
         return Quadratic()
 
     def _solver_name(self):

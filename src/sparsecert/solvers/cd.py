@@ -213,7 +213,8 @@ class _QuadraticCD(CertifiedRounds):
         """Solve the set on its Gram matrix and certify, if the balance pays
         for the matrix; False (nothing done) if not."""
         gram = self.gram
-        wanted = np.union1d(ws, np.flatnonzero(score == np.inf))
+        # a set of every feature holds the nonzero and unpenalized ones already
+        wanted = ws if ws.size == self.p else np.union1d(ws, np.flatnonzero(score == np.inf))
         if not gram.affordable(wanted):
             return False
         self.n_iter += gram.solve(self.w, self.w_cert, self.cert, wanted,
