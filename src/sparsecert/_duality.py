@@ -293,7 +293,7 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
     bound = np.abs(grad_u) + sqrt_nl * dnorm
     # a relative margin for the rounding of X^T u itself
     inside = live & (bound < edge)
-    exact = np.flatnonzero(~inside)
+    exact = (~inside).nonzero()[0]
     grad2 = np.zeros(problem.design.n_features)
     grad2[exact] = _rmatvec_subset(problem, u2, exact)
     if problem.work is not None:

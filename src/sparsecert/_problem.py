@@ -87,6 +87,9 @@ class Problem:
     # than the residual for its gap (solvers.dual), and its certificate stays
     # a draft (certificate._Draft, no defensive copies)
     internal: bool = False
+    # the loss derivative at the reference point (0, b0), which make_problem
+    # computed for grad0 (the first certificate of a fit starts there)
+    u0: np.ndarray = None
 
     @property
     def df_code(self):
@@ -266,7 +269,7 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     return Problem(design, y, sw, bool(fit_intercept), datafit, penalty, pen_code, pen_params,
                    pen_weights, means, lipschitz, b0, grad0, scale, objective0,
                    scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor, work,
-                   int(n_threads))
+                   int(n_threads), u0=u)
 
 
 def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):
@@ -343,7 +346,7 @@ def evaluate(problem, w, b):
     grad = np.empty(p)
     viol = np.empty(p)
     margin = np.empty(p)
-    nonzero = np.flatnonzero(w)
+    nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
     X_args = design.columns(nonzero)
     X_dense = X_args[0]
     have_grad = not design.is_sparse and X_dense.dtype == np.float64
@@ -353,7 +356,10 @@ def evaluate(problem, w, b):
         # already, with the same arithmetic as below (BLAS for a float64 dense
         # X, the compiled column loop otherwise), so the pass over X is saved
         z.fill(b)
-        datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+        if problem.u0 is not None:
+            u[:] = problem.u0  # what the kernel below gives, computed by make_problem
+        else:
+            datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         grad[:] = problem.grad0
         have_grad = True
     elif problem.work is not None:

@@ -162,9 +162,9 @@ class Certificate:
         for name, value in kwargs.items():
             if isinstance(value, np.ndarray):
                 if name not in _owned:
-                    value = value.copy()
+                    value = kwargs[name] = value.copy()
                 value.flags.writeable = False
-            object.__setattr__(self, name, value)
+        self.__dict__.update(kwargs)  # past __setattr__, which refuses every write
 
     def __setattr__(self, name, value):
         raise AttributeError("Certificate is immutable")

@@ -76,11 +76,13 @@ def _install_kind_typeof():
 
     def typeof_pyval(self, val):
         if type(val) is Kind:
-            tp = _typeof_kind(val, None)
-            active = getattr(self, "_types_active_call", None)
-            if active is not None:
-                active.add(tp)  # what Numba's method records of a call's types
-            return tp
+            # Numba's method also adds the type to the dispatcher's set of
+            # types in use (keeping them alive while it compiles): _KIND_TYPES
+            # keeps a kind's type alive for good, and hashing a Numba type is
+            # a Python call
+            key = (val.family, val.name)
+            tp = _KIND_TYPES.get(key)
+            return tp if tp is not None else _typeof_kind(val, None)
         return generic(self, val)
 
     typeof_pyval.types_kinds = True

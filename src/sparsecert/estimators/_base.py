@@ -4,6 +4,7 @@ Estimators hold no numerical code: they validate, build a problem, call
 :func:`sparsecert.solvers.solve` and store what it returns.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -65,9 +66,9 @@ def _plain_arrays(X, y):
     X a 2-D float64 or float32 ``numpy.ndarray`` (not a subclass, a
     dataframe or a sparse matrix) with at least one row and column, y a 1-D
     contiguous real or integer ``numpy.ndarray`` of the same length, both
-    finite (scikit-learn's own first test: a finite sum). Anything else,
-    including every input that would raise or warn, takes the full
-    validation.
+    finite (a finite largest and smallest entry: a NaN or an infinity shows
+    in one of them, and neither can overflow). Anything else, including
+    every input that would raise or warn, takes the full validation.
     """
     if type(X) is not np.ndarray or type(y) is not np.ndarray:
         return False
@@ -76,8 +77,8 @@ def _plain_arrays(X, y):
     n, p = X.shape
     if n == 0 or p == 0 or y.shape[0] != n or not y.flags.c_contiguous:
         return False
-    with np.errstate(over="ignore"):
-        return bool(np.isfinite(X.sum())) and (y.dtype.kind != "f" or bool(np.isfinite(y.sum())))
+    return (math.isfinite(X.max()) and math.isfinite(X.min())
+            and (y.dtype.kind != "f" or (math.isfinite(y.max()) and math.isfinite(y.min()))))
 
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))

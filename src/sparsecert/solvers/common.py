@@ -90,7 +90,7 @@ def profiled_residual(problem, w):
     without one) and the weighted residual, r = y - X w, from scratch (X w
     reads only the nonzero columns, counted in ``problem.work``)."""
     n = problem.design.n_samples
-    nonzero = np.flatnonzero(w)
+    nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
     if nonzero.size:
         z = np.empty(n)
         matvec(*problem.design.columns(nonzero), n, w, z)

@@ -70,7 +70,8 @@ def _use_gram(problem):
         return False
     if not getattr(problem.penalty, "convex", True) or problem.df_code != codes.QUADRATIC:
         return False
-    live = problem.lipschitz[problem.lipschitz > 0]
+    lip = problem.lipschitz
+    live = lip if lip.size and lip.min() > 0 else lip[lip > 0]
     if live.size and not (live.min() > _GRAM_SAFE_RANGE[0] and live.max() < _GRAM_SAFE_RANGE[1]):
         # products of two columns' entries would leave float64's normal range
         # (subnormal or overflowing Gram entries): residual CD handles these
