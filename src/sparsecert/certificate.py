@@ -158,7 +158,8 @@ class Certificate:
         kwargs.setdefault("screened", None)
         kwargs.setdefault("tol_intercept", kwargs["tol"])
         kwargs.setdefault("scale_intercept", kwargs["scale"])
-        kwargs.setdefault("violation_scale", np.ones_like(kwargs["violation"]))
+        if "violation_scale" not in kwargs:  # (setdefault would build the ones every time)
+            kwargs["violation_scale"] = np.ones_like(kwargs["violation"])
         for name, value in kwargs.items():
             if isinstance(value, np.ndarray):
                 if name not in _owned:

@@ -135,7 +135,10 @@ class _GramState:
         last = self._last_new
         if last is not None and last[0] is wanted and last[1] is self.feats:
             return last[2]
-        new = np.setdiff1d(wanted, self.feats, assume_unique=True)
+        if self.feats.size:
+            new = np.setdiff1d(wanted, self.feats, assume_unique=True)
+        else:  # nothing held yet (the first round): what setdiff1d would return
+            new = np.ravel(wanted).copy()
         self._last_new = (wanted, self.feats, new)
         return new
 
