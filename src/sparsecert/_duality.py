@@ -92,9 +92,12 @@ def _rescaling_floor(problem):
     out = 0.0
     if problem.col_floor is not None and problem.pen_code in (L1, ELASTIC_NET):
         thr = _thresholds(problem)
-        live = thr > 0
-        if live.any():
-            out = 2.0 * float(np.max(problem.col_floor[live] / thr[live]))
+        if thr.size and thr.min() > 0:  # every threshold live: no masked copies
+            out = 2.0 * float((problem.col_floor / thr).max())
+        else:
+            live = thr > 0
+            if live.any():
+                out = 2.0 * float(np.max(problem.col_floor[live] / thr[live]))
     problem.__dict__["_rescaling_floor"] = out
     return out
 

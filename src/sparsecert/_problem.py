@@ -143,8 +143,11 @@ class Problem:
             out = np.ones(self.design.n_features)
         else:
             tol_j = np.maximum(tol_relative * self.scale * self.col_weight, self.col_floor)
-            out = np.ones_like(tol_j)
-            np.divide(tol, tol_j, out=out, where=tol_j > 0.0)
+            if tol_j.size and tol_j.min() > 0.0:
+                out = tol / tol_j  # (the masked divide below, without its mask)
+            else:
+                out = np.ones_like(tol_j)
+                np.divide(tol, tol_j, out=out, where=tol_j > 0.0)
         out.flags.writeable = False
         self.__dict__["_vscale"] = (tol_relative, out)
         return out
@@ -158,7 +161,7 @@ def column_tolerance_weights(sq, col_rms, floor, y_rms):
     rounding error of g_j (about ``floor * y_rms * col_rms_j``).
     """
     rms = np.sqrt(sq)
-    live = rms[rms > 0.0]
+    live = rms if rms.size and rms.min() > 0.0 else rms[rms > 0.0]
     ref = _median(live) if live.size else 1.0
     return np.minimum(rms / ref, 1.0), floor * y_rms * col_rms
 

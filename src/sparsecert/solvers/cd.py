@@ -120,7 +120,7 @@ class _QuadraticCD(CertifiedRounds):
         # fits follow plain CD from the documented start, one basin at a time
         self.convex = getattr(problem.penalty, "convex", True)
         self.n_anderson = _ANDERSON if self.convex else 0
-        self.gram = _GramState(problem, warm=bool(np.any(self.w))) if _use_gram(problem) else None
+        self.gram = _GramState(problem, warm=bool(self.w.any())) if _use_gram(problem) else None
         self.refresh()
         self.n_iter = 0
         # the starting point may already be optimal (alpha >= alpha_max, a warm
