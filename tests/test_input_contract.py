@@ -165,6 +165,43 @@ def test_bad_parameter(make, data, param, value, where):
         make().set_params(**{param: value}).fit(X, y)
 
 
+@pytest.mark.parametrize("value", [-0.1, np.float64(-0.1), np.nan])
+def test_bad_parameter_after_a_valid_fit(data, value):
+    # parameter sets that passed are remembered (estimators._base.CheapParams):
+    # a changed value is checked again, NumPy scalars included
+    X, y = data
+    est = Lasso(alpha=np.float64(0.1)).fit(X, y)
+    Lasso(alpha=0.1).fit(X, y)
+    with pytest.raises(ValueError, match=r"The 'alpha' parameter of Lasso must be"):
+        est.set_params(alpha=value).fit(X, y)
+    assert est.set_params(alpha=0.1).fit(X, y).certificate_.converged
+
+
+def test_plain_arrays_skip_nothing_scikit_learn_checks(data):
+    """A plain float ndarray skips validate_data (estimators._base._plain_arrays):
+    the same fit and bookkeeping as through scikit-learn's validation, and
+    whatever the shortcut does not vouch for still gets it."""
+    X, y = data
+    plain = Lasso(alpha=0.05).fit(X, y)
+    full = Lasso(alpha=0.05).fit(X.tolist(), y.tolist())  # through validate_data
+    np.testing.assert_array_equal(plain.coef_, full.coef_)
+    assert plain.intercept_ == full.intercept_ and plain.n_features_in_ == X.shape[1]
+    # a refit on an array without names forgets the names of an earlier fit
+    plain.feature_names_in_ = np.array([f"x{j}" for j in range(X.shape[1])], dtype=object)
+    assert not hasattr(plain.fit(X, y), "feature_names_in_")
+    # a non-contiguous y, an (n, 1) y: scikit-learn's path (same fit; its warning)
+    strided = np.repeat(y, 2)[::2]
+    np.testing.assert_array_equal(Lasso(alpha=0.05).fit(X, strided).coef_, plain.coef_)
+    with pytest.warns(UserWarning, match="column-vector y"):
+        Lasso(alpha=0.05).fit(X, y[:, None])
+    # entries whose sum overflows are finite: not refused as "infinity", but
+    # by make_problem's overflow check, which names the columns
+    big = X.copy()
+    big[:2, 0] = 1e308
+    with pytest.raises(ValueError, match=r"X has column\(s\) \[0\]"):
+        Lasso().fit(big, y)
+
+
 def _penalty_weight_estimators():
     # the group estimators' weights are per group (tests/test_group_lasso.py,
     # test_sparse_group.py and test_block_paths.py check them)

@@ -266,3 +266,18 @@ def test_anderson_weights_do_not_depend_on_the_iterates_scale(scale):
     bad = hist.copy()
     bad[2, 0] = np.nan
     assert _anderson_weights(bad).size == 0
+
+
+def test_kinds_typed_as_numba_types_them():
+    # codes._install_kind_typeof answers for a Kind before Numba's generic
+    # typeof_pyval: the same (interned) type as numba.typeof gives, and any
+    # other value still goes through Numba's own path
+    import numba
+
+    from sparsecert._kernels.datafit import matvec
+
+    for kind in (codes.QUADRATIC, codes.LOGISTIC, codes.L1, codes.ELASTIC_NET, codes.LP,
+                 codes.GROUP_LASSO):
+        assert matvec.typeof_pyval(kind) is numba.typeof(kind)
+        assert matvec.typeof_pyval(kind) != numba.typeof(int(kind))
+    assert matvec.typeof_pyval((1.0, 2)) == numba.typeof((1.0, 2))

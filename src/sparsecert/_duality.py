@@ -12,12 +12,17 @@ extrapolated residual); :func:`gap_safe_screen` turns a gap into features
 provably zero at every optimum. Used by :mod:`sparsecert.certificate`.
 """
 
+import math
+
 import numpy as np
 
 from ._kernels.codes import ELASTIC_NET, L1, LOGISTIC, PARAM_L1_RATIO, QUADRATIC
 from ._kernels.datafit import rmatvec_subset
 from ._kernels.optimality import duality_gap_kernel
 from ._problem import rmatvec_full
+
+
+_EPS = float(np.finfo(np.float64).eps)
 
 
 def _balanced_logistic_dual_point(problem, u, grad):
@@ -70,10 +75,9 @@ def _gap_tolerance(problem, tol_relative, objective):
     scaled by 1e150) could never be certified and is honoured as the floor.
     """
     n = problem.design.n_samples
-    eps = np.finfo(np.float64).eps
     P = abs(float(objective))
     # tol_floor_intercept = 8 sqrt(n) eps rms(y)
-    floor = 16.0 * np.sqrt(max(n, 1)) * eps * P + 2.0 * problem.tol_floor_intercept * np.sqrt(2.0 * P)
+    floor = 16.0 * math.sqrt(max(n, 1)) * _EPS * P + 2.0 * problem.tol_floor_intercept * math.sqrt(2.0 * P)
     rel = float(_relative_gap(problem, floor)) + _rescaling_floor(problem)
     return max(float(tol_relative), rel)
 
@@ -83,15 +87,18 @@ def _rescaling_floor(problem):
     thr_j over the live thresholds (0 without them); fixed for a problem, so
     computed once (every certificate of a fit asks again)."""
     cached = problem.__dict__.get("_rescaling_floor")
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] is problem.penalty:
+        return cached[1]
     out = 0.0
     if problem.col_floor is not None and problem.pen_code in (L1, ELASTIC_NET):
         thr = _thresholds(problem)
-        live = thr > 0
-        if live.any():
-            out = 2.0 * float(np.max(problem.col_floor[live] / thr[live]))
-    problem.__dict__["_rescaling_floor"] = out
+        if thr.size and thr.min() > 0:  # every threshold live: no masked copies
+            out = 2.0 * float((problem.col_floor / thr).max())
+        else:
+            live = thr > 0
+            if live.any():
+                out = 2.0 * float(np.max(problem.col_floor[live] / thr[live]))
+    problem.__dict__["_rescaling_floor"] = (problem.penalty, out)
     return out
 
 
@@ -106,10 +113,19 @@ _ROWS_FOR_SUBSET = 0.25
 
 
 def _unpenalized(problem):
-    """Features the penalty leaves free (alpha = 0, or a zero weight)."""
+    """Features the penalty leaves free (alpha = 0, or a zero weight), read-only;
+    computed once per penalty of a problem (every certificate asks again)."""
+    cached = problem.__dict__.get("_unpenalized")
+    if (cached is not None and cached[0] is problem.penalty
+            and cached[1] is problem.pen_weights):
+        return cached[2]
     if problem.penalty.alpha == 0:
-        return np.arange(problem.design.n_features)
-    return np.flatnonzero(problem.pen_weights == 0)
+        free = np.arange(problem.design.n_features)
+    else:
+        free = np.flatnonzero(problem.pen_weights == 0)
+    free.flags.writeable = False
+    problem.__dict__["_unpenalized"] = (problem.penalty, problem.pen_weights, free)
+    return free
 
 
 def _project_out_unpenalized(problem, u, free, w):
@@ -237,14 +253,15 @@ def _computed_gap(problem, w, pieces, objective, converged, gap_tol, dual_candid
 def _thresholds(problem):
     """Each feature's dead-zone half-width alpha c_j rho (L1 and elastic net);
     computed once per problem (read-only), every certificate asking again."""
+    # keyed on the penalty: a shallow copy at another alpha keeps __dict__
     cached = problem.__dict__.get("_thresholds")
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] is problem.penalty:
+        return cached[1]
     thr = problem.penalty.alpha * problem.pen_weights
     if problem.pen_code == ELASTIC_NET:
         thr = thr * problem.pen_params[PARAM_L1_RATIO]
     thr.flags.writeable = False
-    problem.__dict__["_thresholds"] = thr
+    problem.__dict__["_thresholds"] = (problem.penalty, thr)
     return thr
 
 
@@ -269,15 +286,18 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
     if problem.fit_intercept:
         u2 -= sw * (u2.sum() / n)
     d = u2 - u
-    pos = sw > 0
-    dnorm = float(np.sqrt(np.sum(d[pos] ** 2 / sw[pos])))
-    if not np.isfinite(dnorm):
+    sqrt_nl, live, edge, _, all_pos = _threshold_constants(problem)
+    if all_pos:
+        dnorm = math.sqrt(float(np.sum(d ** 2 / sw)))
+    else:
+        pos = sw > 0
+        dnorm = math.sqrt(float(np.sum(d[pos] ** 2 / sw[pos])))
+    if not math.isfinite(dnorm):
         return None
-    bound = np.abs(grad_u) + np.sqrt(n * problem.lipschitz) * dnorm
-    thr = _thresholds(problem)
+    bound = np.abs(grad_u) + sqrt_nl * dnorm
     # a relative margin for the rounding of X^T u itself
-    inside = (thr > 0) & (bound < thr * (1.0 - 1e-6))
-    exact = np.flatnonzero(~inside)
+    inside = live & (bound < edge)
+    exact = (~inside).nonzero()[0]
     grad2 = np.zeros(problem.design.n_features)
     grad2[exact] = _rmatvec_subset(problem, u2, exact)
     if problem.work is not None:
@@ -287,6 +307,24 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
     g = -grad2 if problem.penalty.positive else np.abs(grad2)
     reach = t2 * np.where(inside, bound, g)
     return gap2, t2, grad2, reach
+
+
+def _threshold_constants(problem):
+    """What :func:`_candidate_gap` and :func:`gap_safe_screen` read of a
+    problem alone, computed once per penalty of it (every certificate asks
+    again): sqrt(n L_j), thr_j > 0, thr_j (1 - 1e-6), thr_j (1 - 1e-9), and
+    whether every sample weight is positive."""
+    cached = problem.__dict__.get("_threshold_constants")
+    if cached is not None and cached[0] is problem.penalty:
+        return cached[1]
+    thr = _thresholds(problem)
+    out = (np.sqrt(problem.design.n_samples * problem.lipschitz), thr > 0,
+           thr * (1.0 - 1e-6), thr * (1 - 1e-9),
+           bool(problem.sw.min() > 0) if problem.sw.size else True)
+    for a in out[:4]:
+        a.flags.writeable = False
+    problem.__dict__["_threshold_constants"] = (problem.penalty, out)
+    return out
 
 
 def _rmatvec_subset(problem, u, feats):
@@ -327,15 +365,16 @@ def gap_safe_screen(problem, grad_dual, t, gap, reach=None):
     """
     if problem.df_code != QUADRATIC or problem.pen_code not in (L1, ELASTIC_NET):
         return None
-    if not np.isfinite(gap):
+    if not math.isfinite(gap):
         return None
     if reach is None:
         g = t * grad_dual
         reach = -g if problem.penalty.positive else np.abs(g)
-    return sphere_screen(reach, max(gap, 0.0), problem.lipschitz, _thresholds(problem))
+    _, live, _, edge, _ = _threshold_constants(problem)
+    return sphere_screen(reach, max(gap, 0.0), problem.lipschitz, live=live, edge=edge)
 
 
-def sphere_screen(reach, gap, lipschitz, thr):
+def sphere_screen(reach, gap, lipschitz, thr=None, live=None, edge=None):
     r"""The gap-safe sphere test, block by block: reach + sqrt(2 gap L) < thr.
 
     ``reach`` bounds the dual norm of X_b^T theta at the feasible dual point
@@ -352,9 +391,13 @@ def sphere_screen(reach, gap, lipschitz, thr):
     A block whose reach plus that radius stays inside its dead zone is zero
     at every optimum. A relative margin of 1e-9 keeps rounding from
     screening a block on the boundary. Blocks with ``thr`` 0 never pass.
+    ``live`` (thr > 0) and ``edge`` (thr (1 - 1e-9)) may be given instead of
+    ``thr``, computed once for a problem.
     """
+    if live is None:
+        live, edge = thr > 0, thr * (1 - 1e-9)
     radius = np.sqrt(2.0 * gap * lipschitz)
-    return (thr > 0) & (reach + radius < thr * (1 - 1e-9))
+    return live & (reach + radius < edge)
 
 
 def block_screen(reach, gap, objective, n, lipschitz, thr):

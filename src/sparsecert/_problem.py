@@ -5,6 +5,7 @@ per-feature Lipschitz constants and weighted means, and the reference point
 w = 0 (with its best intercept b0) that scales the tolerance.
 """
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -17,6 +18,9 @@ from ._kernels.datafit import (column_stats, column_stats_grad, column_stats_gra
                                rmatvec_threads)
 from ._kernels.optimality import optimality_kernel
 from ._validation import _Threads, check_no_overflow, check_no_underflow, sub_design
+
+
+_EPS = float(np.finfo(np.float64).eps)
 
 
 class Work:
@@ -83,6 +87,9 @@ class Problem:
     # than the residual for its gap (solvers.dual), and its certificate stays
     # a draft (certificate._Draft, no defensive copies)
     internal: bool = False
+    # the loss derivative at the reference point (0, b0), which make_problem
+    # computed for grad0 (the first certificate of a fit starts there)
+    u0: np.ndarray = None
 
     @property
     def df_code(self):
@@ -136,8 +143,11 @@ class Problem:
             out = np.ones(self.design.n_features)
         else:
             tol_j = np.maximum(tol_relative * self.scale * self.col_weight, self.col_floor)
-            out = np.ones_like(tol_j)
-            np.divide(tol, tol_j, out=out, where=tol_j > 0.0)
+            if tol_j.size and tol_j.min() > 0.0:
+                out = tol / tol_j  # (the masked divide below, without its mask)
+            else:
+                out = np.ones_like(tol_j)
+                np.divide(tol, tol_j, out=out, where=tol_j > 0.0)
         out.flags.writeable = False
         self.__dict__["_vscale"] = (tol_relative, out)
         return out
@@ -151,9 +161,20 @@ def column_tolerance_weights(sq, col_rms, floor, y_rms):
     rounding error of g_j (about ``floor * y_rms * col_rms_j``).
     """
     rms = np.sqrt(sq)
-    live = rms[rms > 0.0]
-    ref = float(np.median(live)) if live.size else 1.0
+    live = rms if rms.size and rms.min() > 0.0 else rms[rms > 0.0]
+    ref = _median(live) if live.size else 1.0
     return np.minimum(rms / ref, 1.0), floor * y_rms * col_rms
+
+
+def _median(a):
+    """np.median of a non-empty 1-D array without NaN, the same number (the
+    middle value, or the mean (a + b) / 2 of the two middle ones), without
+    np.median's generic machinery (a tenth of a small fit's set-up)."""
+    k = a.size // 2
+    if a.size % 2:
+        return float(np.partition(a, k)[k])
+    part = np.partition(a, (k - 1, k))
+    return float((part[k - 1] + part[k]) / 2.0)
 
 
 def best_intercept_at_zero(df_code, y, sw, fit_intercept):
@@ -171,11 +192,11 @@ def best_intercept_at_zero(df_code, y, sw, fit_intercept):
 
 def _weighted_rms(v, sw, n):
     """sqrt((1/n) sum_i s_i v_i^2), scaled first so that no square under- or overflows."""
-    m = float(np.max(np.abs(v))) if v.size else 0.0
-    if m == 0.0 or not np.isfinite(m):
+    m = float(np.abs(v).max()) if v.size else 0.0
+    if m == 0.0 or not math.isfinite(m):
         return m
     r = v / m
-    return m * float(np.sqrt(sw @ (r * r) / n))
+    return m * math.sqrt(float(sw @ (r * r)) / n)
 
 
 def threads_for(n_jobs):
@@ -228,27 +249,30 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
         column_stats_grad(*design.args, n, p, sw, center, u, means, sq, grad0)
         work.add(work.size)
     lipschitz = sq / 4.0 if datafit.code == codes.LOGISTIC else sq
-    scale = float(np.max(np.abs(grad0))) if p else 0.0
+    scale = float(np.abs(grad0).max()) if p else 0.0
     objective0 = float(datafit_value(datafit.code, y, z, sw, n))
     check_no_overflow(lipschitz, scale, objective0)
     check_no_underflow(design, lipschitz, center)
     # the intercept's own scale: the weighted RMS of the per-sample loss
     # derivative at (0, b0) (for least squares, of y - b0). By Cauchy-Schwarz
     # |grad0_j| <= rms(X_j) * scale_intercept: the same reference point.
-    pos = sw > 0
-    scale_intercept = _weighted_rms(n * u[pos] / sw[pos], sw[pos], n)
+    if sw.min() > 0:
+        scale_intercept = _weighted_rms(n * u / sw, sw, n)
+    else:
+        pos = sw > 0
+        scale_intercept = _weighted_rms(n * u[pos] / sw[pos], sw[pos], n)
     # rounding floors: sums of n terms of size |x||y| resolve to about
     # sqrt(n) eps of their magnitude (the intercept's b0 itself carries eps |y|)
     y_rms = _weighted_rms(y, sw, n)
     col_rms = np.sqrt(sq + means * means) if p else np.zeros(1)
-    floor = 8.0 * np.sqrt(n) * np.finfo(np.float64).eps
-    tol_floor = float(floor * y_rms * np.max(col_rms))
+    floor = 8.0 * math.sqrt(n) * _EPS
+    tol_floor = float(floor * y_rms * col_rms.max())
     tol_floor_intercept = float(floor * y_rms)
     col_weight, col_floor = column_tolerance_weights(sq, col_rms, floor, y_rms)
     return Problem(design, y, sw, bool(fit_intercept), datafit, penalty, pen_code, pen_params,
                    pen_weights, means, lipschitz, b0, grad0, scale, objective0,
                    scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor, work,
-                   int(n_threads))
+                   int(n_threads), u0=u)
 
 
 def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):
@@ -325,7 +349,7 @@ def evaluate(problem, w, b):
     grad = np.empty(p)
     viol = np.empty(p)
     margin = np.empty(p)
-    nonzero = np.flatnonzero(w)
+    nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
     X_args = design.columns(nonzero)
     X_dense = X_args[0]
     have_grad = not design.is_sparse and X_dense.dtype == np.float64
@@ -335,17 +359,20 @@ def evaluate(problem, w, b):
         # already, with the same arithmetic as below (BLAS for a float64 dense
         # X, the compiled column loop otherwise), so the pass over X is saved
         z.fill(b)
-        datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+        if problem.u0 is not None:
+            u[:] = problem.u0  # what the kernel below gives, computed by make_problem
+        else:
+            datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         grad[:] = problem.grad0
         have_grad = True
     elif problem.work is not None:
         # X w over the nonzero columns, X^T u over all of this design's columns
-        problem.work.add_nonzero_columns(design, w)
+        problem.work.add_columns(design, nonzero)
         problem.work.add(design.nnz)
     if have_grad and not at_reference:
         # BLAS for the two products with a dense X (IEEE arithmetic, only the
         # summation order differs from the compiled loop)
-        nz = np.flatnonzero(w)
+        nz = nonzero
         if 4 * nz.size < w.shape[0]:
             # a sparse w: only its columns enter X w
             np.dot(X_dense[:, nz], w[nz], out=z)

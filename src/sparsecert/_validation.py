@@ -8,11 +8,14 @@ copied out). Nothing is ever densified, and the caller's arrays are never
 written to.
 """
 
+import math
 import sys
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+from ._kernels import codes
 
 # the X_dense of a CSC design: 1-D, so that the kernels compile their CSC
 # branches only (see sparsecert._kernels.datafit)
@@ -301,15 +304,16 @@ def check_no_overflow(lipschitz, scale, objective0):
     could then never move it and the certificate would be inf - inf. Rather
     than return a wrong answer or NaN, ask for rescaled data.
     """
-    bad = np.flatnonzero(~np.isfinite(lipschitz))
-    if bad.size:
+    finite = np.isfinite(lipschitz)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
         raise ValueError(
             f"X has column(s) {bad[:5].tolist()} whose squared norm overflows float64 "
             f"(entries of magnitude about 1e154 or more): rescale X, e.g. with "
             f"sklearn.preprocessing.MaxAbsScaler, and the coefficients accordingly.")
-    if not np.isfinite(scale):
+    if not math.isfinite(scale):
         raise ValueError("X^T y overflows float64 (X and y too large together): rescale X or y.")
-    if not np.isfinite(objective0):
+    if not math.isfinite(objective0):
         raise ValueError("y is too large: its squared loss overflows float64 (|y| about 1e154 "
                          "or more): rescale y.")
 
@@ -328,6 +332,8 @@ def check_no_underflow(design, lipschitz, centered):
     reciprocal: ask for rescaled data. Costs one pass over the columns with
     L_j = 0 only.
     """
+    if not lipschitz.size or lipschitz.min() >= _L_MIN:
+        return  # no column with L_j = 0 or below _L_MIN: nothing to check
     tiny = np.flatnonzero((lipschitz > 0.0) & (lipschitz < _L_MIN))
     if tiny.size:
         # a coordinate step divides by L_j: below ~1e-305 that is subnormal
@@ -357,8 +363,6 @@ def check_no_underflow(design, lipschitz, centered):
 
 def encode_target(datafit, y):
     """y as float64: unchanged for the quadratic datafit, in {-1, +1} for logistic."""
-    from ._kernels import codes
-
     if datafit.code == codes.MULTINOMIAL:
         raise ValueError("The multinomial datafit is taken by check_optimality, alpha_max, "
                          "SparseLogisticRegression(CV) (more than two classes) and "
@@ -371,7 +375,8 @@ def encode_target(datafit, y):
             raise ValueError(f"The logistic datafit needs exactly two classes in y; got {classes.shape[0]}.")
         return np.where(y == classes[1], 1.0, -1.0)
     y64 = np.asarray(y, dtype=np.float64)
-    if not np.all(np.isfinite(y64)):
+    # scikit-learn's validation lets an infinity in an object-dtype y through
+    if not np.isfinite(y64).all():
         raise ValueError("y contains NaN or infinity.")
     return y64
 

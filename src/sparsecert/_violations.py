@@ -2,6 +2,7 @@
 certificate's common units, the intercept's, their maximum, against tol.
 (Split out of :mod:`sparsecert.certificate`, which assembles it.)"""
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -33,10 +34,10 @@ def _violations(problem, pieces, tol_relative):
     margin = pieces["margin"] * vscale
     g_b = pieces["intercept_grad"]
     v_b = _intercept_violation(g_b, tol, tol_intercept)
-    max_feat = float(np.max(viol)) if viol.size else 0.0
-    argmax = int(np.argmax(viol)) if viol.size and not (v_b > max_feat) else None
-    max_v = max_feat if (max_feat >= v_b or np.isnan(max_feat)) else float(v_b)
-    if np.isnan(pieces["max_violation"]) or np.isnan(max_feat):
+    max_feat = float(viol.max()) if viol.size else 0.0
+    argmax = int(viol.argmax()) if viol.size and not (v_b > max_feat) else None
+    max_v = max_feat if (max_feat >= v_b or math.isnan(max_feat)) else float(v_b)
+    if math.isnan(pieces["max_violation"]) or math.isnan(max_feat):
         max_v = np.nan
     return _Violations(tol, tol_intercept, vscale, viol, margin, g_b, max_v, argmax,
                        bool(max_v <= tol))

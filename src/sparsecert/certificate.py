@@ -60,6 +60,12 @@ from ._multitask_explain import explain_multinomial, explain_multitask, multinom
 from ._validation import check_coef, validate_arrays
 
 
+# fields a Certificate fills in when not given; the others are required
+_OPTIONAL_FIELDS = frozenset({"distributed", "tol_intercept", "scale_intercept", "screened",
+                              "violation_scale", "dual_point", "gap_tol"})
+_REQUIRED_FIELDS = {}  # certificate class -> its required fields
+
+
 class Certificate:
     """Immutable result of an optimality check (in the spirit of ``OptimizeResult``).
 
@@ -139,12 +145,12 @@ class Certificate:
                "distributed", "tol_intercept", "scale_intercept", "screened", "violation_scale",
                "dual_point", "gap_tol")
 
-    def __init__(self, **kwargs):
-        missing = set(self._fields) - set(kwargs) - {"distributed", "tol_intercept",
-                                                     "scale_intercept", "screened",
-                                                     "violation_scale", "dual_point",
-                                                     "gap_tol"}
-        if missing:
+    def __init__(self, _owned=(), **kwargs):
+        required = _REQUIRED_FIELDS.get(type(self))
+        if required is None:
+            required = _REQUIRED_FIELDS[type(self)] = frozenset(self._fields) - _OPTIONAL_FIELDS
+        if not required.issubset(kwargs):
+            missing = required.difference(kwargs)
             raise TypeError(f"Certificate is missing fields {sorted(missing)}")
         kwargs.setdefault("dual_point", None if kwargs["duality_gap"] is None else "residual")
         kwargs.setdefault("gap_tol", None if kwargs["duality_gap"] is None
@@ -153,12 +159,14 @@ class Certificate:
         kwargs.setdefault("screened", None)
         kwargs.setdefault("tol_intercept", kwargs["tol"])
         kwargs.setdefault("scale_intercept", kwargs["scale"])
-        kwargs.setdefault("violation_scale", np.ones_like(kwargs["violation"]))
+        if "violation_scale" not in kwargs:  # (setdefault would build the ones every time)
+            kwargs["violation_scale"] = np.ones_like(kwargs["violation"])
         for name, value in kwargs.items():
             if isinstance(value, np.ndarray):
-                value = value.copy()
+                if name not in _owned:
+                    value = kwargs[name] = value.copy()
                 value.flags.writeable = False
-            object.__setattr__(self, name, value)
+        self.__dict__.update(kwargs)  # past __setattr__, which refuses every write
 
     def __setattr__(self, name, value):
         raise AttributeError("Certificate is immutable")
@@ -399,10 +407,20 @@ class _Draft:
         self.__dict__.update(fields)
 
     def final(self):
-        return Certificate(**self.__dict__)
+        """The immutable :class:`Certificate`, once the fit is done with this
+        draft: the arrays :func:`build_certificate` made for it (``_FRESH``)
+        become the certificate's, read-only, instead of being copied; the
+        others (``coef``, the fit's live coefficients; ``violation_scale``,
+        the problem's) are copied."""
+        return Certificate(_owned=_FRESH, **self.__dict__)
 
     def __repr__(self):
-        return repr(self.final())
+        return repr(Certificate(**self.__dict__))
+
+
+# the arrays of a draft that build_certificate computed for it alone: the
+# gradient (evaluate's), violation and margin (_violations'), screened
+_FRESH = frozenset({"gradient", "violation", "margin", "screened"})
 
 
 def build_certificate(problem, w, b, tol_relative, n_iter=None, solver=None, pieces=None,

@@ -14,6 +14,7 @@ threshold, subdifferential distance, conjugate, slope); a dataclass here; a naiv
 NumPy twin in ``tests/naive.py``; an entry in the lists the tests parametrize.
 """
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -24,6 +25,8 @@ from ._kernels import codes
 
 
 def _check_alpha(alpha):
+    if type(alpha) is float and alpha >= 0 and alpha != math.inf:
+        return  # the common case, without the ABC check (NaN fails alpha >= 0)
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not np.isfinite(alpha) or alpha < 0:
         raise ValueError(f"alpha must be a finite real number >= 0; got {alpha!r}.")
 

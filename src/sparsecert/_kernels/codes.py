@@ -55,6 +55,44 @@ def _typeof_kind(value, context):
     return typ
 
 
+def _install_kind_typeof():
+    """Type a :class:`Kind` argument without Numba's generic typing machinery.
+
+    Numba's dispatcher types an int, float or array argument in C, and any
+    other value (a Kind is an int subclass) through the Python method
+    ``typeof_pyval``, which goes through ``typeof``'s single dispatch to
+    :func:`_typeof_kind`: about 1 us a kind, on every call of a kernel (a
+    small fit calls about 16). This puts a test for a Kind in front of that
+    method, for every dispatcher (as :mod:`._cache` sets the cache class of
+    all those defined after it); any other value takes Numba's own path
+    unchanged. Nothing is changed where this Numba has no such method.
+    """
+    from numba.core import dispatcher
+
+    base = getattr(dispatcher, "_DispatcherBase", None)
+    generic = getattr(base, "typeof_pyval", None)
+    if generic is None or getattr(generic, "types_kinds", False):
+        return
+
+    def typeof_pyval(self, val):
+        if type(val) is Kind:
+            # Numba's method also adds the type to the dispatcher's set of
+            # types in use (keeping them alive while it compiles): _KIND_TYPES
+            # keeps a kind's type alive for good, and hashing a Numba type is
+            # a Python call
+            key = (val.family, val.name)
+            tp = _KIND_TYPES.get(key)
+            return tp if tp is not None else _typeof_kind(val, None)
+        return generic(self, val)
+
+    typeof_pyval.types_kinds = True
+    typeof_pyval.__doc__ = generic.__doc__
+    base.typeof_pyval = typeof_pyval
+
+
+_install_kind_typeof()
+
+
 @unbox(KindType)
 def _unbox_kind(typ, obj, c):
     # nothing to pass: every use of a kind is resolved when compiling

@@ -120,7 +120,7 @@ class _QuadraticCD(CertifiedRounds):
         # fits follow plain CD from the documented start, one basin at a time
         self.convex = getattr(problem.penalty, "convex", True)
         self.n_anderson = _ANDERSON if self.convex else 0
-        self.gram = _GramState(problem, warm=bool(np.any(self.w))) if _use_gram(problem) else None
+        self.gram = _GramState(problem, warm=bool(self.w.any())) if _use_gram(problem) else None
         self.refresh()
         self.n_iter = 0
         # the starting point may already be optimal (alpha >= alpha_max, a warm
@@ -213,7 +213,8 @@ class _QuadraticCD(CertifiedRounds):
         """Solve the set on its Gram matrix and certify, if the balance pays
         for the matrix; False (nothing done) if not."""
         gram = self.gram
-        wanted = np.union1d(ws, np.flatnonzero(score == np.inf))
+        # a set of every feature holds the nonzero and unpenalized ones already
+        wanted = ws if ws.size == self.p else np.union1d(ws, np.flatnonzero(score == np.inf))
         if not gram.affordable(wanted):
             return False
         self.n_iter += gram.solve(self.w, self.w_cert, self.cert, wanted,

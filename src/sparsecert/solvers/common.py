@@ -100,10 +100,15 @@ def profiled_residual(problem, w):
     without one) and the weighted residual, r = y - X w, from scratch (X w
     reads only the nonzero columns, counted in ``problem.work``)."""
     n = problem.design.n_samples
-    z = np.empty(n)
-    matvec(*problem.design.columns(np.flatnonzero(w)), n, w, z)
-    problem.work.add_nonzero_columns(problem.design, w)
-    resid = problem.y - z
+    nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
+    if nonzero.size:
+        z = np.empty(n)
+        matvec(*problem.design.columns(nonzero), n, w, z)
+        problem.work.add_columns(problem.design, nonzero)
+        resid = problem.y - z
+    else:
+        # X w = 0 (what matvec would write): y - 0 is y, bit for bit
+        resid = problem.y.copy()
     b = float(problem.sw @ resid) / n if problem.fit_intercept else 0.0
     return b, problem.sw * resid
 

@@ -82,6 +82,12 @@ def _solver_for(problem, solver):
         return _solve_prox_newton
     if problem.df_code != codes.QUADRATIC:
         raise ValueError("Coordinate descent here handles the quadratic datafit only.")
-    from .cd import _solve_cd_quadratic
+    solver = _LOADED.get("cd")
+    if solver is None:
+        from .cd import _solve_cd_quadratic
 
-    return _solve_cd_quadratic
+        solver = _LOADED["cd"] = _solve_cd_quadratic  # every small fit asks again
+    return solver
+
+
+_LOADED = {}  # the least-squares CD solver, once imported

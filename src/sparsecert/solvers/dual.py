@@ -100,8 +100,8 @@ def _refit_on_support(problem, w):
         # (sum s_i = n, m the weighted means): Xc^T W Xc = X^T W X - n m m^T
         n = problem.design.n_samples
         m = problem.means[S]
-        ybar = float(problem.sw @ problem.y) / n
-        A -= np.outer(m, m)
+        ybar = problem.b0  # (1/n) sum_i s_i y_i (make_problem's, the same sum)
+        A -= m[:, None] * m  # np.outer(m, m)
         Xty = Xty - m * ybar
     alpha, rho = _alpha_rho(problem)
     c = problem.pen_weights[S]
@@ -109,12 +109,13 @@ def _refit_on_support(problem, w):
     signs = np.sign(w[S])
     rhs = Xty - alpha * rho * c * signs
     keep = np.arange(k)
+    A_keep, rhs_keep = A, rhs  # the system on S[keep]
     for attempt in range(_PRUNE_ROUNDS + 1):
         try:
-            v = np.linalg.solve(A[np.ix_(keep, keep)], rhs[keep])
+            v = np.linalg.solve(A_keep, rhs_keep)
         except np.linalg.LinAlgError:
             return None
-        if not np.all(np.isfinite(v)):
+        if not np.isfinite(v).all():
             return None
         # a penalized feature whose sign flips is most likely one the
         # solution has at zero (a support from CD epochs holds a few too many
@@ -123,6 +124,7 @@ def _refit_on_support(problem, w):
         if not flipped.any() or flipped.all() or attempt == _PRUNE_ROUNDS:
             break
         keep = keep[~flipped]
+        A_keep, rhs_keep = A[np.ix_(keep, keep)], rhs[keep]
     v_S = np.zeros(k)
     v_S[keep] = v
     return S[keep], v, times(v_S)

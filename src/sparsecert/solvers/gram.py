@@ -8,6 +8,8 @@ spares, and runs :func:`sparsecert._kernels.cd.cd_gram_anderson` on it. The
 certificate is still computed from X and alone decides convergence.
 """
 
+import math
+
 import numpy as np
 
 from .._kernels import codes
@@ -68,7 +70,8 @@ def _use_gram(problem):
         return False
     if not getattr(problem.penalty, "convex", True) or problem.df_code != codes.QUADRATIC:
         return False
-    live = problem.lipschitz[problem.lipschitz > 0]
+    lip = problem.lipschitz
+    live = lip if lip.size and lip.min() > 0 else lip[lip > 0]
     if live.size and not (live.min() > _GRAM_SAFE_RANGE[0] and live.max() < _GRAM_SAFE_RANGE[1]):
         # products of two columns' entries would leave float64's normal range
         # (subnormal or overflowing Gram entries): residual CD handles these
@@ -121,13 +124,27 @@ class _GramState:
         self.stopped = False
         self.sqrt_sw = None
         self.forced = _GRAM_MODE == "always"
+        self._last_new = None  # (wanted, feats, new) of new_features
         # a warm start (a path's next alpha) usually needs a few epochs only
         start = not warm and (p <= _WS_START or n * p >= _GRAM_LARGE_X)
         self.balance = _GRAM_CREDIT * n * min(p, _WS_START) if start else 0.0
 
+    def new_features(self, wanted):
+        """The features of ``wanted`` not held yet (a round asks twice: whether
+        it can afford them, then to add them)."""
+        last = self._last_new
+        if last is not None and last[0] is wanted and last[1] is self.feats:
+            return last[2]
+        if self.feats.size:
+            new = np.setdiff1d(wanted, self.feats, assume_unique=True)
+        else:  # nothing held yet (the first round): what setdiff1d would return
+            new = np.ravel(wanted).copy()
+        self._last_new = (wanted, self.feats, new)
+        return new
+
     def cost(self, wanted):
         """Work (residual-epoch entries) to hold the Gram matrix of ``wanted`` too."""
-        new = np.setdiff1d(wanted, self.feats, assume_unique=True).size
+        new = self.new_features(wanted).size
         m = self.feats.size + new
         if m > _GRAM_MAX_FEATURES:
             return np.inf
@@ -139,7 +156,7 @@ class _GramState:
 
     def affordable(self, wanted):
         c = self.cost(wanted)
-        return np.isfinite(c) and (self.forced or c <= self.balance)
+        return math.isfinite(c) and (self.forced or c <= self.balance)
 
     def epochs_until_affordable(self, ws):
         """Residual epochs on ``ws`` before the balance pays for its Gram matrix (>= 1)."""
@@ -190,16 +207,16 @@ class _GramState:
         problem = self.problem
         n = problem.design.n_samples
         self.balance -= self.cost(wanted)
-        new = np.setdiff1d(wanted, self.feats, assume_unique=True)
+        new = self.new_features(wanted)
         if new.size:
             self.extend(new)
         feats = self.feats
         m = feats.size
         w_ws = w[feats]
-        g_anchor = np.array(cert.gradient, dtype=np.float64)[feats]
+        g_anchor = np.asarray(cert.gradient, dtype=np.float64)[feats]
         w_anchor = w_cert[feats]
         lipschitz = problem.lipschitz[feats]
-        vscale = np.array(cert.violation_scale)[feats]
+        vscale = np.asarray(cert.violation_scale)[feats]
         pen_weights = problem.pen_weights[feats]
         inner_tol = _GRAM_INNER * tol_abs
         chunk = _calls_for(max(m * m, 1))
