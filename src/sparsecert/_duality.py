@@ -320,7 +320,8 @@ def _threshold_constants(problem):
     thr = _thresholds(problem)
     out = (np.sqrt(problem.design.n_samples * problem.lipschitz), thr > 0,
            thr * (1.0 - 1e-6), thr * (1 - 1e-9),
-           bool(problem.sw.min() > 0) if problem.sw.size else True)
+           # (a Dask problem's weights live on its workers: no candidate gap reads this)
+           True if problem.sw is None or not problem.sw.size else bool(problem.sw.min() > 0))
     for a in out[:4]:
         a.flags.writeable = False
     problem.__dict__["_threshold_constants"] = (problem.penalty, out)
