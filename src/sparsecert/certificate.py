@@ -172,7 +172,8 @@ class Certificate:
         raise AttributeError("Certificate is immutable")
 
     def __reduce__(self):
-        return (_rebuild_certificate, ({k: getattr(self, k) for k in self._fields},))
+        # by class and fields, for every certificate class
+        return (_rebuild_certificate, (type(self), {k: getattr(self, k) for k in self._fields}))
 
     @property
     def n_nonzero(self):
@@ -297,8 +298,6 @@ class GroupCertificate(Certificate):
         kwargs.setdefault("l1_ratio", 0.0)
         super().__init__(**kwargs)
 
-    def __reduce__(self):
-        return (_rebuild_group_certificate, ({k: getattr(self, k) for k in self._fields},))
 
     @property
     def n_groups(self):
@@ -328,10 +327,6 @@ class GroupCertificate(Certificate):
         groups that violate optimality, the zero groups nearest the edge of
         their dead zone, and the largest nonzero groups."""
         return explain_groups(self, feature_names, top)
-
-
-def _rebuild_group_certificate(fields):
-    return GroupCertificate(**fields)
 
 
 def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=None):
@@ -390,8 +385,8 @@ def shortfall(cert):
             f"(max violation {cert.max_violation:.3e} <= {cert.tol:.3e} holds)")
 
 
-def _rebuild_certificate(fields):
-    return Certificate(**fields)
+def _rebuild_certificate(cls, fields):
+    return cls(**fields)
 
 
 class _Draft:
@@ -491,8 +486,6 @@ class MultiTaskCertificate(GroupCertificate):
 
     _fields = GroupCertificate._fields + ("intercept_gradients",)
 
-    def __reduce__(self):
-        return (_rebuild_multitask_certificate, ({k: getattr(self, k) for k in self._fields},))
 
     n_tasks = property(lambda self: int(self.coef.shape[0]))
     # features with a nonzero block (all their tasks)
@@ -504,10 +497,6 @@ class MultiTaskCertificate(GroupCertificate):
     def explain(self, feature_names=None, top=10):
         """Say, feature by feature, why each listed block W[:, j] is zero or not."""
         return explain_multitask(self, feature_names, top)
-
-
-def _rebuild_multitask_certificate(fields):
-    return MultiTaskCertificate(**fields)
 
 
 def build_multitask_certificate(problem, W, b, tol_relative, n_iter=None, solver=None):
@@ -529,15 +518,9 @@ class MultinomialCertificate(MultiTaskCertificate):
     __repr__ = multinomial_repr
     explain = explain_multinomial
 
-    def __reduce__(self):
-        return (_rebuild_multinomial_certificate, ({k: getattr(self, k) for k in self._fields},))
 
     n_classes = property(lambda self: int(self.coef.shape[0]))
     grouped = property(lambda self: self.coef_violation is None)
-
-
-def _rebuild_multinomial_certificate(fields):
-    return MultinomialCertificate(**fields)
 
 
 def build_multinomial_certificate(problem, W, b, tol_relative, n_iter=None, solver=None):
