@@ -38,10 +38,12 @@ Outer iteration at (w, b), as in glmnet and skglm's ``ProxNewton``:
    ~13000 of the 50000 columns are active and the epochs dominate);
    epochs stop when every step moved the model by less than INNER_FRACTION
    (1/10) of the current violation (in gradient units), never asking less
-   than a quarter of the fit's final tolerance (1/10 against 1/50, 1/20,
-   3/20 and 3/10, CPU time at the loosest passing tol: text 1e5 x 2e4 CSR
-   amax/200 447 -> 377 ms, dense 1000 x 5000 amax/100 77 -> 56 ms, CSC
-   20000 x 50000 amax/100 938 -> 637 ms; the Newton steps grow by 0 to 2);
+   than a quarter of the fit's final tolerance (1/10 chosen among 1/50,
+   1/20, 1/10, 3/20 and 3/10; against the former 1/50, CPU time at the
+   loosest passing tol on an idle machine: text 1e5 x 2e4 CSR amax/200
+   428 -> 383 ms, dense 1000 x 5000 amax/100 57 -> 52 ms, CSC 20000 x 50000
+   amax/20 352 -> 298 ms and amax/100 823 -> 626 ms; the Newton steps grow
+   by 0 to 2);
 4. a backtracking line search on the true objective (:mod:`.newton_step`)
    phi(t) = f(z + t xd) + sum_j G_j(w_j + t d_j): t = 1, 1/2, 1/4, ... until
    Armijo's condition phi(t) <= phi(0) + ARMIJO t Delta, with
