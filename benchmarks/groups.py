@@ -348,9 +348,34 @@ def within_budget(fit, X, Y, tol, budget, *extra):
     return out
 
 
-def warm_up(fit, X, Y):
+class _WarmUpOver(Exception):
+    pass
+
+
+def warm_up(fit, X, Y, budget):
     """One fit of the first 20 rows and 60 columns (compiles or loads every kernel
-    for X's dtype and layout: 60 is a multiple of every group size used here)."""
+    for X's dtype and layout: 60 is a multiple of every group size used here),
+    in this process (the timed children inherit what it compiled), stopped by
+    an alarm after ``budget`` seconds: skglm's MultiTaskLasso looped for over
+    10 minutes on ribo-mt's 20 x 60 corner at alpha_max/50. The alarm lands
+    between its compiled calls; what they compiled stays compiled."""
+    import signal
+
+    def over(signum, frame):
+        raise _WarmUpOver
+
+    previous = signal.signal(signal.SIGALRM, over)
+    signal.alarm(max(int(budget), 1))
+    try:
+        _warm_up_fit(fit, X, Y)
+    except _WarmUpOver:
+        print(f"  warm-up stopped after {budget:.0f} s", file=sys.stderr)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _warm_up_fit(fit, X, Y):
     rows = np.arange(20)
     if Y.ndim == 1 and not np.issubdtype(np.asarray(Y).dtype, np.floating):
         # class labels: 20 rows holding every class (a fit needs them all)
@@ -468,7 +493,7 @@ def main(argv=None):
                 for s, f in solvers.items():
                     print(f"{name} amax/{ratio} {s}:", file=sys.stderr, flush=True)
                     if s != "adelie":
-                        warm_up(f, X, Y)
+                        warm_up(f, X, Y, args.budget)
                     times[s] = measure(f, X, Y, penalty, alpha, p0, args.repeat, args.budget,
                                        datafit)
                 lines.append(row_text(name, X.shape, ratio, times))
