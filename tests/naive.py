@@ -250,6 +250,49 @@ def group_residual(w_g, g_g, thr, thr1=0.0):
     return s * max(0.0, 1.0 - thr / ns) if ns > 0 else s * 0.0
 
 
+def group_certificate_arrays(grad, w, vscale, ptr, idx, c, alpha, rho, dual_norm=None):
+    """The group certificate's arrays as the NumPy code before the compiled
+    scan defined them, array by array over all groups: (comp, viol, margin,
+    norms_g, thr, norms_w, penalty). Sums per group run over its features in
+    increasing index order (``numpy.bincount``), as the kernel's do. One
+    rule is new with the kernel: a NaN in w_g makes the group's violation NaN
+    (the old code judged such a group at w_g = 0). ``dual_norm(v, rho)`` gives N*(v_g) for rho > 0 (default: the bisection
+    :func:`sgl_dual_norm`)."""
+    n_groups = len(ptr) - 1
+    gof = np.empty(len(idx), dtype=np.int64)
+    for g in range(n_groups):
+        gof[idx[ptr[g]:ptr[g + 1]]] = g
+
+    def per_group(v):
+        return np.bincount(gof, weights=v, minlength=n_groups)
+
+    norms_w = np.sqrt(per_group(w * w))
+    thr = alpha * c
+    t = (alpha * (1.0 - rho) * c)[gof]
+    t1 = (alpha * rho * c)[gof]
+    shrunk = soft(grad, t1) if rho > 0.0 else grad
+    norms_s = np.sqrt(per_group(shrunk * shrunk))
+    nw, ns = norms_w[gof], norms_s[gof]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at_zero = shrunk * np.where(ns > t, 1.0 - t / np.where(ns > 0, ns, 1.0), 0.0)
+        moving = grad + t * w / np.where(nw > 0, nw, 1.0)
+        if rho > 0.0:
+            moving = np.where(w != 0, moving + t1 * np.sign(w), shrunk)
+    comp = np.abs(np.where(nw > 0, moving, at_zero)) * vscale
+    viol = np.sqrt(per_group(comp * comp))
+    viol[~np.isfinite(per_group(grad)) | np.isnan(norms_w)] = np.nan
+    if rho == 0.0:
+        norms_g = norms_s
+        pen = alpha * np.sum(c * norms_w)
+    else:
+        dual_norm = dual_norm or sgl_dual_norm
+        norms_g = np.array([dual_norm(grad[idx[ptr[g]:ptr[g + 1]]], rho)
+                            for g in range(n_groups)])
+        l1 = per_group(np.abs(w))
+        pen = alpha * np.sum(c * ((1.0 - rho) * norms_w + rho * l1))
+    return comp, viol, thr - norms_g, norms_g, thr, norms_w, pen
+
+
 def sgl_dual_norm(v, rho, iters=200):
     """The m with ||S(v, rho m)|| = (1 - rho) m, by bisection."""
     v = np.abs(np.asarray(v, float))

@@ -51,6 +51,7 @@ from ._duality import _balanced_logistic_dual_point, block_screen
 from ._kernels import codes
 from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value, matvec
 from ._kernels.group import group_dual_norms, group_gram
+from ._kernels.group_certificate import group_certificate_scan
 from ._problem import rmatvec_full
 
 
@@ -73,8 +74,9 @@ def _soft(v, t):
     return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
 
 
-def group_pieces(problem, w, b):
-    """z = X w + b, u = f'(z), grad = X^T u, dF/db, the loss and the penalty at (w, b)."""
+def group_pieces(problem, w, b, vscale):
+    """z = X w + b, u = f'(z), grad = X^T u, dF/db, the loss, the penalty and
+    :func:`group_violations`' arrays at (w, b)."""
     design = problem.design
     n, p = design.n_samples, design.n_features
     z = np.empty(n)
@@ -92,44 +94,25 @@ def group_pieces(problem, w, b):
     if problem.work is not None:
         problem.work.add_nonzero_columns(design, w)
         problem.work.add(design.nnz)
-    enc = problem.groups
-    norms_w = np.sqrt(np.bincount(enc.group_of, weights=w * w, minlength=enc.n_groups))
     loss = float(datafit_value(problem.df_code, problem.y, z, problem.sw, n))
-    rho = l1_ratio_of_problem(problem)
-    if rho == 0.0:
-        pen = float(problem.penalty.alpha * np.sum(enc.weights * norms_w))
-    else:
-        l1 = np.bincount(enc.group_of, weights=np.abs(w), minlength=enc.n_groups)
-        pen = float(problem.penalty.alpha * np.sum(enc.weights * ((1.0 - rho) * norms_w
-                                                                   + rho * l1)))
     g_b = float(np.sum(u)) if problem.fit_intercept else 0.0
-    return dict(z=z, u=u, grad=grad, intercept_grad=g_b, loss=loss, penalty=pen,
-                norms_w=norms_w)
+    return dict(z=z, u=u, grad=grad, intercept_grad=g_b, loss=loss,
+                **group_violations(problem, w, grad, vscale))
 
 
-def group_violations(problem, w, grad, norms_w, vscale):
-    """(per-feature components, group violations, group margins, N*(g_g), thresholds
-    alpha c_g); see the module docstring."""
+def group_violations(problem, w, grad, vscale):
+    """The per-group arrays of the certificate at w with gradient ``grad``, in
+    one compiled pass (:func:`sparsecert._kernels.group_certificate.group_certificate_scan`):
+    ``comp`` (per-feature components, times ``vscale``), ``viol`` (group
+    violations), ``margin`` (alpha c_g - N*(g_g)), ``norms_g`` (N*(g_g)),
+    ``thr`` (alpha c_g), ``norms_w`` (||w_g||) and ``penalty`` (its value at
+    w); see the module docstring."""
     enc = problem.groups
-    gof = enc.group_of
-    rho = l1_ratio_of_problem(problem)
-    thr = problem.penalty.alpha * enc.weights
-    t = (problem.penalty.alpha * (1.0 - rho) * enc.weights)[gof]
-    t1 = (problem.penalty.alpha * rho * enc.weights)[gof]
-    shrunk = _soft(grad, t1) if rho > 0.0 else grad
-    norms_s = np.sqrt(np.bincount(gof, weights=shrunk * shrunk, minlength=enc.n_groups))
-    nw, ns = norms_w[gof], norms_s[gof]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        at_zero = shrunk * np.where(ns > t, 1.0 - t / np.where(ns > 0, ns, 1.0), 0.0)
-        moving = grad + t * w / np.where(nw > 0, nw, 1.0)
-        if rho > 0.0:
-            moving = np.where(w != 0, moving + t1 * np.sign(w), shrunk)
-    comp = np.abs(np.where(nw > 0, moving, at_zero)) * vscale
-    viol = np.sqrt(np.bincount(gof, weights=comp * comp, minlength=enc.n_groups))
-    if not np.all(np.isfinite(grad)):
-        viol[~np.isfinite(np.bincount(gof, weights=grad, minlength=enc.n_groups))] = np.nan
-    norms_g = norms_s if rho == 0.0 else dual_norms(enc, grad, rho)
-    return comp, viol, thr - norms_g, norms_g, thr
+    comp, viol, margin, norms_g, thr, norms_w, pen = group_certificate_scan(
+        grad, np.ascontiguousarray(w, dtype=np.float64), vscale, enc.ptr, enc.indices,
+        enc.weights, float(problem.penalty.alpha), l1_ratio_of_problem(problem))
+    return dict(comp=comp, viol=viol, margin=margin, norms_g=norms_g, thr=thr,
+                norms_w=norms_w, penalty=float(problem.penalty.alpha * np.sum(pen)))
 
 
 def group_gap(problem, pieces, objective):

@@ -49,8 +49,7 @@ from ._problem import evaluate, make_group_problem, make_problem
 from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_gap,  # noqa: F401
                        _dense_columns, _gap_tolerance, _given_gap, _thresholds,
                        _intercept_violation, _relative_gap, gap_safe_screen)
-from ._group_certificate import (explain_groups, group_gap, group_pieces, group_violations,
-                                 l1_ratio_of_problem)
+from ._group_certificate import explain_groups, group_gap, group_pieces, l1_ratio_of_problem
 from ._kernels import codes
 from ._violations import _violations
 from ._multitask_certificate import multitask_fields, multitask_problem_of
@@ -332,11 +331,10 @@ class GroupCertificate(Certificate):
 def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=None):
     """The :class:`GroupCertificate` of (w, b) for a group or sparse-group lasso ``problem``
     (:func:`sparsecert._problem.make_group_problem`)."""
-    pieces = group_pieces(problem, w, b)
     tol, tol_intercept = problem.tolerances(tol_relative)
     vscale = problem.violation_scale(tol_relative)
-    comp, gviol, gmargin, gnorm, thr = group_violations(problem, w, pieces["grad"],
-                                                       pieces["norms_w"], vscale)
+    pieces = group_pieces(problem, w, b, vscale)
+    comp, gviol, gmargin = pieces["comp"], pieces["viol"], pieces["margin"]
     g_b = pieces["intercept_grad"]
     v_b = _intercept_violation(g_b, tol, tol_intercept)
     max_group = float(np.max(gviol)) if gviol.size else 0.0
@@ -365,8 +363,8 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
         margin=gmargin[enc.group_of], violation_scale=vscale, coef=w, n_iter=n_iter,
         solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
         alpha=float(problem.penalty.alpha), dual_point=None if gap is None else "residual",
-        group_violation=gviol, group_margin=gmargin, group_gradient_norm=gnorm,
-        group_threshold=thr, group_coef_norm=pieces["norms_w"], group_ptr=enc.ptr,
+        group_violation=gviol, group_margin=gmargin, group_gradient_norm=pieces["norms_g"],
+        group_threshold=pieces["thr"], group_coef_norm=pieces["norms_w"], group_ptr=enc.ptr,
         group_indices=enc.indices, argmax_group=argmax_group,
         l1_ratio=l1_ratio_of_problem(problem),
         screened=None if screened is None else screened[enc.group_of])
