@@ -71,6 +71,20 @@ def group_gram(X_dense, X_data, X_indices, X_indptr, n_samples, sw, means, feats
                 buf[i] = 0.0
 
 
+@njit(cache=True, nogil=True)
+def group_grams(X_dense, X_data, X_indices, X_indptr, n_samples, sw, means, grp_ptr, grp_idx,
+                groups, offsets, out, buf):
+    """:func:`group_gram` for each group g = groups[q], into
+    out[offsets[q]:offsets[q] + k^2] (k = |g|, row-major): one call for all
+    the groups a working set brings in, not one each."""
+    for q in range(groups.shape[0]):
+        g = groups[q]
+        feats = grp_idx[grp_ptr[g]:grp_ptr[g + 1]]
+        k = feats.shape[0]
+        gram = out[offsets[q]:offsets[q] + k * k].reshape((k, k))
+        group_gram(X_dense, X_data, X_indices, X_indptr, n_samples, sw, means, feats, gram, buf)
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _soft(x, t):
     """sign(x) max(0, |x| - t)."""
