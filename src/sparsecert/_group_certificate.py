@@ -51,7 +51,7 @@ from ._duality import _balanced_logistic_dual_point, block_screen
 from ._kernels import codes
 from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value, matvec
 from ._kernels.group import group_dual_norms, group_grams
-from ._kernels.group_certificate import group_certificate_scan
+from ._kernels.group_certificate import group_certificate_scan, group_norms
 from ._problem import rmatvec_full
 
 
@@ -63,9 +63,10 @@ def l1_ratio_of_problem(problem):
 def dual_norms(enc, v, rho):
     """N*(v_g) for every group (||v_g||_2 when rho = 0, by the same sums as
     the group lasso has always used)."""
-    if rho == 0.0:
-        return np.sqrt(np.bincount(enc.group_of, weights=v * v, minlength=enc.n_groups))
     out = np.empty(enc.n_groups)
+    if rho == 0.0:
+        group_norms(np.ascontiguousarray(v, dtype=np.float64), enc.ptr, enc.indices, out)
+        return out
     group_dual_norms(np.ascontiguousarray(v, dtype=np.float64), enc.ptr, enc.indices, rho, out)
     return out
 
@@ -92,7 +93,7 @@ def group_pieces(problem, w, b, vscale):
     datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
     rmatvec_full(design, u, grad, problem.n_threads)
     if problem.work is not None:
-        problem.work.add_nonzero_columns(design, w)
+        problem.work.add_columns(design, nonzero)  # (add_nonzero_columns, w's nonzero known)
         problem.work.add(design.nnz)
     loss = float(datafit_value(problem.df_code, problem.y, z, problem.sw, n))
     g_b = float(np.sum(u)) if problem.fit_intercept else 0.0

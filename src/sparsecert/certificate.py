@@ -355,7 +355,7 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
     converged = bool(max_v <= tol) and (rel_gap is None or bool(rel_gap <= gap_tol))
     enc = problem.groups
     return GroupCertificate(
-        converged=converged, kind="global", gap_tol=gap_tol, max_violation=max_v,
+        _owned=_GROUP_FRESH, converged=converged, kind="global", gap_tol=gap_tol, max_violation=max_v,
         argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol,
         tol_relative=tol_relative, scale=problem.scale, objective=objective,
         intercept_gradient=g_b, tol_intercept=tol_intercept,
@@ -368,6 +368,13 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
         group_indices=enc.indices, argmax_group=argmax_group,
         l1_ratio=l1_ratio_of_problem(problem),
         screened=None if screened is None else screened[enc.group_of])
+
+
+# the arrays of a group certificate that build_group_certificate computed for
+# it alone (each round of a fit makes one, and their copies were a visible share of it)
+_GROUP_FRESH = frozenset({"gradient", "violation", "margin", "screened", "group_violation",
+                          "group_margin", "group_gradient_norm", "group_threshold",
+                          "group_coef_norm"})
 
 
 def shortfall(cert):

@@ -128,3 +128,14 @@ def group_certificate_scan(grad, w, vscale, grp_ptr, grp_idx, weights, alpha, rh
         norms_w[g] = nw
     thr = alpha * weights
     return comp, viol, thr - norms_g, norms_g, thr, norms_w, pen
+
+
+@njit(cache=True, nogil=True)
+def group_norms(v, grp_ptr, grp_idx, out):
+    """out[g] = ||v_g||_2 for every group (its sum in increasing index order,
+    as ``numpy.bincount`` summed it)."""
+    for g in range(grp_ptr.shape[0] - 1):
+        acc = 0.0
+        for k in range(grp_ptr[g], grp_ptr[g + 1]):
+            acc += v[grp_idx[k]] * v[grp_idx[k]]
+        out[g] = np.sqrt(acc)
