@@ -256,8 +256,8 @@ def group_certificate_arrays(grad, w, vscale, ptr, idx, c, alpha, rho, dual_norm
     norms_g, thr, norms_w, penalty). Sums per group run over its features in
     increasing index order (``numpy.bincount``), as the kernel's do. One
     rule is new with the kernel: a NaN in w_g makes the group's violation NaN
-    (the old code judged such a group at w_g = 0). ``dual_norm(v, rho)`` gives N*(v_g) for rho > 0 (default: the bisection
-    :func:`sgl_dual_norm`)."""
+    (the old code judged such a group at w_g = 0). ``dual_norm(v, rho)``
+    gives N*(v_g) for rho > 0 (default: the bisection :func:`sgl_dual_norm`)."""
     n_groups = len(ptr) - 1
     gof = np.empty(len(idx), dtype=np.int64)
     for g in range(n_groups):

@@ -55,6 +55,14 @@ from ._kernels.group_certificate import group_certificate_scan, group_norms
 from ._problem import rmatvec_full
 
 
+# the arrays of a GroupCertificate made for it alone (by group_pieces, group_gap
+# and build_group_certificate), which it keeps uncopied: each round of a fit
+# makes one, and copying them was a visible share of its time
+GROUP_FRESH = frozenset({"gradient", "violation", "margin", "screened", "group_violation",
+                         "group_margin", "group_gradient_norm", "group_threshold",
+                         "group_coef_norm", "_group_screened"})
+
+
 def l1_ratio_of_problem(problem):
     """rho of a group problem's penalty (0 for the group lasso)."""
     return float(problem.pen_params[codes.PARAM_L1_RATIO])
@@ -121,7 +129,7 @@ def group_gap(problem, pieces, objective):
     module docstring and :func:`screen_groups`); (None, None) when an
     unpenalized group leaves it infeasible."""
     enc = problem.groups
-    thr = problem.penalty.alpha * enc.weights
+    thr = pieces["thr"]
     if not np.all(thr > 0):
         return None, None
     n = problem.design.n_samples
@@ -143,19 +151,35 @@ def group_gap(problem, pieces, objective):
     if logistic:
         dual = -float(datafit_conjugate(problem.df_code, problem.y, theta, problem.sw, n))
     else:
-        pos = problem.sw > 0
-        dual = -float(theta @ problem.y) - 0.5 * n * float(np.sum(theta[pos] ** 2
-                                                                 / problem.sw[pos]))
+        pos = _positive_weights(problem)
+        dual = -float(theta @ problem.y) - 0.5 * n * float(
+            np.sum(theta ** 2 / problem.sw) if pos is None
+            else np.sum(theta[pos] ** 2 / problem.sw[pos]))
     gap = float(objective) - dual if np.isfinite(dual) else np.inf
-    return gap, screen_groups(problem, t * grad, gap, objective, reach=t * norms)
+    # X^T theta itself only for the sparse-group lasso's second test
+    return gap, screen_groups(problem, t * grad if rho > 0.0 else None, gap, objective,
+                              reach=t * norms)
+
+
+def _positive_weights(problem):
+    """The mask s_i > 0 of the samples the dual sums over, or None when it
+    holds everywhere (the sum is then over all of them, as the mask would
+    give it); computed once per weights array (keyed on it: a shallow copy
+    of the problem keeps its ``__dict__``)."""
+    cached = problem.__dict__.get("_sw_positive")
+    if cached is None or cached[0] is not problem.sw:
+        pos = problem.sw > 0
+        cached = problem.__dict__["_sw_positive"] = (problem.sw, None if pos.all() else pos)
+    return cached[1]
 
 
 def screen_groups(problem, grad_theta, gap, objective, reach=None):
     r"""Groups zero at every optimum, by the gap-safe sphere test; None without a gap.
 
     ``grad_theta`` = X^T theta at the feasible dual point theta that gave
-    ``gap``. The optimal dual point theta* lies within sum_i (theta_i -
-    theta*_i)^2 / gamma_i <= 2 gap of theta (:func:`sparsecert._duality.sphere_screen`:
+    ``gap`` (read only when ``reach`` is None or rho > 0). The optimal dual
+    point theta* lies within sum_i (theta_i - theta*_i)^2 / gamma_i <= 2 gap
+    of theta (:func:`sparsecert._duality.sphere_screen`:
     gamma_i = s_i / n for least squares, whose dual is exactly that
     quadratic, and s_i / (4n) for the logistic loss, whose f'' <= 1/4), so
     ||X_g^T (theta - theta*)||_2 <= r_g = sqrt(2 gap L_g) with L_g the

@@ -49,7 +49,8 @@ from ._problem import evaluate, make_group_problem, make_problem
 from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_gap,  # noqa: F401
                        _dense_columns, _gap_tolerance, _given_gap, _thresholds,
                        _intercept_violation, _relative_gap, gap_safe_screen)
-from ._group_certificate import explain_groups, group_gap, group_pieces, l1_ratio_of_problem
+from ._group_certificate import (GROUP_FRESH, explain_groups, group_gap, group_pieces,
+                                 l1_ratio_of_problem)
 from ._kernels import codes
 from ._violations import _violations
 from ._multitask_certificate import multitask_fields, multitask_problem_of
@@ -297,7 +298,6 @@ class GroupCertificate(Certificate):
         kwargs.setdefault("l1_ratio", 0.0)
         super().__init__(**kwargs)
 
-
     @property
     def n_groups(self):
         return int(self.group_ptr.shape[0] - 1)
@@ -308,7 +308,8 @@ class GroupCertificate(Certificate):
         test (``screened`` is the same per feature); None without a gap."""
         if self.screened is None:
             return None
-        return self.screened[self.group_indices[self.group_ptr[:-1]]]
+        kept = self.__dict__.get("_group_screened")  # build_group_certificate's, if any
+        return kept if kept is not None else self.screened[self.group_indices[self.group_ptr[:-1]]]
 
     @property
     def n_nonzero_groups(self):
@@ -355,7 +356,7 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
     converged = bool(max_v <= tol) and (rel_gap is None or bool(rel_gap <= gap_tol))
     enc = problem.groups
     return GroupCertificate(
-        _owned=_GROUP_FRESH, converged=converged, kind="global", gap_tol=gap_tol, max_violation=max_v,
+        converged=converged, kind="global", gap_tol=gap_tol, max_violation=max_v,
         argmax=argmax, duality_gap=gap, relative_gap=rel_gap, tol=tol,
         tol_relative=tol_relative, scale=problem.scale, objective=objective,
         intercept_gradient=g_b, tol_intercept=tol_intercept,
@@ -366,15 +367,8 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
         group_violation=gviol, group_margin=gmargin, group_gradient_norm=pieces["norms_g"],
         group_threshold=pieces["thr"], group_coef_norm=pieces["norms_w"], group_ptr=enc.ptr,
         group_indices=enc.indices, argmax_group=argmax_group,
-        l1_ratio=l1_ratio_of_problem(problem),
+        l1_ratio=l1_ratio_of_problem(problem), _group_screened=screened, _owned=GROUP_FRESH,
         screened=None if screened is None else screened[enc.group_of])
-
-
-# the arrays of a group certificate that build_group_certificate computed for
-# it alone (each round of a fit makes one, and their copies were a visible share of it)
-_GROUP_FRESH = frozenset({"gradient", "violation", "margin", "screened", "group_violation",
-                          "group_margin", "group_gradient_norm", "group_threshold",
-                          "group_coef_norm"})
 
 
 def shortfall(cert):
