@@ -48,8 +48,16 @@ def random_groups(seed, p=60, n_groups=17):
 
 
 def scan(enc, c, grad, w, vscale, alpha, rho):
-    out = group_certificate_scan(grad, w, vscale, enc.ptr, enc.indices, c, alpha, rho)
-    return dict(zip(NAMES, out[:6]), penalty=alpha * np.sum(out[6]))
+    """The kernel's outputs by name, its argmax and per-feature margins
+    checked against NumPy's on the way."""
+    comp, margin_f, *per_group, pen, worst_g, worst_j = group_certificate_scan(
+        grad, w, vscale, enc.ptr, enc.indices, c, alpha, rho)
+    got = dict(zip(NAMES, [comp] + per_group), penalty=alpha * np.sum(pen))
+    np.testing.assert_array_equal(margin_f, got["margin"][enc.group_of])
+    assert worst_g == np.argmax(got["viol"])
+    members = enc.members(worst_g)
+    assert worst_j == members[np.argmax(comp[members])]
+    return got
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.3, 1.0])
@@ -71,6 +79,17 @@ def test_scan_equals_the_numpy_definition_bit_for_bit(seed, rho):
         bis = naive.group_certificate_arrays(grad, w, vscale, enc.ptr, enc.indices, c, alpha,
                                              rho)[3]
         np.testing.assert_allclose(got["norms_g"], bis, rtol=1e-12, atol=1e-14)
+
+
+def test_scan_argmax_takes_the_first_of_equal_violations():
+    """Ties between groups and between a group's features go to the first,
+    as numpy.argmax has it (the certificate's argmax_group and argmax)."""
+    enc = GL(1.0, 3).encode_groups(12)
+    grad = np.array([0.0, 0, 0, 3, 4, 0, 4, 0, 3, 0, 0, 0])   # groups 1 and 2: ||g|| = 5
+    got = scan(enc, np.ones(4), grad, np.zeros(12), np.ones(12), 1.0, 0.0)
+    assert got["viol"][1] == got["viol"][2] == 4.0
+    grad = np.array([0.0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0])   # one group, equal entries
+    scan(enc, np.ones(4), grad, np.zeros(12), np.ones(12), 1.0, 0.0)
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.5])
@@ -159,9 +178,10 @@ def test_a_nan_fails_the_scan_and_the_certificate(monkeypatch):
     for rho in (0.0, 0.5):
         g_nan = grad.copy()
         g_nan[enc.members(0)[0]] = np.nan
+        g_nan[enc.members(3)[-1]] = np.nan  # argmax: the first NaN group
         got = scan(enc, c, g_nan, w, vscale, 0.4, rho)
         assert np.isnan(got["viol"][0]) and np.isnan(got["margin"][0])
-        assert not np.any(np.isnan(got["viol"][1:]))
+        assert not np.any(np.isnan(got["viol"][1:3]))
         w_nan = w.copy()
         w_nan[enc.members(nonzero[0])[0]] = np.nan
         got = scan(enc, c, grad, w_nan, vscale, 0.4, rho)

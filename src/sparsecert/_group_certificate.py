@@ -50,7 +50,7 @@ import numpy as np
 from ._duality import _balanced_logistic_dual_point, block_screen
 from ._kernels import codes
 from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value, matvec
-from ._kernels.group import group_dual_norms, group_grams
+from ._kernels.group import group_dual_norms, group_grams, group_members
 from ._kernels.group_certificate import group_certificate_scan, group_norms
 from ._problem import rmatvec_full
 
@@ -114,14 +114,18 @@ def group_violations(problem, w, grad, vscale):
     one compiled pass (:func:`sparsecert._kernels.group_certificate.group_certificate_scan`):
     ``comp`` (per-feature components, times ``vscale``), ``viol`` (group
     violations), ``margin`` (alpha c_g - N*(g_g)), ``norms_g`` (N*(g_g)),
-    ``thr`` (alpha c_g), ``norms_w`` (||w_g||) and ``penalty`` (its value at
-    w); see the module docstring."""
+    ``thr`` (alpha c_g), ``norms_w`` (||w_g||), ``penalty`` (its value at
+    w), ``margin_f`` (each feature's group margin), ``worst_group`` (the
+    first group of largest violation, or the first NaN one) and
+    ``worst_feature`` (its feature of largest component); see the module
+    docstring."""
     enc = problem.groups
-    comp, viol, margin, norms_g, thr, norms_w, pen = group_certificate_scan(
-        grad, np.ascontiguousarray(w, dtype=np.float64), vscale, enc.ptr, enc.indices,
-        enc.weights, float(problem.penalty.alpha), l1_ratio_of_problem(problem))
-    return dict(comp=comp, viol=viol, margin=margin, norms_g=norms_g, thr=thr,
-                norms_w=norms_w, penalty=float(problem.penalty.alpha * np.sum(pen)))
+    out = group_certificate_scan(grad, np.ascontiguousarray(w, dtype=np.float64), vscale,
+                                 enc.ptr, enc.indices, enc.weights, float(problem.penalty.alpha),
+                                 l1_ratio_of_problem(problem))
+    fields = dict(zip(("comp", "margin_f", "viol", "margin", "norms_g", "thr", "norms_w"), out))
+    return dict(fields, penalty=float(problem.penalty.alpha * np.sum(out[7])),
+                worst_group=int(out[8]), worst_feature=int(out[9]))
 
 
 def group_gap(problem, pieces, objective):
@@ -267,32 +271,26 @@ def group_lipschitz(problem, groups, out):
     todo = groups[np.isnan(out[groups])]
     if todo.size == 0:
         return out
-    feats = np.concatenate([enc.members(g) for g in todo])
+    feats = group_members(enc.ptr, enc.indices, todo)
     X_args = design.columns(feats)
     if problem.work is not None:
         problem.work.add_columns(design, feats)
-    sizes = enc.sizes[todo]
-    out[todo[sizes == 1]] = problem.lipschitz[enc.indices[enc.ptr[todo[sizes == 1]]]]
-    for g in todo[sizes > _EXACT_MAX]:
+    exact, k, grams, big = group_grams(*X_args, design.n_samples, problem.sw, problem.means,
+                                       problem.lipschitz, enc.ptr, enc.indices, todo,
+                                       _EXACT_MAX, out)
+    for g in big:
         out[g] = float(np.sum(problem.lipschitz[enc.members(g)]))
-    # the exact ones, by size: their Gram matrices in one compiled call, then
-    # one stacked eigvalsh per size (the same LAPACK call per matrix as one
-    # eigvalsh each, without a thousand Python round trips)
-    exact = (sizes > 1) & (sizes <= _EXACT_MAX)
-    order = np.argsort(sizes[exact], kind="stable")
-    exact, k = todo[exact][order], sizes[exact][order]
-    if exact.size == 0:
-        return out
-    offsets = np.zeros(exact.size + 1, dtype=np.int64)
-    np.cumsum(k * k, out=offsets[1:])
-    grams = np.empty(offsets[-1])
-    group_grams(*X_args, design.n_samples, problem.sw, problem.means, enc.ptr, enc.indices,
-                exact, offsets, grams, np.zeros(design.n_samples))
-    for size in np.unique(k):
-        run = np.flatnonzero(k == size)
-        stack = grams[offsets[run[0]]:offsets[run[-1] + 1]].reshape(run.size, size, size)
+    # the exact ones, by size: one stacked eigvalsh per size (the same LAPACK
+    # call per matrix as one eigvalsh each, without the Python round trips)
+    start = 0
+    while start < k.size:
+        size = int(k[start])
+        stop = start + int(np.searchsorted(k[start:], size, side="right"))
+        stack = grams[:(stop - start) * size * size].reshape(stop - start, size, size)
+        grams = grams[(stop - start) * size * size:]
         top = np.maximum(np.linalg.eigvalsh(stack)[:, -1], 0.0)
-        out[exact[run]] = top / 4.0 if problem.df_code == codes.LOGISTIC else top
+        out[exact[start:stop]] = top / 4.0 if problem.df_code == codes.LOGISTIC else top
+        start = stop
     return out
 
 

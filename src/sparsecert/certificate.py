@@ -338,11 +338,10 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
     comp, gviol, gmargin = pieces["comp"], pieces["viol"], pieces["margin"]
     g_b = pieces["intercept_grad"]
     v_b = _intercept_violation(g_b, tol, tol_intercept)
-    max_group = float(np.max(gviol)) if gviol.size else 0.0
+    # (np.max and np.argmax of gviol, and np.argmax over the group's comp)
+    max_group = float(gviol[pieces["worst_group"]]) if gviol.size else 0.0
     if gviol.size and not (v_b > max_group):
-        argmax_group = int(np.argmax(gviol))
-        members = problem.groups.members(argmax_group)
-        argmax = int(members[np.argmax(comp[members])])
+        argmax_group, argmax = pieces["worst_group"], pieces["worst_feature"]
         max_v = max_group
     else:
         argmax_group = argmax = None
@@ -361,7 +360,7 @@ def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=Non
         tol_relative=tol_relative, scale=problem.scale, objective=objective,
         intercept_gradient=g_b, tol_intercept=tol_intercept,
         scale_intercept=problem.scale_intercept, gradient=pieces["grad"], violation=comp,
-        margin=gmargin[enc.group_of], violation_scale=vscale, coef=w, n_iter=n_iter,
+        margin=pieces["margin_f"], violation_scale=vscale, coef=w, n_iter=n_iter,
         solver=solver, datafit=problem.datafit.name, penalty=problem.penalty.name,
         alpha=float(problem.penalty.alpha), dual_point=None if gap is None else "residual",
         group_violation=gviol, group_margin=gmargin, group_gradient_norm=pieces["norms_g"],

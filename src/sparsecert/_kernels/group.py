@@ -72,17 +72,50 @@ def group_gram(X_dense, X_data, X_indices, X_indptr, n_samples, sw, means, feats
 
 
 @njit(cache=True, nogil=True)
-def group_grams(X_dense, X_data, X_indices, X_indptr, n_samples, sw, means, grp_ptr, grp_idx,
-                groups, offsets, out, buf):
-    """:func:`group_gram` for each group g = groups[q], into
-    out[offsets[q]:offsets[q] + k^2] (k = |g|, row-major): one call for all
-    the groups a working set brings in, not one each."""
+def group_members(grp_ptr, grp_idx, groups):
+    """The features of ``groups``, group after group (their index ranges of
+    ``grp_idx`` concatenated)."""
+    total = 0
     for q in range(groups.shape[0]):
-        g = groups[q]
-        feats = grp_idx[grp_ptr[g]:grp_ptr[g + 1]]
-        k = feats.shape[0]
-        gram = out[offsets[q]:offsets[q] + k * k].reshape((k, k))
-        group_gram(X_dense, X_data, X_indices, X_indptr, n_samples, sw, means, feats, gram, buf)
+        total += grp_ptr[groups[q] + 1] - grp_ptr[groups[q]]
+    out = np.empty(total, dtype=np.int64)
+    at = 0
+    for q in range(groups.shape[0]):
+        for k in range(grp_ptr[groups[q]], grp_ptr[groups[q] + 1]):
+            out[at] = grp_idx[k]
+            at += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def group_grams(X_dense, X_data, X_indices, X_indptr, n_samples, sw, means, lipschitz, grp_ptr,
+                grp_idx, groups, exact_max, out):
+    """What the group Lipschitz constants of ``groups`` need, in one call:
+    out[g] = lipschitz[j] for a group of one feature j, and :func:`group_gram`
+    for each group of 2 to ``exact_max`` features. Returns (those groups,
+    ordered by size (stably), their sizes k, their Gram matrices one after
+    the other (row-major, the q-th at offset sum_{r<q} k_r^2), and the
+    groups of more than ``exact_max`` features)."""
+    sizes = np.empty(groups.shape[0], dtype=np.int64)
+    for q in range(groups.shape[0]):
+        sizes[q] = grp_ptr[groups[q] + 1] - grp_ptr[groups[q]]
+        if sizes[q] == 1:
+            out[groups[q]] = lipschitz[grp_idx[grp_ptr[groups[q]]]]
+    keep = np.flatnonzero((sizes > 1) & (sizes <= exact_max))
+    keep = keep[np.argsort(sizes[keep], kind="mergesort")]
+    total = 0
+    for q in keep:
+        total += sizes[q] * sizes[q]
+    grams = np.empty(total)
+    buf = np.zeros(n_samples)
+    at = 0
+    for q in keep:
+        k = sizes[q]
+        feats = grp_idx[grp_ptr[groups[q]]:grp_ptr[groups[q] + 1]]
+        group_gram(X_dense, X_data, X_indices, X_indptr, n_samples, sw, means, feats,
+                   grams[at:at + k * k].reshape((k, k)), buf)
+        at += k * k
+    return groups[keep], sizes[keep], grams, groups[sizes > exact_max]
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -77,12 +77,15 @@ def _group_sums(grad, w, grp_idx, lo, hi, t1, rho):
 def group_certificate_scan(grad, w, vscale, grp_ptr, grp_idx, weights, alpha, rho):
     """The certificate's arrays for every group (see the module docstring).
 
-    Returns (comp, viol, margin, norms_g, thr, norms_w, pen_terms): comp per
-    feature, the rest per group; pen_terms[g] = c_g ((1 - rho) ||w_g||_2 +
-    rho ||w_g||_1) (c_g ||w_g||_2 when rho = 0), whose sum times alpha is
-    the penalty. The loops over a group's features are written out here:
-    as helper functions (inlined or not) they made the kernel five times
-    slower.
+    Returns (comp, margin_f, viol, margin, norms_g, thr, norms_w, pen_terms,
+    worst_g, worst_j): comp and margin_f (each feature's group margin) per
+    feature, the next six per group; pen_terms[g] = c_g ((1 - rho) ||w_g||_2
+    + rho ||w_g||_1) (c_g ||w_g||_2 when rho = 0), whose sum times alpha is
+    the penalty; worst_g = numpy.argmax(viol) (the first largest, or the
+    first NaN) and worst_j its feature of largest comp (the same rule, in
+    the group's order). The loops over a group's features are written out
+    here: as helper functions (inlined or not) they made the kernel five
+    times slower.
     """
     n_groups = grp_ptr.shape[0] - 1
     comp = np.empty(grad.shape[0])
@@ -127,7 +130,32 @@ def group_certificate_scan(grad, w, vscale, grp_ptr, grp_idx, weights, alpha, rh
             pen[g] = c * nw
         norms_w[g] = nw
     thr = alpha * weights
-    return comp, viol, thr - norms_g, norms_g, thr, norms_w, pen
+    margin = thr - norms_g
+    margin_f = np.empty(grad.shape[0])
+    for g in range(n_groups):
+        for k in range(grp_ptr[g], grp_ptr[g + 1]):
+            margin_f[grp_idx[k]] = margin[g]
+    worst_g = _first_max(viol, 0, n_groups)
+    worst_j = 0
+    if n_groups:
+        lo, hi = grp_ptr[worst_g], grp_ptr[worst_g + 1]
+        for k in range(lo, hi):
+            part[k] = comp[grp_idx[k]]
+        worst_j = grp_idx[_first_max(part, lo, hi)]
+    return comp, margin_f, viol, margin, norms_g, thr, norms_w, pen, worst_g, worst_j
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _first_max(values, lo, hi):
+    """The k in [lo, hi) of numpy.argmax over values[lo:hi] (the first
+    largest, or the first NaN); lo for an empty range."""
+    best = lo
+    for k in range(lo + 1, hi):
+        if values[best] != values[best]:
+            break
+        if values[k] > values[best] or values[k] != values[k]:
+            best = k
+    return best
 
 
 @njit(cache=True, nogil=True)

@@ -46,7 +46,7 @@ import numpy as np
 from .._kernels import codes
 from .._kernels.datafit import datafit_raw_grad, matvec
 from .._group_certificate import group_lipschitz, known_group_lipschitz
-from .._kernels.group import group_bcd_epochs, group_logistic_epochs
+from .._kernels.group import group_bcd_epochs, group_logistic_epochs, group_members
 from .._kernels.group_newton import group_prox_newton_logistic
 from .._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH
 from ..certificate import build_group_certificate
@@ -161,7 +161,7 @@ class _GroupCD(CertifiedRounds):
             # epochs' drifting running residual and can shrink its target
             inner_tol = max(_SETTLED_FACTOR * self.cert.max_violation,
                             self.tol_abs * self.shrink / _INNER_FACTOR)
-        feats = np.concatenate([self.enc.members(g) for g in ws])
+        feats = group_members(self.enc.ptr, self.enc.indices, ws)
         X_args = problem.design.columns(feats)
         chunk = _epochs_per_call_for(problem.design, feats.size)
 
@@ -202,7 +202,7 @@ class _GroupCD(CertifiedRounds):
         if np.any(self.cert.group_violation[outside] > 0):
             # the set will change: solve it only part of the way
             inner_tol = max(target, _NEWTON_WS_FACTOR * float(self.cert.max_violation))
-        feats = np.concatenate([enc.members(g) for g in ws])
+        feats = group_members(enc.ptr, enc.indices, ws)
         work = np.zeros(1)
         # the kernel moves w and z only by the steps its line search accepts
         it, status, viol, b = group_prox_newton_logistic(
