@@ -202,3 +202,23 @@ def test_a_nan_fails_the_scan_and_the_certificate(monkeypatch):
                                penalty=PENALTIES[0], tol=1e-6)
     assert not cert.converged and np.isnan(cert.max_violation)
     assert np.isnan(cert.group_violation[1])
+
+
+def test_compiled_sphere_test_is_the_numpy_one():
+    """block_screen's compiled test (group, multi-task and multinomial
+    screening) flags exactly the blocks of sphere_screen's array operations,
+    NaN reaches and unpenalized blocks (thr = 0) included."""
+    from sparsecert._duality import sphere_screen
+    from sparsecert._kernels.optimality import sphere_test
+
+    r = np.random.default_rng(4)
+    reach = r.uniform(0.0, 1.0, 200)
+    reach[::17] = np.nan
+    lip = r.uniform(0.0, 3.0, 200)
+    thr = r.uniform(0.0, 1.2, 200)
+    thr[::11] = 0.0
+    for gap in (0.0, 1e-4, 0.01, 1.0):
+        want = sphere_screen(reach, gap, lip, thr)
+        got = sphere_test(reach, gap, lip, thr)
+        np.testing.assert_array_equal(got, want)
+        assert 0 < want.sum() < 200 or gap == 1.0

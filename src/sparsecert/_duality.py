@@ -18,7 +18,7 @@ import numpy as np
 
 from ._kernels.codes import ELASTIC_NET, L1, LOGISTIC, PARAM_L1_RATIO, QUADRATIC
 from ._kernels.datafit import rmatvec_subset
-from ._kernels.optimality import duality_gap_kernel
+from ._kernels.optimality import duality_gap_kernel, sphere_test
 from ._problem import rmatvec_full
 
 
@@ -409,8 +409,9 @@ def block_screen(reach, gap, objective, n, lipschitz, thr):
     rounds to 0 or below must not give a radius of 0."""
     if gap is None or not np.isfinite(gap):
         return None
-    pad = 16.0 * np.sqrt(max(n, 1)) * np.finfo(np.float64).eps * abs(float(objective))
-    return sphere_screen(reach, max(float(gap), 0.0) + pad, lipschitz, thr)
+    pad = 16.0 * np.sqrt(max(n, 1)) * _EPS * abs(float(objective))
+    return sphere_test(np.asarray(reach, dtype=np.float64), max(float(gap), 0.0) + pad,
+                       np.asarray(lipschitz, dtype=np.float64), np.asarray(thr, dtype=np.float64))
 
 
 def _intercept_violation(g_b, tol, tol_intercept):
