@@ -222,3 +222,23 @@ def test_compiled_sphere_test_is_the_numpy_one():
         got = sphere_test(reach, gap, lip, thr)
         np.testing.assert_array_equal(got, want)
         assert 0 < want.sum() < 200 or gap == 1.0
+
+
+def test_shifted_group_norms_are_the_gap_s_numpy_sums():
+    """The gap's ||X_g^T (u - s c)|| = ||grad_g - c n means_g|| and its worst
+    ratio to alpha c_g, against the array operations they replace (the same
+    sums, so bit for bit), NaN included."""
+    from sparsecert._kernels.group_certificate import shifted_group_norms
+
+    enc, c, grad, w, vscale = random_groups(5)
+    c = c + 0.5  # every group penalized (the gap exists)
+    means = np.random.default_rng(6).standard_normal(grad.size)
+    for shift in (0.0, 0.37, -2.5):
+        want = np.sqrt(np.bincount(enc.group_of, weights=(grad - shift * means) ** 2))
+        got = np.empty(enc.n_groups)
+        worst = shifted_group_norms(grad, shift, means, enc.ptr, enc.indices, c, got)
+        np.testing.assert_array_equal(got, want)
+        assert worst == np.max(want / c)
+    grad = grad.copy()
+    grad[enc.members(4)[0]] = np.nan
+    assert np.isnan(shifted_group_norms(grad, 0.5, means, enc.ptr, enc.indices, c, got))

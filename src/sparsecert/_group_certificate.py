@@ -51,7 +51,7 @@ from ._duality import _balanced_logistic_dual_point, block_screen
 from ._kernels import codes
 from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value, matvec
 from ._kernels.group import group_dual_norms, group_grams, group_members
-from ._kernels.group_certificate import group_certificate_scan, group_norms
+from ._kernels.group_certificate import group_certificate_scan, group_norms, shifted_group_norms
 from ._problem import rmatvec_full
 
 
@@ -91,7 +91,7 @@ def group_pieces(problem, w, b, vscale):
     z = np.empty(n)
     u = np.empty(n)
     grad = np.empty(p)
-    nonzero = np.flatnonzero(w)
+    nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
     X_args = design.columns(nonzero)
     if not design.is_sparse and X_args[0].dtype == np.float64:
         np.dot(X_args[0][:, nonzero], w[nonzero], out=z)  # BLAS
@@ -140,16 +140,25 @@ def group_gap(problem, pieces, objective):
     u = pieces["u"].copy()
     grad = pieces["grad"]
     logistic = problem.df_code == codes.LOGISTIC
+    shift = 0.0
     if problem.fit_intercept and logistic:
         u, grad = _balanced_logistic_dual_point(problem, u, grad.copy())
     elif problem.fit_intercept:
-        # weighted centring: u - s c with sum = 0; X^T s = n means
+        # weighted centring: u - s c with sum = 0; X^T s = n means, so
+        # X^T (u - s c) = grad - c n means
         c = float(np.sum(u)) / n
         u -= problem.sw * c
-        grad = grad - c * n * problem.means
+        shift = c * n
     rho = l1_ratio_of_problem(problem)
-    norms = dual_norms(enc, grad, rho)
-    worst = float(np.max(norms / thr)) if norms.size else 0.0
+    if rho == 0.0:
+        # ||grad_g - shift means_g|| and max_g of it / alpha c_g, in one pass
+        norms = np.empty(enc.n_groups)
+        worst = shifted_group_norms(grad, shift, problem.means, enc.ptr, enc.indices, thr, norms)
+    else:
+        if shift != 0.0:
+            grad = grad - shift * problem.means
+        norms = dual_norms(enc, grad, rho)
+        worst = float(np.max(norms / thr)) if norms.size else 0.0
     t = 1.0 if worst <= 1.0 else 1.0 / worst
     theta = t * u
     if logistic:

@@ -167,3 +167,22 @@ def group_norms(v, grp_ptr, grp_idx, out):
         for k in range(grp_ptr[g], grp_ptr[g + 1]):
             acc += v[grp_idx[k]] * v[grp_idx[k]]
         out[g] = np.sqrt(acc)
+
+
+@njit(cache=True, nogil=True)
+def shifted_group_norms(v, shift, m, grp_ptr, grp_idx, thr, out):
+    """out[g] = ||v_g - shift m_g||_2 for every group (each entry as NumPy's
+    ``v - shift * m`` gives it, summed in increasing index order); returns
+    max_g out[g] / thr[g] as ``numpy.max`` gives it (NaN if one is NaN; 0
+    without groups)."""
+    worst = 0.0
+    for g in range(grp_ptr.shape[0] - 1):
+        acc = 0.0
+        for k in range(grp_ptr[g], grp_ptr[g + 1]):
+            d = v[grp_idx[k]] - shift * m[grp_idx[k]]
+            acc += d * d
+        out[g] = np.sqrt(acc)
+        ratio = out[g] / thr[g]
+        if g == 0 or ratio > worst or ratio != ratio:
+            worst = ratio  # (a NaN, once there, stays: nothing is > NaN)
+    return worst

@@ -112,6 +112,7 @@ class _GroupCD(CertifiedRounds):
         # alpha c_g bit for bit
         self.thr = problem.penalty.alpha * (1.0 - rho) * enc.weights
         self.thr1 = problem.penalty.alpha * rho * enc.weights
+        self.free = (self.thr == 0) & (self.thr1 == 0)  # unpenalized groups
         # shared with the certificate's screening (exact L_g where known)
         self.lip = known_group_lipschitz(problem)
         self.buf = np.empty(max(int(np.max(enc.sizes, initial=1)), 1))
@@ -140,7 +141,7 @@ class _GroupCD(CertifiedRounds):
         """Sorted groups: every nonzero or unpenalized group plus the zero
         groups nearest (or furthest past) the edge of their dead zone, none
         of those screened (:meth:`CertifiedRounds.ranked_set`)."""
-        return self.ranked_set((self.thr == 0) & (self.thr1 == 0), _WS_START_GROUPS)
+        return self.ranked_set(self.free, _WS_START_GROUPS)
 
     def round(self):
         """One outer iteration: choose the set, block CD epochs on it, certify."""
