@@ -262,8 +262,11 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
     hist = np.empty((K + 1, m))
     _gather(w, feats, hist[0])
     act = np.empty(m, dtype=feats.dtype)
-    nact = 0
-    full = True
+    # not the literals 0 and True: Numba would first type the loop's call of
+    # _sweep with Literal[int](0) and Literal[bool](True), and compile a second
+    # _sweep (and _entries) for them, 0.35 s of a cold first fit for nothing
+    nact = m - m
+    full = m >= 0
     count = 0
     accepted = 0
     cheap = np.inf
