@@ -213,6 +213,11 @@ def threads_for(n_jobs):
     return max(1, min(most, n_jobs if n_jobs > 0 else most + 1 + n_jobs))
 
 
+# entries per block of columns in the set-up of a dense X (1 MB: the block's
+# centred copy stays in cache)
+_STATS_BLOCK = 1 << 17
+
+
 def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     """Encode the penalty, compute column statistics and the scale of the problem.
 
@@ -236,7 +241,7 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     elif not design.is_sparse and design.args[0].dtype == np.float64:
         # BLAS, as in evaluate(): its SIMD pass keeps up with memory, which the
         # compiled reduction (IEEE order, no fastmath) does not
-        column_stats(*design.args, n, p, sw, center, means, sq)
+        _dense_column_stats(design.args[0], sw, center, means, sq)
         np.dot(design.args[0].T, u, out=grad0)
         work.add(2 * work.size)
     elif n_threads > 1:
@@ -273,6 +278,25 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
                    pen_weights, means, lipschitz, b0, grad0, scale, objective0,
                    scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor, work,
                    int(n_threads), u0=u)
+
+
+def _dense_column_stats(X, sw, center, means, sq):
+    """:func:`column_stats` for a float64 dense X, by BLAS over blocks of
+    columns: each block's weighted means, then its centred second moments
+    (the same two steps, each block read from cache the second time). No
+    compiled code: a dense fit's set-up compiles nothing of its own."""
+    n, p = X.shape
+    cols = max(1, _STATS_BLOCK // max(n, 1))
+    for j0 in range(0, p, cols):
+        block = X[:, j0:j0 + cols]
+        m = means[j0:j0 + cols]
+        if center:
+            np.dot(sw, block, out=m)
+            m /= n
+        dev = block - m
+        dev *= dev
+        np.dot(sw, dev, out=sq[j0:j0 + cols])
+        sq[j0:j0 + cols] /= n
 
 
 def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):
@@ -352,7 +376,6 @@ def evaluate(problem, w, b):
     nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
     X_args = design.columns(nonzero)
     X_dense = X_args[0]
-    have_grad = not design.is_sparse and X_dense.dtype == np.float64
     at_reference = b == problem.b0 and nonzero.size == 0
     if at_reference:
         # the reference point (0, b0): make_problem computed X^T u there
@@ -360,39 +383,33 @@ def evaluate(problem, w, b):
         # X, the compiled column loop otherwise), so the pass over X is saved
         z.fill(b)
         if problem.u0 is not None:
-            u[:] = problem.u0  # what the kernel below gives, computed by make_problem
+            u[:] = problem.u0  # what datafit_raw_grad gives, computed by make_problem
         else:
             datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         grad[:] = problem.grad0
-        have_grad = True
-    elif problem.work is not None:
-        # X w over the nonzero columns, X^T u over all of this design's columns
-        problem.work.add_columns(design, nonzero)
-        problem.work.add(design.nnz)
-    if have_grad and not at_reference:
-        # BLAS for the two products with a dense X (IEEE arithmetic, only the
-        # summation order differs from the compiled loop)
-        nz = nonzero
-        if 4 * nz.size < w.shape[0]:
-            # a sparse w: only its columns enter X w
-            np.dot(X_dense[:, nz], w[nz], out=z)
+    else:
+        if problem.work is not None:
+            # X w over the nonzero columns, X^T u over all of this design's columns
+            problem.work.add_columns(design, nonzero)
+            problem.work.add(design.nnz)
+        if not design.is_sparse and X_dense.dtype == np.float64:
+            # BLAS for X w with a dense X (IEEE arithmetic, only the
+            # summation order differs from the compiled loop)
+            if 4 * nonzero.size < w.shape[0]:
+                # a sparse w: only its columns enter X w
+                np.dot(X_dense[:, nonzero], w[nonzero], out=z)
+            else:
+                np.dot(X_dense, w, out=z)
         else:
-            np.dot(X_dense, w, out=z)
+            matvec(*X_args, n, w, z)
         z += b
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
-        np.dot(X_dense.T, u, out=grad)
-    elif (problem.n_threads > 1 or design.is_csr) and not at_reference:
-        # X^T u over the threads (each column's sum the same for any n_jobs)
-        # or row by row; the rest of the kernel's work is O(n + p)
-        matvec(*X_args, n, w, z)
-        z += b
-        datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+        # BLAS, the threads (each column's sum the same for any n_jobs), row
+        # by row for a CSR X, or the compiled column loop
         rmatvec_full(design, u, grad, problem.n_threads)
-        have_grad = True
     max_viol, g_b, loss, pen = optimality_kernel(
-        *X_args, n, problem.y, problem.sw, w, float(b), problem.fit_intercept,
-        problem.df_code, *problem.penalty_args, problem.lipschitz, problem.means,
-        z, u, grad, viol, margin, have_grad)
+        n, problem.y, problem.sw, w, problem.fit_intercept, problem.df_code,
+        *problem.penalty_args, problem.lipschitz, z, u, grad, viol, margin)
     return dict(z=z, u=u, grad=grad, viol=viol, margin=margin, max_violation=float(max_viol),
                 intercept_grad=float(g_b), loss=float(loss), penalty=float(pen))
 
