@@ -213,11 +213,6 @@ def threads_for(n_jobs):
     return max(1, min(most, n_jobs if n_jobs > 0 else most + 1 + n_jobs))
 
 
-# entries per block of columns in the set-up of a dense X (1 MB: the block's
-# centred copy stays in cache)
-_STATS_BLOCK = 1 << 17
-
-
 def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     """Encode the penalty, compute column statistics and the scale of the problem.
 
@@ -241,7 +236,7 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     elif not design.is_sparse and design.args[0].dtype == np.float64:
         # BLAS, as in evaluate(): its SIMD pass keeps up with memory, which the
         # compiled reduction (IEEE order, no fastmath) does not
-        _dense_column_stats(design.args[0], sw, center, means, sq)
+        column_stats(*design.args, n, p, sw, center, means, sq)
         np.dot(design.args[0].T, u, out=grad0)
         work.add(2 * work.size)
     elif n_threads > 1:
@@ -278,25 +273,6 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
                    pen_weights, means, lipschitz, b0, grad0, scale, objective0,
                    scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor, work,
                    int(n_threads), u0=u)
-
-
-def _dense_column_stats(X, sw, center, means, sq):
-    """:func:`column_stats` for a float64 dense X, by BLAS over blocks of
-    columns: each block's weighted means, then its centred second moments
-    (the same two steps, each block read from cache the second time). No
-    compiled code: a dense fit's set-up compiles nothing of its own."""
-    n, p = X.shape
-    cols = max(1, _STATS_BLOCK // max(n, 1))
-    for j0 in range(0, p, cols):
-        block = X[:, j0:j0 + cols]
-        m = means[j0:j0 + cols]
-        if center:
-            np.dot(sw, block, out=m)
-            m /= n
-        dev = block - m
-        dev *= dev
-        np.dot(sw, dev, out=sq[j0:j0 + cols])
-        sq[j0:j0 + cols] /= n
 
 
 def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):

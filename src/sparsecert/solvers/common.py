@@ -103,13 +103,8 @@ def profiled_residual(problem, w):
     nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
     if nonzero.size:
         z = np.empty(n)
-        design = problem.design
-        if not design.is_sparse and design.dtype == np.float64:
-            # BLAS over the nonzero columns, as the certificate does
-            np.dot(design.args[0][:, nonzero], w[nonzero], out=z)
-        else:
-            matvec(*design.columns(nonzero), n, w, z)
-        problem.work.add_columns(design, nonzero)
+        matvec(*problem.design.columns(nonzero), n, w, z)
+        problem.work.add_columns(problem.design, nonzero)
         resid = problem.y - z
     else:
         # X w = 0 (what matvec would write): y - 0 is y, bit for bit
