@@ -209,6 +209,22 @@ def log1pexp(t):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def logistic_pieces(m):
+    """(log(1 + exp(-m)), sigmoid(-m), sigmoid(m)) from one exponential.
+
+    Bit for bit what :func:`log1pexp` (of -m) and :func:`sigmoid` give (each
+    branch takes the exponential of -|m|, as they do): the Newton kernels
+    need two or three of them per sample and pass, and the exponential is
+    most of their cost.
+    """
+    if m >= 0.0:
+        e = np.exp(-m)
+        return np.log1p(e), e / (1.0 + e), 1.0 / (1.0 + e)
+    e = np.exp(m)
+    return -m + np.log1p(e), 1.0 / (1.0 + e), e / (1.0 + e)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def sigmoid(t):
     """1 / (1 + exp(-t)) without overflow for any finite t."""
     if t >= 0.0:

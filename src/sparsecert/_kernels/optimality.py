@@ -4,6 +4,7 @@ Everything is computed over all features, from scratch, at the given point:
 the certificate must not inherit the solver's bookkeeping.
 """
 
+import numpy as np
 from numba import njit
 
 from .codes import PARAM_ALPHA, PARAM_POSITIVE
@@ -137,8 +138,15 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
         for j in range(grad.shape[0]):
             grad[j] -= s * means[j]
     t = dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz)
-    d = dual_value(df_code, y, sw, n_samples, u, grad, 1.0, pen_code, pen_params,
-                   pen_weights, buf)
+    if t < 1.0 and penalty_conjugate_sum(grad, 1.0, pen_code, pen_params,
+                                         pen_weights) == np.inf:
+        # u' itself lies outside a dead zone (an L1 part's conjugate is the
+        # indicator of it): D(u') = -inf, without the datafit's conjugate, an
+        # O(n) sum of logarithms for the logistic loss
+        d = -np.inf
+    else:
+        d = dual_value(df_code, y, sw, n_samples, u, grad, 1.0, pen_code, pen_params,
+                       pen_weights, buf)
     t_best = 1.0
     if t < 1.0:
         d_t = dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code,

@@ -66,7 +66,7 @@ from numba import njit
 
 from ._flags import FASTMATH
 from .codes import PARAM_POSITIVE
-from .datafit import col_dot, col_dot_fast, sigmoid
+from .datafit import col_dot, col_dot_fast, logistic_pieces
 from .newton_step import _line_search, _model_direction, _take_step
 from .prox import prox_1d, subdiff_distance_1d, threshold_1d
 
@@ -143,10 +143,9 @@ def _derivatives(y, sw, z, n_samples, u, h):
             u[i] = 0.0
             h[i] = 0.0
             continue
-        yz = y[i] * z[i]
-        p_wrong = sigmoid(-yz)
+        _, p_wrong, p_right = logistic_pieces(y[i] * z[i])
         u[i] = -s * y[i] * p_wrong / n
-        hi = s * sigmoid(yz) * p_wrong / n
+        hi = s * p_right * p_wrong / n
         floor = s * H_FLOOR / n
         h[i] = hi if hi > floor else floor
         hsum += h[i]
