@@ -1,4 +1,4 @@
-"""The Gram variant of least-squares coordinate descent (tall dense X).
+"""The Gram variant of least-squares coordinate descent (tall X, dense or sparse).
 
 The same fits through both kernels (forced with the private switch
 ``sparsecert.solvers.gram._GRAM_MODE``), against scikit-learn at a tight tolerance,
@@ -170,12 +170,17 @@ def _problem(X, y, sw=None, fit_intercept=True, penalty=None):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_gram_matrix_matches_naive_twin(monkeypatch, dtype, fit_intercept):
+@pytest.mark.parametrize("fmt", ["dense", "csc", "csr"])
+def test_gram_matrix_matches_naive_twin(monkeypatch, dtype, fit_intercept, fmt):
     """H = (1/n) Xc^T S Xc over the held features, built in one go or grown in
-    steps, with row blocks smaller than n."""
+    steps, with row blocks smaller than n (dense), or from the sparse
+    columns and centred after (a sparse X with 60% of its entries zero)."""
     X, y = tall(n=1000, p=40, seed=6, dtype=dtype)
+    if fmt != "dense":
+        X[np.random.default_rng(10).random(X.shape) < 0.6] = 0.0
     sw = np.random.default_rng(7).uniform(0.0, 2.0, X.shape[0])
-    problem = _problem(X, y, sw, fit_intercept)
+    problem = _problem(X if fmt == "dense" else sp.csc_matrix(X).asformat(fmt), y, sw,
+                       fit_intercept)
     X64 = X.astype(np.float64)
     s = normalized_weights(sw, X.shape[0])
     means = (s @ X64) / X.shape[0] if fit_intercept else np.zeros(X.shape[1])
@@ -262,12 +267,44 @@ def test_auto_keeps_residual_cd_on_wide_or_not_tall_enough(count_kernels, shape)
     assert count_kernels["gram"] == 0 and count_kernels["residual"] > 0
 
 
-def test_no_gram_for_sparse_or_nonconvex(count_kernels, monkeypatch):
+def test_no_gram_for_short_sparse_columns_or_nonconvex(count_kernels, monkeypatch):
+    """A sparse X whose columns hold fewer than 4 p entries on average keeps
+    residual CD, even when forced; so does the nonconvex Lp."""
     monkeypatch.setattr(solvers, "_GRAM_MODE", "always")
     X, y = tall(n=400, p=30)
-    sc.Lasso(alpha=sc.alpha_max(X, y) / 20).fit(sp.csc_matrix(X), y)
+    sparse = sp.random(400, 30, density=0.2, random_state=0, format="csc")  # 80 < 120
+    sc.Lasso(alpha=sc.alpha_max(sparse, y) / 20).fit(sparse, y)
     sc.LpRegression(alpha=0.05, p=0.5).fit(X, y)
     assert count_kernels["gram"] == 0 and count_kernels["residual"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["csc", "csr"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_sparse_tall_x_uses_gram_and_matches_sklearn(count_kernels, fmt, fit_intercept,
+                                                     l1_ratio):
+    """Few features, each in many rows (a one-hot block beside denser
+    columns): the Gram solver runs on its own (p <= 100, the start credit),
+    and the fit is scikit-learn's tight one, with sample weights."""
+    rng = np.random.default_rng(8)
+    n = 600
+    onehot = sp.csr_matrix((np.ones(n), (np.arange(n), rng.integers(0, 4, n))), shape=(n, 4))
+    X = sp.hstack([onehot, sp.random(n, 8, density=0.6, random_state=9)], format=fmt)
+    y = X @ rng.standard_normal(12) + 3.0 + 0.1 * rng.standard_normal(n)
+    sw = rng.uniform(0.5, 2.0, n)
+    alpha = sc.alpha_max(X, y, fit_intercept=fit_intercept, sample_weight=sw,
+                         l1_ratio=l1_ratio) / 30
+    ours = sc.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                         **TIGHT).fit(X, y, sample_weight=sw)
+    theirs = sk.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                           tol=1e-15, max_iter=500000).fit(X.toarray(), y, sample_weight=sw)
+    assert count_kernels["gram"] > 0 and count_kernels["residual"] == 0
+    assert ours.certificate_.converged
+    scale = max(np.abs(theirs.coef_).max(), 1e-12)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=0, atol=1e-7 * scale)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=0, atol=1e-7 * scale)
+    _check_against_naive(ours, X.toarray(), y, alpha, l1_ratio,
+                         normalized_weights(sw, n))
 
 
 def test_slow_fit_switches_to_gram_midway(count_kernels):

@@ -338,9 +338,11 @@ def _rmatvec_subset(problem, u, feats):
         if feats.size == design.n_features:
             return X_dense.T @ u
         return X_dense[:, feats].T @ u
-    if design.is_csr and (feats.size == design.n_features
-                          or design.column_nnz(feats) > _ROWS_FOR_SUBSET * design.nnz):
-        # copying that many columns out costs about what one pass over the rows does
+    if feats.size == design.n_features or (
+            design.is_csr and design.column_nnz(feats) > _ROWS_FOR_SUBSET * design.nnz):
+        # every column: the certificate's own pass (no second kernel to
+        # compile); for a CSR X, copying that many columns out costs about
+        # what one pass over the rows does
         full = np.empty(design.n_features)
         rmatvec_full(design, u, full, problem.n_threads)
         return full[feats]

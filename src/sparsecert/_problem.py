@@ -352,7 +352,6 @@ def evaluate(problem, w, b):
     nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
     X_args = design.columns(nonzero)
     X_dense = X_args[0]
-    have_grad = not design.is_sparse and X_dense.dtype == np.float64
     at_reference = b == problem.b0 and nonzero.size == 0
     if at_reference:
         # the reference point (0, b0): make_problem computed X^T u there
@@ -360,39 +359,33 @@ def evaluate(problem, w, b):
         # X, the compiled column loop otherwise), so the pass over X is saved
         z.fill(b)
         if problem.u0 is not None:
-            u[:] = problem.u0  # what the kernel below gives, computed by make_problem
+            u[:] = problem.u0  # what datafit_raw_grad gives, computed by make_problem
         else:
             datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         grad[:] = problem.grad0
-        have_grad = True
-    elif problem.work is not None:
-        # X w over the nonzero columns, X^T u over all of this design's columns
-        problem.work.add_columns(design, nonzero)
-        problem.work.add(design.nnz)
-    if have_grad and not at_reference:
-        # BLAS for the two products with a dense X (IEEE arithmetic, only the
-        # summation order differs from the compiled loop)
-        nz = nonzero
-        if 4 * nz.size < w.shape[0]:
-            # a sparse w: only its columns enter X w
-            np.dot(X_dense[:, nz], w[nz], out=z)
+    else:
+        if problem.work is not None:
+            # X w over the nonzero columns, X^T u over all of this design's columns
+            problem.work.add_columns(design, nonzero)
+            problem.work.add(design.nnz)
+        if not design.is_sparse and X_dense.dtype == np.float64:
+            # BLAS for X w with a dense X (IEEE arithmetic, only the
+            # summation order differs from the compiled loop)
+            if 4 * nonzero.size < w.shape[0]:
+                # a sparse w: only its columns enter X w
+                np.dot(X_dense[:, nonzero], w[nonzero], out=z)
+            else:
+                np.dot(X_dense, w, out=z)
         else:
-            np.dot(X_dense, w, out=z)
+            matvec(*X_args, n, w, z)
         z += b
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
-        np.dot(X_dense.T, u, out=grad)
-    elif (problem.n_threads > 1 or design.is_csr) and not at_reference:
-        # X^T u over the threads (each column's sum the same for any n_jobs)
-        # or row by row; the rest of the kernel's work is O(n + p)
-        matvec(*X_args, n, w, z)
-        z += b
-        datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+        # BLAS, the threads (each column's sum the same for any n_jobs), row
+        # by row for a CSR X, or the compiled column loop
         rmatvec_full(design, u, grad, problem.n_threads)
-        have_grad = True
     max_viol, g_b, loss, pen = optimality_kernel(
-        *X_args, n, problem.y, problem.sw, w, float(b), problem.fit_intercept,
-        problem.df_code, *problem.penalty_args, problem.lipschitz, problem.means,
-        z, u, grad, viol, margin, have_grad)
+        n, problem.y, problem.sw, w, problem.fit_intercept, problem.df_code,
+        *problem.penalty_args, problem.lipschitz, z, u, grad, viol, margin)
     return dict(z=z, u=u, grad=grad, viol=viol, margin=margin, max_violation=float(max_viol),
                 intercept_grad=float(g_b), loss=float(loss), penalty=float(pen))
 

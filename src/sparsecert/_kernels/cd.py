@@ -24,7 +24,7 @@ from numba import njit
 
 from ._flags import FASTMATH
 from .datafit import col_axpy as _axpy
-from .datafit import col_dot_fast
+from .datafit import col_dot_fast, column_entries, iota
 from .prox import penalty_value, prox_1d, subdiff_distance_1d
 
 # active sweeps (see cd_quadratic_anderson) when the nonzero columns hold at
@@ -183,16 +183,6 @@ def _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid):
 
 
 @njit(cache=True, nogil=True)
-def _entries(X_dense, X_indptr, n_samples, feats, count):
-    """Entries of X in the columns feats[:count] (the reads of one sweep)."""
-    total = 0.0
-    for k in range(count):
-        j = feats[k]
-        total += (X_indptr[j + 1] - X_indptr[j]) if X_dense.ndim == 1 else n_samples
-    return total
-
-
-@njit(cache=True, nogil=True)
 def _active_of(feats, w, pen_weights, act):
     """act[:nact] = the features of ``feats`` that are nonzero or unpenalized; nact."""
     nact = 0
@@ -206,7 +196,8 @@ def _active_of(feats, w, pen_weights, act):
 
 @njit(cache=True, nogil=True)
 def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means, lipschitz,
-           vscale, feats, pen_code, pen_params, pen_weights, tol, full, act, nact, work):
+           vscale, feats, pen_code, pen_params, pen_weights, tol, full, act, nact, order,
+           work):
     """One epoch of :func:`cd_quadratic_anderson`: a sweep over all of ``feats``
     if ``full``, else over its active features ``act[:nact]``.
 
@@ -224,14 +215,15 @@ def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, mean
     if full:
         cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b,
                              means, lipschitz, vscale, feats, pen_code, pen_params, pen_weights)
-        all_entries = _entries(X_dense, X_indptr, n_samples, feats, feats.shape[0])
+        all_entries = column_entries(X_dense, X_indptr, n_samples, feats, order,
+                                     feats.shape[0])
         work[0] += all_entries
         nact = _active_of(feats, w, pen_weights, act)
-        act_entries = _entries(X_dense, X_indptr, n_samples, act, nact)
+        act_entries = column_entries(X_dense, X_indptr, n_samples, act, order, nact)
         return cheap, b, nact == 0 or act_entries > ACTIVE_SHARE * all_entries, nact
     part, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means,
                         lipschitz, vscale, act[:nact], pen_code, pen_params, pen_weights)
-    work[0] += _entries(X_dense, X_indptr, n_samples, act, nact)
+    work[0] += column_entries(X_dense, X_indptr, n_samples, act, order, nact)
     return np.inf, b, part <= tol, nact
 
 
@@ -262,8 +254,12 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
     hist = np.empty((K + 1, m))
     _gather(w, feats, hist[0])
     act = np.empty(m, dtype=feats.dtype)
-    nact = 0
-    full = True
+    order = iota(m)  # the positions 0..m-1, for column_entries
+    # not the literals 0 and True: Numba would first type the loop's call of
+    # _sweep with Literal[int](0) and Literal[bool](True), and compile a second
+    # _sweep (and _entries) for them, 0.35 s of a cold first fit for nothing
+    nact = m - m
+    full = m >= 0
     count = 0
     accepted = 0
     cheap = np.inf
@@ -273,7 +269,8 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
         was_full = full
         cheap, b, full, nact = _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r,
                                       sw, w, b, means, lipschitz, vscale, feats, pen_code,
-                                      pen_params, pen_weights, tol, full, act, nact, work)
+                                      pen_params, pen_weights, tol, full, act, nact, order,
+                                      work)
         if R > 0:
             _gather(w, feats, ring[ring_count % R])
             ring_count += 1

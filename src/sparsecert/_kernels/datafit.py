@@ -208,6 +208,42 @@ def log1pexp(t):
     return np.log1p(np.exp(t))
 
 
+@njit(cache=True, nogil=True)
+def column_entries(X_dense, X_indptr, n_samples, feats, idx, count):
+    """Entries of X in the columns feats[idx[:count]] (the work of one sweep; the
+    solvers count their passes over X with it)."""
+    total = 0.0
+    for k in range(count):
+        j = feats[idx[k]]
+        total += (X_indptr[j + 1] - X_indptr[j]) if X_dense.ndim == 1 else n_samples
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always")
+def iota(m):
+    """np.arange(m), without a Numba implementation of its own to compile."""
+    out = np.empty(m, dtype=np.int64)
+    for k in range(m):
+        out[k] = k
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def logistic_pieces(m):
+    """(log(1 + exp(-m)), sigmoid(-m), sigmoid(m)) from one exponential.
+
+    Bit for bit what :func:`log1pexp` (of -m) and :func:`sigmoid` give (each
+    branch takes the exponential of -|m|, as they do): the Newton kernels
+    need two or three of them per sample and pass, and the exponential is
+    most of their cost.
+    """
+    if m >= 0.0:
+        e = np.exp(-m)
+        return np.log1p(e), e / (1.0 + e), 1.0 / (1.0 + e)
+    e = np.exp(m)
+    return -m + np.log1p(e), 1.0 / (1.0 + e), e / (1.0 + e)
+
+
 @njit(cache=True, nogil=True, inline="always")
 def sigmoid(t):
     """1 / (1 + exp(-t)) without overflow for any finite t."""

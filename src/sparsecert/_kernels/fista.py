@@ -288,7 +288,7 @@ def fista_run(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw,
     v, w_new, grad = np.empty(p), np.empty(p), np.empty(p)
     zy, z_new, u = np.empty(n), np.empty(n), np.empty(n)
     obj = datafit_value(df_code, y, z, sw, n) + _penalty_sum(pen_code, pen_params, pen_weights, w)
-    have_grad_at_x = False
+    have_grad_at_x = p < 0  # False, not Literal[bool](False): see test_compile_once.py
     g_b = 0.0
     it = 0
     while it < max_iter:

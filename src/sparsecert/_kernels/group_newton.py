@@ -45,8 +45,10 @@ from numba import njit
 from .codes import GROUP_LASSO
 from .group import _block_prox, _group_violation, group_gram
 from .newton_step import _line_search, _model_direction, _take_step
+from .datafit import column_entries
+from .datafit import iota as _iota
 from .prox_newton import (PN_CONVERGED, PN_LINE_SEARCH, PN_MAX_ITER, _col_update_residual,
-                          _column_entries, _derivatives, _iota, column_model, model_gradient)
+                          _derivatives, column_model, model_gradient)
 
 # groups of up to this many features get their k x k model Hessian (k^2 n
 # work per Newton iteration) and near-exact block solves; larger ones a step
@@ -185,7 +187,7 @@ def _local_model_bcd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, fpt
                 X_dense, X_data, X_indices, X_indptr, feats[lo:hi], v, grad[lo:hi],
                 hxs[lo:hi], Hs[hptr[k]:hptr[k + 1]], lams[k], thr[k], thr1[k], vscale, db,
                 hsum, fit_intercept, moved, r, h, q, x, xp, block_tol)
-            work[0] += 2.0 * _column_entries(X_dense, X_indptr, n_samples, feats[lo:hi], iota,
+            work[0] += 2.0 * column_entries(X_dense, X_indptr, n_samples, feats[lo:hi], iota,
                                              hi - lo)
             if viol > worst:
                 worst = viol
@@ -291,7 +293,7 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
     q, x, xp = np.empty(kmax), np.empty(kmax), np.empty(kmax)
     v = w.copy()
     iota = _iota(max(m, 1))
-    entries = _column_entries(X_dense, X_indptr, n, feats, iota, m)
+    entries = column_entries(X_dense, X_indptr, n, feats, iota, m)
     viol = np.inf
     it = 0
     while it < max_outer:

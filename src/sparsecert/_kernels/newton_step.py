@@ -14,7 +14,7 @@ from numba import njit
 from numba.extending import overload
 
 from .codes import select
-from .datafit import col_axpy, log1pexp, sigmoid
+from .datafit import col_axpy, log1pexp, logistic_pieces
 from .prox import penalty_value, slope_1d
 
 ARMIJO = 1e-4
@@ -119,8 +119,9 @@ def _loss_along(y, sw, z, xd, t, n_samples):
         s = sw[i]
         if s != 0.0:
             mt = y[i] * (z[i] + t * xd[i])
-            ft += s * log1pexp(-mt)
-            dft -= s * y[i] * sigmoid(-mt) * xd[i]
+            loss, p_wrong, _ = logistic_pieces(mt)
+            ft += s * loss
+            dft -= s * y[i] * p_wrong * xd[i]
     return ft / n, dft / n
 
 

@@ -8,51 +8,30 @@ import numpy as np
 from numba import njit
 
 from .codes import PARAM_ALPHA, PARAM_POSITIVE
-from .datafit import (col_dot, datafit_conjugate, datafit_raw_grad,
-                      datafit_value, is_quadratic, matvec)
+from .datafit import datafit_conjugate, datafit_value, is_quadratic
 from .prox import conjugate_1d, penalty_value, subdiff_distance_1d, threshold_1d
 
 
 @njit(cache=True, nogil=True)
-def optimality_kernel(X_dense, X_data, X_indices, X_indptr, n_samples,
-                      y, sw, w, b, fit_intercept, df_code, pen_code, pen_params,
-                      pen_weights, lipschitz, means, z, u, grad, viol, margin,
-                      have_grad):
-    """Fill z = Xw + b, u = f'(z), grad = X^T u, violations and margins.
+def optimality_kernel(n_samples, y, sw, w, fit_intercept, df_code, pen_code, pen_params,
+                      pen_weights, lipschitz, z, u, grad, viol, margin):
+    """Violations and margins at w, from z = Xw + b, u = f'(z) and grad = X^T u.
 
-    With ``have_grad`` the caller has filled z, u and grad already (dense X
-    in float64 uses BLAS for the two products) and only the rest is done.
+    The caller computes the three (BLAS for a float64 dense X, the compiled
+    column loops otherwise, see ``sparsecert._problem.evaluate``): this
+    kernel never reads X, so a dense fit compiles no product of its own.
     Returns (max_violation, intercept_gradient, datafit_value, penalty_value).
     ``max_violation`` includes |dF/db| when ``fit_intercept``.
     """
-    n_features = w.shape[0]
-    positive = pen_params[PARAM_POSITIVE] != 0.0
-    if not have_grad:
-        matvec(X_dense, X_data, X_indices, X_indptr, n_samples, w, z)
-        for i in range(n_samples):
-            z[i] += b
-        datafit_raw_grad(df_code, y, z, sw, n_samples, u)
     g_b = 0.0
     if fit_intercept:
         for i in range(n_samples):
             g_b += u[i]
-    max_viol = abs(g_b)
-    pen = 0.0
-    for j in range(n_features):
-        if have_grad:
-            g = grad[j]
-        else:
-            g = col_dot(X_dense, X_data, X_indices, X_indptr, j, u)
-            grad[j] = g
-        c = pen_weights[j]
-        v = subdiff_distance_1d(pen_code, pen_params, c, w[j], g, lipschitz[j])
-        viol[j] = v
-        # NaN must propagate: max() alone would drop it
-        if v > max_viol or v != v:
-            max_viol = v
-        thr = threshold_1d(pen_code, pen_params, c, lipschitz[j])
-        margin[j] = thr + g if positive else thr - abs(g)
-        pen += penalty_value(pen_code, pen_params, c, w[j])
+    max_viol, pen = feature_violations(w, grad, pen_code, pen_params, pen_weights,
+                                       lipschitz, viol, margin)
+    # NaN must propagate: max() alone would drop it
+    if abs(g_b) > max_viol or g_b != g_b:
+        max_viol = abs(g_b)
     loss = datafit_value(df_code, y, z, sw, n_samples)
     return max_viol, g_b, loss, pen
 
@@ -61,10 +40,10 @@ def optimality_kernel(X_dense, X_data, X_indices, X_indptr, n_samples,
 def feature_violations(w, grad, pen_code, pen_params, pen_weights, lipschitz, viol, margin):
     """Violations and margins from a gradient computed elsewhere (p-vectors only).
 
-    The per-feature arithmetic of :func:`optimality_kernel` (the same scalar
-    dispatchers, in the same order) for a caller that computed grad = X^T u
-    itself, e.g. as a sum of partial gradients over row blocks held by other
-    processes. Returns (max_j viol_j, sum_j G_j(w_j)); NaN propagates.
+    The per-feature part of :func:`optimality_kernel`, also for a caller
+    that computed grad = X^T u as a sum of partial gradients over row
+    blocks held by other processes. Returns (max_j viol_j, sum_j G_j(w_j));
+    NaN propagates.
     """
     positive = pen_params[PARAM_POSITIVE] != 0.0
     max_viol = 0.0
@@ -159,8 +138,15 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
         for j in range(grad.shape[0]):
             grad[j] -= s * means[j]
     t = dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz)
-    d = dual_value(df_code, y, sw, n_samples, u, grad, 1.0, pen_code, pen_params,
-                   pen_weights, buf)
+    if t < 1.0 and penalty_conjugate_sum(grad, 1.0, pen_code, pen_params,
+                                         pen_weights) == np.inf:
+        # u' itself lies outside a dead zone (an L1 part's conjugate is the
+        # indicator of it): D(u') = -inf, without the datafit's conjugate, an
+        # O(n) sum of logarithms for the logistic loss
+        d = -np.inf
+    else:
+        d = dual_value(df_code, y, sw, n_samples, u, grad, 1.0, pen_code, pen_params,
+                       pen_weights, buf)
     t_best = 1.0
     if t < 1.0:
         d_t = dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code,

@@ -66,7 +66,7 @@ from numba import njit
 
 from ._flags import FASTMATH
 from .codes import PARAM_POSITIVE
-from .datafit import col_dot, col_dot_fast, sigmoid
+from .datafit import col_dot, col_dot_fast, column_entries, iota, logistic_pieces
 from .newton_step import _line_search, _model_direction, _take_step
 from .prox import prox_1d, subdiff_distance_1d, threshold_1d
 
@@ -143,10 +143,9 @@ def _derivatives(y, sw, z, n_samples, u, h):
             u[i] = 0.0
             h[i] = 0.0
             continue
-        yz = y[i] * z[i]
-        p_wrong = sigmoid(-yz)
+        _, p_wrong, p_right = logistic_pieces(y[i] * z[i])
         u[i] = -s * y[i] * p_wrong / n
-        hi = s * sigmoid(yz) * p_wrong / n
+        hi = s * p_right * p_wrong / n
         floor = s * H_FLOOR / n
         h[i] = hi if hi > floor else floor
         hsum += h[i]
@@ -328,25 +327,6 @@ def _model_epoch(X_dense, X_data, X_indices, X_indptr, ep, lst, nlist, feats, w,
 
 
 @njit(cache=True, nogil=True)
-def _column_entries(X_dense, X_indptr, n_samples, feats, idx, count):
-    """Entries of X in the columns feats[idx[:count]] (the work of one sweep)."""
-    total = 0.0
-    for k in range(count):
-        j = feats[idx[k]]
-        total += (X_indptr[j + 1] - X_indptr[j]) if X_dense.ndim == 1 else n_samples
-    return total
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _iota(m):
-    """np.arange(m), without a Numba implementation of its own to compile."""
-    out = np.empty(m, dtype=np.int64)
-    for k in range(m):
-        out[k] = k
-    return out
-
-
-@njit(cache=True, nogil=True)
 def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u,
                     h, hsum, gb, grad, hdiag, hxs, viol, pen_code, pen_params, pen_weights,
                     vscale, fit_intercept, max_inner, tol_final, shrink, r, d, cand, act,
@@ -389,7 +369,7 @@ def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u
                                         feats, w, d, grad, hdiag, hxs, pen_code, pen_params,
                                         pen_weights, fit_intercept, hsum, db, moved, h, r,
                                         c_ptr, c_idx, c_x, c_hx)
-        work[0] += _column_entries(X_dense, X_indptr, n_samples, feats,
+        work[0] += column_entries(X_dense, X_indptr, n_samples, feats,
                                    cand if ep == 0 else act, ncand if ep == 0 else nact)
         if fit_intercept and hsum > 0.0:
             # re-project the intercept so that rounding never accumulates
@@ -455,7 +435,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     no_thr = np.empty(0)
     viol = np.inf
     it = 0
-    feats_entries = _column_entries(X_dense, X_indptr, n_samples, feats, _iota(m), m)
+    feats_entries = column_entries(X_dense, X_indptr, n_samples, feats, iota(m), m)
     while it < max_outer:
         work[0] += feats_entries  # the gradient over feats
         hsum, gb = _derivatives(y, sw, z, n_samples, u, h)

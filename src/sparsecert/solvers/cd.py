@@ -316,7 +316,7 @@ class _QuadraticCD(CertifiedRounds):
             # a residual round ends on a certificate, a pass over X the Gram
             # solver (one round to tol where these go to 0.1 x the violation)
             # would mostly have spared
-            gram.credit(_GRAM_CERT * self.n * self.p)
+            gram.credit(_GRAM_CERT * gram.unit * self.p)
         if self.verbose:
             kind = "residual then Gram" if switch else "residual"
             print(f"[sparsecert] epoch {self.n_iter}: {kind} working set {ws.size}/{self.p}, "
@@ -353,7 +353,7 @@ class _QuadraticCD(CertifiedRounds):
             self.n_iter += ep
             problem.work.add(work[0])
             if gram is not None:
-                gram.credit(ep * self.n * ws.size)
+                gram.credit(ep * gram.unit * ws.size)
             if cheap <= inner_tol:
                 break
             if gram is not None and gram.affordable(ws) and self.n_iter < self.max_iter:

@@ -98,7 +98,6 @@ def _refit_on_support(problem, w):
     if problem.fit_intercept:
         # the weighted-centred system without forming the centred columns
         # (sum s_i = n, m the weighted means): Xc^T W Xc = X^T W X - n m m^T
-        n = problem.design.n_samples
         m = problem.means[S]
         ybar = problem.b0  # (1/n) sum_i s_i y_i (make_problem's, the same sum)
         A -= m[:, None] * m  # np.outer(m, m)
@@ -144,10 +143,7 @@ def _normal_equations_sparse(problem, S, budget):
     n, p, k = design.n_samples, design.n_features, S.size
     args = design.columns(S)
     counts = (args[3][S + 1] - args[3][S]).astype(np.float64)
-    order = np.argsort(-counts, kind="stable")
-    scatter = float(counts[order] @ np.arange(2.0, k + 2.0))
-    nnz_S = float(counts.sum())
-    product = nnz_S * max(1.0, nnz_S / n)
+    order, scatter, product = sparse_system_reads(counts, n)
     if min(scatter, product) + k ** 3 / 3.0 > budget:
         return None
     if scatter > _SCATTER_OVERHEAD * product:
@@ -163,6 +159,18 @@ def _normal_equations_sparse(problem, S, budget):
         matvec(*args, n, w_S, z)
         return z
     return times, A / n, Xty / n
+
+
+def sparse_system_reads(counts, n):
+    """(order, scatter, product) for sparse columns of ``counts`` entries each
+    (of n rows): the columns by decreasing size, and the entries that
+    :func:`support_gram` (the t-th largest column's entries times t + 2)
+    and a sparse product (nnz_S times its row density) would read to build
+    their X_S^T W X_S."""
+    order = np.argsort(-counts, kind="stable")
+    scatter = float(counts[order] @ np.arange(2.0, counts.size + 2.0))
+    nnz_S = float(counts.sum())
+    return order, scatter, nnz_S * max(1.0, nnz_S / n)
 
 
 def _normal_equations_product(problem, S, args):

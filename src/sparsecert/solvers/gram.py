@@ -1,8 +1,8 @@
 """The Gram variant of least-squares CD: when it applies, and the accounting that decides when it pays.
 
-On a tall dense X, CD on a working set can run on the set's weighted
-centred Gram matrix H instead of the residual: a coordinate step then costs
-O(|ws|) instead of O(n). :func:`_use_gram` says whether a fit may use it;
+On a tall X, CD on a working set can run on the set's weighted centred
+Gram matrix H instead of the residual: a coordinate step then costs
+O(|ws|) instead of O(n) (O(nnz of the column) for a sparse X). :func:`_use_gram` says whether a fit may use it;
 :class:`_GramState` holds H, grows it, pays for it from the residual work it
 spares, and runs :func:`sparsecert._kernels.cd.cd_gram_anderson` on it. The
 certificate is still computed from X and alone decides convergence.
@@ -15,10 +15,12 @@ import numpy as np
 from .._kernels import codes
 from .._kernels.cd import cd_gram_anderson, gram_rows_block
 from .common import _WS_START, _calls_for
+from .dual import _SCATTER_OVERHEAD, _normal_equations_sparse, sparse_system_reads
 
 # Gram variant of least-squares CD. "auto" applies the rule of _use_gram and
 # the cost accounting of _GramState; "always" / "never" force a path (test
-# hooks: "always" still needs dense X and a convex penalty).
+# hooks: "always" still needs a dense X, or a sparse one that "auto" would
+# take, and a convex penalty).
 _GRAM_MODE = "auto"
 # float64 entries of one row block of the weighted centred columns (8 MB)
 _GRAM_BLOCK = 1 << 20
@@ -57,16 +59,18 @@ _GRAM_SAFE_RANGE = (1e-250, 1e250)
 def _use_gram(problem):
     """Whether least-squares CD may run on the working set's Gram matrix.
 
-    Dense X only (a sparse column's coordinate step already costs its nnz,
-    and a centred Gram would be dense), columns of ordinary magnitude
-    (``_GRAM_SAFE_RANGE``), convex penalties only (the nonconvex
-    Lp, p < 1, keeps plain residual CD from its documented start), and a
-    tall X, n >= 4 p: a Gram coordinate step costs |ws| <= p against 2 n for
-    the residual one. When the Gram matrix is built is then decided during
+    Columns of ordinary magnitude (``_GRAM_SAFE_RANGE``), convex penalties
+    only (the nonconvex Lp, p < 1, keeps plain residual CD from its
+    documented start), and a tall X: a Gram coordinate step costs |ws| <= p
+    against 2 n for the residual one, so n >= 4 p for a dense X; a sparse
+    column's residual step costs 2 nnz(X_j), so a sparse X needs columns
+    of 4 p entries on average (nnz(X) >= 4 p^2: few features, each in many
+    rows, as from a one-hot encoding of a few categories; never a text's
+    bag of words). When the Gram matrix is built is then decided during
     the fit by the cost accounting of :class:`_GramState`. A wide X
     (500 x 5000 in the benchmarks) never uses it.
     """
-    if _GRAM_MODE == "never" or problem.design.is_sparse:
+    if _GRAM_MODE == "never":
         return False
     if not getattr(problem.penalty, "convex", True) or problem.df_code != codes.QUADRATIC:
         return False
@@ -76,10 +80,26 @@ def _use_gram(problem):
         # products of two columns' entries would leave float64's normal range
         # (subnormal or overflowing Gram entries): residual CD handles these
         return False
-    if _GRAM_MODE == "always":
-        return True
-    n, p = problem.design.n_samples, problem.design.n_features
-    return n >= _GRAM_MIN_RATIO * p
+    design = problem.design
+    tall = _unit(design) >= _GRAM_MIN_RATIO * design.n_features
+    return tall or (_GRAM_MODE == "always" and not design.is_sparse)
+
+
+def _unit(design):
+    """Entries of X in an average column: n for a dense X, nnz(X) / p for a
+    sparse one (the cost of a residual coordinate step, in the accounting's
+    units)."""
+    if not design.is_sparse:
+        return design.n_samples
+    return design.nnz / max(design.n_features, 1)
+
+
+def _column_counts(design, feats):
+    """Stored entries of each sparse column of ``feats``, as floats."""
+    if design.is_csr:
+        return design.counts()[feats].astype(np.float64)
+    indptr = design.args[3]
+    return (indptr[feats + 1] - indptr[feats]).astype(np.float64)
 
 
 class _GramState:
@@ -118,6 +138,9 @@ class _GramState:
     def __init__(self, problem, warm=False):
         self.problem = problem
         n, p = problem.design.n_samples, problem.design.n_features
+        # entries of X in an average column (n when dense): the unit of a
+        # residual coordinate step in the accounting below
+        self.unit = _unit(problem.design)
         self.feats = np.empty(0, dtype=np.int64)
         self.H = np.empty((0, 0), order="F")
         self.misses = 0
@@ -127,7 +150,7 @@ class _GramState:
         self._last_new = None  # (wanted, feats, new) of new_features
         # a warm start (a path's next alpha) usually needs a few epochs only
         start = not warm and (p <= _WS_START or n * p >= _GRAM_LARGE_X)
-        self.balance = _GRAM_CREDIT * n * min(p, _WS_START) if start else 0.0
+        self.balance = _GRAM_CREDIT * self.unit * min(p, _WS_START) if start else 0.0
 
     def new_features(self, wanted):
         """The features of ``wanted`` not held yet (a round asks twice: whether
@@ -150,9 +173,16 @@ class _GramState:
             return np.inf
         if new == 0:
             return 0.0
-        n = self.problem.design.n_samples
+        design = self.problem.design
+        if design.is_sparse:
+            # the whole matrix again (see _extend_sparse), the cheaper of its
+            # two ways, each of whose reads costs about a residual step's
+            held = np.concatenate([self.feats, self.new_features(wanted)])
+            counts = _column_counts(design, held)
+            _, scatter, product = sparse_system_reads(counts, design.n_samples)
+            return _GRAM_COPY * counts.sum() + min(scatter, _SCATTER_OVERHEAD * product)
         macs = m * m / 2.0 if self.feats.size == 0 else float(new * m)
-        return n * (_GRAM_COPY * m + _GRAM_MAC * macs)
+        return self.unit * (_GRAM_COPY * m + _GRAM_MAC * macs)
 
     def affordable(self, wanted):
         c = self.cost(wanted)
@@ -163,7 +193,7 @@ class _GramState:
         c = self.cost(ws)
         if not np.isfinite(c):
             return 10**9
-        per_epoch = self.problem.design.n_samples * max(ws.size, 1)
+        per_epoch = self.unit * max(ws.size, 1)
         return max(int(np.ceil((c - self.balance) / per_epoch)), 1)
 
     def credit(self, work):
@@ -172,6 +202,9 @@ class _GramState:
     def extend(self, new):
         """Append the features ``new`` (not yet held) and their Gram rows and columns."""
         problem = self.problem
+        if problem.design.is_sparse:
+            self._extend_sparse(new)
+            return
         X = problem.design.args[0]
         n = problem.design.n_samples
         if self.sqrt_sw is None:
@@ -200,12 +233,29 @@ class _GramState:
             H[m_old:, m_old:] = 0.5 * (block + block.T)
         self.feats, self.H = feats, H
 
+    def _extend_sparse(self, new):
+        """:meth:`extend` for a sparse X: H is built again on all the held
+        features, as the support refit builds its system (the sparse product
+        or :func:`~sparsecert._kernels.datafit.support_gram`, whichever reads
+        less), and centred as there, H = X^T W X / n - m m^T (sum s_i = n, m
+        the weighted means; zero without an intercept). The subtraction
+        loses the digits of a column whose mean dwarfs its spread: the
+        gradient stays anchored at the certificate's exact one, and
+        :meth:`agrees` hands such a fit back to residual CD."""
+        problem = self.problem
+        feats = np.concatenate([self.feats, new]).astype(np.int64)
+        _, A, _ = _normal_equations_sparse(problem, feats, np.inf)
+        problem.work.add_columns(problem.design, feats)
+        m = problem.means[feats]
+        A -= m[:, None] * m
+        # exactly symmetric, whichever way it was built
+        self.feats, self.H = feats, np.asfortranarray(0.5 * (A + A.T))
+
     def solve(self, w, w_cert, cert, wanted, tol_abs, budget, n_anderson, ws_size):
         """Grow to hold ``wanted`` (paid from the balance) and run Gram CD on the
         held features from ``w``; the gradient is anchored at ``w_cert``, where
         ``cert`` computed it exactly from X. Returns the epochs run."""
         problem = self.problem
-        n = problem.design.n_samples
         self.balance -= self.cost(wanted)
         new = self.new_features(wanted)
         if new.size:
@@ -236,7 +286,7 @@ class _GramState:
         # the residual epochs this spared, counted on the residual working
         # set and halved (the Gram solve goes to tol, a residual round to 0.1 x
         # the violation): what later growth may spend
-        self.credit(0.5 * ran * n * ws_size)
+        self.credit(0.5 * ran * self.unit * ws_size)
         return ran
 
     def agrees(self, cert, tol_abs):
