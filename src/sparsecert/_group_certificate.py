@@ -12,7 +12,10 @@ at w_g:
 * w_g != 0: ||g_g + alpha c_g w_g / ||w_g|| ||.
 
 Each is the norm of a per-feature vector (g_g minus its projection onto the
-ball; g_g + alpha c_g w_g / ||w_g||), reported per feature too. Each
+ball; g_g + alpha c_g w_g / ||w_g||), reported per feature too; all of
+them, with ||w_g|| and the margins, come from one compiled pass over the
+groups (:mod:`sparsecert._kernels.group_certificate`), NaN-safe: a NaN or
+an infinity in g_g, or a NaN in w_g, makes the group's violation NaN. Each
 component is multiplied by the feature's ``violation_scale`` before the
 norm is taken (:meth:`sparsecert._problem.Problem.violation_scale`: a column
 of tiny norm cannot hide its coefficient's error; all ones for standardized

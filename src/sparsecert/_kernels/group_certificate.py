@@ -16,8 +16,10 @@ c_g on the block and t1 = alpha rho c_g on each coordinate):
 This is :mod:`sparsecert._group_certificate`'s definition: the sums run over
 each group's features in increasing index order, the order in which
 ``numpy.bincount`` summed them when that module computed them array by array
-(a dozen NumPy calls over all groups, their Python overhead half of a small
-fit's time), so the results are the same bit for bit. A non-finite sum of a
+(a dozen NumPy calls over all groups per certificate, whose Python overhead
+dominated the certificates of a small fit), so the results are the same bit
+for bit. The duality gap's norms (:func:`group_norms`,
+:func:`shifted_group_norms`) follow the same rule. A non-finite sum of a
 group's gradient (a NaN or an infinity in it) makes the group's violation
 NaN, as does a NaN in w_g (its norm is NaN: without this rule the group
 would be judged at w_g = 0), so such a certificate can never hold; the
@@ -27,22 +29,17 @@ sparse-group lasso's N*(g_g) is NaN too when g_g holds a NaN.
 import numpy as np
 from numba import njit
 
-from .group import sgl_dual_norm
+from .group import _soft, sgl_dual_norm
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _soft_nan(x, t):
-    """sign(x) max(0, |x| - t), NaN for a NaN x (as NumPy computes it)."""
-    if x > t:
-        return x - t
-    if x < -t:
-        return x + t
-    if x != x:
-        return x
-    return 0.0
+    """sign(x) max(0, |x| - t), NaN for a NaN x (as NumPy computes it; the
+    solver's :func:`sparsecert._kernels.group._soft` gives 0 there)."""
+    return x if x != x else _soft(x, t)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _sign(x):
     if x > 0.0:
         return 1.0
@@ -51,7 +48,7 @@ def _sign(x):
     return x  # 0 (or NaN) as numpy.sign
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _group_sums(grad, w, grp_idx, lo, hi, t1, rho):
     """(||w_g||, ||w_g||_1, ||S(g_g, t1)||, sum_j g_j) of the group of
     features grp_idx[lo:hi] (indices, not a slice: a slice per group, with
@@ -70,10 +67,7 @@ def _group_sums(grad, w, grp_idx, lo, hi, t1, rho):
     return np.sqrt(nw2), l1, np.sqrt(ns2), gsum
 
 
-# error_model="numpy": a division by zero gives inf or NaN, as in NumPy (the
-# definition this kernel computes), and spares the checks that Python's
-# ZeroDivisionError would put in every loop
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def group_certificate_scan(grad, w, vscale, grp_ptr, grp_idx, weights, alpha, rho):
     """The certificate's arrays for every group (see the module docstring).
 
@@ -145,7 +139,7 @@ def group_certificate_scan(grad, w, vscale, grp_ptr, grp_idx, weights, alpha, rh
     return comp, margin_f, viol, margin, norms_g, thr, norms_w, pen, worst_g, worst_j
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _first_max(values, lo, hi):
     """The k in [lo, hi) of numpy.argmax over values[lo:hi] (the first
     largest, or the first NaN); lo for an empty range."""
@@ -173,8 +167,8 @@ def group_norms(v, grp_ptr, grp_idx, out):
 def shifted_group_norms(v, shift, m, grp_ptr, grp_idx, thr, out):
     """out[g] = ||v_g - shift m_g||_2 for every group (each entry as NumPy's
     ``v - shift * m`` gives it, summed in increasing index order); returns
-    max_g out[g] / thr[g] as ``numpy.max`` gives it (NaN if one is NaN; 0
-    without groups)."""
+    max_g out[g] / thr[g] (every thr[g] > 0) as ``numpy.max`` gives it (NaN
+    if one is NaN; 0 without groups)."""
     worst = 0.0
     for g in range(grp_ptr.shape[0] - 1):
         acc = 0.0
