@@ -116,6 +116,32 @@ def test_column_store_holds_only_the_columns_asked_for():
     np.testing.assert_array_equal(full.toarray(), X.toarray())
 
 
+def test_a_growing_store_lets_the_old_one_go_first(monkeypatch):
+    """The old store is released before the new one is allocated (the copy
+    reads X, not the store): both at once were a fit's peak memory."""
+    import gc
+    import weakref
+
+    X = _csr(seed=6)
+    design = as_design(X)
+    old = weakref.ref(design.columns(np.array([3, 10]))[1])
+    alive_at_allocation = []
+    real = _validation._empty_csc
+
+    def allocate(*args, **kwargs):
+        gc.collect()
+        alive_at_allocation.append(old() is not None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_validation, "_empty_csc", allocate)
+    _, data, _, indptr = design.columns(np.array([7]))
+    assert alive_at_allocation == [False]
+    assert set(np.flatnonzero(np.diff(indptr))) <= {3, 7, 10}
+    Xc = X.tocsc()
+    for j in (3, 7, 10):
+        np.testing.assert_array_equal(data[indptr[j]:indptr[j + 1]], Xc[:, j].data)
+
+
 def test_wide_csr_lasso_copies_only_its_working_set(monkeypatch):
     rng = np.random.default_rng(6)
     n, p = 400, 5000
