@@ -56,6 +56,13 @@ class Design:
         indptr = self.args[3]
         return int(np.sum(indptr[feats + 1] - indptr[feats])) if len(feats) else 0
 
+    def column_counts(self, feats):
+        """The stored entries of each column of ``feats``, as floats."""
+        if not self.is_sparse:
+            return np.full(len(feats), float(self.n_samples))
+        indptr = self.args[3]
+        return (indptr[feats + 1] - indptr[feats]).astype(np.float64)
+
 
 def _index_dtype(nnz):
     """The kernels' index type for a sparse X of ``nnz`` entries."""
@@ -161,6 +168,9 @@ class RowDesign:
     def column_nnz(self, feats):
         counts = self.counts()
         return int(np.sum(counts[feats])) if len(feats) else 0
+
+    def column_counts(self, feats):
+        return self.counts()[feats].astype(np.float64)
 
     def counts(self):
         """Stored entries per column."""

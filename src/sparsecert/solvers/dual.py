@@ -142,7 +142,7 @@ def _normal_equations_sparse(problem, S, budget):
     design = problem.design
     n, p, k = design.n_samples, design.n_features, S.size
     args = design.columns(S)
-    counts = (args[3][S + 1] - args[3][S]).astype(np.float64)
+    counts = design.column_counts(S)
     order, scatter, product = sparse_system_reads(counts, n)
     if min(scatter, product) + k ** 3 / 3.0 > budget:
         return None

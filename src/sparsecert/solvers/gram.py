@@ -94,14 +94,6 @@ def _unit(design):
     return design.nnz / max(design.n_features, 1)
 
 
-def _column_counts(design, feats):
-    """Stored entries of each sparse column of ``feats``, as floats."""
-    if design.is_csr:
-        return design.counts()[feats].astype(np.float64)
-    indptr = design.args[3]
-    return (indptr[feats + 1] - indptr[feats]).astype(np.float64)
-
-
 class _GramState:
     """The Gram working set of one fit, and the accounting that decides when it pays.
 
@@ -178,7 +170,7 @@ class _GramState:
             # the whole matrix again (see _extend_sparse), the cheaper of its
             # two ways, each of whose reads costs about a residual step's
             held = np.concatenate([self.feats, self.new_features(wanted)])
-            counts = _column_counts(design, held)
+            counts = design.column_counts(held)
             _, scatter, product = sparse_system_reads(counts, design.n_samples)
             return _GRAM_COPY * counts.sum() + min(scatter, _SCATTER_OVERHEAD * product)
         macs = m * m / 2.0 if self.feats.size == 0 else float(new * m)
