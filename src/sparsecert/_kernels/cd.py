@@ -197,7 +197,7 @@ def _active_of(feats, w, pen_weights, act):
 @njit(cache=True, nogil=True)
 def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means, lipschitz,
            vscale, feats, pen_code, pen_params, pen_weights, tol, full, act, nact, order,
-           work):
+           all_entries, work):
     """One epoch of :func:`cd_quadratic_anderson`: a sweep over all of ``feats``
     if ``full``, else over its active features ``act[:nact]``.
 
@@ -205,9 +205,9 @@ def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, mean
     ``tol``, the next sweeps cover only the nonzero (and unpenalized)
     features, until their own bound is <= ``tol``; a full sweep then checks
     the zeros again. Active sweeps are used when those columns hold at most
-    ``ACTIVE_SHARE`` of the set's entries (text 1e5 x 2e4: a working set of
-    100 popular words holds half of X, its 29 nonzeros an eighth).
-    ``work[0]`` is increased by the entries read.
+    ``ACTIVE_SHARE`` of the set's entries (``all_entries``; text 1e5 x 2e4:
+    a working set of 100 popular words holds half of X, its 29 nonzeros an
+    eighth). ``work[0]`` is increased by the entries read.
 
     Returns (bound, b, whether the next sweep is full, nact): the bound is
     inf after an active sweep, which says nothing of the zeros.
@@ -215,8 +215,6 @@ def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, mean
     if full:
         cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b,
                              means, lipschitz, vscale, feats, pen_code, pen_params, pen_weights)
-        all_entries = column_entries(X_dense, X_indptr, n_samples, feats, order,
-                                     feats.shape[0])
         work[0] += all_entries
         nact = _active_of(feats, w, pen_weights, act)
         act_entries = column_entries(X_dense, X_indptr, n_samples, act, order, nact)
@@ -255,6 +253,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
     _gather(w, feats, hist[0])
     act = np.empty(m, dtype=feats.dtype)
     order = iota(m)  # the positions 0..m-1, for column_entries
+    all_entries = column_entries(X_dense, X_indptr, n_samples, feats, order, m)
     # not the literals 0 and True: Numba would first type the loop's call of
     # _sweep with Literal[int](0) and Literal[bool](True), and compile a second
     # _sweep (and _entries) for them, 0.35 s of a cold first fit for nothing
@@ -270,7 +269,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
         cheap, b, full, nact = _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r,
                                       sw, w, b, means, lipschitz, vscale, feats, pen_code,
                                       pen_params, pen_weights, tol, full, act, nact, order,
-                                      work)
+                                      all_entries, work)
         if R > 0:
             _gather(w, feats, ring[ring_count % R])
             ring_count += 1
