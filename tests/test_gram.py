@@ -16,7 +16,7 @@ import sparsecert.solvers.cd as solvers_cd
 import sparsecert.solvers.gram as solvers
 from sparsecert import penalties
 from sparsecert._kernels import codes
-from sparsecert._kernels.cd import cd_gram_anderson
+from sparsecert._kernels.cd import cd_gram, cd_gram_anderson
 from sparsecert._problem import make_problem
 from sparsecert._validation import as_design, check_sample_weight
 from sparsecert.datafits import as_datafit
@@ -30,19 +30,20 @@ TIGHT = dict(tol=1e-12, max_iter=100000)
 @pytest.fixture
 def count_kernels(monkeypatch):
     """Counts the calls of each least-squares CD kernel during a test."""
-    calls = {"gram": 0, "residual": 0}
-    real_gram, real_res = solvers.cd_gram_anderson, solvers_cd.cd_quadratic_anderson
+    calls = {"gram": 0, "anderson": 0, "residual": 0}
 
-    def gram(*args):
-        calls["gram"] += 1
-        return real_gram(*args)
+    def spy(module, name, key):
+        real = getattr(module, name)
 
-    def residual(*args):
-        calls["residual"] += 1
-        return real_res(*args)
+        def counted(*args):
+            calls[key] += 1
+            return real(*args)
 
-    monkeypatch.setattr(solvers, "cd_gram_anderson", gram)
-    monkeypatch.setattr(solvers_cd, "cd_quadratic_anderson", residual)
+        monkeypatch.setattr(module, name, counted)
+
+    spy(solvers, "cd_gram", "gram")  # every Gram solve starts with plain epochs
+    spy(solvers, "cd_gram_anderson", "anderson")
+    spy(solvers_cd, "cd_quadratic_anderson", "residual")
     return calls
 
 
@@ -230,6 +231,13 @@ def test_gram_epochs_match_naive_twin(code, l1_ratio):
                                               np.ones_like(lipschitz), code, par,
                                               weights, epochs, 0.0, 0)
         assert ep == epochs and accepted == 0
+        # the plain kernel walks the same iterates, bit for bit
+        w_plain = w_anchor.copy()
+        ep_plain, viol_plain, done = cd_gram(H, w_plain, g_anchor, w_anchor, lipschitz,
+                                             np.ones_like(lipschitz), code, par, weights,
+                                             epochs, 0.0)
+        assert ep_plain == epochs and not done and viol_plain == viol
+        assert np.array_equal(w_plain, w)
         ref = _naive_gram_cd(H, w_anchor, g_anchor, w_anchor, lipschitz, 0.3, l1_ratio,
                              weights, epochs)
         np.testing.assert_allclose(w, ref, rtol=1e-12, atol=1e-13)
@@ -333,6 +341,26 @@ def test_gram_warm_start_and_max_iter(monkeypatch):
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=0, atol=1e-8 * np.abs(ref.coef_).max())
 
 
+@pytest.mark.parametrize("alpha, extrapolates", [(0.1, False), (0.001, True)])
+def test_extrapolation_only_after_the_plain_epochs(count_kernels, alpha, extrapolates):
+    """A Gram solve runs plain epochs first and extrapolates only when they
+    have not converged by _GRAM_PLAIN: on diabetes, 22 plain epochs solve
+    alpha = 0.1 (no Anderson kernel called, so none compiled), alpha = 0.001
+    needs hundreds and gets the extrapolation. Both end certified, at the
+    point of a tight scikit-learn fit."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Lasso as SkLasso
+
+    X, y = load_diabetes(return_X_y=True)
+    est = sc.Lasso(alpha=alpha).fit(X, y)
+    assert est.certificate_.converged
+    assert count_kernels["gram"] > 0 and count_kernels["residual"] == 0
+    assert (count_kernels["anderson"] > 0) == extrapolates
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=1000000).fit(X, y)
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=0, atol=1e-3 * scale)
+
+
 # ------------------------------------------------------------ the fallback
 def test_wrong_gram_gradient_falls_back_to_residual_cd(monkeypatch, count_kernels):
     """A Gram solver whose gradient is wrong (here: it claims convergence
@@ -342,10 +370,10 @@ def test_wrong_gram_gradient_falls_back_to_residual_cd(monkeypatch, count_kernel
 
     def broken(H, w, g_anchor, w_anchor, *rest):
         calls.append(1)
-        return 1, 0.0, 0  # "converged", nothing moved
+        return 1, 0.0, True  # "converged", nothing moved
 
     monkeypatch.setattr(solvers, "_GRAM_MODE", "always")
-    monkeypatch.setattr(solvers, "cd_gram_anderson", broken)
+    monkeypatch.setattr(solvers, "cd_gram", broken)
     X, y = tall(n=500, p=40)
     alpha = sc.alpha_max(X, y) / 50
     est = sc.Lasso(alpha=alpha, tol=1e-10, max_iter=100000).fit(X, y)

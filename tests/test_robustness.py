@@ -179,6 +179,8 @@ def test_interrupted_fit_leaves_no_fitted_attributes(make, data, monkeypatch, pr
             pytest.skip("the nonconvex Lp penalty (p < 1) never uses the Gram kernel")
         monkeypatch.setattr(sparsecert.solvers.gram, "_GRAM_MODE", "always")
         monkeypatch.setattr(sparsecert.solvers.common, "_WORK_PER_CALL", 1)
+        # one plain epoch, then the extrapolated kernel in chunks of one
+        monkeypatch.setattr(sparsecert.solvers.gram, "_GRAM_PLAIN", 1)
     else:
         monkeypatch.setattr(sparsecert.solvers.gram, "_GRAM_MODE", "never")
     if previously_fitted:

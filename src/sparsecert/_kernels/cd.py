@@ -13,7 +13,7 @@ with m_j the weighted column mean. Without an intercept, m = 0 and b = 0, and
 the same code is plain coordinate descent. Dense and sparse X therefore walk
 the same iterates, and each coordinate step costs O(nnz of the column).
 
-The Gram variant (:func:`cd_gram_anderson`, for tall dense X) runs the same
+The Gram variant (:func:`cd_gram` and :func:`cd_gram_anderson`, for a tall X) runs the same
 coordinate steps on the working set's Gram matrix of the weighted centred
 columns instead: O(working set) per step, other iterates (rounding), the same
 solution.
@@ -465,19 +465,57 @@ def _gram_objective(H, w, g_anchor, w_anchor, pen_code, pen_params, pen_weights,
 
 
 @njit(cache=True, nogil=True)
-def cd_gram_anderson(H, w, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_params,
-                     pen_weights, max_epochs, tol, n_anderson):
-    """CD epochs on the Gram quadratic of ``len(w)`` features, with Anderson extrapolation.
+def _gram_checked_epoch(H, w, g, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_params,
+                        pen_weights, tol):
+    """One epoch of Gram CD; returns (violation, done). When the epoch's
+    cheap bound (each coordinate measured before its own step) is <= ``tol``,
+    or it moved nothing, g is recomputed from scratch and the exact
+    violation decides: ``done`` if that is <= ``tol`` or nothing moved."""
+    cheap, moved = _gram_epoch(H, w, g, lipschitz, vscale, pen_code, pen_params, pen_weights)
+    if cheap <= tol or moved == 0:
+        _gram_gradient(H, w, g_anchor, w_anchor, g)
+        viol = _gram_violation(w, g, lipschitz, vscale, pen_code, pen_params, pen_weights)
+        return viol, viol <= tol or moved == 0
+    return cheap, False
+
+
+@njit(cache=True, nogil=True)
+def cd_gram(H, w, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_params, pen_weights,
+            max_epochs, tol):
+    """Plain CD epochs on the Gram quadratic of ``len(w)`` features.
 
     Every array is restricted to the working features (``H`` their Gram
     matrix, Fortran-ordered; ``lipschitz``, ``vscale`` (the certificate's
     per-feature units) and ``pen_weights`` their entries). The gradient
     g = g_anchor + H (w - w_anchor) is kept up to date by one column of H per
-    coordinate step. When an epoch's cheap bound (each
-    coordinate measured before its own step) is <= ``tol``, or an epoch moves
-    nothing, g is recomputed from scratch and the violation at the current
-    point decides. Extrapolation is that of :func:`cd_quadratic_anderson`,
-    kept only if it lowers the (exact, quadratic) objective.
+    coordinate step; the exact violation decides the stop
+    (:func:`_gram_checked_epoch`).
+
+    Returns (epochs_run, violation, done): ``done`` when it stopped before
+    ``max_epochs`` (converged on the exact violation, or nothing moved).
+    """
+    g = np.empty(w.shape[0])
+    _gram_gradient(H, w, g_anchor, w_anchor, g)
+    viol = np.inf
+    epoch = 0
+    while epoch < max_epochs:
+        epoch += 1
+        viol, done = _gram_checked_epoch(H, w, g, g_anchor, w_anchor, lipschitz, vscale,
+                                         pen_code, pen_params, pen_weights, tol)
+        if done:
+            return epoch, viol, True
+    return epoch, viol, False
+
+
+@njit(cache=True, nogil=True)
+def cd_gram_anderson(H, w, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_params,
+                     pen_weights, max_epochs, tol, n_anderson):
+    """:func:`cd_gram`'s epochs, with Anderson extrapolation.
+
+    The arrays are :func:`cd_gram`'s. Every
+    ``n_anderson`` epochs the last iterates are extrapolated as in
+    :func:`cd_quadratic_anderson`, kept only if that lowers the (exact,
+    quadratic) objective.
 
     Returns (epochs_run, violation, n_accepted); ``violation`` is exact (from
     the recomputed g) when the kernel stopped before ``max_epochs``.
@@ -496,15 +534,10 @@ def cd_gram_anderson(H, w, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_
     epoch = 0
     while epoch < max_epochs:
         epoch += 1
-        cheap, moved = _gram_epoch(H, w, g, lipschitz, vscale, pen_code, pen_params,
-                                   pen_weights)
-        if cheap <= tol or moved == 0:
-            _gram_gradient(H, w, g_anchor, w_anchor, g)
-            viol = _gram_violation(w, g, lipschitz, vscale, pen_code, pen_params, pen_weights)
-            if viol <= tol or moved == 0:
-                return epoch, viol, accepted
-        else:
-            viol = cheap
+        viol, done = _gram_checked_epoch(H, w, g, g_anchor, w_anchor, lipschitz, vscale,
+                                         pen_code, pen_params, pen_weights, tol)
+        if done:
+            return epoch, viol, accepted
         if K <= 0:
             continue
         count += 1
