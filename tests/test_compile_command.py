@@ -43,6 +43,9 @@ def _user_fits():
     X, y = load_diabetes(return_X_y=True)
     sc.Lasso(alpha=0.1).fit(X, y)
     sc.Lasso(alpha=0.1).fit(sp.csc_matrix(X), y)
+    # past the Gram solver's plain epochs: its Anderson kernel, dense and CSC
+    sc.Lasso(alpha=0.001).fit(X, y)
+    sc.Lasso(alpha=0.001).fit(sp.csc_matrix(X), y)
     sc.ElasticNet(alpha=0.01, l1_ratio=0.3).fit(sp.csr_matrix(X.astype(np.float32)), y)
     sc.Lasso(alpha=0.1).fit(np.asfortranarray(X.astype(np.float32)), y)
     Xc, yc = load_breast_cancer(return_X_y=True)
