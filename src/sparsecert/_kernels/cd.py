@@ -464,7 +464,7 @@ def _gram_objective(H, w, g_anchor, w_anchor, pen_code, pen_params, pen_weights,
     return 0.5 * f + pen
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _gram_checked_epoch(H, w, g, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_params,
                         pen_weights, tol):
     """One epoch of Gram CD; returns (violation, done). When the epoch's
