@@ -233,9 +233,9 @@ def test_gram_epochs_match_naive_twin(code, l1_ratio):
         assert ep == epochs and accepted == 0
         # the plain kernel walks the same iterates, bit for bit
         w_plain = w_anchor.copy()
-        ep_plain, viol_plain, done = cd_gram(H, w_plain, g_anchor, w_anchor, lipschitz,
-                                             np.ones_like(lipschitz), code, par, weights,
-                                             epochs, 0.0)
+        ep_plain, viol_plain, done = cd_gram(H, w_plain, np.empty(m), g_anchor, w_anchor,
+                                             lipschitz, np.ones_like(lipschitz), code, par,
+                                             weights, epochs, 0.0)
         assert ep_plain == epochs and not done and viol_plain == viol
         assert np.array_equal(w_plain, w)
         ref = _naive_gram_cd(H, w_anchor, g_anchor, w_anchor, lipschitz, 0.3, l1_ratio,

@@ -110,6 +110,8 @@ _MAX_PROJECTED_ENTRIES = 5e7
 # rows (one pass) instead of copying the columns out (a read of all its
 # indices, then the copy)
 _ROWS_FOR_SUBSET = 0.25
+# ... and a CSC X's, with more than this share, over all its columns
+_FULL_FOR_SUBSET = 0.5
 
 
 def _unpenalized(problem):
@@ -338,11 +340,13 @@ def _rmatvec_subset(problem, u, feats):
         if feats.size == design.n_features:
             return X_dense.T @ u
         return X_dense[:, feats].T @ u
-    if feats.size == design.n_features or (
-            design.is_csr and design.column_nnz(feats) > _ROWS_FOR_SUBSET * design.nnz):
+    share = _ROWS_FOR_SUBSET if design.is_csr else _FULL_FOR_SUBSET
+    if feats.size == design.n_features or design.column_nnz(feats) > share * design.nnz:
         # every column: the certificate's own pass (no second kernel to
         # compile); for a CSR X, copying that many columns out costs about
-        # what one pass over the rows does
+        # what one pass over the rows does; for a CSC X, the full pass reads
+        # at most twice the entries, and a small X's first fit (diabetes as
+        # CSC) then compiles no subset kernel
         full = np.empty(design.n_features)
         rmatvec_full(design, u, full, problem.n_threads)
         return full[feats]

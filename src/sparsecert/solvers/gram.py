@@ -269,8 +269,8 @@ class _GramState:
         pen_weights = problem.pen_weights[feats]
         inner_tol = _GRAM_INNER * tol_abs
         chunk = _calls_for(max(m * m, 1))
-        ran, _, self.stopped = cd_gram(self.H, w_ws, g_anchor, w_anchor, lipschitz, vscale,
-                                       problem.pen_code, problem.pen_params, pen_weights,
+        ran, _, self.stopped = cd_gram(self.H, w_ws, np.empty(m), g_anchor, w_anchor, lipschitz,
+                                       vscale, problem.pen_code, problem.pen_params, pen_weights,
                                        min(budget, _GRAM_PLAIN), inner_tol)
         w[feats] = w_ws
         while ran < budget and not self.stopped:
