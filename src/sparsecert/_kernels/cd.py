@@ -513,7 +513,7 @@ def cd_gram_anderson(H, w, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_
                      pen_weights, max_epochs, tol, n_anderson):
     """:func:`cd_gram`'s epochs, with Anderson extrapolation.
 
-    The arrays are :func:`cd_gram`'s. Every
+    The arrays are :func:`cd_gram`'s (g is allocated here). Every
     ``n_anderson`` epochs the last iterates are extrapolated as in
     :func:`cd_quadratic_anderson`, kept only if that lowers the (exact,
     quadratic) objective.
