@@ -165,13 +165,21 @@ class CertifiedRounds:
         score[np.isnan(score)] = np.inf
         return self.pick_blocks(score, start)
 
-    def epochs_until(self, run, chunk, inner_tol):
+    def epochs_until(self, run, chunk, inner_tol, refresh_every=None):
         """Call ``run(epochs)`` -> (epochs run, running violation bound), at
         most ``chunk`` epochs a call (Ctrl-C is honoured between calls), until
         the bound is <= ``inner_tol`` or ``max_iter`` epochs are spent; the
-        last bound."""
+        last bound. With ``refresh_every``, calls are at most that many
+        epochs and :meth:`refresh` recomputes the running state from the
+        iterate between them (``run`` reads it from ``self`` at each call)."""
+        if refresh_every is not None:
+            chunk = min(chunk, refresh_every)
         cheap = np.inf
+        first = True
         while self.n_iter < self.max_iter:
+            if refresh_every is not None and not first:
+                self.refresh()
+            first = False
             ep, cheap = run(min(chunk, self.max_iter - self.n_iter))
             self.n_iter += ep
             if cheap <= inner_tol:
