@@ -16,8 +16,8 @@ SRC = pathlib.Path(__file__).resolve().parents[1] / "src"
 
 LAYERS = [
     ("kernels", ["sparsecert._kernels"]),
-    ("model", ["sparsecert._validation", "sparsecert.datafits", "sparsecert.penalties",
-               "sparsecert._problem"]),
+    ("model", ["sparsecert._validation", "sparsecert._sums", "sparsecert.datafits",
+               "sparsecert.penalties", "sparsecert._problem"]),
     ("certificate", ["sparsecert.certificate", "sparsecert._duality",
                      "sparsecert._group_certificate", "sparsecert._multitask_certificate",
                      "sparsecert._multitask_explain", "sparsecert._multinomial_certificate",

@@ -56,6 +56,7 @@ from ._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value
 from ._kernels.group import group_dual_norms, group_grams, group_members
 from ._kernels.group_certificate import group_certificate_scan, group_norms, shifted_group_norms
 from ._problem import rmatvec_full
+from ._sums import sample_dot
 
 
 # the arrays of a GroupCertificate made for it alone (by group_pieces, group_gap
@@ -168,7 +169,7 @@ def group_gap(problem, pieces, objective):
         dual = -float(datafit_conjugate(problem.df_code, problem.y, theta, problem.sw, n))
     else:
         pos = _positive_weights(problem)
-        dual = -float(theta @ problem.y) - 0.5 * n * float(
+        dual = -sample_dot(theta, problem.y) - 0.5 * n * float(
             np.sum(theta ** 2 / problem.sw) if pos is None
             else np.sum(theta[pos] ** 2 / problem.sw[pos]))
     gap = float(objective) - dual if np.isfinite(dual) else np.inf

@@ -70,6 +70,7 @@ from ._multitask_certificate import (block_coef_of, feature_block_fields, multi_
                                      multi_rmatvec, multitask_violations)
 from ._duality import block_screen
 from ._problem import make_problem, rmatvec_full
+from ._sums import sample_dot, sample_dot_columns
 
 
 class MultinomialPenalty(NamedTuple):
@@ -143,7 +144,7 @@ def make_multinomial_problem(design, yi, n_classes, sw, penalty, fit_intercept, 
     n, p, K = design.n_samples, design.n_features, int(n_classes)
     Y = np.zeros((n, K))
     Y[np.arange(n), yi] = 1.0
-    pi = (sw @ Y) / n
+    pi = sample_dot_columns(sw, Y) / n
     if fit_intercept and np.any(pi <= 0):
         k = int(np.flatnonzero(pi <= 0)[0])
         raise ValueError(f"Class {k} (in sorted order) has zero total sample weight: its "
@@ -178,7 +179,7 @@ def make_multinomial_problem(design, yi, n_classes, sw, penalty, fit_intercept, 
         class_freq=pi, b0s=b0, lipschitz_mn=2.0 * problem.lipschitz, grad0=G0)
     _set_penalty(problem, penalty, spec)
     problem.scale = scale
-    problem.objective0 = float(sw @ (lse0[0] - b0[yi])) / n
+    problem.objective0 = sample_dot(sw, lse0[0] - b0[yi]) / n
     problem.scale_intercept = float(np.sqrt(np.sum(sw[:, None] * R0 * R0) / n))
     problem.__dict__.pop("_vscale", None)
     return problem
@@ -233,7 +234,7 @@ def multinomial_pieces(problem, W, b):
     U = sw[:, None] * (P - problem.Y) / n
     G = multi_rmatvec(design, U, problem.n_threads)
     problem.work.add(W.shape[0] * design.nnz)
-    loss = float(sw @ (lse - Z[np.arange(n), yi])) / n
+    loss = sample_dot(sw, lse - Z[np.arange(n), yi]) / n
     g_b = U.sum(axis=0) if problem.fit_intercept else np.zeros(W.shape[0])
     return dict(P=P, U=U, grad=G, intercept_grad=g_b, loss=loss,
                 norms_w=np.sqrt(np.sum(W * W, axis=0)), penalty=problem.spec.value(W))
@@ -260,7 +261,7 @@ def _rebalanced(problem, P, G):
     """(P~, X^T s (P~ - Y) / n): P mixed with one distribution r so that the
     weighted column sums of P~ are the class frequencies (module docstring)."""
     n, sw, pi = problem.design.n_samples, problem.sw, problem.class_freq
-    m = (sw @ P) / n
+    m = sample_dot_columns(sw, P) / n
     keep = min(1.0, float(np.min(pi / m)))
     lam = 1.0 - keep
     if lam <= 0.0:
@@ -322,7 +323,7 @@ def multinomial_gap(problem, pieces, objective):
     Q[np.arange(n), yi] += 1.0 - t
     with np.errstate(divide="ignore", invalid="ignore"):
         ent = -np.sum(np.where(Q > 0, Q * np.log(np.where(Q > 0, Q, 1.0)), 0.0), axis=1)
-    dual = float(sw @ ent) / n - conj
+    dual = sample_dot(sw, ent) / n - conj
     gap = float(objective) - dual if np.isfinite(dual) else np.inf
     return gap, block_screen(t * dual_norm, gap, objective, n, problem.lipschitz_mn, spec.thr)
 

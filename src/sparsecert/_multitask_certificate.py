@@ -39,6 +39,7 @@ import numpy as np
 from ._kernels.datafit import matvec
 from ._problem import column_tolerance_weights, make_problem, rmatvec_full
 from ._duality import _gap_tolerance, _intercept_violation, _relative_gap, block_screen
+from ._sums import sample_dot_columns
 
 
 def multi_rmatvec(design, U, n_threads=1):
@@ -74,7 +75,7 @@ def make_multitask_problem(design, Y, sw, penalty, fit_intercept):
     problem = make_problem(design, np.ascontiguousarray(Y[:, 0]), sw, Quadratic(),
                            L1(alpha=float(penalty.alpha)), fit_intercept)
     n = design.n_samples
-    B0 = (sw @ Y) / n if fit_intercept else np.zeros(Y.shape[1])
+    B0 = sample_dot_columns(sw, Y) / n if fit_intercept else np.zeros(Y.shape[1])
     R0 = Y - B0
     G0 = multi_rmatvec(design, -(sw[:, None] * R0) / n)
     problem.work.add(Y.shape[1] * problem.work.size)

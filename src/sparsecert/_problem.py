@@ -17,6 +17,7 @@ from ._kernels.datafit import (column_stats, column_stats_grad, column_stats_gra
                                datafit_raw_grad, datafit_value, matvec, rmatvec,
                                rmatvec_threads)
 from ._kernels.optimality import optimality_kernel
+from ._sums import sample_dot
 from ._validation import _Threads, check_no_overflow, check_no_underflow, sub_design
 
 
@@ -183,8 +184,8 @@ def best_intercept_at_zero(df_code, y, sw, fit_intercept):
         return 0.0
     n = y.shape[0]
     if df_code == codes.QUADRATIC:
-        return float(sw @ y) / n
-    frac = float(sw @ (y > 0)) / n
+        return sample_dot(sw, y) / n
+    frac = sample_dot(sw, y > 0) / n
     if frac <= 0.0 or frac >= 1.0:
         raise ValueError("The target has a single class: the logistic intercept is unbounded.")
     return float(np.log(frac / (1.0 - frac)))
@@ -196,7 +197,7 @@ def _weighted_rms(v, sw, n):
     if m == 0.0 or not math.isfinite(m):
         return m
     r = v / m
-    return m * math.sqrt(float(sw @ (r * r)) / n)
+    return m * math.sqrt(sample_dot(sw, r * r) / n)
 
 
 def threads_for(n_jobs):

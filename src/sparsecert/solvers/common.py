@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._kernels.datafit import matvec
+from .._sums import sample_dot
 
 # target work per compiled call, in nonzeros touched: a call returns to
 # Python about every 0.1 s, so Ctrl-C and verbose output stay responsive
@@ -109,7 +110,7 @@ def profiled_residual(problem, w):
     else:
         # X w = 0 (what matvec would write): y - 0 is y, bit for bit
         resid = problem.y.copy()
-    b = float(problem.sw @ resid) / n if problem.fit_intercept else 0.0
+    b = sample_dot(problem.sw, resid) / n if problem.fit_intercept else 0.0
     return b, problem.sw * resid
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from .._kernels import codes
 from .._kernels.cd import _anderson_weights
 from .._kernels.datafit import datafit_raw_grad, matvec, support_gram
+from .._sums import sample_dot
 
 # iterates of the final round kept for dual extrapolation (K = 5 differences, as celer)
 _DUAL_HISTORY = 6
@@ -216,8 +217,8 @@ def _objective_on(problem, S, v, z):
     n = problem.design.n_samples
     sw = problem.sw
     r = problem.y - z
-    b = float(sw @ r) / n if problem.fit_intercept else 0.0
-    loss = float(sw @ (r - b) ** 2) / (2.0 * n)
+    b = sample_dot(sw, r) / n if problem.fit_intercept else 0.0
+    loss = sample_dot(sw, (r - b) ** 2) / (2.0 * n)
     alpha, rho = _alpha_rho(problem)
     c = problem.pen_weights[S]
     return loss + alpha * float(np.sum(c * (rho * np.abs(v) + 0.5 * (1.0 - rho) * v * v)))

@@ -13,6 +13,7 @@ from .._kernels import codes, fista
 from .._kernels.datafit import column_stats
 from .._kernels.fista import gram_power_iteration
 from .._problem import evaluate
+from .._sums import sample_dot
 from ..certificate import build_certificate
 from .common import SolverResult, _epochs_per_call_for, gap_short, tightened
 from .messages import _warn_not_converged
@@ -62,7 +63,7 @@ def _start_intercept(problem, w0, b0, w):
     if w0 is None or problem.df_code != codes.QUADRATIC:
         return problem.b0
     n = problem.design.n_samples
-    return float(problem.sw @ (problem.y - evaluate(problem, w, 0.0)["z"])) / n
+    return sample_dot(problem.sw, problem.y - evaluate(problem, w, 0.0)["z"]) / n
 
 
 def _start_state(b, lipschitz):

@@ -14,6 +14,7 @@ import numpy as np
 from .. import penalties as _penalties
 from .._kernels.gram_path import GP_CERTIFIED, gram_path
 from .._problem import make_problem
+from .._sums import sample_dot
 from ..datafits import Quadratic
 from .common import _calls_for
 from .gram import _GRAM_SAFE_RANGE
@@ -93,8 +94,8 @@ def _centred_gram(X, y, sw, means, fit_intercept):
     (weighted centring with an intercept; none without: ``means`` is 0 then)."""
     n = X.shape[0]
     root = np.sqrt(sw)
-    ybar = float(sw @ y) / n if fit_intercept else 0.0
+    ybar = sample_dot(sw, y) / n if fit_intercept else 0.0
     Xw = (np.asarray(X, dtype=np.float64) - means) * root[:, None]
     yw = (y - ybar) * root
     H = np.asfortranarray(Xw.T @ Xw / n)
-    return H, Xw.T @ yw / n, float(yw @ yw) / n, ybar
+    return H, Xw.T @ yw / n, sample_dot(yw, yw) / n, ybar
