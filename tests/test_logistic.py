@@ -223,6 +223,44 @@ def test_working_sets_reach_the_all_features_solution(sparse, fit_intercept, pen
 
 
 @pytest.mark.parametrize("sparse", [False, True])
+def test_a_set_holding_every_violator_is_solved_to_tol(sparse, monkeypatch):
+    """A round asks the kernel for tol exactly when no feature outside its
+    working set violates (and for a fraction of the violation otherwise),
+    judged from the certificate the round starts from."""
+    from sparsecert.solvers import prox_newton
+
+    X, y = synthetic(n=150, p=700, seed=11, density=0.1 if sparse else None)
+    alpha = alpha_max(X, y, datafit="logistic") / 8
+    certs, rounds = [], []
+    build = prox_newton.build_certificate
+    steps = prox_newton._NewtonRun.newton_steps
+
+    def spy_cert(*args, **kwargs):
+        certs.append(build(*args, **kwargs))
+        return certs[-1]
+
+    def spy_steps(run, w, b, z, feats, inner_tol):
+        rounds.append((certs[-1], feats.copy(), inner_tol, run.tol_abs))
+        return steps(run, w, b, z, feats, inner_tol)
+
+    monkeypatch.setattr(prox_newton, "build_certificate", spy_cert)
+    monkeypatch.setattr(prox_newton._NewtonRun, "newton_steps", spy_steps)
+    est = SparseLogisticRegression(alpha=alpha, tol=1e-8).fit(X, y)
+    assert est.certificate_.converged
+    kinds = set()
+    for cert, feats, inner_tol, tol_abs in rounds:
+        outside = np.ones(X.shape[1], dtype=bool)
+        outside[feats] = False
+        violator_outside = bool(np.any(np.asarray(cert.violation)[outside] > 0))
+        kinds.add(violator_outside)
+        if violator_outside:
+            assert inner_tol == max(tol_abs, prox_newton._PN_WS_TOL * cert.max_violation)
+        else:
+            assert inner_tol == tol_abs
+    assert kinds == {True, False}   # both kinds of round ran
+
+
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("penalty,positive", [("l1", False), ("elasticnet", False),
                                               ("l1", True)])

@@ -42,8 +42,11 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     edge of its dead zone: positive means it violates), with the nonzero and
     the unpenalized ones always included; the kernel solves on the top
     ``size`` features, only to ``_PN_WS_TOL`` x the violation the last full
-    certificate measured (never below tol), and the exact certificate over
-    all features then decides and ranks again. ``size`` starts at
+    certificate measured (never below tol) while a feature outside the set
+    violates, to tol once none does (the set then most often holds the
+    support: solving it to the end saves the certificates of the rounds in
+    between), and the exact certificate over all features then decides and
+    ranks again. ``size`` starts at
     ``_PN_WS_START`` and is then twice the number of nonzeros, never smaller
     than before. All features are used once that exceeds
     ``_WS_MAX_FRACTION`` of them, or as soon as a round ends with nearly
@@ -76,7 +79,7 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
         # on all features the kernel's own test is the full one: no need to
         # stop early for a certificate that could only say "not yet"
         inner_tol = tol_abs
-        if feats.size < p:
+        if feats.size < p and _violator_outside(cert, feats):
             # features and intercept, in the kernel's units (the certificate's)
             inner_tol = max(tol_abs, _PN_WS_TOL * float(cert.max_violation))
         start = run.n_iter
@@ -105,6 +108,14 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     elif problem.penalty.alpha == 0.0 or not np.any(problem.pen_weights > 0):
         _warn_if_separable(problem, cert, pieces)
     return SolverResult(w, b, cert, run.n_iter)
+
+
+def _violator_outside(cert, feats):
+    """Whether a feature outside ``feats`` violates its optimality condition
+    (a zero coefficient past the edge of its dead zone)."""
+    outside = np.asarray(cert.violation, dtype=np.float64).copy()
+    outside[feats] = 0.0
+    return bool(np.any(outside > 0.0))
 
 
 def _start_intercept(problem, b0):
