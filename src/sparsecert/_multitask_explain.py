@@ -2,8 +2,6 @@
 
 import numpy as np
 
-from ._group_certificate import explain_blocks
-
 
 def multitask_repr(cert):
     """The one-line summary of a ``MultiTaskCertificate``."""
@@ -35,6 +33,8 @@ def multinomial_repr(cert):
 def explain_multitask(cert, feature_names=None, top=10):
     """The features that violate optimality, the zero ones nearest the edge
     of their dead zone, and the largest nonzero ones (by ||W[:, j]||_2)."""
+    from ._group_certificate import explain_blocks  # here: a Lasso fit never needs it
+
     p = cert.n_groups
     names = ([f"x{j}" for j in range(p)] if feature_names is None
              else [str(f) for f in feature_names])
@@ -50,6 +50,8 @@ def explain_multitask(cert, feature_names=None, top=10):
 def explain_multinomial(cert, feature_names=None, top=10):
     """The features that violate optimality, the zero ones nearest the edge
     of their dead zone (all classes at 0), and the largest nonzero ones."""
+    from ._group_certificate import explain_blocks  # here: a Lasso fit never needs it
+
     p = cert.n_groups
     names = ([f"x{j}" for j in range(p)] if feature_names is None
              else [str(f) for f in feature_names])

@@ -49,12 +49,8 @@ from ._problem import evaluate, make_group_problem, make_problem
 from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_gap,  # noqa: F401
                        _dense_columns, _gap_tolerance, _given_gap, _thresholds,
                        _intercept_violation, _relative_gap, gap_safe_screen)
-from ._group_certificate import (GROUP_FRESH, explain_groups, group_gap, group_pieces,
-                                 l1_ratio_of_problem)
 from ._kernels import codes
 from ._violations import _violations
-from ._multitask_certificate import multitask_fields, multitask_problem_of
-from ._multinomial_certificate import multinomial_fields, multinomial_problem_of
 from ._multitask_explain import explain_multinomial, explain_multitask, multinomial_repr, \
     multitask_repr
 from ._validation import check_coef, validate_arrays
@@ -326,12 +322,15 @@ class GroupCertificate(Certificate):
         """Say, for the user, why each listed group is zero or not: the
         groups that violate optimality, the zero groups nearest the edge of
         their dead zone, and the largest nonzero groups."""
+        from ._group_certificate import explain_groups
         return explain_groups(self, feature_names, top)
 
 
 def build_group_certificate(problem, w, b, tol_relative, n_iter=None, solver=None):
     """The :class:`GroupCertificate` of (w, b) for a group or sparse-group lasso ``problem``
     (:func:`sparsecert._problem.make_group_problem`)."""
+    # imported here, as the multi-task and multinomial ones: a Lasso fit never loads them
+    from ._group_certificate import GROUP_FRESH, group_gap, group_pieces, l1_ratio_of_problem
     tol, tol_intercept = problem.tolerances(tol_relative)
     vscale = problem.violation_scale(tol_relative)
     pieces = group_pieces(problem, w, b, vscale)
@@ -500,6 +499,7 @@ class MultiTaskCertificate(GroupCertificate):
 def build_multitask_certificate(problem, W, b, tol_relative, n_iter=None, solver=None):
     """The :class:`MultiTaskCertificate` of (W (k, p), b (k,)) for a problem of
     :func:`sparsecert._multitask_certificate.make_multitask_problem`."""
+    from ._multitask_certificate import multitask_fields
     return MultiTaskCertificate(**multitask_fields(problem, W, b, tol_relative, n_iter, solver))
 
 
@@ -523,6 +523,7 @@ class MultinomialCertificate(MultiTaskCertificate):
 
 def build_multinomial_certificate(problem, W, b, tol_relative, n_iter=None, solver=None):
     """The :class:`MultinomialCertificate` of (W (K, p), b (K,)) for a multinomial problem."""
+    from ._multinomial_certificate import multinomial_fields
     return MultinomialCertificate(**multinomial_fields(problem, W, b, tol_relative, n_iter,
                                                        solver))
 
@@ -575,9 +576,11 @@ def check_optimality(X, y, coef, intercept=None, *, datafit, penalty, sample_wei
     if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
     if datafit.code == codes.MULTINOMIAL:
+        from ._multinomial_certificate import multinomial_problem_of
         problem, W, b = multinomial_problem_of(X, y, coef, intercept, penalty, sample_weight)
         return build_multinomial_certificate(problem, W, b, float(tol))
     if getattr(penalty, "multitask", False):
+        from ._multitask_certificate import multitask_problem_of
         problem, W, b = multitask_problem_of(X, y, coef, intercept, datafit, penalty,
                                              sample_weight)
         return build_multitask_certificate(problem, W, b, float(tol))
