@@ -401,7 +401,7 @@ def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u
 def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
                          y, sw, w, b, fit_intercept, z, feats, vscale, b_scale,
                          pen_code, pen_params, pen_weights, max_outer, max_inner, tol,
-                         tol_final, shrink, work):
+                         tol_final, shrink, work, nvec, row_ptr, rcol, rx, c_idx, c_x, c_hx):
     """Run up to ``max_outer`` proximal Newton iterations over ``feats``.
 
     Parameters
@@ -428,25 +428,27 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
         (``inf``: none does). Only the direction changes: the violation and
         the stopping test still cover every feature.
     work : float64[1], increased by the entries of X read (the fit's passes)
+    nvec, row_ptr, rcol, rx, c_idx, c_x, c_hx : scratch the caller keeps for
+        the whole fit, so that its calls do not allocate (and fault in)
+        n-vectors and copies of columns afresh: nvec (4, n_samples) float64,
+        row_ptr (n_samples + 1) int64 for a CSC X (newton_gram's census),
+        the others grown here when too small (and returned)
 
     Returns
     -------
-    (n_outer, status, violation, b): iterations run, a ``PN_*`` status, the
-    exact violation over ``feats`` and the intercept measured at the start of
-    the last iteration, and the new intercept.
+    (n_outer, status, violation, b, rcol, rx, c_idx, c_x, c_hx): iterations
+    run, a ``PN_*`` status, the exact violation over ``feats`` and the
+    intercept measured at the start of the last iteration, the new
+    intercept, and the scratch buffers (grown, perhaps).
     """
     m = feats.shape[0]
-    u = np.empty(n_samples)
-    h, xd, r = np.empty(n_samples), np.empty(n_samples), np.empty(n_samples)
+    u, h, xd, r = nvec[0], nvec[1], nvec[2], nvec[3]
     grad, hdiag, hxs, d = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
     cand, act = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
     c_ptr = np.empty(m + 1, dtype=np.int64)
-    c_idx = np.empty(0, dtype=X_indices.dtype)
-    c_x, c_hx = np.empty(0), np.empty(0)
-    # the active columns by rows, kept between Newton steps (newton_gram)
-    row_ptr = np.empty(n_samples + 1 if X_dense.ndim == 1 else 0, dtype=np.int64)
+    # the active columns by rows are kept between the Newton steps of a call
+    # (newton_gram); each call starts without, as its features may differ
     held = np.full(m + 1, -1, dtype=np.int64)
-    rcol, rx = np.empty(0, dtype=np.int32), np.empty(0)
     # the line search's blocks: none, the penalty is separable
     no_blocks = np.empty(0, dtype=np.int64)
     no_thr = np.empty(0)
@@ -460,7 +462,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
                                    hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
                                    pen_params, pen_weights, grad, hxs, hdiag)
         if viol <= tol:
-            return it, PN_CONVERGED, viol, b
+            return it, PN_CONVERGED, viol, b, rcol, rx, c_idx, c_x, c_hx
         it += 1
         db, c_idx, c_x, c_hx, rcol, rx = _local_model_cd(
             X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u, h, hsum,
@@ -473,6 +475,6 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
         accepted, t = _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code,
                                    pen_params, pen_weights, no_blocks, no_thr, no_thr)
         if not accepted:
-            return it, PN_LINE_SEARCH, viol, b
+            return it, PN_LINE_SEARCH, viol, b, rcol, rx, c_idx, c_x, c_hx
         b = _take_step(feats, d, w, b, db, t, xd, z)
-    return it, PN_MAX_ITER, viol, b
+    return it, PN_MAX_ITER, viol, b, rcol, rx, c_idx, c_x, c_hx
