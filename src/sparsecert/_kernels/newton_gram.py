@@ -39,6 +39,17 @@ GRAM_MAX_FEATURES = 512
 GRAM_COST = 8.0
 
 
+@njit(cache=True, nogil=True, inline="always")
+def model_coordinate(pen_code, pen_params, weight, cur, hc, gj):
+    """The local model's minimiser in one coordinate now at ``cur`` (w_j + d_j),
+    with curvature ``hc`` and model derivative ``gj``: the prox of the Newton
+    step; for a column constant or empty after centring (hc <= 0, the model
+    does not depend on it) 0 if penalized, else ``cur`` (no move)."""
+    if hc <= 0.0:
+        return 0.0 if weight != 0.0 else cur
+    return prox_1d(pen_code, pen_params, weight, cur - gj / hc, 1.0 / hc)
+
+
 @njit(cache=True, nogil=True)
 def active_rows(X_indices, X_indptr, feats, act, nact, row_ptr):
     """row_ptr[i + 1] - row_ptr[i] = the entries of row i in the active columns
@@ -137,13 +148,7 @@ def gram_model_cd(Q, act, nact, feats, w, d, grad, hdiag, hxs, gb, hsum, fit_int
             if cur == 0.0 and wj == 0.0:
                 continue
             hc = hdiag[jj]
-            if hc <= 0.0:
-                # constant or empty column after centring (see _model_epoch)
-                if pen_weights[j] == 0.0:
-                    continue
-                new = 0.0
-            else:
-                new = prox_1d(pen_code, pen_params, pen_weights[j], cur - g[a] / hc, 1.0 / hc)
+            new = model_coordinate(pen_code, pen_params, pen_weights[j], cur, hc, g[a])
             if new != cur:
                 delta = new - cur
                 step = abs(delta) * hc

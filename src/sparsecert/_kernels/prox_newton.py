@@ -69,9 +69,9 @@ from numba import njit
 from ._flags import FASTMATH
 from .codes import PARAM_POSITIVE
 from .datafit import col_dot, col_dot_fast, column_entries, iota, logistic_pieces
-from .newton_gram import gram_epochs
+from .newton_gram import gram_epochs, model_coordinate
 from .newton_step import _line_search, _model_direction, _take_step
-from .prox import prox_1d, subdiff_distance_1d, threshold_1d
+from .prox import subdiff_distance_1d, threshold_1d
 
 # status codes returned by :func:`prox_newton_logistic`
 PN_CONVERGED = 0      # violation over the working features <= tol
@@ -295,22 +295,16 @@ def _model_epoch(X_dense, X_data, X_indices, X_indptr, ep, lst, nlist, feats, w,
         if ep > 0 and cur == 0.0 and wj == 0.0:
             continue
         hc = hdiag[jj]
-        if hc <= 0.0:
-            # constant or empty column (after centring): the model does
-            # not depend on d_j, so a penalized coefficient goes to 0
-            if cur == 0.0 or pen_weights[j] == 0.0:
-                continue
-            new = 0.0
-        else:
-            if moved and X_dense.ndim == 1 and ep > 0:
-                gj = 0.0
-                for k in range(c_ptr[kk], c_ptr[kk + 1]):
-                    gj += c_x[k] * r[c_idx[k]]
-                gj += db * hxs[jj]
-            else:
-                gj = model_gradient(X_dense, X_data, X_indices, X_indptr, j, r, moved,
-                                    grad[jj], db, hxs[jj])
-            new = prox_1d(pen_code, pen_params, pen_weights[j], cur - gj / hc, 1.0 / hc)
+        gj = 0.0
+        # a column constant or empty after centring (hc <= 0) needs no derivative
+        if hc > 0.0 and moved and X_dense.ndim == 1 and ep > 0:
+            for k in range(c_ptr[kk], c_ptr[kk + 1]):
+                gj += c_x[k] * r[c_idx[k]]
+            gj += db * hxs[jj]
+        elif hc > 0.0:
+            gj = model_gradient(X_dense, X_data, X_indices, X_indptr, j, r, moved,
+                                grad[jj], db, hxs[jj])
+        new = model_coordinate(pen_code, pen_params, pen_weights[j], cur, hc, gj)
         if new != cur:
             delta = new - cur
             step = abs(delta) * hc
