@@ -222,6 +222,41 @@ def test_working_sets_reach_the_all_features_solution(sparse, fit_intercept, pen
     assert 0 < nz < X.shape[1] // 2
 
 
+def test_the_first_working_set_holds_a_bounded_share_of_the_entries(monkeypatch):
+    """At w = 0 the most violating features of a text-like X are its popular
+    columns: the first working set keeps at most _WS_FIRST_SHARE of X's
+    entries (never fewer than _WS_FIRST_MIN features), later sets are not
+    capped, and the fit certifies the answer of a fit on all features."""
+    from sparsecert.solvers import prox_newton
+
+    rng = np.random.default_rng(5)
+    n, p = 400, 600
+    density = np.clip(0.6 * np.arange(1, p + 1) ** -0.8, 0.004, 1.0)   # power-law columns
+    X = sp.csc_matrix((rng.uniform(size=(n, p)) < density) * rng.uniform(0.5, 1.5, (n, p)))
+    w_true = np.zeros(p)
+    w_true[:40] = rng.standard_normal(40)
+    y = (X @ w_true + 0.3 * rng.standard_normal(n) > np.median(X @ w_true)).astype(int)
+    alpha = alpha_max(X, y, datafit="logistic") / 30
+    sizes, shares = [], []
+    counts = np.diff(X.indptr)
+    kernel = prox_newton.prox_newton_logistic
+
+    def spy(*args):
+        sizes.append(args[11].size)
+        shares.append(counts[args[11]].sum() / X.nnz)
+        return kernel(*args)
+
+    monkeypatch.setattr(prox_newton, "prox_newton_logistic", spy)
+    est = SparseLogisticRegression(alpha=alpha, tol=1e-10).fit(X, y)
+    assert est.certificate_.converged
+    assert sizes[0] < prox_newton._PN_WS_START    # the cap cut the first set
+    assert sizes[0] == prox_newton._WS_FIRST_MIN or shares[0] <= prox_newton._WS_FIRST_SHARE
+    assert max(shares) > prox_newton._WS_FIRST_SHARE     # later sets are not capped
+    monkeypatch.setattr(prox_newton, "_WS_MIN_FEATURES", 10**9)   # all features at once
+    ref = SparseLogisticRegression(alpha=alpha, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, atol=1e-7)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_a_set_holding_every_violator_is_solved_to_tol(sparse, monkeypatch):
     """A round asks the kernel for tol exactly when no feature outside its
