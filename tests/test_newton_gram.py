@@ -117,14 +117,23 @@ def test_gram_epochs_decline_when_the_rows_hold_many_active_entries():
         d[:5] = 0.01
         work = np.zeros(1)
         code, params, weights = L1(alpha=1e-3).encode(p)
-        done, db, rcol, rx = newton_gram.gram_epochs(
-            X.data, X.indices, X.indptr, feats, act, p, w, d, np.zeros(p), np.ones(p),
-            np.zeros(p), 0.0, h.sum(), False, h, code, params, weights, 1e-8, 100, work,
-            np.empty(n + 1, dtype=np.int64), np.full(p + 1, -1, dtype=np.int64),
-            np.empty(0, dtype=np.int32), np.empty(0))
+        held = np.full(p + 2, -1, dtype=np.int64)
+
+        def call():
+            return newton_gram.gram_epochs(
+                X.data, X.indices, X.indptr, feats, act, p, w, d, np.zeros(p), np.ones(p),
+                np.zeros(p), 0.0, h.sum(), False, h, code, params, weights, 1e-8, 100, work,
+                np.empty(n + 1, dtype=np.int64), held, np.empty(0, dtype=np.int32),
+                np.empty(0))
+
+        done = call()[0]
         out[name] = done
         if not done:
             np.testing.assert_array_equal(d[:5], 0.01)   # nothing moved
+            census = work[0]
+            assert census == X.nnz
+            # the same active features again: the decline is remembered, no census
+            assert not call()[0] and work[0] == census
     assert out == {"dense": False, "sparse": True}
 
 

@@ -170,11 +170,11 @@ def gram_model_cd(Q, act, nact, feats, w, d, grad, hdiag, hxs, gb, hsum, fit_int
 
 @njit(cache=True, nogil=True)
 def _same_active(feats, act, nact, held):
-    """Whether held[1:held[0] + 1] lists the features feats[act[:nact]]."""
+    """Whether held[2:held[0] + 2] lists the features feats[act[:nact]]."""
     if held[0] != nact:
         return False
     for a in range(nact):
-        if held[a + 1] != feats[act[a]]:
+        if held[a + 2] != feats[act[a]]:
             return False
     return True
 
@@ -187,30 +187,33 @@ def gram_epochs(X_data, X_indices, X_indptr, feats, act, nact, w, d, grad, hdiag
     its ``nact`` active features, when that pays (``GRAM_MAX_FEATURES``,
     ``GRAM_COST``).
 
-    The active columns by rows (``row_ptr``, ``rcol``, ``rx``; ``held`` =
-    [their count, their features], count -1 for none) depend on the active
-    features only, not on h: they are kept from one Newton step to the next
-    while those stay the same (the later steps of a fit, most often).
-    Returns (done, db, rcol, rx): done False when the column epochs are
-    cheaper (nothing changed then but ``work``'s count of the census), and
-    the buffers, which may have grown.
+    The census and the active columns by rows (``row_ptr``, ``rcol``,
+    ``rx``) depend on the active features only, not on h: they are kept from
+    one Newton step to the next while those stay the same (the later steps
+    of a fit, most often), and so is a decline. ``held`` (at least nact + 2
+    entries) = [their count (-1 for none), 1 if declined else 0, their
+    features]. Returns (done, db, rcol, rx): done False when the column
+    epochs are cheaper (nothing changed then but ``work``'s count of a new
+    census), and the buffers, which may have grown.
     """
     if nact > GRAM_MAX_FEATURES:
         return False, 0.0, rcol, rx
     if not _same_active(feats, act, nact, held):
-        held[0] = -1
         nnz, pairs = active_rows(X_indices, X_indptr, feats, act, nact, row_ptr)
         work[0] += nnz  # the census reads the active columns' indices
-        if pairs > GRAM_COST * nnz:
+        held[0] = nact
+        for a in range(nact):
+            held[a + 2] = feats[act[a]]
+        held[1] = 1 if pairs > GRAM_COST * nnz else 0
+        if held[1]:
             return False, 0.0, rcol, rx
         if nnz > rcol.shape[0]:
             rcol = np.empty(nnz, dtype=np.int32)
             rx = np.empty(nnz)
         active_by_rows(X_data, X_indices, X_indptr, feats, act, nact, row_ptr, rcol, rx)
         work[0] += nnz
-        held[0] = nact
-        for a in range(nact):
-            held[a + 1] = feats[act[a]]
+    elif held[1]:
+        return False, 0.0, rcol, rx
     Q = np.empty((nact, nact))
     gram_of_rows(row_ptr, rcol, rx, h, act, nact, hxs, hsum, fit_intercept, Q)
     work[0] += row_ptr[row_ptr.shape[0] - 1]  # the copy by rows, read

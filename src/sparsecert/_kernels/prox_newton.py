@@ -442,7 +442,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     c_ptr = np.empty(m + 1, dtype=np.int64)
     # the active columns by rows are kept between the Newton steps of a call
     # (newton_gram); each call starts without, as its features may differ
-    held = np.full(m + 1, -1, dtype=np.int64)
+    held = np.full(m + 2, -1, dtype=np.int64)
     # the line search's blocks: none, the penalty is separable
     no_blocks = np.empty(0, dtype=np.int64)
     no_thr = np.empty(0)
