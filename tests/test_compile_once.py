@@ -85,3 +85,39 @@ def test_the_check_sees_a_literal_twin():
     literal = ["array(float64, 1d, C)", "Literal[int](0)", "Literal[bool](True)"]
     assert [_unliteral(a) for a in literal] == plain
     assert [_unliteral(a) for a in plain] == plain
+
+
+def _specializations():
+    """{(module.function, signature)} of every kernel specialization in this process."""
+    from numba.core.dispatcher import Dispatcher
+
+    out = set()
+    for name, mod in list(sys.modules.items()):
+        if mod is not None and name.startswith("sparsecert._kernels"):
+            for attr, obj in list(vars(mod).items()):
+                if isinstance(obj, Dispatcher):
+                    out.update((f"{name}.{attr}", str(sig)) for sig in obj.overloads)
+    return out
+
+
+def test_lasso_and_read_only_y_reuse_the_elastic_nets_kernels():
+    """The lasso runs the elastic net's compiled kernels (its l1_ratio is 1),
+    and a read-only y (a memory-mapped one) is copied rather than compiled for."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    import sparsecert as sc
+
+    wide = sp.random(60, 300, density=0.2, random_state=0, format="csc")
+    y = wide @ np.linspace(-1, 1, 300) + 0.1
+    sc.ElasticNet(alpha=0.01, l1_ratio=0.7).fit(wide, y)
+    sc.Lasso(alpha=0.01).fit(wide, y)
+    before = _specializations()
+    assert any("cd_quadratic_anderson" in f and "penalty_kind(elastic_net)" in s
+               for f, s in before)
+    assert not any("penalty_kind(l1)" in s for _, s in before)
+    frozen = y.copy()
+    frozen.flags.writeable = False
+    est = sc.Lasso(alpha=0.01).fit(wide, frozen)
+    assert est.certificate_.converged and not frozen.flags.writeable
+    assert _specializations() - before == set()

@@ -93,6 +93,43 @@ def test_codes_are_ints_that_pickle():
         assert back == int(code) and type(back) is type(code) and back.name == code.name
 
 
+def test_l1_is_compiled_as_the_elastic_net_and_matches_the_lasso_exactly():
+    # L1 shares the elastic net's Numba type (one compiled kernel for both
+    # estimators); its encoded parameters carry l1_ratio 1, where every
+    # scalar operation must be the lasso's formula bit for bit, infinite w
+    # included (a 0 * inf in the ridge part would give NaN)
+    import numba
+
+    from sparsecert._kernels.prox import slope_1d, threshold_1d
+    from sparsecert.penalties import L1, Lp
+
+    assert numba.typeof(codes.L1) is numba.typeof(codes.ELASTIC_NET)
+    assert numba.typeof(codes.L1) is not numba.typeof(codes.LP)
+    for pen in (L1(alpha=0.7), L1(alpha=0.7, positive=True), Lp(alpha=0.7, p=1)):
+        code, par, _ = pen.encode(3)
+        assert code == codes.L1 and par[codes.PARAM_L1_RATIO] == 1.0
+    rng = np.random.default_rng(11)
+    for positive in (False, True):
+        par = params(0.7, 1.0, positive)
+        for x in np.concatenate([rng.normal(size=300) * 3, [0.0, -0.0, np.inf, -np.inf]]):
+            step, c, g, d = rng.uniform(0.05, 3), rng.uniform(0, 2), rng.normal(), rng.normal()
+            a = 0.7 * c
+            soft = np.sign(x) * max(abs(x) - step * a, 0.0) if np.isfinite(x) else x
+            if positive:
+                soft = max(soft, 0.0)
+            assert prox_1d(codes.L1, par, c, x, step) == soft
+            value = np.inf if positive and x < 0 else a * abs(x)
+            assert penalty_value(codes.L1, par, c, x) == value
+            assert threshold_1d(codes.L1, par, c, 1.0) == a
+            if x != 0.0 and not (positive and x < 0):
+                assert subdiff_distance_1d(codes.L1, par, c, x, g, 1.0) == abs(g + a * np.sign(x))
+            assert conjugate_1d(codes.L1, par, c, g) == (0.0 if (g if positive else abs(g)) <= a
+                                                        else np.inf)
+            if np.isfinite(x):
+                ref = a * np.sign(x) * d if x != 0.0 else a * abs(d)
+                assert slope_1d(codes.L1, par, c, x, d) == ref
+
+
 def designs(dtype):
     rng = np.random.default_rng(2)
     Xs = sp.random(30, 12, density=0.3, format="csc", random_state=3, dtype=np.float64)

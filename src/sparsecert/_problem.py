@@ -221,6 +221,10 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     penalty with unit weights: tolerances are relative to it (scale-free).
     """
     n, p = design.n_samples, design.n_features
+    # a read-only y or sw (a memory-mapped one) is another type to Numba, so
+    # every kernel taking it would be compiled a second time for it: an
+    # n-vector's copy costs less
+    y, sw = _writable(y), _writable(sw)
     pen_code, pen_params, pen_weights = penalty.encode(p)
     means = np.zeros(p)
     sq = np.zeros(p)
@@ -274,6 +278,10 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
                    pen_weights, means, lipschitz, b0, grad0, scale, objective0,
                    scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor, work,
                    int(n_threads), u0=u)
+
+
+def _writable(v):
+    return v if v.flags.writeable else v.copy()
 
 
 def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):

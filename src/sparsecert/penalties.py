@@ -57,6 +57,8 @@ class _Penalty:
     def _params(self):
         params = np.zeros(codes.N_PARAMS)
         params[codes.PARAM_ALPHA] = self.alpha
+        # the L1 part's weight: the lasso is compiled as the elastic net at 1
+        params[codes.PARAM_L1_RATIO] = 1.0
         params[codes.PARAM_POSITIVE] = 1.0 if self.positive else 0.0
         return params
 

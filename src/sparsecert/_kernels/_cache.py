@@ -101,6 +101,10 @@ def cache_dir():
     return os.path.join(cache_root(), kernels_key())
 
 
+# cache directories this process found writable (KernelCacheLocator.from_function)
+_WRITABLE = set()
+
+
 class KernelCacheLocator(_BASE):
     """A Numba cache locator for the functions of this package (module docstring)."""
 
@@ -129,7 +133,11 @@ class KernelCacheLocator(_BASE):
         for path in paths:
             try:
                 self = cls(py_func, py_file, path)
-                self.ensure_cache_path()
+                if path not in _WRITABLE:
+                    # Numba checks by creating a temporary file there: once a
+                    # process is enough (~40 us for each of ~100 kernels at import)
+                    self.ensure_cache_path()
+                    _WRITABLE.add(path)
                 return self
             except Exception:  # not writable, no home directory, ...: the next one
                 continue

@@ -278,7 +278,7 @@ _VALUE = {"quadratic": _value_quadratic, "logistic": _value_logistic}
 
 
 def _value_by_kind(code, y, z, sw, n_samples):
-    return _VALUE[code.name](code, y, z, sw, n_samples)
+    return _VALUE[code.compiled](code, y, z, sw, n_samples)
 
 
 @overload(_value_by_kind)
@@ -306,7 +306,7 @@ _GRAD = {"quadratic": _grad_quadratic, "logistic": _grad_logistic}
 
 
 def _grad_by_kind(code, y, z, sw, n, out):
-    return _GRAD[code.name](code, y, z, sw, n, out)
+    return _GRAD[code.compiled](code, y, z, sw, n, out)
 
 
 @overload(_grad_by_kind)
@@ -357,7 +357,7 @@ _CONJUGATE = {"quadratic": _conjugate_quadratic, "logistic": _conjugate_logistic
 
 
 def _conjugate_by_kind(code, y, u, sw, n):
-    return _CONJUGATE[code.name](code, y, u, sw, n)
+    return _CONJUGATE[code.compiled](code, y, u, sw, n)
 
 
 @overload(_conjugate_by_kind)

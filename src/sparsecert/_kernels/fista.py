@@ -110,7 +110,7 @@ _BREGMAN = {"quadratic": _bregman_quadratic, "logistic": _bregman_logistic}
 
 
 def _bregman_by_kind(code, y, sw, n_samples, z0, z1):
-    return _BREGMAN[code.name](code, y, sw, n_samples, z0, z1)
+    return _BREGMAN[code.compiled](code, y, sw, n_samples, z0, z1)
 
 
 @overload(_bregman_by_kind)

@@ -91,7 +91,7 @@ def _blocks_along(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_t
     return pent, dpen
 
 
-_ALONG = {"l1": _separable_along, "elastic_net": _separable_along, "lp": _separable_along,
+_ALONG = {"elastic_net": _separable_along, "lp": _separable_along,
           "group_lasso": _blocks_along}
 
 
@@ -101,7 +101,7 @@ def _penalty_along(code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_
     coordinate for a separable penalty (``params``, ``weights``); for the
     group kind per block, feats[blk_ptr[k]:blk_ptr[k + 1]] one group with
     thresholds ``blk_thr[k]`` (l2 part) and ``blk_thr1[k]`` (l1 part)."""
-    return _ALONG[code.name](code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1)
+    return _ALONG[code.compiled](code, feats, w, d, t, params, weights, blk_ptr, blk_thr, blk_thr1)
 
 
 @overload(_penalty_along)

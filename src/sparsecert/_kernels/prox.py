@@ -9,8 +9,12 @@ unpenalized). The j-th penalty term is
 
 The kind's implementation is chosen when Numba compiles the caller (the
 ``_by_kind`` overloads below, through :func:`codes.select`), so a kernel
-compiled for L1 holds no elastic-net or Lp code. An unknown code does not
-compile. A new penalty adds its functions to the tables here.
+compiled for the elastic net holds no Lp code. L1 is compiled as the elastic
+net (:mod:`.codes`): its parameters hold l1_ratio rho = 1, where the elastic
+net's operations below are the lasso's exactly (rho = 1 skips the ridge
+part rather than multiplying it by 0, so an infinite w gives what L1 gives).
+An unknown code does not compile. A new penalty adds its functions to the
+tables here.
 """
 
 import numpy as np
@@ -33,24 +37,23 @@ def soft_threshold(x, thr):
 
 # ---------------------------------------------------------------- prox
 
-def _prox_l1(code, params, a, x, step):
-    return soft_threshold(x, step * a)
-
-
 def _prox_enet(code, params, a, x, step):
     rho = params[PARAM_L1_RATIO]
-    return soft_threshold(x, step * a * rho) / (1.0 + step * a * (1.0 - rho))
+    z = soft_threshold(x, step * a * rho)
+    if rho == 1.0:
+        return z  # the lasso (no divide on its coordinate steps)
+    return z / (1.0 + step * a * (1.0 - rho))
 
 
 def _prox_lp(code, params, a, x, step):
     return prox_lp(x, step * a, params[PARAM_P])
 
 
-_PROX = {"l1": _prox_l1, "elastic_net": _prox_enet, "lp": _prox_lp}
+_PROX = {"elastic_net": _prox_enet, "lp": _prox_lp}
 
 
 def _prox_by_kind(code, params, a, x, step):
-    return _PROX[code.name](code, params, a, x, step)
+    return _PROX[code.compiled](code, params, a, x, step)
 
 
 @overload(_prox_by_kind)
@@ -80,12 +83,10 @@ def prox_1d(code, params, weight, x, step):
 
 # ---------------------------------------------------------------- value
 
-def _value_l1(code, params, a, w):
-    return a * abs(w)
-
-
 def _value_enet(code, params, a, w):
     rho = params[PARAM_L1_RATIO]
+    if rho == 1.0:
+        return a * abs(w)  # the lasso (no 0 * inf where w is infinite)
     return a * (rho * abs(w) + 0.5 * (1.0 - rho) * w * w)
 
 
@@ -93,11 +94,11 @@ def _value_lp(code, params, a, w):
     return a * abs(w) ** params[PARAM_P] if w != 0.0 else 0.0
 
 
-_VALUE = {"l1": _value_l1, "elastic_net": _value_enet, "lp": _value_lp}
+_VALUE = {"elastic_net": _value_enet, "lp": _value_lp}
 
 
 def _value_by_kind(code, params, a, w):
-    return _VALUE[code.name](code, params, a, w)
+    return _VALUE[code.compiled](code, params, a, w)
 
 
 @overload(_value_by_kind)
@@ -115,10 +116,6 @@ def penalty_value(code, params, weight, w):
 
 # ---------------------------------------------------------------- dead zone
 
-def _threshold_l1(code, params, a, lipschitz):
-    return a
-
-
 def _threshold_enet(code, params, a, lipschitz):
     return a * params[PARAM_L1_RATIO]
 
@@ -132,11 +129,11 @@ def _threshold_lp(code, params, a, lipschitz):
     return lipschitz * lp_threshold(a / lipschitz, p)
 
 
-_THRESHOLD = {"l1": _threshold_l1, "elastic_net": _threshold_enet, "lp": _threshold_lp}
+_THRESHOLD = {"elastic_net": _threshold_enet, "lp": _threshold_lp}
 
 
 def _threshold_by_kind(code, params, a, lipschitz):
-    return _THRESHOLD[code.name](code, params, a, lipschitz)
+    return _THRESHOLD[code.compiled](code, params, a, lipschitz)
 
 
 @overload(_threshold_by_kind)
@@ -172,15 +169,11 @@ def _distance(positive, w, g, thr, smooth):
     return abs(g + smooth - thr)
 
 
-def _subdiff_l1(code, params, weight, w, g, lipschitz):
-    a = params[PARAM_ALPHA] * weight
-    return _distance(params[PARAM_POSITIVE] != 0.0, w, g, a, 0.0)
-
-
 def _subdiff_enet(code, params, weight, w, g, lipschitz):
     a = params[PARAM_ALPHA] * weight
     rho = params[PARAM_L1_RATIO]
-    return _distance(params[PARAM_POSITIVE] != 0.0, w, g, a * rho, a * (1.0 - rho) * w)
+    ridge = 0.0 if rho == 1.0 else a * (1.0 - rho) * w  # (the lasso: no 0 * inf)
+    return _distance(params[PARAM_POSITIVE] != 0.0, w, g, a * rho, ridge)
 
 
 def _subdiff_lp(code, params, weight, w, g, lipschitz):
@@ -198,11 +191,11 @@ def _subdiff_lp(code, params, weight, w, g, lipschitz):
     return _distance(positive, w, g, 0.0, smooth)
 
 
-_SUBDIFF = {"l1": _subdiff_l1, "elastic_net": _subdiff_enet, "lp": _subdiff_lp}
+_SUBDIFF = {"elastic_net": _subdiff_enet, "lp": _subdiff_lp}
 
 
 def _subdiff_by_kind(code, params, weight, w, g, lipschitz):
-    return _SUBDIFF[code.name](code, params, weight, w, g, lipschitz)
+    return _SUBDIFF[code.compiled](code, params, weight, w, g, lipschitz)
 
 
 @overload(_subdiff_by_kind)
@@ -240,10 +233,6 @@ def _conjugate_enet_like(positive, v, thr, ridge):
     return excess * excess / (2.0 * ridge)
 
 
-def _conjugate_l1(code, params, a, v):
-    return _conjugate_enet_like(params[PARAM_POSITIVE] != 0.0, v, a, 0.0)
-
-
 def _conjugate_enet(code, params, a, v):
     rho = params[PARAM_L1_RATIO]
     return _conjugate_enet_like(params[PARAM_POSITIVE] != 0.0, v, a * rho, a * (1.0 - rho))
@@ -263,11 +252,11 @@ def _conjugate_lp(code, params, a, v):
     return np.exp((1.0 - q) * np.log(a * p) + q * np.log(vv)) / q
 
 
-_CONJUGATE = {"l1": _conjugate_l1, "elastic_net": _conjugate_enet, "lp": _conjugate_lp}
+_CONJUGATE = {"elastic_net": _conjugate_enet, "lp": _conjugate_lp}
 
 
 def _conjugate_by_kind(code, params, a, v):
-    return _CONJUGATE[code.name](code, params, a, v)
+    return _CONJUGATE[code.compiled](code, params, a, v)
 
 
 @overload(_conjugate_by_kind)
@@ -302,10 +291,6 @@ def _slope_enet_like(a, rho, v, d):
     return slope
 
 
-def _slope_l1(code, params, a, v, d):
-    return _slope_enet_like(a, 1.0, v, d)
-
-
 def _slope_enet(code, params, a, v, d):
     return _slope_enet_like(a, params[PARAM_L1_RATIO], v, d)
 
@@ -318,11 +303,11 @@ def _slope_lp(code, params, a, v, d):
     return a * p * abs(v) ** (p - 1.0) * (1.0 if v > 0.0 else -1.0) * d
 
 
-_SLOPE = {"l1": _slope_l1, "elastic_net": _slope_enet, "lp": _slope_lp}
+_SLOPE = {"elastic_net": _slope_enet, "lp": _slope_lp}
 
 
 def _slope_by_kind(code, params, a, v, d):
-    return _SLOPE[code.name](code, params, a, v, d)
+    return _SLOPE[code.compiled](code, params, a, v, d)
 
 
 @overload(_slope_by_kind)
