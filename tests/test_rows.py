@@ -255,7 +255,7 @@ def test_hinted_columns_come_along_within_their_budget(monkeypatch):
 
 
 def test_threaded_copy_out_is_the_serial_one(monkeypatch):
-    from sparsecert._kernels.rows import column_sums_rows, take_columns_threads
+    from sparsecert._kernels.rows import column_sums_rows, spare_entries, take_columns_threads
 
     X = _csr(seed=12, n=2000, p=150, density=0.05)
     n, p = X.shape
@@ -269,13 +269,21 @@ def test_threaded_copy_out_is_the_serial_one(monkeypatch):
     take[::4] = True
     outs = []
     for threaded in (False, True):
-        indptr, data, indices = _empty_csc(np.where(take, count, 0), X.dtype, np.int32, spare=1)
+        indptr, data, indices = _empty_csc(np.where(take, count, 0), X.dtype, np.int32,
+                                           spare=spare_entries(6 if threaded else 1))
         if threaded:
             take_columns_threads(X.data, X.indices, X.indptr, bounds, chunk_count, take, indptr,
                                  data, indices)
         else:
             take_columns(X.data, X.indices, X.indptr, n, take, indptr, data, indices)
-        outs.append((data[:-1], indices[:-1], indptr))
+        outs.append((data[:indptr[-1]], indices[:indptr[-1]], indptr))
+        if threaded:
+            # each chunk's skipped entries land in its own slot, never one a
+            # threaded copy would need more room for
+            with pytest.raises(ValueError, match="spare"):
+                take_columns_threads(X.data, X.indices, X.indptr, bounds, chunk_count, take,
+                                     indptr, data[:indptr[-1] + spare_entries(5)],
+                                     indices[:indptr[-1] + spare_entries(5)])
     for a, b in zip(*outs):
         np.testing.assert_array_equal(a, b)
     # and through a fit: several chunks, two threads, the store as the serial one's

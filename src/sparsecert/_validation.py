@@ -180,7 +180,7 @@ class RowDesign:
 
     def _take(self, missing):
         """Copy the ``missing`` columns out of X into the store, with those it held."""
-        from ._kernels.rows import take_columns, take_columns_threads
+        from ._kernels.rows import spare_entries, take_columns, take_columns_threads
 
         counts = self.counts()
         if np.sum(counts[self.taken | missing]) >= _TAKE_ALL * self.nnz:
@@ -200,15 +200,17 @@ class RowDesign:
         # 1e5 x 2e4 at alpha_max/200: 1.46 -> 1.1 x X's size traced)
         empty = self._empty_store()
         self._args, self.taken = empty, np.zeros_like(taken)
-        indptr, data, indices = _empty_csc(np.where(taken, counts, 0), self.dtype,
-                                           empty[2].dtype, spare=1)
-        if self.n_threads > 1 and self.chunk_count is not None and len(self.bounds) > 2:
+        threaded = self.n_threads > 1 and self.chunk_count is not None and len(self.bounds) > 2
+        indptr, data, indices = _empty_csc(
+            np.where(taken, counts, 0), self.dtype, empty[2].dtype,
+            spare=spare_entries(len(self.bounds) - 1 if threaded else 1))
+        if threaded:
             with _Threads(self.n_threads):
                 take_columns_threads(*self.rows, self.bounds, self.chunk_count, taken,
                                      indptr, data, indices)
         else:
             take_columns(*self.rows, self.n_samples, taken, indptr, data, indices)
-        data, indices = data[:-1], indices[:-1]  # without the copy's spare entry
+        data, indices = data[:indptr[-1]], indices[:indptr[-1]]  # without the spare entries
         self.copied += self.nnz
         self._args, self.taken = (empty[0], data, indices, indptr), taken
 
