@@ -219,9 +219,13 @@ def _computed_gap(problem, w, pieces, objective, converged, gap_tol, dual_candid
     (w, b) alone.
     """
     buf = np.empty(problem.design.n_samples)
-    grad_dual = pieces["grad"].copy()
-    u = pieces["u"].copy()
     free = _unpenalized(problem)
+    if problem.fit_intercept or free.size:
+        # the dual point is changed in place below (centred, balanced or
+        # projected): the pieces stay the certificate's own
+        grad_dual, u = pieces["grad"].copy(), pieces["u"].copy()
+    else:
+        grad_dual, u = pieces["grad"], pieces["u"]  # only read from here on
     if free.size:
         # their dual constraints must hold for the gap to bound anything
         projected = (_project_out_unpenalized(problem, u, free, w)

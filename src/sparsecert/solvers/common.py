@@ -102,16 +102,18 @@ def profiled_residual(problem, w):
     reads only the nonzero columns, counted in ``problem.work``)."""
     n = problem.design.n_samples
     nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
+    # one n-vector, written in place from X w to the weighted residual: every
+    # round refreshes, and each fresh n-vector is pages to fault in
     if nonzero.size:
-        z = np.empty(n)
-        matvec(*problem.design.columns(nonzero), n, w, z)
+        resid = np.empty(n)
+        matvec(*problem.design.columns(nonzero), n, w, resid)
         problem.work.add_columns(problem.design, nonzero)
-        resid = problem.y - z
+        np.subtract(problem.y, resid, out=resid)
     else:
         # X w = 0 (what matvec would write): y - 0 is y, bit for bit
         resid = problem.y.copy()
     b = sample_dot(problem.sw, resid) / n if problem.fit_intercept else 0.0
-    return b, problem.sw * resid
+    return b, np.multiply(problem.sw, resid, out=resid)
 
 
 class CertifiedRounds:
