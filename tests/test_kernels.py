@@ -237,7 +237,8 @@ def test_cd_epoch_matches_naive_twin(dtype):
         ep, cheap, b, _, _ = cd_quadratic_anderson(*d.args, n, y, sw_r, sw, w, y.mean(), means,
                                                    lips, np.ones(p), np.arange(p), codes.L1, par,
                                                    np.ones(p), 1, 0.0, True, 0, np.empty(n),
-                                                   np.empty((0, p)), 0, np.zeros(1))
+                                                   np.empty((0, p)), 0, np.zeros(1),
+                                                   codes.ONE_THREAD)
         assert ep == 1
         np.testing.assert_allclose(w, w_ref, rtol=1e-10, atol=1e-12)
         assert b == pytest.approx(np.mean(y - X64 @ w))
@@ -269,7 +270,7 @@ def test_cd_active_sweeps_count_their_reads_and_never_end_a_call():
         ep, cheap, _, _, _ = cd_quadratic_anderson(
             *d.args, n, y, sw_r, np.ones(n), w, 0.0, means, lips, np.ones(p),
             np.arange(p), codes.L1, params(alpha), np.ones(p), epochs, tol, False, 0,
-            np.empty(n), np.empty((0, p)), 0, work)
+            np.empty(n), np.empty((0, p)), 0, work, codes.ONE_THREAD)
         return w, cheap, work[0]
 
     w1, cheap1, work1 = run(1)

@@ -26,6 +26,7 @@ from ._flags import FASTMATH
 from .datafit import col_axpy as _axpy
 from .datafit import col_dot_fast, column_entries, iota
 from .prox import penalty_value, prox_1d, subdiff_distance_1d
+from .wide import WIDE, wide_dot, wide_update
 
 # active sweeps (see cd_quadratic_anderson) when the nonzero columns hold at
 # most this share of the working set's entries
@@ -33,13 +34,38 @@ ACTIVE_SHARE = 0.5
 
 
 @njit(cache=True, nogil=True)
+def _is_wide(X_dense, X_indptr, j):
+    """Whether column j of a CSC X has its loops split (:mod:`.wide`)."""
+    return X_dense.ndim == 1 and X_indptr[j + 1] - X_indptr[j] >= WIDE
+
+
+@njit(cache=True, nogil=True)
+def _step_dot(threads, X_dense, X_data, X_indices, X_indptr, j, sw_r):
+    """X_j^T (s r) for a coordinate step: a wide column by parts."""
+    if _is_wide(X_dense, X_indptr, j):
+        return wide_dot(threads, X_data, X_indices, X_indptr[j], X_indptr[j + 1], sw_r)
+    return col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, sw_r)
+
+
+@njit(cache=True, nogil=True)
+def _step_update(threads, X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw):
+    """:func:`_residual_update`, a wide column by parts."""
+    if _is_wide(X_dense, X_indptr, j):
+        wide_update(threads, X_data, X_indices, X_indptr[j], X_indptr[j + 1], delta, sw_r, sw)
+    else:
+        _residual_update(X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw)
+
+
+@njit(cache=True, nogil=True)
 def _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
               sw_r, sw, w, b, means, lipschitz, vscale, feats, pen_code, pen_params,
-              pen_weights):
+              pen_weights, threads):
     """One cyclic pass over ``feats``; returns (cheap violation bound, b).
 
     Violations are multiplied by ``vscale`` (the certificate's common units,
-    see ``Problem.violation_scale``), so that the bound is comparable with its tol.
+    see ``Problem.violation_scale``), so that the bound is comparable with its
+    tol. ``threads`` (a kind of :mod:`.codes`) says where a wide column's
+    loops run (:mod:`.wide`).
     """
     n = float(n_samples)
     cheap = 0.0
@@ -51,20 +77,18 @@ def _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
             # a constant (after centring) column: the datafit ignores it,
             # so a penalized coefficient belongs at 0
             if wj != 0.0 and pen_weights[j] != 0.0:
-                _residual_update(X_dense, X_data, X_indices, X_indptr, j,
-                                 -wj, sw_r, sw)
+                _step_update(threads, X_dense, X_data, X_indices, X_indptr, j, -wj, sw_r, sw)
                 b -= wj * means[j]
                 w[j] = 0.0
             continue
-        g = -col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, sw_r) / n + b * means[j]
+        g = -_step_dot(threads, X_dense, X_data, X_indices, X_indptr, j, sw_r) / n + b * means[j]
         v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], wj, g, lj) * vscale[j]
         if v > cheap:
             cheap = v
         new = prox_1d(pen_code, pen_params, pen_weights[j], wj - g / lj, 1.0 / lj)
         if new != wj:
             delta = new - wj
-            _residual_update(X_dense, X_data, X_indices, X_indptr, j,
-                             delta, sw_r, sw)
+            _step_update(threads, X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw)
             b -= delta * means[j]
             w[j] = new
     return cheap, b
@@ -197,7 +221,7 @@ def _active_of(feats, w, pen_weights, act):
 @njit(cache=True, nogil=True)
 def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means, lipschitz,
            vscale, feats, pen_code, pen_params, pen_weights, tol, full, act, nact, order,
-           all_entries, work):
+           all_entries, work, threads):
     """One epoch of :func:`cd_quadratic_anderson`: a sweep over all of ``feats``
     if ``full``, else over its active features ``act[:nact]``.
 
@@ -214,13 +238,14 @@ def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, mean
     """
     if full:
         cheap, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b,
-                             means, lipschitz, vscale, feats, pen_code, pen_params, pen_weights)
+                             means, lipschitz, vscale, feats, pen_code, pen_params, pen_weights,
+                             threads)
         work[0] += all_entries
         nact = _active_of(feats, w, pen_weights, act)
         act_entries = column_entries(X_dense, X_indptr, n_samples, act, order, nact)
         return cheap, b, nact == 0 or act_entries > ACTIVE_SHARE * all_entries, nact
     part, b = _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means,
-                        lipschitz, vscale, act[:nact], pen_code, pen_params, pen_weights)
+                        lipschitz, vscale, act[:nact], pen_code, pen_params, pen_weights, threads)
     work[0] += column_entries(X_dense, X_indptr, n_samples, act, order, nact)
     return np.inf, b, part <= tol, nact
 
@@ -229,7 +254,8 @@ def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, mean
 def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
                           y, sw_r, sw, w, b, means, lipschitz, vscale, feats,
                           pen_code, pen_params, pen_weights, max_epochs, tol,
-                          fit_intercept, n_anderson, resid_buf, ring, ring_count, work):
+                          fit_intercept, n_anderson, resid_buf, ring, ring_count, work,
+                          threads):
     """CD epochs on a working set ``feats``: active sweeps, Anderson extrapolation.
 
     Sweeps alternate as in glmnet (:func:`_sweep`); only a full sweep's
@@ -243,6 +269,8 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
     epoch recorded (counted across calls on the same working set): the
     caller's raw material for dual extrapolation (``sparsecert.solvers.dual._extrapolated_dual``).
     R = 0 records nothing. ``work[0]`` is increased by the entries of X read.
+    ``threads``: :data:`.codes.ONE_THREAD`, or :data:`.codes.THREADS` for the
+    wide columns' loops on Numba's threads (:mod:`.wide`).
 
     Returns (epochs_run, cheap_violation, b, n_accepted, ring_count).
     """
@@ -269,7 +297,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
         cheap, b, full, nact = _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r,
                                       sw, w, b, means, lipschitz, vscale, feats, pen_code,
                                       pen_params, pen_weights, tol, full, act, nact, order,
-                                      all_entries, work)
+                                      all_entries, work, threads)
         if R > 0:
             _gather(w, feats, ring[ring_count % R])
             ring_count += 1

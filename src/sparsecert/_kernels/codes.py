@@ -146,6 +146,11 @@ LP = Kind(2, "penalty", "lp")
 # not separable: no scalar prox; its own block kernels (_kernels/group.py)
 GROUP_LASSO = Kind(3, "penalty", "group_lasso")
 
+# where a kernel runs its widest column loops (:mod:`.wide`): the calling
+# thread only, or Numba's threads (n_jobs > 1); the same arithmetic either way
+ONE_THREAD = Kind(0, "threads", "one")
+THREADS = Kind(1, "threads", "many")
+
 # layout of the float64 parameter array every penalty encodes to
 PARAM_ALPHA = 0
 PARAM_L1_RATIO = 1  # rho of the elastic net; 1.0 for L1 (compiled as rho = 1)

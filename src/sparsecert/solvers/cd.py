@@ -23,6 +23,7 @@ import numpy as np
 from .._kernels import codes
 from .._kernels.cd import cd_quadratic_anderson
 from .._problem import evaluate
+from .._validation import _Threads
 from ..certificate import _thresholds, build_certificate
 from .common import (_WS_START, CertifiedRounds, SolverResult, _epochs_per_call_for,
                      gap_short, profiled_residual, top_ranked, zeros_hold)
@@ -338,6 +339,11 @@ class _QuadraticCD(CertifiedRounds):
         ring = np.empty((_DUAL_HISTORY if self.convex else 0, ws.size))
         ring_count = 0
         gram = self.gram
+        # a sparse X's wide columns split their loops over n_jobs threads
+        # (_kernels/wide.py); the kernel compiled for one thread has no
+        # parallel loop to compile
+        threads = (codes.THREADS if problem.n_threads > 1 and problem.design.is_sparse
+                   else codes.ONE_THREAD)
         while self.n_iter < self.max_iter:
             epochs = min(chunk, self.max_iter - self.n_iter)
             if gram is not None:
@@ -345,11 +351,12 @@ class _QuadraticCD(CertifiedRounds):
                 # spent pay for its matrix
                 epochs = min(epochs, gram.epochs_until_affordable(ws))
             work = np.zeros(1)
-            ep, cheap, self.b, _, ring_count = cd_quadratic_anderson(
-                *problem.design.columns(ws), self.n, problem.y, self.sw_r, problem.sw, self.w, self.b,
-                problem.means, problem.lipschitz, self.vscale, ws, *problem.penalty_args,
-                epochs, inner_tol, problem.fit_intercept, self.n_anderson, self.resid_buf,
-                ring, ring_count, work)
+            with _Threads(problem.n_threads if threads is codes.THREADS else 1):
+                ep, cheap, self.b, _, ring_count = cd_quadratic_anderson(
+                    *problem.design.columns(ws), self.n, problem.y, self.sw_r, problem.sw,
+                    self.w, self.b, problem.means, problem.lipschitz, self.vscale, ws,
+                    *problem.penalty_args, epochs, inner_tol, problem.fit_intercept,
+                    self.n_anderson, self.resid_buf, ring, ring_count, work, threads)
             self.n_iter += ep
             problem.work.add(work[0])
             if gram is not None:
