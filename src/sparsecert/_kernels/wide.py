@@ -2,9 +2,10 @@
 
 A coordinate step on column j reads it twice: g_j = X_j^T (s r), then, after
 the prox, s r -= delta s X_j. On text the popular columns hold most of X's
-entries (the 150 most popular of 1e5 hold 57% of a 1e6-row X, up to 1e5
-entries each), and a Lasso's working set holds them, so the serial steps
-were half of a fit that ran everything else on two threads.
+entries (benchmarks/large.py at full size, 1e6 x 1e5: the 150 most popular
+hold 53%, the 34 with at least 65536 entries 37%, the first 961755), and
+a Lasso's working set holds them, so the serial steps were half of a fit
+that ran everything else on two threads.
 
 A column with at least ``WIDE`` entries is cut into parts of at least
 ``WIDE_PART`` entries, their number fixed by the column's length alone: the
