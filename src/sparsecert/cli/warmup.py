@@ -142,6 +142,22 @@ def _csr_thread_runs():
     return runs
 
 
+def _wide_runs():
+    """n_jobs=2 on columns wide enough that a coordinate step splits its loops
+    over the threads (``_kernels/wide.py``): a CSC and a CSR X, float64, with
+    features enough for residual CD (not the Gram solver)."""
+    from .._kernels.wide import WIDE
+
+    rng = np.random.default_rng(3)
+    n = WIDE + 100
+    X = sp.hstack([sp.csc_matrix(rng.standard_normal((n, 2))),
+                   sp.random(n, 400, density=20 / n, random_state=3, format="csc")], format="csc")
+    y = X[:, 0].toarray().ravel() - X[:, 1].toarray().ravel() + 0.1 * rng.standard_normal(n)
+    a = _ratio(X, y, "quadratic", 0.05)
+    return [lambda X=X: sc.Lasso(alpha=a, tol=1e-6, n_jobs=2).fit(X, y),
+            lambda X=X.tocsr(): sc.Lasso(alpha=a, tol=1e-6, n_jobs=2).fit(X, y)]
+
+
 def _dask_runs():
     """Distributed fits on Dask's local threads (readonly blocks: their own signatures)."""
     import dask.array as da
@@ -179,6 +195,7 @@ def groups():
                 _logistic_fits(l, d))))
             out.append((f"paths and CV, {tag}", lambda l=layout, d=dtype: _path_runs(l, d)))
     out.append(("CSR row passes over threads (n_jobs=2)", _csr_thread_runs))
+    out.append(("wide columns' coordinate steps over threads (n_jobs=2)", _wide_runs))
     if _dask_installed():
         out.append(("distributed (Dask arrays, dense and CSR blocks)", _dask_runs))
     return out

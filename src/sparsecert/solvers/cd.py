@@ -22,6 +22,7 @@ import numpy as np
 
 from .._kernels import codes
 from .._kernels.cd import cd_quadratic_anderson
+from .._kernels.wide import WIDE
 from .._problem import evaluate
 from .._validation import _Threads
 from ..certificate import _thresholds, build_certificate
@@ -340,9 +341,11 @@ class _QuadraticCD(CertifiedRounds):
         ring_count = 0
         gram = self.gram
         # a sparse X's wide columns split their loops over n_jobs threads
-        # (_kernels/wide.py); the kernel compiled for one thread has no
-        # parallel loop to compile
-        threads = (codes.THREADS if problem.n_threads > 1 and problem.design.is_sparse
+        # (_kernels/wide.py); without one in the set, the kernel compiled for
+        # one thread (the same arithmetic, no parallel loop to compile) serves
+        design = problem.design
+        threads = (codes.THREADS if problem.n_threads > 1 and design.is_sparse
+                   and design.n_samples >= WIDE and design.column_counts(ws).max() >= WIDE
                    else codes.ONE_THREAD)
         while self.n_iter < self.max_iter:
             epochs = min(chunk, self.max_iter - self.n_iter)
