@@ -18,6 +18,8 @@ One outer round of :func:`_solve_cd_quadratic` is, in order
 Every tuning constant below carries the measurement that chose it.
 """
 
+import contextlib
+
 import numpy as np
 
 from .._kernels import codes
@@ -347,6 +349,11 @@ class _QuadraticCD(CertifiedRounds):
         threads = (codes.THREADS if problem.n_threads > 1 and design.is_sparse
                    and design.n_samples >= WIDE and design.column_counts(ws).max() >= WIDE
                    else codes.ONE_THREAD)
+        # only the threaded kernel sets Numba's thread count: setting it starts
+        # Numba's thread pool (20 ms, once a process), which a fit on one
+        # thread never needs
+        on_threads = (_Threads(problem.n_threads) if threads is codes.THREADS
+                      else contextlib.nullcontext())
         while self.n_iter < self.max_iter:
             epochs = min(chunk, self.max_iter - self.n_iter)
             if gram is not None:
@@ -354,7 +361,7 @@ class _QuadraticCD(CertifiedRounds):
                 # spent pay for its matrix
                 epochs = min(epochs, gram.epochs_until_affordable(ws))
             work = np.zeros(1)
-            with _Threads(problem.n_threads if threads is codes.THREADS else 1):
+            with on_threads:
                 ep, cheap, self.b, _, ring_count = cd_quadratic_anderson(
                     *problem.design.columns(ws), self.n, problem.y, self.sw_r, problem.sw,
                     self.w, self.b, problem.means, problem.lipschitz, self.vscale, ws,
