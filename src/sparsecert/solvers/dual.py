@@ -204,11 +204,9 @@ def _normal_equations_dense(problem, S, budget):
 
 
 def _alpha_rho(problem):
-    """(alpha, l1_ratio) of an L1 (ratio 1) or elastic-net problem."""
-    alpha = float(problem.pen_params[codes.PARAM_ALPHA])
-    if problem.pen_code == codes.L1:
-        return alpha, 1.0
-    return alpha, float(problem.pen_params[codes.PARAM_L1_RATIO])
+    """(alpha, l1_ratio) of an L1 (ratio 1, as encoded) or elastic-net problem."""
+    return (float(problem.pen_params[codes.PARAM_ALPHA]),
+            float(problem.pen_params[codes.PARAM_L1_RATIO]))
 
 
 def _objective_on(problem, S, v, z):
