@@ -12,6 +12,14 @@ def dense(X):
     return X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
 
 
+def frozen(a):
+    """A read-only copy of ``a``, as the solvers hand their violation scale to the
+    kernels: a writable one would compile a second specialization of each kernel."""
+    a = np.array(a, dtype=np.float64)
+    a.flags.writeable = False
+    return a
+
+
 def normalized_weights(sample_weight, n):
     if sample_weight is None:
         return np.ones(n)

@@ -53,6 +53,11 @@ def _user_fits():
     sc.SparseLogisticRegression(alpha=0.01).fit(Xc, yc)
     sc.SparseLogisticRegression(alpha=0.01).fit(sp.csr_matrix(Xc.astype(np.float32)), yc)
     sc.lasso_path(sp.csr_matrix(X), y, n_alphas=5)
+    # one feature (NumPy flags such an array both C- and F-contiguous) and a path
+    # on the dense Gram matrix, which hands the kernels a read-only violation scale
+    sc.Lasso(alpha=0.1).fit(X[:, :1], y)
+    sc.SparseLogisticRegression(alpha=0.01).fit(Xc[:, :1], yc)
+    sc.LassoCV(cv=3, n_alphas=5).fit(X, y)
     namespace = {}
     for block in re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S):
         exec(compile(block, str(README), "exec"), namespace)  # noqa: S102

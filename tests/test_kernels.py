@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 
+from naive import frozen
 from sparsecert._kernels import codes
 from sparsecert._kernels.cd import _anderson_weights, cd_quadratic_anderson
 from sparsecert._kernels.datafit import (column_stats, column_stats_grad, datafit_conjugate,
@@ -235,9 +236,9 @@ def test_cd_epoch_matches_naive_twin(dtype):
         w = np.zeros(p)
         sw_r = y.copy()
         ep, cheap, b, _, _ = cd_quadratic_anderson(*d.args, n, y, sw_r, sw, w, y.mean(), means,
-                                                   lips, np.ones(p), np.arange(p), codes.L1, par,
-                                                   np.ones(p), 1, 0.0, True, 0, np.empty(n),
-                                                   np.empty((0, p)), 0, np.zeros(1),
+                                                   lips, frozen(np.ones(p)), np.arange(p),
+                                                   codes.L1, par, np.ones(p), 1, 0.0, True, 0,
+                                                   np.empty(n), np.empty((0, p)), 0, np.zeros(1),
                                                    codes.ONE_THREAD)
         assert ep == 1
         np.testing.assert_allclose(w, w_ref, rtol=1e-10, atol=1e-12)
@@ -268,7 +269,7 @@ def test_cd_active_sweeps_count_their_reads_and_never_end_a_call():
         sw_r = y.copy()
         work = np.zeros(1)
         ep, cheap, _, _, _ = cd_quadratic_anderson(
-            *d.args, n, y, sw_r, np.ones(n), w, 0.0, means, lips, np.ones(p),
+            *d.args, n, y, sw_r, np.ones(n), w, 0.0, means, lips, frozen(np.ones(p)),
             np.arange(p), codes.L1, params(alpha), np.ones(p), epochs, tol, False, 0,
             np.empty(n), np.empty((0, p)), 0, work, codes.ONE_THREAD)
         return w, cheap, work[0]

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 import sparsecert as sc
-from naive import multinomial_loss_grad, multinomial_penalty, multinomial_reference
+from naive import frozen, multinomial_loss_grad, multinomial_penalty, multinomial_reference
 from sparsecert import check_optimality
 from sparsecert._kernels.multinomial import mn_bcd_epochs, multinomial_state
 from sparsecert.penalties import L1, MultiTaskL21
@@ -103,7 +103,7 @@ def test_kernel_epoch_matches_naive_twin(wine, grouped, layout):
     yi = y.astype(np.int64)
     multinomial_state(Z, SR, yi, sw)
     lip = (X ** 2).sum(axis=0) / (2 * 60)
-    mn_bcd_epochs(*args, 60, Z, SR, yi, sw, Wk, bk, True, np.ones(p), 1.0, ws, thr,
+    mn_bcd_epochs(*args, 60, Z, SR, yi, sw, Wk, bk, True, frozen(np.ones(p)), 1.0, ws, thr,
                   np.zeros(p), lip, grouped, 1, 0.0, np.empty(K), np.empty(K))
     np.testing.assert_allclose(Wk.T, W_ref, rtol=0, atol=1e-12)
     np.testing.assert_allclose(bk, b_ref, rtol=0, atol=1e-12)

@@ -14,6 +14,7 @@ from sklearn.linear_model import MultiTaskElasticNet as SkMTEN
 from sklearn.linear_model import MultiTaskLasso as SkMTL
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from naive import frozen
 import sparsecert as sc
 from conftest import load_shared
 from sparsecert._kernels.multitask import mt_bcd_epochs
@@ -89,7 +90,7 @@ def test_kernel_epoch_matches_numpy_twin(layout, dtype, l2):
     b = sw_r.sum(axis=1) / n
     ws = np.arange(p, dtype=np.int64)
     W = W0.copy()
-    mt_bcd_epochs(*args, n, sw_r, sw, W, b, means, np.ones(p), ws, alpha, l2, lip, 1, 0.0,
+    mt_bcd_epochs(*args, n, sw_r, sw, W, b, means, frozen(np.ones(p)), ws, alpha, l2, lip, 1, 0.0,
                   np.empty(k))
     expected = naive_epoch(X64, Y, W0, alpha, ws, l2)
     tol = 1e-10 if dtype == np.float64 else 1e-5

@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 import naive
+from naive import frozen
 import sparsecert as sc
 from conftest import load_shared
 from sparsecert.penalties import GroupLasso as GL
@@ -137,7 +138,7 @@ def test_sparse_group_epoch_matches_its_numpy_twin(dtype, layout):
     want = naive.group_bcd_epoch(Xd, sw_r, sw, w, b, means, np.ones(p), enc.ptr, enc.indices,
                                  ws, thr, lip, thr1)
     w_k, swr_k = w.copy(), sw_r.copy()
-    cheap, b_k = group_bcd_epoch(*design.args, n, swr_k, sw, w_k, b, means, np.ones(p),
+    cheap, b_k = group_bcd_epoch(*design.args, n, swr_k, sw, w_k, b, means, frozen(np.ones(p)),
                                  enc.ptr, enc.indices, ws, thr, thr1, lip, np.empty(6))
     np.testing.assert_allclose(cheap, want[0], rtol=1e-9)
     np.testing.assert_allclose(b_k, want[1], rtol=1e-9, atol=1e-12)

@@ -88,6 +88,13 @@ def as_design(X):
         data = np.ascontiguousarray(X.data)
         args = (_EMPTY_DENSE[dtype], data, indices, indptr)
         return Design(args, n, p, dtype, True, int(X.nnz))
+    if n == 1 or p == 1:
+        # NumPy flags a one-row or one-column array both C- and F-contiguous,
+        # and Numba then types it as C-ordered: every kernel would be compiled
+        # once more for this shape alone (what `sparsecert compile` does not
+        # cover). Its CSC form runs the kernels any sparse X runs, on the same
+        # iterates (the dense and CSC steps differ only by the zeros they add).
+        return as_design(sp.csc_matrix(X))
     X = np.asfortranarray(X)
     empty = np.empty(0, dtype=X.dtype)
     empty_idx = np.empty(0, dtype=np.int32)
@@ -275,6 +282,8 @@ def sub_design(design, idx):
     # gathering whole rows of a C array is a few memcpys (np.take into an
     # F-ordered ``out`` was 50x slower)
     sub = X_dense.T.take(idx, axis=0).T
+    if k == 1:
+        return as_design(sub)  # a single column: as a CSC one (see as_design)
     empty = X_data
     return Design((sub, empty, X_indices, X_indptr), design.n_samples, k, design.dtype,
                   False, design.n_samples * k)

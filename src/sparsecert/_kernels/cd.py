@@ -42,7 +42,7 @@ def _is_wide(X_dense, X_indptr, j):
 @njit(cache=True, nogil=True)
 def _step_dot(threads, X_dense, X_data, X_indices, X_indptr, j, sw_r):
     """X_j^T (s r) for a coordinate step: a wide column by parts."""
-    if _is_wide(X_dense, X_indptr, j):
+    if X_dense.ndim == 1 and _is_wide(X_dense, X_indptr, j):
         return wide_dot(threads, X_data, X_indices, X_indptr[j], X_indptr[j + 1], sw_r)
     return col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, sw_r)
 
@@ -50,7 +50,7 @@ def _step_dot(threads, X_dense, X_data, X_indices, X_indptr, j, sw_r):
 @njit(cache=True, nogil=True)
 def _step_update(threads, X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw):
     """:func:`_residual_update`, a wide column by parts."""
-    if _is_wide(X_dense, X_indptr, j):
+    if X_dense.ndim == 1 and _is_wide(X_dense, X_indptr, j):
         wide_update(threads, X_data, X_indices, X_indptr[j], X_indptr[j + 1], delta, sw_r, sw)
     else:
         _residual_update(X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw)
@@ -422,9 +422,10 @@ def gram_rows_block(X_dense, row_start, row_stop, feats, sqrt_sw, means, out):
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
 def _gram_axpy(H, k, delta, g):
-    """g += delta H[:, k] (H is symmetric and Fortran-ordered: a contiguous column)."""
+    """g += delta H[:, k], read as row k: H is symmetric and C-ordered (so that a
+    1 x 1 H, which NumPy flags both C- and F-contiguous, types as every other)."""
     for i in range(g.shape[0]):
-        g[i] += delta * H[i, k]
+        g[i] += delta * H[k, i]
 
 
 @njit(cache=True, nogil=True)
@@ -513,10 +514,10 @@ def cd_gram(H, w, g, g_anchor, w_anchor, lipschitz, vscale, pen_code, pen_params
     """Plain CD epochs on the Gram quadratic of ``len(w)`` features.
 
     Every array is restricted to the working features (``H`` their Gram
-    matrix, Fortran-ordered; ``lipschitz``, ``vscale`` (the certificate's
+    matrix, C-ordered; ``lipschitz``, ``vscale`` (the certificate's
     per-feature units) and ``pen_weights`` their entries). The gradient
     g = g_anchor + H (w - w_anchor) is computed into the buffer ``g`` and
-    kept up to date by one column of H per coordinate step; the exact
+    kept up to date by one row (= column) of H per coordinate step; the exact
     violation decides the stop (:func:`_gram_checked_epoch`). The kernel
     allocates nothing: a warm process then loads it without importing
     Numba's array-allocation module (17 ms of a first fit).

@@ -105,7 +105,7 @@ class _GramState:
     """The Gram working set of one fit, and the accounting that decides when it pays.
 
     ``feats`` (insertion order, never shrinking) and H = (1/n) Xc[:, feats]^T
-    S Xc[:, feats], Fortran-ordered. Building or growing H is paid for from
+    S Xc[:, feats], C-ordered (symmetric: :func:`~sparsecert._kernels.cd._gram_axpy` reads rows). Building or growing H is paid for from
     ``balance``, in residual-epoch entries (see ``_GRAM_COPY``): the residual
     epochs the fit ran and the certificates that ended its residual rounds,
     plus the epochs the Gram solver spared (half its epochs on the working
@@ -141,7 +141,7 @@ class _GramState:
         # residual coordinate step in the accounting below
         self.unit = _unit(problem.design)
         self.feats = np.empty(0, dtype=np.int64)
-        self.H = np.empty((0, 0), order="F")
+        self.H = np.empty((0, 0))
         self.misses = 0
         self.stopped = False
         self.sqrt_sw = None
@@ -222,7 +222,7 @@ class _GramState:
         cross /= n
         # every held column is read again for its products with the new ones
         problem.work.add_columns(problem.design, feats)
-        H = np.empty((m, m), order="F")
+        H = np.empty((m, m))
         H[:m_old, :m_old] = self.H
         H[:, m_old:] = cross
         H[m_old:, :m_old] = cross[:m_old].T
@@ -248,7 +248,7 @@ class _GramState:
         m = problem.means[feats]
         A -= m[:, None] * m
         # exactly symmetric, whichever way it was built
-        self.feats, self.H = feats, np.asfortranarray(0.5 * (A + A.T))
+        self.feats, self.H = feats, np.ascontiguousarray(0.5 * (A + A.T))
 
     def solve(self, w, w_cert, cert, wanted, tol_abs, budget, n_anderson, ws_size):
         """Grow to hold ``wanted`` (paid from the balance) and run Gram CD on the
@@ -266,6 +266,7 @@ class _GramState:
         w_anchor = w_cert[feats]
         lipschitz = problem.lipschitz[feats]
         vscale = np.asarray(cert.violation_scale)[feats]
+        vscale.flags.writeable = False  # as the Gram path passes it: one compiled kernel
         pen_weights = problem.pen_weights[feats]
         inner_tol = _GRAM_INNER * tol_abs
         chunk = _calls_for(max(m * m, 1))

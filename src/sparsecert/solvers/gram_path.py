@@ -97,5 +97,5 @@ def _centred_gram(X, y, sw, means, fit_intercept):
     ybar = sample_dot(sw, y) / n if fit_intercept else 0.0
     Xw = (np.asarray(X, dtype=np.float64) - means) * root[:, None]
     yw = (y - ybar) * root
-    H = np.asfortranarray(Xw.T @ Xw / n)
+    H = np.ascontiguousarray(Xw.T @ Xw / n)
     return H, Xw.T @ yw / n, sample_dot(yw, yw) / n, ybar
