@@ -488,3 +488,35 @@ def test_rescaled_X_takes_the_same_iterations(cancer, scale):
     assert est.n_iter_[0] <= ref.n_iter_[0] + 1
     np.testing.assert_allclose(est.coef_ * scale, ref.coef_, rtol=1e-5,
                                atol=1e-6 * np.abs(ref.coef_).max())
+
+
+def test_line_search_exponentials_serve_the_next_derivatives_bit_for_bit():
+    """The Newton kernels skip the exponentials of a step's derivatives: the
+    line search kept them at the point it accepted, and the step moves z
+    there exactly as the line search computed it. Derivatives from those
+    exponentials equal fresh ones to the bit, and the loss they return is
+    the line search's own f at that point."""
+    from sparsecert._kernels.newton_step import _loss_along, _take_step
+    from sparsecert._kernels.prox_newton import _derivatives
+
+    rng = np.random.default_rng(3)
+    n = 500
+    y = np.where(rng.uniform(size=n) < 0.4, 1.0, -1.0)
+    sw = rng.uniform(0.0, 2.0, n)
+    sw[::7] = 0.0  # zero weights are skipped by both
+    sw *= n / sw.sum()
+    z = rng.standard_normal(n) * np.array([0.1, 3.0, 40.0, 800.0])[rng.integers(0, 4, n)]
+    xd = rng.standard_normal(n) * 5.0
+    feats, d, w = np.arange(3), np.ones(3), np.zeros(5)
+    e = np.full(n, np.nan)
+    u, h, u2, h2 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for t in (1.0, 0.25):
+        z_t = z.copy()
+        f_t, _ = _loss_along(y, sw, z_t, xd, t, n, e)
+        _take_step(feats, d, w, 0.0, 0.0, t, xd, z_t)
+        fresh = _derivatives(y, sw, z_t, n, u, h, np.empty(n), False)
+        kept = _derivatives(y, sw, z_t, n, u2, h2, e, True)
+        assert fresh == kept and fresh[2] == f_t
+        assert np.array_equal(u, u2) and np.array_equal(h, h2)
+        loss = np.logaddexp(0.0, -y * z_t)
+        assert fresh[2] == pytest.approx(np.sum(sw * loss) / n, rel=1e-12)

@@ -416,7 +416,7 @@ def test_newton_block_model_matches_numpy():
         sw = naive.normalized_weights(r.uniform(0.2, 2.0, n), n)
         z = Xd @ r.standard_normal(p) * 0.5 + 0.2
         u, h = np.empty(n), np.empty(n)
-        hsum, _ = _derivatives(y, sw, z, n, u, h)
+        hsum, _, _ = _derivatives(y, sw, z, n, u, h, np.empty(n), False)
         prob = 1 / (1 + np.exp(-y * z))
         np.testing.assert_allclose(h, sw * prob * (1 - prob) / n, rtol=1e-12)
         for feats in (np.array([4, 6, 8, 9]), np.array([1])):

@@ -242,10 +242,23 @@ def logistic_pieces(m):
     need two or three of them per sample and pass, and the exponential is
     most of their cost.
     """
+    return logistic_pieces_of(m, logistic_exp(m))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def logistic_exp(m):
+    """exp(-|m|), the one exponential of :func:`logistic_pieces` (kept by the
+    Newton kernels' line search for the next step's derivatives)."""
     if m >= 0.0:
-        e = np.exp(-m)
+        return np.exp(-m)
+    return np.exp(m)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def logistic_pieces_of(m, e):
+    """:func:`logistic_pieces` of m given e = :func:`logistic_exp` (m)."""
+    if m >= 0.0:
         return np.log1p(e), e / (1.0 + e), 1.0 / (1.0 + e)
-    e = np.exp(m)
     return -m + np.log1p(e), 1.0 / (1.0 + e), e / (1.0 + e)
 
 

@@ -284,7 +284,7 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
     fptr, hptr, kmax, feats, thr, thr1 = _working_blocks(ws_groups, grp_ptr, grp_idx, thr_g,
                                                          thr1_g)
     m = fptr[nb]
-    u, h, r, xd = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    u, h, r, xd, e = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     buf = np.zeros(n)
     zeros = np.zeros(w.shape[0])
     grad, hxs, d = np.empty(m), np.empty(m), np.empty(m)
@@ -296,8 +296,9 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
     entries = column_entries(X_dense, X_indptr, n, feats, iota, m)
     viol = np.inf
     it = 0
+    cached = bool(False)  # e holds the line search's exponentials (prox_newton_logistic)
     while it < max_outer:
-        hsum, gb = _derivatives(y, sw, z, n, u, h)
+        hsum, gb, f0 = _derivatives(y, sw, z, n, u, h, e, cached)
         viol = _block_models(X_dense, X_data, X_indices, X_indptr, feats, fptr, hptr, w, u, h,
                              hsum, gb, fit_intercept, b_scale, vscale, thr, thr1, zeros, buf,
                              grad, hxs, Hs, lams)
@@ -316,11 +317,12 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
             d[jj] = v[feats[jj]] - w[feats[jj]]
         work[0] += entries
         _model_direction(X_dense, X_data, X_indices, X_indptr, n, feats, d, db, xd)
-        accepted, t = _line_search(y, sw, z, u, xd, n, feats, w, d, GROUP_LASSO, thr, thr, fptr,
-                                   thr, thr1)
+        accepted, t = _line_search(y, sw, z, u, xd, n, f0, e, feats, w, d, GROUP_LASSO, thr, thr,
+                                   fptr, thr, thr1)
         if not accepted:
             return it, PN_LINE_SEARCH, viol, b
         b = _take_step(feats, d, w, b, db, t, xd, z)
+        cached = True
         for jj in range(m):
             v[feats[jj]] = w[feats[jj]]
     return it, PN_MAX_ITER, viol, b

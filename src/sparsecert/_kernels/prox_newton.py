@@ -68,7 +68,8 @@ from numba import njit
 
 from ._flags import FASTMATH
 from .codes import PARAM_POSITIVE
-from .datafit import col_dot, col_dot_fast, column_entries, iota, logistic_pieces
+from .datafit import (col_dot, col_dot_fast, column_entries, iota, logistic_exp,
+                      logistic_pieces_of)
 from .newton_gram import gram_epochs, model_coordinate
 from .newton_step import _line_search, _model_direction, _take_step
 from .prox import subdiff_distance_1d, threshold_1d
@@ -131,29 +132,36 @@ def _col_update_residual(X_dense, X_data, X_indices, X_indptr, j, delta, h, r):
 
 
 @njit(cache=True, nogil=True)
-def _derivatives(y, sw, z, n_samples, u, h):
+def _derivatives(y, sw, z, n_samples, u, h, e, cached):
     """Step 1: u_i = -s_i y_i sigmoid(-y_i z_i) / n and the floored curvature h_i.
 
     h_i = max(s_i sigmoid(y_i z_i) sigmoid(-y_i z_i), s_i H_FLOOR) / n, both 0
-    where s_i = 0. Fills ``u`` and ``h``; returns (sum_i h_i, sum_i u_i).
+    where s_i = 0. Fills ``u`` and ``h``; returns (sum_i h_i, sum_i u_i, f(z)),
+    f(z) for the line search (bit for bit what it summed itself). ``cached``:
+    ``e`` holds exp(-|y_i z_i|) at this z already (the line search's accepted
+    point: :func:`~.newton_step._loss_along`), which saves the exponential,
+    most of the pass's cost.
     """
     n = float(n_samples)
     hsum = 0.0
     gb = 0.0
+    f = 0.0
     for i in range(n_samples):
         s = sw[i]
         if s == 0.0:
             u[i] = 0.0
             h[i] = 0.0
             continue
-        _, p_wrong, p_right = logistic_pieces(y[i] * z[i])
+        m = y[i] * z[i]
+        loss, p_wrong, p_right = logistic_pieces_of(m, e[i] if cached else logistic_exp(m))
         u[i] = -s * y[i] * p_wrong / n
         hi = s * p_right * p_wrong / n
         floor = s * H_FLOOR / n
         h[i] = hi if hi > floor else floor
         hsum += h[i]
         gb += u[i]
-    return hsum, gb
+        f += s * loss
+    return hsum, gb, f / n
 
 
 @njit(cache=True, nogil=True)
@@ -424,7 +432,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     work : float64[1], increased by the entries of X read (the fit's passes)
     nvec, row_ptr, rcol, rx, c_idx, c_x, c_hx : scratch the caller keeps for
         the whole fit, so that its calls do not allocate (and fault in)
-        n-vectors and copies of columns afresh: nvec (4, n_samples) float64,
+        n-vectors and copies of columns afresh: nvec (5, n_samples) float64,
         row_ptr (n_samples + 1) int64 for a CSC X (newton_gram's census),
         the others grown here when too small (and returned)
 
@@ -436,7 +444,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     intercept, and the scratch buffers (grown, perhaps).
     """
     m = feats.shape[0]
-    u, h, xd, r = nvec[0], nvec[1], nvec[2], nvec[3]
+    u, h, xd, r, e = nvec[0], nvec[1], nvec[2], nvec[3], nvec[4]
     grad, hdiag, hxs, d = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
     cand, act = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
     c_ptr = np.empty(m + 1, dtype=np.int64)
@@ -449,9 +457,12 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     viol = np.inf
     it = 0
     feats_entries = column_entries(X_dense, X_indptr, n_samples, feats, iota(m), m)
+    # e holds exp(-|y_i z_i|) once a line search has accepted z (bool(False):
+    # a literal False would compile _derivatives once more)
+    cached = bool(False)
     while it < max_outer:
         work[0] += feats_entries  # the gradient over feats
-        hsum, gb = _derivatives(y, sw, z, n_samples, u, h)
+        hsum, gb, f0 = _derivatives(y, sw, z, n_samples, u, h, e, cached)
         viol = _gradient_violation(X_dense, X_data, X_indices, X_indptr, feats, u, h,
                                    hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
                                    pen_params, pen_weights, grad, hxs, hdiag)
@@ -466,9 +477,10 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
         work[0] += feats_entries  # X d (an upper bound: only the moved columns are read)
         _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d,
                          db, xd)
-        accepted, t = _line_search(y, sw, z, u, xd, n_samples, feats, w, d, pen_code,
+        accepted, t = _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code,
                                    pen_params, pen_weights, no_blocks, no_thr, no_thr)
         if not accepted:
             return it, PN_LINE_SEARCH, viol, b, rcol, rx, c_idx, c_x, c_hx
         b = _take_step(feats, d, w, b, db, t, xd, z)
+        cached = True  # z + t xd as the line search's last evaluation computed it
     return it, PN_MAX_ITER, viol, b, rcol, rx, c_idx, c_x, c_hx

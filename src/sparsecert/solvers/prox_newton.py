@@ -183,13 +183,13 @@ def _within_share(problem, cert, feats):
 
 
 def _scratch(args, n):
-    """The kernel's scratch for one fit (:func:`prox_newton_logistic`): four
+    """The kernel's scratch for one fit (:func:`prox_newton_logistic`): five
     n-vectors, the row pointers of its Gram census (a sparse X), and empty
     buffers it grows. Allocated once a fit: every call allocating its own
     faulted in fresh pages (text 1e5 x 2e4, L1-logistic amax/200: 8800 minor
     page faults a fit, most of them the kernel's)."""
     sparse = args[0].ndim == 1
-    return (np.empty((4, n)), np.empty(n + 1 if sparse else 0, dtype=np.int64),
+    return (np.empty((5, n)), np.empty(n + 1 if sparse else 0, dtype=np.int64),
             np.empty(0, dtype=np.int32), np.empty(0), np.empty(0, dtype=args[2].dtype),
             np.empty(0), np.empty(0))
 
