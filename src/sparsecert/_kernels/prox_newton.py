@@ -451,15 +451,11 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     # the active columns by rows are kept between the Newton steps of a call
     # (newton_gram); each call starts without, as its features may differ
     held = np.full(m + 2, -1, dtype=np.int64)
-    # the line search's blocks: none, the penalty is separable
-    no_blocks = np.empty(0, dtype=np.int64)
-    no_thr = np.empty(0)
+    no_blocks, no_thr = np.empty(0, dtype=np.int64), np.empty(0)  # separable: no blocks
     viol = np.inf
     it = 0
     feats_entries = column_entries(X_dense, X_indptr, n_samples, feats, iota(m), m)
-    # e holds exp(-|y_i z_i|) once a line search has accepted z (bool(False):
-    # a literal False would compile _derivatives once more)
-    cached = bool(False)
+    cached = bool(False)  # e holds exp(-|y z|) at z (not False: a literal compiles again)
     while it < max_outer:
         work[0] += feats_entries  # the gradient over feats
         hsum, gb, f0 = _derivatives(y, sw, z, n_samples, u, h, e, cached)
