@@ -43,6 +43,38 @@ def test_logistic_bitwise_the_same_for_any_n_jobs():
     assert fits[0].certificate_.max_violation == fits[1].certificate_.max_violation
 
 
+@pytest.mark.parametrize("kind", ["csc", "csr", "dense"])
+def test_logistic_threaded_gradient_changes_no_bit(kind, monkeypatch):
+    """With n_jobs > 1 proximal Newton computes the working set's gradient on
+    the threads (every working set here, the size floor lowered to 0): each
+    feature's sums still run in order on one thread, so the fit is bitwise
+    the one of n_jobs=1, which never takes the threaded kernel."""
+    from sparsecert._kernels import codes
+    from sparsecert.solvers import prox_newton
+
+    X, y = _problem(seed=3)
+    X = {"csc": X, "csr": X.tocsr(), "dense": X.toarray()}[kind]
+    labels = (y > np.median(y)).astype(int)
+    monkeypatch.setattr(prox_newton, "_THREADED_ENTRIES", 0)
+    kernel, kinds = prox_newton.prox_newton_logistic, []
+
+    def spy(*args):
+        kinds.append(args[-1])
+        return kernel(*args)
+
+    monkeypatch.setattr(prox_newton, "prox_newton_logistic", spy)
+    fits = {}
+    for j in (1, 2):
+        kinds.clear()
+        fits[j] = sparsecert.SparseLogisticRegression(alpha=0.005, tol=1e-8, n_jobs=j).fit(
+            X, labels)
+        assert set(kinds) == {codes.ONE_THREAD if j == 1 else codes.THREADS}
+    assert fits[1].certificate_.converged and np.count_nonzero(fits[1].coef_) > 5
+    np.testing.assert_array_equal(fits[1].coef_, fits[2].coef_)
+    assert fits[1].intercept_ == fits[2].intercept_ and fits[1].n_iter_ == fits[2].n_iter_
+    assert fits[1].certificate_.max_violation == fits[2].certificate_.max_violation
+
+
 @pytest.mark.parametrize("bad", [0, 1.5, "two", True])
 def test_invalid_n_jobs_names_the_parameter(bad):
     X, y = _problem()

@@ -64,10 +64,11 @@ fastmath.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+from numba.extending import overload
 
 from ._flags import FASTMATH
-from .codes import PARAM_POSITIVE
+from .codes import PARAM_POSITIVE, select
 from .datafit import (col_dot, col_dot_fast, column_entries, iota, logistic_exp,
                       logistic_pieces_of)
 from .newton_gram import gram_epochs, model_coordinate
@@ -81,6 +82,7 @@ PN_LINE_SEARCH = 2    # no step decreased the objective (precision limit)
 
 H_FLOOR = 1e-12       # floor of h_i in units of s_i / n (the largest h_i is s_i / 4n)
 INNER_FRACTION = 0.1  # inner epochs stop when steps move the model by < this x violation
+LANES = 64  # the threaded gradient's lanes (gradient_violation), whatever the thread count
 
 
 # Column helpers. The dense loops are reassociated (FASTMATH) so that they
@@ -181,26 +183,87 @@ def column_model(X_dense, X_data, X_indices, X_indptr, j, u, h, hsum, fit_interc
 
 
 @njit(cache=True, nogil=True)
-def _gradient_violation(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
-                        gb, fit_intercept, b_scale, w, vscale, pen_code, pen_params,
-                        pen_weights, grad, hxs, hdiag):
+def _feature_model(X_dense, X_data, X_indices, X_indptr, feats, jj, u, h, hsum, fit_intercept,
+                   w, vscale, pen_code, pen_params, pen_weights, grad, hxs, hdiag):
+    """Step 2 for feature feats[jj]: fills grad[jj], hxs[jj], hdiag[jj]; returns
+    its violation in the certificate's units."""
+    j = feats[jj]
+    g, hxs[jj], hh, hc = column_model(X_dense, X_data, X_indices, X_indptr, j, u, h, hsum,
+                                      fit_intercept)
+    grad[jj] = g
+    hdiag[jj] = hc if hc > 1e-12 * hh else 0.0
+    return subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], g, hh) * vscale[j]
+
+
+@njit(cache=True, nogil=True)
+def _gradient_violation_serial(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
+                               viol, fit_intercept, w, vscale, pen_code, pen_params,
+                               pen_weights, grad, hxs, hdiag):
+    for jj in range(feats.shape[0]):
+        v = _feature_model(X_dense, X_data, X_indices, X_indptr, feats, jj, u, h, hsum,
+                           fit_intercept, w, vscale, pen_code, pen_params, pen_weights, grad,
+                           hxs, hdiag)
+        if v > viol or v != v:
+            viol = v
+    return viol
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _gradient_violation_threads(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
+                                viol, fit_intercept, w, vscale, pen_code, pen_params,
+                                pen_weights, grad, hxs, hdiag):
+    m = feats.shape[0]
+    viols = np.empty(m)
+    # features dealt round-robin to LANES lanes: the popular columns of a text
+    # (up to half of X's entries in a few of them) spread over the threads
+    lanes = min(m, LANES)
+    for c in prange(lanes):
+        for jj in range(c, m, lanes):
+            viols[jj] = _feature_model(X_dense, X_data, X_indices, X_indptr, feats, jj, u, h,
+                                       hsum, fit_intercept, w, vscale, pen_code, pen_params,
+                                       pen_weights, grad, hxs, hdiag)
+    for jj in range(m):
+        v = viols[jj]
+        if v > viol or v != v:
+            viol = v
+    return viol
+
+
+_GRADIENT_VIOLATION = {"one": _gradient_violation_serial, "many": _gradient_violation_threads}
+
+
+def gradient_violation(threads, X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, gb,
+                       fit_intercept, b_scale, w, vscale, pen_code, pen_params, pen_weights,
+                       grad, hxs, hdiag):
     """Step 2: g_j = X_j^T u, hx_j = sum_i h_i X_ij and the centred curvature, over ``feats``.
 
     Fills ``grad``, ``hxs`` (0 without intercept) and ``hdiag`` (sum_i h_i
     (X_ij - m_j)^2, 0 when it is below rounding); returns the violation over
-    ``feats`` and the intercept, in the certificate's units.
+    ``feats`` and the intercept, in the certificate's units. Each feature's
+    sums run in order on one thread, whichever ``threads`` kind (a
+    :mod:`.codes` kind: the features spread over Numba's threads, or not), so
+    the bits do not depend on it.
     """
     viol = abs(gb) * b_scale if fit_intercept else 0.0
-    for jj in range(feats.shape[0]):
-        j = feats[jj]
-        g, hxs[jj], hh, hc = column_model(X_dense, X_data, X_indices, X_indptr, j, u, h, hsum,
-                                          fit_intercept)
-        grad[jj] = g
-        hdiag[jj] = hc if hc > 1e-12 * hh else 0.0
-        v = subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], g, hh) * vscale[j]
-        if v > viol or v != v:
-            viol = v
-    return viol
+    return _GRADIENT_VIOLATION[threads.compiled](
+        X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, viol, fit_intercept, w,
+        vscale, pen_code, pen_params, pen_weights, grad, hxs, hdiag)
+
+
+@overload(gradient_violation)
+def _gradient_violation_impl(threads, X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
+                             gb, fit_intercept, b_scale, w, vscale, pen_code, pen_params,
+                             pen_weights, grad, hxs, hdiag):
+    impl = select(threads, "threads", _GRADIENT_VIOLATION)
+
+    def run(threads, X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, gb,
+            fit_intercept, b_scale, w, vscale, pen_code, pen_params, pen_weights, grad, hxs,
+            hdiag):
+        viol = abs(gb) * b_scale if fit_intercept else 0.0
+        return impl(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, viol,
+                    fit_intercept, w, vscale, pen_code, pen_params, pen_weights, grad, hxs,
+                    hdiag)
+    return run
 
 
 @njit(cache=True, nogil=True)
@@ -403,13 +466,13 @@ def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u
 def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
                          y, sw, w, b, fit_intercept, z, feats, vscale, b_scale,
                          pen_code, pen_params, pen_weights, max_outer, max_inner, tol,
-                         tol_final, shrink, work, nvec, row_ptr, rcol, rx, c_idx, c_x, c_hx):
+                         tol_final, shrink, work, nvec, row_ptr, rcol, rx, c_idx, c_x, c_hx,
+                         threads):
     """Run up to ``max_outer`` proximal Newton iterations over ``feats``.
 
     Parameters
     ----------
-    X_dense, X_data, X_indices, X_indptr : the design (see :mod:`datafit`)
-    n_samples : int
+    X_dense, X_data, X_indices, X_indptr, n_samples : the design (:mod:`datafit`)
     y : float64 array of +-1 labels;  sw : sample weights summing to n
     w : coefficients, updated in place (only the entries in ``feats`` move)
     b : float, the intercept (kept at its value when not ``fit_intercept``)
@@ -430,11 +493,11 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
         (``inf``: none does). Only the direction changes: the violation and
         the stopping test still cover every feature.
     work : float64[1], increased by the entries of X read (the fit's passes)
-    nvec, row_ptr, rcol, rx, c_idx, c_x, c_hx : scratch the caller keeps for
-        the whole fit, so that its calls do not allocate (and fault in)
-        n-vectors and copies of columns afresh: nvec (5, n_samples) float64,
-        row_ptr (n_samples + 1) int64 for a CSC X (newton_gram's census),
-        the others grown here when too small (and returned)
+    nvec, row_ptr, rcol, rx, c_idx, c_x, c_hx : scratch kept for the whole fit
+        (no n-vector or column copy allocated, and faulted in, per call):
+        nvec (5, n_samples) float64, row_ptr (n_samples + 1) int64 for a CSC
+        X (newton_gram's census), the others grown here (and returned)
+    threads : step 2 on Numba's threads or not (:func:`gradient_violation`)
 
     Returns
     -------
@@ -459,9 +522,9 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     while it < max_outer:
         work[0] += feats_entries  # the gradient over feats
         hsum, gb, f0 = _derivatives(y, sw, z, n_samples, u, h, e, cached)
-        viol = _gradient_violation(X_dense, X_data, X_indices, X_indptr, feats, u, h,
-                                   hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
-                                   pen_params, pen_weights, grad, hxs, hdiag)
+        viol = gradient_violation(threads, X_dense, X_data, X_indices, X_indptr, feats, u, h,
+                                  hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
+                                  pen_params, pen_weights, grad, hxs, hdiag)
         if viol <= tol:
             return it, PN_CONVERGED, viol, b, rcol, rx, c_idx, c_x, c_hx
         it += 1

@@ -145,7 +145,9 @@ def _csr_thread_runs():
 def _wide_runs():
     """n_jobs=2 on columns wide enough that a coordinate step splits its loops
     over the threads (``_kernels/wide.py``): a CSC and a CSR X, float64, with
-    features enough for residual CD (not the Gram solver)."""
+    features enough for residual CD (not the Gram solver); and L1-logistic
+    fits whose working sets hold enough entries for proximal Newton's
+    threaded gradient (``prox_newton.gradient_violation``), CSC and dense."""
     from .._kernels.wide import WIDE
 
     rng = np.random.default_rng(3)
@@ -154,8 +156,13 @@ def _wide_runs():
                    sp.random(n, 400, density=20 / n, random_state=3, format="csc")], format="csc")
     y = X[:, 0].toarray().ravel() - X[:, 1].toarray().ravel() + 0.1 * rng.standard_normal(n)
     a = _ratio(X, y, "quadratic", 0.05)
+    labels = y > 0
+    a_log = _ratio(X, labels, "logistic", 0.05)
+    Xd, yd = _classification(2000, 40, "dense", np.float64)
     return [lambda X=X: sc.Lasso(alpha=a, tol=1e-6, n_jobs=2).fit(X, y),
-            lambda X=X.tocsr(): sc.Lasso(alpha=a, tol=1e-6, n_jobs=2).fit(X, y)]
+            lambda X=X.tocsr(): sc.Lasso(alpha=a, tol=1e-6, n_jobs=2).fit(X, y),
+            lambda X=X: sc.SparseLogisticRegression(alpha=a_log, n_jobs=2).fit(X, labels),
+            lambda: sc.SparseLogisticRegression(alpha=0.01, n_jobs=2).fit(Xd, yd)]
 
 
 def _dask_runs():
@@ -195,7 +202,7 @@ def groups():
                 _logistic_fits(l, d))))
             out.append((f"paths and CV, {tag}", lambda l=layout, d=dtype: _path_runs(l, d)))
     out.append(("CSR row passes over threads (n_jobs=2)", _csr_thread_runs))
-    out.append(("wide columns' coordinate steps over threads (n_jobs=2)", _wide_runs))
+    out.append(("coordinate steps and Newton gradients over threads (n_jobs=2)", _wide_runs))
     if _dask_installed():
         out.append(("distributed (Dask arrays, dense and CSR blocks)", _dask_runs))
     return out

@@ -11,10 +11,14 @@ violation) and resized from the full certificate of every round until that
 certificate holds.
 """
 
+import contextlib
+
 import numpy as np
 
+from .._kernels import codes
 from .._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
 from .._problem import evaluate
+from .._validation import _Threads
 from ..certificate import build_certificate
 from .common import SolverResult, _epochs_per_call_for, gap_short, tightened, top_ranked
 from .messages import _warn_if_separable, _warn_logistic
@@ -42,6 +46,10 @@ _PN_WS_TOL = 0.3
 # violation) skip the CD on the local model (inf: none); sparse 20000 x 50000
 # amax/100: 2.51 -> 0.96 s with packed columns, shrinking alone 1.84 s
 _PN_SHRINK = 1.0
+# with n_jobs > 1, a working set of at least this many stored entries has
+# its gradient over the features computed on the threads (smaller: a thread
+# launch costs more than it spares)
+_THREADED_ENTRIES = 2 ** 16
 
 
 def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
@@ -216,17 +224,23 @@ class _NewtonRun:
         design = problem.design
         start = self.n_iter
         status = PN_CONVERGED
+        threads = (codes.THREADS if problem.n_threads > 1
+                   and design.column_nnz(feats) >= _THREADED_ENTRIES else codes.ONE_THREAD)
+        # only the threaded kernel sets Numba's thread count (see solvers/cd.py)
+        on_threads = (_Threads(problem.n_threads) if threads is codes.THREADS
+                      else contextlib.nullcontext())
         while self.n_iter < self.max_iter:
             budget = min(self.chunk, self.max_iter - self.n_iter)
             work = np.zeros(1)
             args = design.columns(feats)
             if self.scratch is None:
                 self.scratch = _scratch(args, design.n_samples)
-            it, status, viol, b, *grown = prox_newton_logistic(
-                *args, design.n_samples, problem.y, problem.sw, w, b,
-                problem.fit_intercept, z, feats, self.vscale, self.b_scale,
-                *problem.penalty_args, budget, _PN_MAX_INNER, inner_tol, self.tol_abs,
-                _PN_SHRINK, work, *self.scratch)
+            with on_threads:
+                it, status, viol, b, *grown = prox_newton_logistic(
+                    *args, design.n_samples, problem.y, problem.sw, w, b,
+                    problem.fit_intercept, z, feats, self.vscale, self.b_scale,
+                    *problem.penalty_args, budget, _PN_MAX_INNER, inner_tol, self.tol_abs,
+                    _PN_SHRINK, work, *self.scratch, threads)
             self.scratch = self.scratch[:2] + tuple(grown)
             problem.work.add(work[0])
             self.n_iter += it
