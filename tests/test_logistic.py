@@ -495,12 +495,14 @@ def test_line_search_exponentials_serve_the_next_derivatives_bit_for_bit():
     line search kept them at the point it accepted, and the step moves z
     there exactly as the line search computed it. Derivatives from those
     exponentials equal fresh ones to the bit, and the loss they return is
-    the line search's own f at that point."""
-    from sparsecert._kernels.newton_step import _loss_along, _take_step
-    from sparsecert._kernels.prox_newton import _derivatives
+    the line search's own f at that point. Both passes sum by parts of the
+    samples (three here), so their threaded kind gives the same bits."""
+    from sparsecert._kernels.codes import ONE_THREAD, THREADS
+    from sparsecert._kernels.newton_step import _take_step
+    from sparsecert._kernels.samples import SAMPLE_PART, derivatives, loss_along
 
     rng = np.random.default_rng(3)
-    n = 500
+    n = 2 * SAMPLE_PART + 777
     y = np.where(rng.uniform(size=n) < 0.4, 1.0, -1.0)
     sw = rng.uniform(0.0, 2.0, n)
     sw[::7] = 0.0  # zero weights are skipped by both
@@ -508,15 +510,20 @@ def test_line_search_exponentials_serve_the_next_derivatives_bit_for_bit():
     z = rng.standard_normal(n) * np.array([0.1, 3.0, 40.0, 800.0])[rng.integers(0, 4, n)]
     xd = rng.standard_normal(n) * 5.0
     feats, d, w = np.arange(3), np.ones(3), np.zeros(5)
-    e = np.full(n, np.nan)
-    u, h, u2, h2 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for t in (1.0, 0.25):
-        z_t = z.copy()
-        f_t, _ = _loss_along(y, sw, z_t, xd, t, n, e)
-        _take_step(feats, d, w, 0.0, 0.0, t, xd, z_t)
-        fresh = _derivatives(y, sw, z_t, n, u, h, np.empty(n), False)
-        kept = _derivatives(y, sw, z_t, n, u2, h2, e, True)
-        assert fresh == kept and fresh[2] == f_t
-        assert np.array_equal(u, u2) and np.array_equal(h, h2)
+        runs = []
+        for threads in (ONE_THREAD, THREADS):
+            e = np.full(n, np.nan)
+            u, h, u2, h2 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+            z_t = z.copy()
+            along = loss_along(threads, y, sw, z_t, xd, t, n, e)
+            _take_step(feats, d, w, 0.0, 0.0, t, xd, z_t)
+            fresh = derivatives(threads, y, sw, z_t, n, u, h, np.empty(n), False)
+            kept = derivatives(threads, y, sw, z_t, n, u2, h2, e, True)
+            assert fresh == kept and fresh[2] == along[0]
+            assert np.array_equal(u, u2) and np.array_equal(h, h2)
+            runs.append((along, fresh, u, h))
+        assert runs[0][:2] == runs[1][:2]
+        assert np.array_equal(runs[0][2], runs[1][2]) and np.array_equal(runs[0][3], runs[1][3])
         loss = np.logaddexp(0.0, -y * z_t)
         assert fresh[2] == pytest.approx(np.sum(sw * loss) / n, rel=1e-12)

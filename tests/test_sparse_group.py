@@ -405,7 +405,8 @@ def test_newton_block_model_matches_numpy():
     """The model's block at a point: X_g^T u, X_g^T h and the h-weighted
     centred Hessian, with its largest eigenvalue; dense and CSC agree."""
     from sparsecert._kernels.group_newton import _block_model
-    from sparsecert._kernels.prox_newton import _derivatives
+    from sparsecert._kernels.codes import ONE_THREAD
+    from sparsecert._kernels.samples import derivatives
 
     for layout in ("dense", "csc"):
         X, design = _design(layout, np.float64, seed=40)
@@ -416,7 +417,7 @@ def test_newton_block_model_matches_numpy():
         sw = naive.normalized_weights(r.uniform(0.2, 2.0, n), n)
         z = Xd @ r.standard_normal(p) * 0.5 + 0.2
         u, h = np.empty(n), np.empty(n)
-        hsum, _, _ = _derivatives(y, sw, z, n, u, h, np.empty(n), False)
+        hsum, _, _ = derivatives(ONE_THREAD, y, sw, z, n, u, h, np.empty(n), False)
         prob = 1 / (1 + np.exp(-y * z))
         np.testing.assert_allclose(h, sw * prob * (1 - prob) / n, rtol=1e-12)
         for feats in (np.array([4, 6, 8, 9]), np.array([1])):

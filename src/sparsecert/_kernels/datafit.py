@@ -234,21 +234,9 @@ def iota(m):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def logistic_pieces(m):
-    """(log(1 + exp(-m)), sigmoid(-m), sigmoid(m)) from one exponential.
-
-    Bit for bit what :func:`log1pexp` (of -m) and :func:`sigmoid` give (each
-    branch takes the exponential of -|m|, as they do): the Newton kernels
-    need two or three of them per sample and pass, and the exponential is
-    most of their cost.
-    """
-    return logistic_pieces_of(m, logistic_exp(m))
-
-
-@njit(cache=True, nogil=True, inline="always")
 def logistic_exp(m):
-    """exp(-|m|), the one exponential of :func:`logistic_pieces` (kept by the
-    Newton kernels' line search for the next step's derivatives)."""
+    """exp(-|m|): the one exponential of :func:`logistic_pieces_of` (the Newton
+    kernels' line search keeps it for the next step's derivatives)."""
     if m >= 0.0:
         return np.exp(-m)
     return np.exp(m)
@@ -256,7 +244,13 @@ def logistic_exp(m):
 
 @njit(cache=True, nogil=True, inline="always")
 def logistic_pieces_of(m, e):
-    """:func:`logistic_pieces` of m given e = :func:`logistic_exp` (m)."""
+    """(log(1 + exp(-m)), sigmoid(-m), sigmoid(m)) given e = :func:`logistic_exp` (m).
+
+    Bit for bit what :func:`log1pexp` (of -m) and :func:`sigmoid` give (each
+    branch takes the exponential of -|m|, as they do): the Newton kernels
+    need two or three of them per sample and pass, and the exponential is
+    most of their cost.
+    """
     if m >= 0.0:
         return np.log1p(e), e / (1.0 + e), 1.0 / (1.0 + e)
     return -m + np.log1p(e), 1.0 / (1.0 + e), e / (1.0 + e)

@@ -2,7 +2,7 @@ r"""Proximal Newton for the logistic datafit with the group and sparse-group las
 
 The outer iteration of :mod:`sparsecert._kernels.prox_newton`, with groups
 for coordinates. At (w, b), with u_i and the floored h_i of
-:func:`~sparsecert._kernels.prox_newton._derivatives`, the local model of
+:func:`~sparsecert._kernels.samples.derivatives`, the local model of
 the loss is the weighted least squares
 
     q(d, db) = u^T (X d + db) + (1/2) sum_i h_i (X d + db)_i^2
@@ -42,13 +42,14 @@ objective, the penalty summed over blocks.
 import numpy as np
 from numba import njit
 
-from .codes import GROUP_LASSO
+from .codes import GROUP_LASSO, ONE_THREAD
 from .group import _block_prox, _group_violation, group_gram
 from .newton_step import _line_search, _model_direction, _take_step
 from .datafit import column_entries
 from .datafit import iota as _iota
 from .prox_newton import (PN_CONVERGED, PN_LINE_SEARCH, PN_MAX_ITER, _col_update_residual,
-                          _derivatives, column_model, model_gradient)
+                          column_model, model_gradient)
+from .samples import derivatives
 
 # groups of up to this many features get their k x k model Hessian (k^2 n
 # work per Newton iteration) and near-exact block solves; larger ones a step
@@ -298,7 +299,7 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
     it = 0
     cached = bool(False)  # e holds the line search's exponentials (prox_newton_logistic)
     while it < max_outer:
-        hsum, gb, f0 = _derivatives(y, sw, z, n, u, h, e, cached)
+        hsum, gb, f0 = derivatives(ONE_THREAD, y, sw, z, n, u, h, e, cached)
         viol = _block_models(X_dense, X_data, X_indices, X_indptr, feats, fptr, hptr, w, u, h,
                              hsum, gb, fit_intercept, b_scale, vscale, thr, thr1, zeros, buf,
                              grad, hxs, Hs, lams)
@@ -318,7 +319,7 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
         work[0] += entries
         _model_direction(X_dense, X_data, X_indices, X_indptr, n, feats, d, db, xd)
         accepted, t = _line_search(y, sw, z, u, xd, n, f0, e, feats, w, d, GROUP_LASSO, thr, thr,
-                                   fptr, thr, thr1)
+                                   fptr, thr, thr1, ONE_THREAD)
         if not accepted:
             return it, PN_LINE_SEARCH, viol, b
         b = _take_step(feats, d, w, b, db, t, xd, z)

@@ -14,8 +14,9 @@ from numba import njit
 from numba.extending import overload
 
 from .codes import select
-from .datafit import col_axpy, logistic_exp, logistic_pieces_of
+from .datafit import col_axpy
 from .prox import penalty_value, slope_1d
+from .samples import loss_along
 
 ARMIJO = 1e-4
 MAX_BACKTRACK = 40
@@ -110,27 +111,8 @@ def _penalty_along_impl(code, feats, w, d, t, params, weights, blk_ptr, blk_thr,
 
 
 @njit(cache=True, nogil=True)
-def _loss_along(y, sw, z, xd, t, n_samples, e):
-    """(f(z + t xd), its derivative in t); e_i <- exp(-|y_i (z_i + t xd_i)|)
-    where s_i != 0, for the next step's derivatives if this t is taken
-    (:func:`_take_step` computes z + t xd as here, to the bit)."""
-    n = float(n_samples)
-    ft = 0.0
-    dft = 0.0
-    for i in range(n_samples):
-        s = sw[i]
-        if s != 0.0:
-            mt = y[i] * (z[i] + t * xd[i])
-            e[i] = logistic_exp(mt)
-            loss, p_wrong, _ = logistic_pieces_of(mt, e[i])
-            ft += s * loss
-            dft -= s * y[i] * p_wrong * xd[i]
-    return ft / n, dft / n
-
-
-@njit(cache=True, nogil=True)
 def _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code, pen_params,
-                 pen_weights, blk_ptr, blk_thr, blk_thr1):
+                 pen_weights, blk_ptr, blk_thr, blk_thr1, threads):
     """Step 4: t = 1, 1/2, ... until Armijo's condition or phi'(t+) <= 0; returns (accepted, t).
 
     phi(t) = f(z + t xd) + G(w + t d), and Armijo's condition is
@@ -138,7 +120,7 @@ def _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code, pen_p
     separable, or for the group kind a sum over the blocks ``blk_ptr`` (see
     :func:`_penalty_along`; empty arrays for a separable penalty). ``f0`` is
     f(z) (from the step's derivatives); every evaluation writes ``e`` (see
-    :func:`_loss_along`).
+    :func:`~.samples.loss_along`, on the ``threads`` kind's threads).
     """
     slope_f = 0.0
     for i in range(n_samples):
@@ -154,7 +136,7 @@ def _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code, pen_p
         decrease = 0.0
     t = 1.0
     for _ in range(MAX_BACKTRACK):
-        ft, dft = _loss_along(y, sw, z, xd, t, n_samples, e)
+        ft, dft = loss_along(threads, y, sw, z, xd, t, n_samples, e)
         pent, dpen = _penalty_along(pen_code, feats, w, d, t, pen_params, pen_weights, blk_ptr,
                                     blk_thr, blk_thr1)
         if ft + pent <= f0 + pen0 + ARMIJO * t * decrease or dft + dpen <= 0.0:

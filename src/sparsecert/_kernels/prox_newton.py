@@ -11,8 +11,9 @@ Outer iteration at (w, b), as in glmnet and skglm's ``ProxNewton``:
        u_i = -s_i y_i sigmoid(-y_i z_i) / n,
        h_i = max(s_i sigmoid(y_i z_i) sigmoid(-y_i z_i) / n, s_i H_FLOOR / n),
 
-   the floor keeping every curvature positive when |z_i| is large (sigmoid
-   underflows past |z| ~ 745), so nothing divides by 0 and steps stay finite;
+   the floor (:mod:`.samples`) keeping every curvature positive when |z_i|
+   is large (sigmoid underflows past |z| ~ 745), so nothing divides by 0 and
+   steps stay finite;
 2. the exact gradient g_j = X_j^T u over the working features and the
    violation of the optimality condition there; stop if it is <= ``tol``;
 3. a few cyclic CD epochs on the local model (a weighted least squares)
@@ -69,18 +70,17 @@ from numba.extending import overload
 
 from ._flags import FASTMATH
 from .codes import PARAM_POSITIVE, select
-from .datafit import (col_dot, col_dot_fast, column_entries, iota, logistic_exp,
-                      logistic_pieces_of)
+from .datafit import col_dot, col_dot_fast, column_entries, iota
 from .newton_gram import gram_epochs, model_coordinate
 from .newton_step import _line_search, _model_direction, _take_step
 from .prox import subdiff_distance_1d, threshold_1d
+from .samples import derivatives
 
 # status codes returned by :func:`prox_newton_logistic`
 PN_CONVERGED = 0      # violation over the working features <= tol
 PN_MAX_ITER = 1       # outer-iteration budget spent
 PN_LINE_SEARCH = 2    # no step decreased the objective (precision limit)
 
-H_FLOOR = 1e-12       # floor of h_i in units of s_i / n (the largest h_i is s_i / 4n)
 INNER_FRACTION = 0.1  # inner epochs stop when steps move the model by < this x violation
 LANES = 64  # the threaded gradient's lanes (gradient_violation), whatever the thread count
 
@@ -131,39 +131,6 @@ def _col_update_residual(X_dense, X_data, X_indices, X_indptr, j, delta, h, r):
     else:
         for i in range(X_dense.shape[0]):
             r[i] += h[i] * (delta * X_dense[i, j])
-
-
-@njit(cache=True, nogil=True)
-def _derivatives(y, sw, z, n_samples, u, h, e, cached):
-    """Step 1: u_i = -s_i y_i sigmoid(-y_i z_i) / n and the floored curvature h_i.
-
-    h_i = max(s_i sigmoid(y_i z_i) sigmoid(-y_i z_i), s_i H_FLOOR) / n, both 0
-    where s_i = 0. Fills ``u`` and ``h``; returns (sum_i h_i, sum_i u_i, f(z)),
-    f(z) for the line search (bit for bit what it summed itself). ``cached``:
-    ``e`` holds exp(-|y_i z_i|) at this z already (the line search's accepted
-    point: :func:`~.newton_step._loss_along`), which saves the exponential,
-    most of the pass's cost.
-    """
-    n = float(n_samples)
-    hsum = 0.0
-    gb = 0.0
-    f = 0.0
-    for i in range(n_samples):
-        s = sw[i]
-        if s == 0.0:
-            u[i] = 0.0
-            h[i] = 0.0
-            continue
-        m = y[i] * z[i]
-        loss, p_wrong, p_right = logistic_pieces_of(m, e[i] if cached else logistic_exp(m))
-        u[i] = -s * y[i] * p_wrong / n
-        hi = s * p_right * p_wrong / n
-        floor = s * H_FLOOR / n
-        h[i] = hi if hi > floor else floor
-        hsum += h[i]
-        gb += u[i]
-        f += s * loss
-    return hsum, gb, f / n
 
 
 @njit(cache=True, nogil=True)
@@ -497,7 +464,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
         (no n-vector or column copy allocated, and faulted in, per call):
         nvec (5, n_samples) float64, row_ptr (n_samples + 1) int64 for a CSC
         X (newton_gram's census), the others grown here (and returned)
-    threads : step 2 on Numba's threads or not (:func:`gradient_violation`)
+    threads : steps 1, 2 and 4 on Numba's threads or not (the same bits)
 
     Returns
     -------
@@ -521,7 +488,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     cached = bool(False)  # e holds exp(-|y z|) at z (not False: a literal compiles again)
     while it < max_outer:
         work[0] += feats_entries  # the gradient over feats
-        hsum, gb, f0 = _derivatives(y, sw, z, n_samples, u, h, e, cached)
+        hsum, gb, f0 = derivatives(threads, y, sw, z, n_samples, u, h, e, cached)
         viol = gradient_violation(threads, X_dense, X_data, X_indices, X_indptr, feats, u, h,
                                   hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
                                   pen_params, pen_weights, grad, hxs, hdiag)
@@ -537,7 +504,7 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
         _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d,
                          db, xd)
         accepted, t = _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code,
-                                   pen_params, pen_weights, no_blocks, no_thr, no_thr)
+                                   pen_params, pen_weights, no_blocks, no_thr, no_thr, threads)
         if not accepted:
             return it, PN_LINE_SEARCH, viol, b, rcol, rx, c_idx, c_x, c_hx
         b = _take_step(feats, d, w, b, db, t, xd, z)

@@ -147,7 +147,7 @@ def _wide_runs():
     over the threads (``_kernels/wide.py``): a CSC and a CSR X, float64, with
     features enough for residual CD (not the Gram solver); and L1-logistic
     fits whose working sets hold enough entries for proximal Newton's
-    threaded gradient (``prox_newton.gradient_violation``), CSC and dense."""
+    threaded kernel (its gradient and per-sample passes), CSC and dense."""
     from .._kernels.wide import WIDE
 
     rng = np.random.default_rng(3)

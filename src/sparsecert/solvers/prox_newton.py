@@ -47,8 +47,8 @@ _PN_WS_TOL = 0.3
 # amax/100: 2.51 -> 0.96 s with packed columns, shrinking alone 1.84 s
 _PN_SHRINK = 1.0
 # with n_jobs > 1, a working set of at least this many stored entries has
-# its gradient over the features computed on the threads (smaller: a thread
-# launch costs more than it spares)
+# its Newton steps' gradient and per-sample passes run on the threads
+# (smaller: a thread launch costs more than it spares)
 _THREADED_ENTRIES = 2 ** 16
 
 
