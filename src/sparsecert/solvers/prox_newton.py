@@ -94,9 +94,8 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     while not cert.converged and run.n_iter < max_iter and not stalled:
         if use_ws:
             size = _working_set_size(problem, w, size, run.n_iter)
-        feats = kept if kept is not None else _working_features(problem, cert, w,
-                                                                  size if use_ws else p)
-        kept = None
+        feats, kept = kept if kept is not None else _working_features(
+            problem, cert, w, size if use_ws else p), None
         if run.n_iter == 0 and feats.size < p and not np.any(w):
             feats = _within_share(problem, cert, feats)
         # on all features the kernel's own test is the full one: no need to
@@ -113,10 +112,8 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
         if verbose:
             print(f"[sparsecert] iteration {run.n_iter}: {cert!r}")
         if gap_short(cert):
-            # the violations hold, the gap does not: solve to a smaller
-            # violation, on the same set (no feature outside it violates; a
-            # ranking afresh would only swap in a non-violating one, which
-            # a CSR X then copies out for a round of its own)
+            # the violations hold, the gap does not: a smaller violation on the same
+            # set (ranking afresh swaps in non-violating columns to copy out of a CSR X)
             tol_abs = tightened(tol_abs, problem)
             stalled = tol_abs is None
             run.tol_abs = tol_abs
