@@ -34,15 +34,17 @@ ACTIVE_SHARE = 0.5
 
 
 @njit(cache=True, nogil=True)
-def _is_wide(X_dense, X_indptr, j):
-    """Whether column j of a CSC X has its loops split (:mod:`.wide`)."""
-    return X_dense.ndim == 1 and X_indptr[j + 1] - X_indptr[j] >= WIDE
+def _is_wide(X_indptr, j):
+    """Whether column j of a CSC X has its loops split (:mod:`.wide`). The
+    callers test ``X_dense.ndim == 1`` first, in their own body, where Numba
+    prunes the branch: a dense kernel compiles none of the wide loops."""
+    return X_indptr[j + 1] - X_indptr[j] >= WIDE
 
 
 @njit(cache=True, nogil=True)
 def _step_dot(threads, X_dense, X_data, X_indices, X_indptr, j, sw_r):
     """X_j^T (s r) for a coordinate step: a wide column by parts."""
-    if X_dense.ndim == 1 and _is_wide(X_dense, X_indptr, j):
+    if X_dense.ndim == 1 and _is_wide(X_indptr, j):
         return wide_dot(threads, X_data, X_indices, X_indptr[j], X_indptr[j + 1], sw_r)
     return col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, sw_r)
 
@@ -50,7 +52,7 @@ def _step_dot(threads, X_dense, X_data, X_indices, X_indptr, j, sw_r):
 @njit(cache=True, nogil=True)
 def _step_update(threads, X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw):
     """:func:`_residual_update`, a wide column by parts."""
-    if X_dense.ndim == 1 and _is_wide(X_dense, X_indptr, j):
+    if X_dense.ndim == 1 and _is_wide(X_indptr, j):
         wide_update(threads, X_data, X_indices, X_indptr[j], X_indptr[j + 1], delta, sw_r, sw)
     else:
         _residual_update(X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw)

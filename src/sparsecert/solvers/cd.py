@@ -18,18 +18,15 @@ One outer round of :func:`_solve_cd_quadratic` is, in order
 Every tuning constant below carries the measurement that chose it.
 """
 
-import contextlib
-
 import numpy as np
 
 from .._kernels import codes
 from .._kernels.cd import cd_quadratic_anderson
 from .._kernels.wide import WIDE
 from .._problem import evaluate
-from .._validation import _Threads
 from ..certificate import _thresholds, build_certificate
 from .common import (_WS_START, CertifiedRounds, SolverResult, _epochs_per_call_for,
-                     gap_short, profiled_residual, top_ranked, zeros_hold)
+                     gap_short, profiled_residual, threads_for, top_ranked, zeros_hold)
 from .dual import _DUAL_HISTORY, _dual_candidate, _objective_on, _refit_on_support
 from .gram import _GRAM_CERT, _GramState, _use_gram
 from .messages import _warn_not_converged
@@ -346,14 +343,9 @@ class _QuadraticCD(CertifiedRounds):
         # (_kernels/wide.py); without one in the set, the kernel compiled for
         # one thread (the same arithmetic, no parallel loop to compile) serves
         design = problem.design
-        threads = (codes.THREADS if problem.n_threads > 1 and design.is_sparse
-                   and design.n_samples >= WIDE and design.column_counts(ws).max() >= WIDE
-                   else codes.ONE_THREAD)
-        # only the threaded kernel sets Numba's thread count: setting it starts
-        # Numba's thread pool (20 ms, once a process), which a fit on one
-        # thread never needs
-        on_threads = (_Threads(problem.n_threads) if threads is codes.THREADS
-                      else contextlib.nullcontext())
+        threads, on_threads = threads_for(
+            problem.n_threads > 1 and design.is_sparse and design.n_samples >= WIDE
+            and design.column_counts(ws).max() >= WIDE, problem.n_threads)
         while self.n_iter < self.max_iter:
             epochs = min(chunk, self.max_iter - self.n_iter)
             if gram is not None:

@@ -5,12 +5,15 @@ is honoured between chunks and verbose output can report progress; the
 chunk is sized here from the work it does.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels import codes
 from .._kernels.datafit import matvec
 from .._sums import sample_dot
+from .._validation import _Threads
 
 # target work per compiled call, in nonzeros touched: a call returns to
 # Python about every 0.1 s, so Ctrl-C and verbose output stay responsive
@@ -94,6 +97,18 @@ def top_ranked(score, k, design):
     else:
         top = np.argpartition(-score, k - 1)[:k]
     return np.sort(top).astype(np.int64)
+
+
+def threads_for(threaded, n_threads):
+    """(kind, context) of a kernel call: ``codes.THREADS`` and Numba's thread
+    count set to ``n_threads`` for the call when ``threaded`` (the caller's
+    test: n_jobs > 1 and work wide enough to split), else ``codes.ONE_THREAD``
+    and nothing set. Only a threaded call sets the count: setting it starts
+    Numba's thread pool (20 ms, once a process), which a fit on one thread
+    never needs."""
+    if threaded:
+        return codes.THREADS, _Threads(n_threads)
+    return codes.ONE_THREAD, contextlib.nullcontext()
 
 
 def profiled_residual(problem, w):

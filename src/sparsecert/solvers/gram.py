@@ -107,7 +107,8 @@ class _GramState:
     ``feats`` (insertion order, never shrinking) and H = (1/n) Xc[:, feats]^T
     S Xc[:, feats], C-ordered (symmetric: the kernels read its rows as its
     columns, :func:`~sparsecert._kernels.cd._gram_axpy`). Building or
-    growing H is paid for from ``balance``, in residual-epoch entries (see ``_GRAM_COPY``): the residual
+    growing H is paid for from
+    ``balance``, in residual-epoch entries (see ``_GRAM_COPY``): the residual
     epochs the fit ran and the certificates that ended its residual rounds,
     plus the epochs the Gram solver spared (half its epochs on the working
     set), plus, for a cold start, a credit of ``_GRAM_CREDIT`` epochs on the

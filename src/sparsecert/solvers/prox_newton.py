@@ -11,16 +11,13 @@ violation) and resized from the full certificate of every round until that
 certificate holds.
 """
 
-import contextlib
-
 import numpy as np
 
-from .._kernels import codes
 from .._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
 from .._problem import evaluate
-from .._validation import _Threads
 from ..certificate import build_certificate
-from .common import SolverResult, _epochs_per_call_for, gap_short, tightened, top_ranked
+from .common import (SolverResult, _epochs_per_call_for, gap_short, threads_for, tightened,
+                     top_ranked)
 from .messages import _warn_if_separable, _warn_logistic
 
 # CD epochs at most on each local model
@@ -90,12 +87,12 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     use_ws = p > _WS_MIN_FEATURES
     size = max(_PN_WS_START, 2 * int(np.count_nonzero(w)))
     stalled = False
-    kept = None  # the working set again: only the gap failed (see below)
+    short = False  # last round short of its gap alone: no outsider violates, its set again
     while not cert.converged and run.n_iter < max_iter and not stalled:
         if use_ws:
             size = _working_set_size(problem, w, size, run.n_iter)
-        feats, kept = kept if kept is not None else _working_features(
-            problem, cert, w, size if use_ws else p), None
+        if not short:  # (ranking afresh swaps in non-violating columns to copy out of a CSR X)
+            feats = _working_features(problem, cert, w, size if use_ws else p)
         if run.n_iter == 0 and feats.size < p and not np.any(w):
             feats = _within_share(problem, cert, feats)
         # on all features the kernel's own test is the full one: no need to
@@ -111,13 +108,12 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
                                  pieces=pieces)
         if verbose:
             print(f"[sparsecert] iteration {run.n_iter}: {cert!r}")
-        if gap_short(cert):
-            # the violations hold, the gap does not: a smaller violation on the same
-            # set (ranking afresh swaps in non-violating columns to copy out of a CSR X)
+        short = gap_short(cert)
+        if short:
+            # the violations hold, the gap does not: a smaller violation, on the same set
             tol_abs = tightened(tol_abs, problem)
             stalled = tol_abs is None
             run.tol_abs = tol_abs
-            kept = feats
         elif run.n_iter == start and not cert.converged:
             if feats.size == p and status == PN_CONVERGED:
                 # the kernel and the certificate disagree at this very point
@@ -228,11 +224,9 @@ class _NewtonRun:
         design = problem.design
         start = self.n_iter
         status = PN_CONVERGED
-        threads = (codes.THREADS if problem.n_threads > 1
-                   and design.column_nnz(feats) >= _THREADED_ENTRIES else codes.ONE_THREAD)
-        # only the threaded kernel sets Numba's thread count (see solvers/cd.py)
-        on_threads = (_Threads(problem.n_threads) if threads is codes.THREADS
-                      else contextlib.nullcontext())
+        threads, on_threads = threads_for(
+            problem.n_threads > 1 and design.column_nnz(feats) >= _THREADED_ENTRIES,
+            problem.n_threads)
         while self.n_iter < self.max_iter:
             budget = min(self.chunk, self.max_iter - self.n_iter)
             work = np.zeros(1)
