@@ -149,7 +149,7 @@ def column_model(X_dense, X_data, X_indices, X_indptr, j, u, h, hsum, fit_interc
     return g, hx, hh, hc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _feature_model(X_dense, X_data, X_indices, X_indptr, feats, jj, u, h, hsum, fit_intercept,
                    w, vscale, pen_code, pen_params, pen_weights, grad, hxs, hdiag):
     """Step 2 for feature feats[jj]: fills grad[jj], hxs[jj], hdiag[jj]; returns

@@ -27,15 +27,30 @@ H_FLOOR = 1e-12  # floor of h_i in units of s_i / n (the largest h_i is s_i / 4n
 @njit(cache=True, nogil=True, inline="always")
 def _bounds(c, n_samples):
     lo = c * SAMPLE_PART
-    return lo, min(n_samples, lo + SAMPLE_PART)
+    hi = lo + SAMPLE_PART
+    return lo, (n_samples if n_samples < hi else hi)  # no builtin min: one compile less
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _n_parts(n_samples):
-    return max(1, (n_samples + SAMPLE_PART - 1) // SAMPLE_PART)
+    parts = (n_samples + SAMPLE_PART - 1) // SAMPLE_PART
+    return parts if parts > 1 else 1
 
 
-@njit(cache=True, nogil=True)
+# A cold first fit compiles every function a kernel calls, one by one (0.1-0.3 s
+# each): the parts are inlined where they are summed, and a kernel compiling
+# the one-thread kind gets that function itself (:func:`serial_impl`), not a
+# wrapper calling it (8 of a dense L1-logistic's first fit's 55 compilations,
+# about 0.8 s).
+def serial_impl(threads, table, serial):
+    """The overload's implementation for the kind ``threads``: the one-thread
+    function's own Python body (``serial``: its dispatcher), compiled into
+    the caller, or a wrapper calling the threaded dispatcher of ``table``."""
+    impl = select(threads, "threads", table)
+    return serial.py_func if impl is serial else None
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _derivatives_part(y, sw, z, lo, hi, n, u, h, e, cached):
     hsum = 0.0
     gb = 0.0
@@ -59,7 +74,7 @@ def _derivatives_part(y, sw, z, lo, hi, n, u, h, e, cached):
 
 
 @njit(cache=True, nogil=True)
-def _derivatives_serial(y, sw, z, n_samples, u, h, e, cached):
+def _derivatives_serial(threads, y, sw, z, n_samples, u, h, e, cached):
     n = float(n_samples)
     hsum = 0.0
     gb = 0.0
@@ -74,7 +89,7 @@ def _derivatives_serial(y, sw, z, n_samples, u, h, e, cached):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _derivatives_threads(y, sw, z, n_samples, u, h, e, cached):
+def _derivatives_threads(threads, y, sw, z, n_samples, u, h, e, cached):
     n = float(n_samples)
     parts = _n_parts(n_samples)
     sums = np.empty((parts, 3))
@@ -105,17 +120,18 @@ def derivatives(threads, y, sw, z, n_samples, u, h, e, cached):
     search's accepted point: :func:`loss_along`), which saves the
     exponential, most of the pass's cost. Sums by parts (module docstring).
     """
-    return _DERIVATIVES[threads.compiled](y, sw, z, n_samples, u, h, e, cached)
+    return _DERIVATIVES[threads.compiled](threads, y, sw, z, n_samples, u, h, e, cached)
 
 
 @overload(derivatives)
 def _derivatives_impl(threads, y, sw, z, n_samples, u, h, e, cached):
-    impl = select(threads, "threads", _DERIVATIVES)
-    return lambda threads, y, sw, z, n_samples, u, h, e, cached: impl(y, sw, z, n_samples, u,
-                                                                      h, e, cached)
+    own = serial_impl(threads, _DERIVATIVES, _derivatives_serial)
+    impl = _DERIVATIVES["many"]
+    return own or (lambda threads, y, sw, z, n_samples, u, h, e, cached: impl(
+        threads, y, sw, z, n_samples, u, h, e, cached))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _loss_part(y, sw, z, xd, t, lo, hi, e):
     ft = 0.0
     dft = 0.0
@@ -131,7 +147,7 @@ def _loss_part(y, sw, z, xd, t, lo, hi, e):
 
 
 @njit(cache=True, nogil=True)
-def _loss_along_serial(y, sw, z, xd, t, n_samples, e):
+def _loss_along_serial(threads, y, sw, z, xd, t, n_samples, e):
     ft = 0.0
     dft = 0.0
     for c in range(_n_parts(n_samples)):
@@ -143,7 +159,7 @@ def _loss_along_serial(y, sw, z, xd, t, n_samples, e):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _loss_along_threads(y, sw, z, xd, t, n_samples, e):
+def _loss_along_threads(threads, y, sw, z, xd, t, n_samples, e):
     parts = _n_parts(n_samples)
     sums = np.empty((parts, 2))
     for c in prange(parts):
@@ -165,10 +181,12 @@ def loss_along(threads, y, sw, z, xd, t, n_samples, e):
     where s_i != 0, for the next step's derivatives if this t is taken
     (:func:`~.newton_step._take_step` computes z + t xd as here, to the
     bit). Sums by parts (module docstring)."""
-    return _LOSS_ALONG[threads.compiled](y, sw, z, xd, t, n_samples, e)
+    return _LOSS_ALONG[threads.compiled](threads, y, sw, z, xd, t, n_samples, e)
 
 
 @overload(loss_along)
 def _loss_along_impl(threads, y, sw, z, xd, t, n_samples, e):
-    impl = select(threads, "threads", _LOSS_ALONG)
-    return lambda threads, y, sw, z, xd, t, n_samples, e: impl(y, sw, z, xd, t, n_samples, e)
+    own = serial_impl(threads, _LOSS_ALONG, _loss_along_serial)
+    impl = _LOSS_ALONG["many"]
+    return own or (lambda threads, y, sw, z, xd, t, n_samples, e: impl(
+        threads, y, sw, z, xd, t, n_samples, e))
