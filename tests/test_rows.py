@@ -123,6 +123,8 @@ def test_a_growing_store_lets_the_old_one_go_first(monkeypatch):
     import weakref
 
     X = _csr(seed=6)
+    # no room past the store's end: column 7 makes the store copied out again
+    monkeypatch.setattr(_validation, "_GROW_SHARE", 0.0)
     design = as_design(X)
     old = weakref.ref(design.columns(np.array([3, 10]))[1])
     alive_at_allocation = []
@@ -140,6 +142,104 @@ def test_a_growing_store_lets_the_old_one_go_first(monkeypatch):
     Xc = X.tocsc()
     for j in (3, 7, 10):
         np.testing.assert_array_equal(data[indptr[j]:indptr[j + 1]], Xc[:, j].data)
+
+
+def test_a_store_grows_in_place_into_what_a_copy_would_make():
+    """Columns that fit in the store's room join it in place: the same arrays
+    (so a view taken before the growth reads the new store), holding bit for
+    bit what one copy of all the columns makes."""
+    from sparsecert._kernels.rows import spare_entries, take_columns
+
+    X = _csr(seed=7, p=400)
+    n, p = X.shape
+    counts = np.bincount(X.indices, minlength=p)
+    design = as_design(X)
+    before = design.columns(np.array([3, 10, 200]))
+    after = design.columns(np.array([7, 399]))
+    assert all(a is b for a, b in zip(before, after))  # grown in place
+    assert design.copied == 2 * X.nnz  # the growth read X's indices once
+    both = np.zeros(p, dtype=bool)
+    both[[3, 7, 10, 200, 399]] = True
+    assert np.array_equal(design.taken & (counts > 0), both & (counts > 0))
+    indptr, data, indices = _empty_csc(np.where(both, counts, 0), X.dtype, np.int32,
+                                       spare=spare_entries(1))
+    take_columns(X.data, X.indices, X.indptr, n, both, indptr, data, indices)
+    _, g_data, g_indices, g_indptr = after
+    end = indptr[-1]
+    assert np.array_equal(g_indptr, indptr)
+    assert np.array_equal(g_data[:end], data[:end])
+    assert np.array_equal(g_indices[:end], indices[:end])
+
+
+def test_a_store_without_room_is_copied_out_again(monkeypatch):
+    X = _csr(seed=8, p=400)
+    design = as_design(X)
+    first = design.columns(np.array([3]))
+    # the asked columns hold more than the room: one new copy holding both
+    monkeypatch.setattr(_validation, "_GROW_SHARE", 1e-9)
+    second = design.columns(np.array([5, 6]))
+    assert second[1] is not first[1]
+    Xc = X.tocsc()
+    for j in (3, 5, 6):
+        np.testing.assert_array_equal(second[1][second[3][j]:second[3][j + 1]], Xc[:, j].data)
+
+
+def test_grow_columns_refuses_a_store_without_room():
+    from sparsecert._kernels.rows import grow_columns
+
+    X = _csr(seed=9, p=50)
+    n, p = X.shape
+    counts = np.bincount(X.indices, minlength=p)
+    new = np.zeros(p, dtype=bool)
+    new[4] = True
+    new_ptr = np.zeros(p + 1, dtype=np.int32)
+    np.cumsum(np.where(new, counts, 0), out=new_ptr[1:])
+    indptr = np.zeros(p + 1, dtype=np.int32)
+    with pytest.raises(ValueError, match="room"):
+        grow_columns(X.data, X.indices, X.indptr, n, new, new_ptr, indptr,
+                     np.empty(counts[4] - 1), np.empty(counts[4] - 1, dtype=np.int32))
+
+
+@pytest.mark.parametrize("datafit", ["quadratic", "logistic"])
+def test_fits_growing_in_place_match_fits_copying_again(monkeypatch, datafit):
+    """Growing the store in place changes no bit of a fit (a text-like X whose
+    working sets grow over several rounds)."""
+    import pathlib
+    import sys
+
+    from sklearn.base import clone
+
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+    from benchmarks.large import text_like_csr
+
+    X = text_like_csr(6000, 2000, 80000, seed=2)
+    rng = np.random.default_rng(0)
+    w = np.zeros(2000)
+    w[rng.choice(2000, 40, replace=False)] = rng.normal(size=40)
+    z = X @ w
+    if datafit == "logistic":
+        y = np.where(z + 0.1 * rng.normal(size=6000) > 0, 1, 0)
+        alpha = sparsecert.alpha_max(X, y, datafit=datafit, fit_intercept=False) / 200
+        est = sparsecert.SparseLogisticRegression(alpha=alpha, fit_intercept=False)
+    else:
+        y = z + 0.01 * rng.normal(size=6000)
+        alpha = sparsecert.alpha_max(X, y, fit_intercept=False) / 200
+        est = sparsecert.Lasso(alpha=alpha, fit_intercept=False)
+    grows = []
+    real = _validation.RowDesign._grow
+
+    def grow(self, missing, counts):
+        done = real(self, missing, counts)
+        grows.append(done)
+        return done
+
+    monkeypatch.setattr(_validation.RowDesign, "_grow", grow)
+    a = clone(est).fit(X, y)
+    assert any(grows)  # the fit grew its store in place at least once
+    monkeypatch.setattr(_validation, "_GROW_SHARE", 0.0)
+    b = clone(est).fit(X, y)
+    assert a.certificate_.converged and np.array_equal(a.coef_, b.coef_)
+    assert a.n_iter_ == b.n_iter_
 
 
 def test_wide_csr_lasso_copies_only_its_working_set(monkeypatch):

@@ -142,6 +142,23 @@ def _csr_thread_runs():
     return runs
 
 
+def _csr_growth_runs():
+    """A CSR X's column store grows in place when a few columns join it
+    (``grow_columns``), which these small fits may never do: grow one."""
+    import scipy.sparse as sp
+
+    from .._validation import as_design
+
+    def grow(X):
+        design = as_design(X)
+        first, second = np.flatnonzero(design.counts())[:2]
+        design.columns(np.array([first]))
+        design.columns(np.array([second]))  # within the store's room: in place
+
+    return [lambda X=sp.random(50, 200, density=0.05, format="csr", random_state=0,
+                               dtype=dtype): grow(X) for dtype in (np.float64, np.float32)]
+
+
 def _wide_runs():
     """n_jobs=2 on columns wide enough that a coordinate step splits its loops
     over the threads (``_kernels/wide.py``): a CSC and a CSR X, float64, with
@@ -202,6 +219,7 @@ def groups():
                 _logistic_fits(l, d))))
             out.append((f"paths and CV, {tag}", lambda l=layout, d=dtype: _path_runs(l, d)))
     out.append(("CSR row passes over threads (n_jobs=2)", _csr_thread_runs))
+    out.append(("a CSR column store growing in place", _csr_growth_runs))
     out.append(("coordinate steps and Newton gradients over threads (n_jobs=2)", _wide_runs))
     if _dask_installed():
         out.append(("distributed (Dask arrays, dense and CSR blocks)", _dask_runs))
