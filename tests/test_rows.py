@@ -242,6 +242,30 @@ def test_fits_growing_in_place_match_fits_copying_again(monkeypatch, datafit):
     assert a.n_iter_ == b.n_iter_
 
 
+def test_the_column_store_is_allocated_without_huge_page_advice(monkeypatch):
+    """The store's arrays are allocated with NumPy's huge-page advice off, and
+    the caller's setting is back after (see _validation._small_pages)."""
+    multiarray = getattr(np, "_core", np).multiarray
+    if not hasattr(multiarray, "_set_madvise_hugepage"):
+        pytest.skip("this NumPy has no huge-page switch")
+    seen = []
+    real = np.empty
+
+    def empty(*args, **kwargs):
+        seen.append(multiarray._get_madvise_hugepage())
+        return real(*args, **kwargs)
+
+    before = multiarray._set_madvise_hugepage(True)
+    try:
+        monkeypatch.setattr(_validation.np, "empty", empty)
+        _empty_csc(np.array([3, 0, 5]), np.float64, np.int32, spare=1)
+        monkeypatch.undo()
+        assert seen == [False, False]
+        assert multiarray._get_madvise_hugepage() is True
+    finally:
+        multiarray._set_madvise_hugepage(before)
+
+
 def test_wide_csr_lasso_copies_only_its_working_set(monkeypatch):
     rng = np.random.default_rng(6)
     n, p = 400, 5000
