@@ -245,7 +245,8 @@ def test_fits_growing_in_place_match_fits_copying_again(monkeypatch, datafit):
 def test_the_column_store_is_allocated_without_huge_page_advice(monkeypatch):
     """The store's arrays are allocated with NumPy's huge-page advice off, and
     the caller's setting is back after (see _validation._small_pages)."""
-    multiarray = getattr(np, "_core", np).multiarray
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    multiarray = getattr(core, "multiarray", None)
     if not hasattr(multiarray, "_set_madvise_hugepage"):
         pytest.skip("this NumPy has no huge-page switch")
     seen = []

@@ -306,7 +306,8 @@ def _small_pages():
     Lasso at amax/200) took 1.48-1.50 s on a process's first fit against
     1.16-1.22 s on the next, and 1.23-1.25 s on 4 KiB pages, written once
     and then read by the column kernels. A no-op where NumPy has no switch."""
-    switch = getattr(getattr(np, "_core", np).multiarray, "_set_madvise_hugepage", None)
+    core = getattr(np, "_core", None) or getattr(np, "core", None)  # NumPy 2, NumPy 1
+    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
     before = switch(False) if switch is not None else None
     try:
         yield
