@@ -199,6 +199,13 @@ def _gradient_violation_threads(X_dense, X_data, X_indices, X_indptr, feats, u, 
 _GRADIENT_VIOLATION = {"one": _gradient_violation_serial, "many": _gradient_violation_threads}
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _intercept_violation(gb, fit_intercept, b_scale):
+    """|dF/db| in the certificate's units (0 without an intercept): where the
+    violation over the features starts."""
+    return abs(gb) * b_scale if fit_intercept else 0.0
+
+
 def gradient_violation(threads, X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, gb,
                        fit_intercept, b_scale, w, vscale, pen_code, pen_params, pen_weights,
                        grad, hxs, hdiag):
@@ -211,10 +218,10 @@ def gradient_violation(threads, X_dense, X_data, X_indices, X_indptr, feats, u, 
     :mod:`.codes` kind: the features spread over Numba's threads, or not), so
     the bits do not depend on it.
     """
-    viol = abs(gb) * b_scale if fit_intercept else 0.0
     return _GRADIENT_VIOLATION[threads.compiled](
-        X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, viol, fit_intercept, w,
-        vscale, pen_code, pen_params, pen_weights, grad, hxs, hdiag)
+        X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
+        _intercept_violation(gb, fit_intercept, b_scale), fit_intercept, w, vscale, pen_code,
+        pen_params, pen_weights, grad, hxs, hdiag)
 
 
 @overload(gradient_violation)
@@ -226,10 +233,9 @@ def _gradient_violation_impl(threads, X_dense, X_data, X_indices, X_indptr, feat
     def run(threads, X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, gb,
             fit_intercept, b_scale, w, vscale, pen_code, pen_params, pen_weights, grad, hxs,
             hdiag):
-        viol = abs(gb) * b_scale if fit_intercept else 0.0
-        return impl(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, viol,
-                    fit_intercept, w, vscale, pen_code, pen_params, pen_weights, grad, hxs,
-                    hdiag)
+        return impl(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
+                    _intercept_violation(gb, fit_intercept, b_scale), fit_intercept, w, vscale,
+                    pen_code, pen_params, pen_weights, grad, hxs, hdiag)
     return run
 
 

@@ -39,15 +39,15 @@ def _n_parts(n_samples):
 
 # A cold first fit compiles every function a kernel calls, one by one (0.1-0.3 s
 # each): the parts are inlined where they are summed, and a kernel compiling
-# the one-thread kind gets that function itself (:func:`serial_impl`), not a
+# the one-thread kind gets that function itself (:func:`serial_body`), not a
 # wrapper calling it (8 of a dense L1-logistic's first fit's 55 compilations,
 # about 0.8 s).
-def serial_impl(threads, table, serial):
-    """The overload's implementation for the kind ``threads``: the one-thread
-    function's own Python body (``serial``: its dispatcher), compiled into
-    the caller, or a wrapper calling the threaded dispatcher of ``table``."""
-    impl = select(threads, "threads", table)
-    return serial.py_func if impl is serial else None
+def serial_body(impl, table):
+    """For an overload: ``impl`` (the kind's dispatcher from ``table``, as
+    :func:`~.codes.select` chose it) as its own Python body, compiled into the
+    caller, when it is the one-thread kind; None for the threaded one (the
+    caller wraps its call: a parallel loop must stay in its own function)."""
+    return impl.py_func if impl is table["one"] else None
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -125,9 +125,8 @@ def derivatives(threads, y, sw, z, n_samples, u, h, e, cached):
 
 @overload(derivatives)
 def _derivatives_impl(threads, y, sw, z, n_samples, u, h, e, cached):
-    own = serial_impl(threads, _DERIVATIVES, _derivatives_serial)
-    impl = _DERIVATIVES["many"]
-    return own or (lambda threads, y, sw, z, n_samples, u, h, e, cached: impl(
+    impl = select(threads, "threads", _DERIVATIVES)
+    return serial_body(impl, _DERIVATIVES) or (lambda threads, y, sw, z, n_samples, u, h, e, cached: impl(
         threads, y, sw, z, n_samples, u, h, e, cached))
 
 
@@ -186,7 +185,6 @@ def loss_along(threads, y, sw, z, xd, t, n_samples, e):
 
 @overload(loss_along)
 def _loss_along_impl(threads, y, sw, z, xd, t, n_samples, e):
-    own = serial_impl(threads, _LOSS_ALONG, _loss_along_serial)
-    impl = _LOSS_ALONG["many"]
-    return own or (lambda threads, y, sw, z, xd, t, n_samples, e: impl(
+    impl = select(threads, "threads", _LOSS_ALONG)
+    return serial_body(impl, _LOSS_ALONG) or (lambda threads, y, sw, z, xd, t, n_samples, e: impl(
         threads, y, sw, z, xd, t, n_samples, e))

@@ -332,8 +332,10 @@ class _QuadraticCD(CertifiedRounds):
                                       np.union1d(ws, np.flatnonzero(score == np.inf)),
                                       self.tol_abs * self.shrink, self.max_iter - self.n_iter,
                                       self.n_anderson, ws.size)
-        self.refresh()
+        # a jump taken refreshes the residual at its own point
         jumped = held and not switch and self.try_support_jump(certify=False)
+        if not jumped:
+            self.refresh()
         self.cert = self.certify(ring, ring_count, ws)
         if gap_short(self.cert):
             self.aim_at_gap()
