@@ -218,7 +218,7 @@ def _computed_gap(problem, w, pieces, objective, converged, gap_tol, dual_candid
     decision never rests on a dual point that cannot be recomputed from
     (w, b) alone.
     """
-    buf = np.empty(problem.design.n_samples)
+    buf = problem.scratch("gap", problem.design.n_samples)
     free = _unpenalized(problem)
     if problem.fit_intercept or free.size:
         # the dual point is changed in place below (centred, balanced or
@@ -379,8 +379,8 @@ def gap_safe_screen(problem, grad_dual, t, gap, reach=None):
     if not math.isfinite(gap):
         return None
     if reach is None:
-        g = t * grad_dual
-        reach = -g if problem.penalty.positive else np.abs(g)
+        g = np.multiply(t, grad_dual)  # then in place: each p-vector is pages to fault in
+        reach = np.negative(g, out=g) if problem.penalty.positive else np.abs(g, out=g)
     _, live, _, edge, _ = _threshold_constants(problem)
     return sphere_screen(reach, max(gap, 0.0), problem.lipschitz, live=live, edge=edge)
 
@@ -407,8 +407,8 @@ def sphere_screen(reach, gap, lipschitz, thr=None, live=None, edge=None):
     """
     if live is None:
         live, edge = thr > 0, thr * (1 - 1e-9)
-    radius = np.sqrt(2.0 * gap * lipschitz)
-    return live & (reach + radius < edge)
+    radius = np.sqrt(np.multiply(2.0 * gap, lipschitz))
+    return live & (np.add(reach, radius, out=radius) < edge)
 
 
 def block_screen(reach, gap, objective, n, lipschitz, thr):

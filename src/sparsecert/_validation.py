@@ -319,7 +319,9 @@ def _small_pages():
 def _chunk_bounds(indptr, n_chunks):
     """Row bounds of ``n_chunks`` chunks holding about equal numbers of stored entries."""
     n = indptr.shape[0] - 1
-    targets = np.linspace(0, int(indptr[-1]), n_chunks + 1)
+    # integer targets: against float ones, searchsorted would compare a float
+    # copy of indptr (an n-vector); indptr_i >= t exactly when indptr_i >= ceil(t)
+    targets = np.ceil(np.linspace(0, int(indptr[-1]), n_chunks + 1)).astype(indptr.dtype)
     bounds = np.searchsorted(indptr, targets, side="left").astype(np.int64)
     bounds[0], bounds[-1] = 0, n
     return np.maximum.accumulate(np.minimum(bounds, n))

@@ -208,8 +208,11 @@ def gram_epochs(X_data, X_indices, X_indptr, feats, act, nact, w, d, grad, hdiag
         if held[1]:
             return False, 0.0, rcol, rx
         if nnz > rcol.shape[0]:
-            rcol = np.empty(nnz, dtype=np.int32)
-            rx = np.empty(nnz)
+            # room for twice as many: the active set grows over a fit, and a
+            # page is mapped only once written (text 1e5 x 2e4 L1-logistic
+            # amax/200: 4.7e5 then 7.8e5 entries, one buffer instead of two)
+            rcol = np.empty(2 * nnz, dtype=np.int32)
+            rx = np.empty(2 * nnz)
         active_by_rows(X_data, X_indices, X_indptr, feats, act, nact, row_ptr, rcol, rx)
         work[0] += nnz
     elif held[1]:

@@ -121,6 +121,7 @@ class _QuadraticCD(CertifiedRounds):
         self.all_feats = np.arange(self.p, dtype=np.int64)
         self.always = problem.pen_weights == 0  # unpenalized: always in the working set
         self.resid_buf = None
+        self.sw_r = None  # the weighted residual (refresh)
         self.jump_fit = None    # the support jump's (S, v), once taken
         # extrapolation may jump between the basins of a nonconvex penalty: its
         # fits follow plain CD from the documented start, one basin at a time
@@ -151,13 +152,14 @@ class _QuadraticCD(CertifiedRounds):
     def refresh(self):
         """Exact residual and profiled intercept at ``w`` (X w costs only the
         nonzero columns' entries)."""
-        self.b, self.sw_r = profiled_residual(self.problem, self.w)
+        # into the last one's vector: nothing else holds it
+        self.b, self.sw_r = profiled_residual(self.problem, self.w, self.sw_r)
 
     def certify(self, ring=None, ring_count=0, ws=None):
         """The exact certificate at (w, b); ``ring`` holds the round's last
         iterates, from which a certified fit's dual point may be extrapolated."""
         problem, w = self.problem, self.w
-        pieces = evaluate(problem, w, self.b)
+        pieces = evaluate(problem, w, self.b, scratch=True)  # (keeps no n-vector)
         # called only if (w, b) is certified: a better dual point for the gap
         # the fit reports
         # at the support jump's point the residual is the refit's own: no better candidate
@@ -304,7 +306,7 @@ class _QuadraticCD(CertifiedRounds):
 
     def _x_times_w(self, support):
         """X w from the columns of ``support`` (w's nonzeros)."""
-        z = np.empty(self.n)
+        z = self.problem.scratch("x_times_w", self.n)  # read once, by _objective_on
         matvec(*self.problem.design.columns(support), self.n, self.w, z)
         return z
 

@@ -111,22 +111,23 @@ def threads_for(threaded, n_threads):
     return codes.ONE_THREAD, contextlib.nullcontext()
 
 
-def profiled_residual(problem, w):
+def profiled_residual(problem, w, out=None):
     """(b, s * r) at ``w``: the profiled intercept b = (1/n) sum_i s_i r_i (0
     without one) and the weighted residual, r = y - X w, from scratch (X w
-    reads only the nonzero columns, counted in ``problem.work``)."""
+    reads only the nonzero columns, counted in ``problem.work``), written
+    into ``out`` if given (its contents are not read)."""
     n = problem.design.n_samples
     nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
     # one n-vector, written in place from X w to the weighted residual: every
     # round refreshes, and each fresh n-vector is pages to fault in
+    resid = np.empty(n) if out is None else out
     if nonzero.size:
-        resid = np.empty(n)
         matvec(*problem.design.columns(nonzero), n, w, resid)
         problem.work.add_columns(problem.design, nonzero)
         np.subtract(problem.y, resid, out=resid)
     else:
         # X w = 0 (what matvec would write): y - 0 is y, bit for bit
-        resid = problem.y.copy()
+        resid[:] = problem.y
     b = sample_dot(problem.sw, resid) / n if problem.fit_intercept else 0.0
     return b, np.multiply(problem.sw, resid, out=resid)
 

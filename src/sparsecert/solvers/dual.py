@@ -151,12 +151,13 @@ def _normal_equations_sparse(problem, S, budget):
         return _normal_equations_product(problem, S, args)
     A = np.empty((k, k))
     Xty = np.empty(k)
-    support_gram(*args[1:4], S, order, problem.sw, problem.y, A, Xty, np.zeros(n))
+    support_gram(*args[1:4], S, order, problem.sw, problem.y, A, Xty,
+                 problem.scratch("gram_rows", n, zeros=True))  # (left zero)
 
     def times(v):
         w_S = np.zeros(p)
         w_S[S] = v
-        z = np.empty(n)
+        z = problem.scratch("refit_z", n)  # read once, by the jump's objective
         matvec(*args, n, w_S, z)
         return z
     return times, A / n, Xty / n
@@ -214,9 +215,10 @@ def _objective_on(problem, S, v, z):
     L1 or elastic net; the intercept profiled as in the CD kernels)."""
     n = problem.design.n_samples
     sw = problem.sw
-    r = problem.y - z
+    r = np.subtract(problem.y, z, out=problem.scratch("objective", n))
     b = sample_dot(sw, r) / n if problem.fit_intercept else 0.0
-    loss = sample_dot(sw, (r - b) ** 2) / (2.0 * n)
+    r -= b
+    loss = sample_dot(sw, np.multiply(r, r, out=r)) / (2.0 * n)  # (r - b)^2, in place
     alpha, rho = _alpha_rho(problem)
     c = problem.pen_weights[S]
     return loss + alpha * float(np.sum(c * (rho * np.abs(v) + 0.5 * (1.0 - rho) * v * v)))

@@ -82,8 +82,7 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     # the certificate's units (|dF/db| rescaled by tol / tol_intercept)
     tol_abs = problem.tolerances(tol)[0]
     run = _NewtonRun(problem, tol, tol_abs, max_iter, verbose)
-    pieces = evaluate(problem, w, b)
-    cert = build_certificate(problem, w, b, tol, n_iter=0, solver="prox_newton", pieces=pieces)
+    pieces, cert = _certify(problem, w, b, tol, 0)
     use_ws = p > _WS_MIN_FEATURES
     size = max(_PN_WS_START, 2 * int(np.count_nonzero(w)))
     stalled = False
@@ -102,10 +101,9 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
             # features and intercept, in the kernel's units (the certificate's)
             inner_tol = max(tol_abs, _PN_WS_TOL * float(cert.max_violation))
         start = run.n_iter
-        b, status, stalled = run.newton_steps(w, b, pieces["z"].copy(), feats, inner_tol)
-        pieces = evaluate(problem, w, b)
-        cert = build_certificate(problem, w, b, tol, n_iter=run.n_iter, solver="prox_newton",
-                                 pieces=pieces)
+        # z = X w + b moves with w: the next evaluate writes it afresh, not reading it
+        b, status, stalled = run.newton_steps(w, b, pieces["z"], feats, inner_tol)
+        pieces, cert = _certify(problem, w, b, tol, run.n_iter)
         if verbose:
             print(f"[sparsecert] iteration {run.n_iter}: {cert!r}")
         short = gap_short(cert)
@@ -123,6 +121,7 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
                 # the working set looked solved to the kernel but not to the
                 # certificate (rounding): widen it rather than repeat the round
                 size = min(p, 2 * size)
+    cert = cert if problem.internal else cert.final()
     if not cert.converged:
         _warn_logistic(problem, cert, pieces, max_iter, stalled)
     elif problem.penalty.alpha == 0.0 or not np.any(problem.pen_weights > 0):
@@ -130,12 +129,21 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     return SolverResult(w, b, cert, run.n_iter)
 
 
+def _certify(problem, w, b, tol, n_iter):
+    """(pieces, draft certificate) at (w, b): z and u in the problem's scratch
+    vectors (the next round's Newton steps move z from there), the
+    certificate without defensive copies (:meth:`final` makes the last one's)."""
+    pieces = evaluate(problem, w, b, scratch=True)
+    return pieces, build_certificate(problem, w, b, tol, n_iter=n_iter, solver="prox_newton",
+                                     pieces=pieces, draft=True)
+
+
 def _violator_outside(cert, feats):
     """Whether a feature outside ``feats`` violates its optimality condition
     (a zero coefficient past the edge of its dead zone)."""
-    outside = np.asarray(cert.violation, dtype=np.float64).copy()
-    outside[feats] = 0.0
-    return bool(np.any(outside > 0.0))
+    outside = np.asarray(cert.violation) > 0.0  # (a new array)
+    outside[feats] = False
+    return bool(outside.any())
 
 
 def _start_intercept(problem, b0):
@@ -174,7 +182,7 @@ def _working_features(problem, cert, w, size):
 
 def _priority(problem, cert, w):
     """-margin, +inf for the nonzero and unpenalized features (always in a set)."""
-    priority = -np.asarray(cert.margin, dtype=np.float64).copy()
+    priority = np.negative(cert.margin, dtype=np.float64)  # (a new array)
     priority[(w != 0) | (problem.pen_weights == 0)] = np.inf
     return priority
 
