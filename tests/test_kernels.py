@@ -7,7 +7,8 @@ from scipy.optimize import minimize_scalar
 
 from naive import frozen
 from sparsecert._kernels import codes
-from sparsecert._kernels.cd import _anderson_weights, cd_quadratic_anderson
+from sparsecert._kernels.anderson import anderson_weights
+from sparsecert._kernels.cd import cd_quadratic_anderson
 from sparsecert._kernels.datafit import (column_stats, column_stats_grad, datafit_conjugate,
                                          datafit_raw_grad, datafit_value, matvec, rmatvec)
 from sparsecert._kernels.prox import (conjugate_1d, penalty_value, prox_1d,
@@ -233,16 +234,40 @@ def test_cd_epoch_matches_naive_twin(dtype):
         x = w_ref[j] - g / lips[j]
         w_ref[j] = np.sign(x) * max(abs(x) - 0.05 / lips[j], 0)
     for d in ds:
-        w = np.zeros(p)
-        sw_r = y.copy()
-        ep, cheap, b, _, _ = cd_quadratic_anderson(*d.args, n, y, sw_r, sw, w, y.mean(), means,
-                                                   lips, frozen(np.ones(p)), np.arange(p),
-                                                   codes.L1, par, np.ones(p), 1, 0.0, True, 0,
-                                                   np.empty(n), np.empty((0, p)), 0, np.zeros(1),
-                                                   codes.ONE_THREAD)
-        assert ep == 1
-        np.testing.assert_allclose(w, w_ref, rtol=1e-10, atol=1e-12)
-        assert b == pytest.approx(np.mean(y - X64 @ w))
+        runs = []
+        for unit in (False, True):  # unit weights, read or not: the same bits
+            w = np.zeros(p)
+            sw_r = y.copy()
+            ep, cheap, b, _, _ = cd_quadratic_anderson(
+                *d.args, n, y, sw_r, sw, w, y.mean(), means, lips, frozen(np.ones(p)),
+                np.arange(p), codes.L1, par, np.ones(p), 1, 0.0, True, 0, np.empty(n),
+                np.empty((0, p)), 0, np.zeros(1), codes.ONE_THREAD, unit)
+            assert ep == 1
+            np.testing.assert_allclose(w, w_ref, rtol=1e-10, atol=1e-12)
+            assert b == pytest.approx(np.mean(y - X64 @ w))
+            runs.append((w, sw_r, b))
+        assert np.array_equal(runs[0][0], runs[1][0]) and np.array_equal(runs[0][1], runs[1][1])
+        assert runs[0][2] == runs[1][2]
+
+
+def test_unit_weight_residual_update_is_the_weighted_one_bitwise():
+    """s_i (delta x_ij) with s_i = 1, as the compiled loops round it, is what
+    the update that never reads s gives, sparse and dense, at any scale."""
+    from sparsecert._kernels.cd import _residual_update, _residual_update_unit
+
+    rng = np.random.default_rng(0)
+    for t in range(60):
+        n = int(rng.integers(1, 2000))
+        X = sp.random(n, 4, density=rng.uniform(0.01, 1), format="csc", random_state=t)
+        X.data = rng.standard_normal(X.data.size) * 10 ** rng.uniform(-5, 5)
+        for d in (as_design(X), as_design(np.asfortranarray(X.toarray()))):
+            a = rng.standard_normal(n)
+            b = a.copy()
+            for j in range(4):
+                delta = rng.standard_normal() * 10 ** rng.uniform(-8, 3)
+                _residual_update(*d.args, j, delta, a, np.ones(n))
+                _residual_update_unit(*d.args, j, delta, b)
+            assert np.array_equal(a, b)
 
 
 def test_cd_active_sweeps_count_their_reads_and_never_end_a_call():
@@ -271,7 +296,7 @@ def test_cd_active_sweeps_count_their_reads_and_never_end_a_call():
         ep, cheap, _, _, _ = cd_quadratic_anderson(
             *d.args, n, y, sw_r, np.ones(n), w, 0.0, means, lips, frozen(np.ones(p)),
             np.arange(p), codes.L1, params(alpha), np.ones(p), epochs, tol, False, 0,
-            np.empty(n), np.empty((0, p)), 0, work, codes.ONE_THREAD)
+            np.empty(n), np.empty((0, p)), 0, work, codes.ONE_THREAD, True)
         return w, cheap, work[0]
 
     w1, cheap1, work1 = run(1)
@@ -296,15 +321,15 @@ def test_anderson_weights_do_not_depend_on_the_iterates_scale(scale):
     of 1e150 gave U U^T = inf and a LinAlgError before the normalization)."""
     rng = np.random.default_rng(3)
     hist = np.cumsum(rng.standard_normal((6, 40)) * 0.5 ** np.arange(6)[:, None], axis=0)
-    ref = _anderson_weights(hist)
-    got = _anderson_weights(hist * scale)
+    ref = anderson_weights(hist)
+    got = anderson_weights(hist * scale)
     assert ref.size == 5 and ref.sum() == pytest.approx(1.0)
     np.testing.assert_allclose(got, ref, rtol=1e-9)
     # degenerate differences: no weights
-    assert _anderson_weights(np.ones((6, 40))).size == 0
+    assert anderson_weights(np.ones((6, 40))).size == 0
     bad = hist.copy()
     bad[2, 0] = np.nan
-    assert _anderson_weights(bad).size == 0
+    assert anderson_weights(bad).size == 0
 
 
 def test_kinds_typed_as_numba_types_them():

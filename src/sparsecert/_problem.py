@@ -154,6 +154,15 @@ class Problem:
         self.__dict__["_vscale"] = (tol_relative, out)
         return out
 
+    @property
+    def unit_weights(self):
+        """Whether every sample weight is 1 (no weights given, or equal ones:
+        they are rescaled to sum to n), computed once."""
+        unit = self.__dict__.get("_unit_weights")
+        if unit is None:
+            unit = self.__dict__["_unit_weights"] = bool(np.all(self.sw == 1.0))
+        return unit
+
     def scratch(self, name, size, zeros=False):
         """An n- or p-vector of float64 kept for this problem under ``name``: its
         contents are the caller's until the next call with that name (``zeros``:

@@ -391,7 +391,8 @@ class _QuadraticCD(CertifiedRounds):
                     *problem.design.columns(ws), self.n, problem.y, self.sw_r, problem.sw,
                     self.w, self.b, problem.means, problem.lipschitz, self.vscale, ws,
                     *problem.penalty_args, epochs, inner_tol, problem.fit_intercept,
-                    self.n_anderson, self.resid_buf, ring, ring_count, work, threads)
+                    self.n_anderson, self.resid_buf, ring, ring_count, work, threads,
+                    problem.unit_weights)
             self.n_iter += ep
             problem.work.add(work[0])
             if gram is not None:

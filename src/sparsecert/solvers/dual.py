@@ -15,7 +15,7 @@ support.
 import numpy as np
 
 from .._kernels import codes
-from .._kernels.cd import _anderson_weights
+from .._kernels.anderson import anderson_weights
 from .._kernels.datafit import datafit_raw_grad, matvec, support_gram
 from .._sums import sample_dot
 
@@ -245,7 +245,7 @@ def _extrapolated_dual(problem, ring, ring_count, ws):
         return None
     rows = min(ring_count, R)
     order = [(ring_count - rows + k) % R for k in range(rows)]
-    c = _anderson_weights(ring[order])
+    c = anderson_weights(ring[order])
     if c.size == 0:
         return None
     design = problem.design
