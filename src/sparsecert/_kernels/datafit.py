@@ -257,6 +257,14 @@ def logistic_pieces_of(m, e):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def logistic_probabilities_of(m, e):
+    """(sigmoid(-m), sigmoid(m)): :func:`logistic_pieces_of` without the logarithm."""
+    if m >= 0.0:
+        return e / (1.0 + e), 1.0 / (1.0 + e)
+    return 1.0 / (1.0 + e), e / (1.0 + e)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def sigmoid(t):
     """1 / (1 + exp(-t)) without overflow for any finite t."""
     if t >= 0.0:

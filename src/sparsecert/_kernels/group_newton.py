@@ -298,8 +298,11 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
     viol = np.inf
     it = 0
     cached = bool(False)  # e holds the line search's exponentials (prox_newton_logistic)
+    f_next = 0.0  # and f(z) is the line search's
     while it < max_outer:
         hsum, gb, f0 = derivatives(ONE_THREAD, y, sw, z, n, u, h, e, cached)
+        if cached:
+            f0 = f_next
         viol = _block_models(X_dense, X_data, X_indices, X_indptr, feats, fptr, hptr, w, u, h,
                              hsum, gb, fit_intercept, b_scale, vscale, thr, thr1, zeros, buf,
                              grad, hxs, Hs, lams)
@@ -318,8 +321,8 @@ def group_prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, y, sw, w, b
             d[jj] = v[feats[jj]] - w[feats[jj]]
         work[0] += entries
         _model_direction(X_dense, X_data, X_indices, X_indptr, n, feats, d, db, xd)
-        accepted, t = _line_search(y, sw, z, u, xd, n, f0, e, feats, w, d, GROUP_LASSO, thr, thr,
-                                   fptr, thr, thr1, ONE_THREAD)
+        accepted, t, f_next = _line_search(y, sw, z, u, xd, n, f0, e, feats, w, d, GROUP_LASSO,
+                                           thr, thr, fptr, thr, thr1, ONE_THREAD)
         if not accepted:
             return it, PN_LINE_SEARCH, viol, b
         b = _take_step(feats, d, w, b, db, t, xd, z)

@@ -113,7 +113,8 @@ def _penalty_along_impl(code, feats, w, d, t, params, weights, blk_ptr, blk_thr,
 @njit(cache=True, nogil=True)
 def _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code, pen_params,
                  pen_weights, blk_ptr, blk_thr, blk_thr1, threads):
-    """Step 4: t = 1, 1/2, ... until Armijo's condition or phi'(t+) <= 0; returns (accepted, t).
+    """Step 4: t = 1, 1/2, ... until Armijo's condition or phi'(t+) <= 0; returns
+    (accepted, t, f(z + t xd)).
 
     phi(t) = f(z + t xd) + G(w + t d), and Armijo's condition is
     phi(t) <= phi(0) + ARMIJO t Delta, Delta = u^T xd + G(w + d) - G(w); G is
@@ -140,9 +141,9 @@ def _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code, pen_p
         pent, dpen = _penalty_along(pen_code, feats, w, d, t, pen_params, pen_weights, blk_ptr,
                                     blk_thr, blk_thr1)
         if ft + pent <= f0 + pen0 + ARMIJO * t * decrease or dft + dpen <= 0.0:
-            return True, t
+            return True, t, ft
         t *= 0.5
-    return False, t
+    return False, t, f0
 
 
 @njit(cache=True, nogil=True)

@@ -447,12 +447,12 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     ----------
     X_dense, X_data, X_indices, X_indptr, n_samples : the design (:mod:`datafit`)
     y : float64 array of +-1 labels;  sw : sample weights summing to n
-    w : coefficients, updated in place (only the entries in ``feats`` move)
-    b : float, the intercept (kept at its value when not ``fit_intercept``)
+    w, b : coefficients, updated in place (only the entries in ``feats`` move),
+        and the intercept (kept at its value when not ``fit_intercept``)
     z : X w + b on entry, kept equal to it (incrementally) on exit
     feats : int array, the working features
-    vscale : per-feature factors putting violations in the certificate's units
-    b_scale : the same for |dF/db| (tol / tol_intercept)
+    vscale, b_scale : per-feature factors putting violations in the certificate's
+        units, the same for |dF/db| (tol / tol_intercept)
     pen_code, pen_params, pen_weights : the encoded penalty
     max_outer, max_inner : budgets of Newton iterations and of CD epochs per model
     tol : absolute tolerance on the violation (gradient units): the kernel
@@ -482,19 +482,18 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
     m = feats.shape[0]
     u, h, xd, r, e = nvec[0], nvec[1], nvec[2], nvec[3], nvec[4]
     grad, hdiag, hxs, d = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
-    cand, act = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
-    c_ptr = np.empty(m + 1, dtype=np.int64)
-    # the active columns by rows are kept between the Newton steps of a call
-    # (newton_gram); each call starts without, as its features may differ
+    cand, act, c_ptr = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m + 1, np.int64)
+    # the active columns by rows, kept between the Newton steps of a call (newton_gram)
     held = np.full(m + 2, -1, dtype=np.int64)
     no_blocks, no_thr = np.empty(0, dtype=np.int64), np.empty(0)  # separable: no blocks
     viol = np.inf
     it = 0
     feats_entries = column_entries(X_dense, X_indptr, n_samples, feats, iota(m), m)
     cached = bool(False)  # e holds exp(-|y z|) at z (not False: a literal compiles again)
+    f_next = 0.0  # f(z) from the line search, when cached
     while it < max_outer:
         work[0] += feats_entries  # the gradient over feats
-        hsum, gb, f0 = derivatives(threads, y, sw, z, n_samples, u, h, e, cached)
+        hsum, gb, f = derivatives(threads, y, sw, z, n_samples, u, h, e, cached)
         viol = gradient_violation(threads, X_dense, X_data, X_indices, X_indptr, feats, u, h,
                                   hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
                                   pen_params, pen_weights, grad, hxs, hdiag)
@@ -509,8 +508,9 @@ def prox_newton_logistic(X_dense, X_data, X_indices, X_indptr, n_samples,
         work[0] += feats_entries  # X d (an upper bound: only the moved columns are read)
         _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d,
                          db, xd)
-        accepted, t = _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code,
-                                   pen_params, pen_weights, no_blocks, no_thr, no_thr, threads)
+        accepted, t, f_next = _line_search(
+            y, sw, z, u, xd, n_samples, f_next if cached else f, e, feats, w, d, pen_code,
+            pen_params, pen_weights, no_blocks, no_thr, no_thr, threads)
         if not accepted:
             return it, PN_LINE_SEARCH, viol, b, rcol, rx, c_idx, c_x, c_hx
         b = _take_step(feats, d, w, b, db, t, xd, z)

@@ -18,7 +18,7 @@ from numba import njit, prange
 from numba.extending import overload
 
 from .codes import select
-from .datafit import logistic_exp, logistic_pieces_of
+from .datafit import logistic_exp, logistic_pieces_of, logistic_probabilities_of
 
 SAMPLE_PART = 65536
 H_FLOOR = 1e-12  # floor of h_i in units of s_i / n (the largest h_i is s_i / 4n)
@@ -62,14 +62,18 @@ def _derivatives_part(y, sw, z, lo, hi, n, u, h, e, cached):
             h[i] = 0.0
             continue
         m = y[i] * z[i]
-        loss, p_wrong, p_right = logistic_pieces_of(m, e[i] if cached else logistic_exp(m))
+        if cached:
+            # f(z) is the line search's, which filled e: no logarithm here
+            p_wrong, p_right = logistic_probabilities_of(m, e[i])
+        else:
+            loss, p_wrong, p_right = logistic_pieces_of(m, logistic_exp(m))
+            f += s * loss
         u[i] = -s * y[i] * p_wrong / n
         hi_ = s * p_right * p_wrong / n
         floor = s * H_FLOOR / n
         h[i] = hi_ if hi_ > floor else floor
         hsum += h[i]
         gb += u[i]
-        f += s * loss
     return hsum, gb, f
 
 
@@ -118,7 +122,9 @@ def derivatives(threads, y, sw, z, n_samples, u, h, e, cached):
     f(z) = (1/n) sum_i s_i log(1 + exp(-y_i z_i)) for the line search.
     ``cached``: ``e`` holds exp(-|y_i z_i|) at this z already (the line
     search's accepted point: :func:`loss_along`), which saves the
-    exponential, most of the pass's cost. Sums by parts (module docstring).
+    exponential, most of the pass's cost, and the logarithm: f(z) is then
+    not computed (0 is returned; the caller has the line search's f, the
+    same sums of the same terms). Sums by parts (module docstring).
     """
     return _DERIVATIVES[threads.compiled](threads, y, sw, z, n_samples, u, h, e, cached)
 
