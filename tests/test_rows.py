@@ -34,7 +34,7 @@ def test_row_passes_match_numpy(n_chunks, dtype):
     s1, s2, g = np.empty(p), np.empty(p), np.empty(p)
     count = np.empty(p, dtype=np.int64)
     column_sums_rows(X.data, X.indices, X.indptr, bounds, sw, u, s1, s2, g, count,
-                     np.empty((3, p)), np.empty((n_chunks, p), dtype=np.int64))
+                     np.empty((p, 4)), np.empty((n_chunks, p), dtype=np.int64))
     np.testing.assert_allclose(s1, X64.T @ sw, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(s2, X64.multiply(X64).T @ sw, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(g, out, rtol=1e-12, atol=1e-12)
@@ -55,10 +55,10 @@ def test_threaded_row_passes_are_bitwise_the_serial_ones(n_chunks):
     np.testing.assert_array_equal(serial, threaded)
     a = [np.empty(p), np.empty(p), np.empty(p), np.empty(p, dtype=np.int64)]
     b = [np.empty(p), np.empty(p), np.empty(p), np.empty(p, dtype=np.int64)]
-    column_sums_rows(X.data, X.indices, X.indptr, bounds, sw, u, *a, np.empty((3, p)),
+    column_sums_rows(X.data, X.indices, X.indptr, bounds, sw, u, *a, np.empty((p, 4)),
                      np.empty((n_chunks, p), dtype=np.int64))
     column_sums_rows_threads(X.data, X.indices, X.indptr, bounds, sw, u, *b,
-                             np.empty((n_chunks, 3, p)), np.empty((n_chunks, p), dtype=np.int64))
+                             np.empty((n_chunks, p, 4)), np.empty((n_chunks, p), dtype=np.int64))
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
 
@@ -388,7 +388,7 @@ def test_threaded_copy_out_is_the_serial_one(monkeypatch):
     chunk_count = np.empty((6, p), dtype=np.int64)
     count = np.empty(p, dtype=np.int64)
     column_sums_rows(X.data, X.indices, X.indptr, bounds, np.ones(n), np.zeros(n), np.empty(p),
-                     np.empty(p), np.empty(p), count, np.empty((3, p)), chunk_count)
+                     np.empty(p), np.empty(p), count, np.empty((p, 4)), chunk_count)
     np.testing.assert_array_equal(chunk_count.sum(axis=0), count)
     take = np.zeros(p, dtype=bool)
     take[::4] = True

@@ -336,10 +336,10 @@ def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):
     if n_threads > 1 and n_chunks > 1:
         with _Threads(n_threads):
             column_sums_rows_threads(*design.rows, design.bounds, sw, u, s1, s2, grad0, count,
-                                     np.empty((n_chunks, 3, p)), chunk_count)
+                                     np.empty((n_chunks, p, 4)), chunk_count)
     else:
         column_sums_rows(*design.rows, design.bounds, sw, u, s1, s2, grad0, count,
-                         np.empty((3, p)), chunk_count)
+                         np.empty((p, 4)), chunk_count)
     design.col_nnz, design.chunk_count, design.n_threads = count, chunk_count, n_threads
     ms = s2 / n
     if center:

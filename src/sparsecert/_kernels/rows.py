@@ -31,19 +31,21 @@ def _scatter(data, indices, indptr, lo, hi, u, out):
 
 
 @njit(cache=True, nogil=True)
-def _stats_chunk(data, indices, indptr, lo, hi, sw, u, s1, s2, grad, count):
-    """Rows lo:hi's share of sum_i s_i x_ij, sum_i s_i x_ij^2, X^T u and nnz per column."""
+def _stats_chunk(data, indices, indptr, lo, hi, sw, u, acc):
+    """Rows lo:hi's share of acc[j] += (sum_i s_i x_ij, sum_i s_i x_ij^2,
+    sum_i u_i x_ij, nnz): the four sums of a column side by side, so that an
+    entry updates one cache line, not four (text 1e5 x 2e4: 11-12 -> 8.6 ms)."""
     for i in range(lo, hi):
         si = sw[i]
         ui = u[i]
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
             x = data[k]
-            grad[j] += x * ui
+            acc[j, 2] += x * ui
             sx = si * x
-            s1[j] += sx
-            s2[j] += sx * x
-            count[j] += 1
+            acc[j, 0] += sx
+            acc[j, 1] += sx * x
+            acc[j, 3] += 1.0
 
 
 @njit(cache=True, nogil=True)
@@ -80,22 +82,15 @@ def column_sums_rows(data, indices, indptr, bounds, sw, u, s1, s2, grad, count, 
                      chunk_count):
     """One pass over a CSR X: s1 = X^T s, s2 = (X * X)^T s, grad = X^T u,
     count = the stored entries of each column and ``chunk_count[c]`` those
-    of each chunk's rows (n_chunks x p; ``scratch``: 3 x p, used when there
-    are several chunks)."""
+    of each chunk's rows (n_chunks x p; ``scratch``: p x 4, each chunk's
+    sums side by side)."""
     s1[:] = 0.0
     s2[:] = 0.0
     grad[:] = 0.0
     count[:] = 0
-    n_chunks = bounds.shape[0] - 1
-    if n_chunks == 1:
-        _stats_chunk(data, indices, indptr, bounds[0], bounds[1], sw, u, s1, s2, grad, count)
-        chunk_count[0, :] = count
-        return
-    for c in range(n_chunks):
+    for c in range(bounds.shape[0] - 1):
         scratch[:, :] = 0.0
-        chunk_count[c, :] = 0
-        _stats_chunk(data, indices, indptr, bounds[c], bounds[c + 1], sw, u, scratch[0],
-                     scratch[1], scratch[2], chunk_count[c])
+        _stats_chunk(data, indices, indptr, bounds[c], bounds[c + 1], sw, u, scratch)
         _add_sums(scratch, chunk_count[c], s1, s2, grad, count)
 
 
@@ -103,13 +98,11 @@ def column_sums_rows(data, indices, indptr, bounds, sw, u, s1, s2, grad, count, 
 def column_sums_rows_threads(data, indices, indptr, bounds, sw, u, s1, s2, grad, count,
                              chunk_sums, chunk_count):
     """:func:`column_sums_rows` with the chunks over Numba's threads
-    (``chunk_sums``: n_chunks x 3 x p, ``chunk_count``: n_chunks x p)."""
+    (``chunk_sums``: n_chunks x p x 4, ``chunk_count``: n_chunks x p)."""
     n_chunks = bounds.shape[0] - 1
     for c in prange(n_chunks):
         chunk_sums[c, :, :] = 0.0
-        chunk_count[c, :] = 0
-        _stats_chunk(data, indices, indptr, bounds[c], bounds[c + 1], sw, u, chunk_sums[c, 0],
-                     chunk_sums[c, 1], chunk_sums[c, 2], chunk_count[c])
+        _stats_chunk(data, indices, indptr, bounds[c], bounds[c + 1], sw, u, chunk_sums[c])
     s1[:] = 0.0
     s2[:] = 0.0
     grad[:] = 0.0
@@ -120,10 +113,12 @@ def column_sums_rows_threads(data, indices, indptr, bounds, sw, u, s1, s2, grad,
 
 @njit(cache=True, nogil=True, inline="always")
 def _add_sums(sums, cnt, s1, s2, grad, count):
+    """A chunk's sums (p x 4) added to the totals in order; its counts into ``cnt``."""
     for j in range(s1.shape[0]):
-        s1[j] += sums[0, j]
-        s2[j] += sums[1, j]
-        grad[j] += sums[2, j]
+        s1[j] += sums[j, 0]
+        s2[j] += sums[j, 1]
+        grad[j] += sums[j, 2]
+        cnt[j] = np.int64(sums[j, 3])  # (an exact count: below 2^53)
         count[j] += cnt[j]
 
 
