@@ -157,7 +157,7 @@ def _normal_equations_sparse(problem, S, budget):
     def times(v):
         w_S = np.zeros(p)
         w_S[S] = v
-        z = problem.scratch("refit_z", n)  # read once, by the jump's objective
+        z = problem.scratch("refit_z", n)  # read once, by the jump or the dual candidate
         matvec(*args, n, w_S, z)
         return z
     return times, A / n, Xty / n
