@@ -253,8 +253,7 @@ class RowDesign:
         if not self.taken.any() or room < 0:
             return False
         taken = self.taken | missing
-        new_ptr = np.zeros_like(indptr)
-        np.cumsum(np.where(taken, counts, 0), out=new_ptr[1:])
+        new_ptr = _column_pointers(np.where(taken, counts, 0), indptr.dtype)
         grow_columns(*self.rows, self.n_samples, missing, new_ptr, indptr, data, indices)
         self.copied += self.nnz  # a read of X's indices, counted as the copy's pass
         self.taken = taken
@@ -289,11 +288,17 @@ class _Threads:
 def _empty_csc(lengths, dtype, index_dtype, spare=0):
     """(indptr, data, indices) of a CSC whose column j holds ``lengths[j]``
     entries (``data`` and ``indices`` with ``spare`` entries more)."""
-    indptr = np.zeros(lengths.shape[0] + 1, dtype=index_dtype)
-    np.cumsum(lengths, out=indptr[1:])
+    indptr = _column_pointers(lengths, index_dtype)
     size = int(indptr[-1]) + spare
     with _small_pages():
         return indptr, np.empty(size, dtype=dtype), np.empty(size, dtype=index_dtype)
+
+
+def _column_pointers(lengths, index_dtype):
+    """A CSC's indptr for columns of ``lengths`` entries."""
+    indptr = np.zeros(lengths.shape[0] + 1, dtype=index_dtype)
+    np.cumsum(lengths, out=indptr[1:])
+    return indptr
 
 
 @contextlib.contextmanager
