@@ -345,12 +345,14 @@ def _rmatvec_subset(problem, u, feats):
             return X_dense.T @ u
         return X_dense[:, feats].T @ u
     share = _ROWS_FOR_SUBSET if design.is_csr else _FULL_FOR_SUBSET
-    if feats.size == design.n_features or design.column_nnz(feats) > share * design.nnz:
+    if (feats.size == design.n_features or design.column_nnz(feats) > share * design.nnz
+            or (design.is_csr and not design.holds(feats))):
         # every column: the certificate's own pass (no second kernel to
         # compile); for a CSR X, copying that many columns out costs about
         # what one pass over the rows does; for a CSC X, the full pass reads
         # at most twice the entries, and a small X's first fit (diabetes as
-        # CSC) then compiles no subset kernel
+        # CSC) then compiles no subset kernel; columns a CSR X's store does
+        # not hold would be copied out of a read of X: the pass reads it once
         full = np.empty(design.n_features)
         rmatvec_full(design, u, full, problem.n_threads)
         return full[feats]

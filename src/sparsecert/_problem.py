@@ -380,6 +380,25 @@ def rmatvec_full(design, u, out, n_threads=1):
         rmatvec(*design.args, u, out)
 
 
+def rows_times_w(problem, w, out):
+    """out = X w for a CSR X, row by row (bit for bit the column product):
+    one read of X, done once per w. A fit asks twice at the same point,
+    for its residual (``solvers.common.profiled_residual``), then for its
+    certificate; the last product is kept with a copy of its w (a vector of
+    this problem's own: a path's sub-problems are shallow copies)."""
+    from ._kernels.rows import matvec_rows  # CSR only
+
+    kept = problem.__dict__.get("_rows_xw")
+    if kept is not None and kept[0] == id(problem) and np.array_equal(kept[1], w):
+        out[:] = kept[2]
+        return out
+    xw = kept[2] if kept is not None and kept[0] == id(problem) else np.empty(out.shape[0])
+    matvec_rows(*problem.design.rows, w, xw)
+    problem.__dict__["_rows_xw"] = (id(problem), w.copy(), xw)
+    out[:] = xw
+    return out
+
+
 def evaluate(problem, w, b, scratch=False):
     """Run the optimality kernel at (w, b): a dict of the raw pieces.
 
@@ -394,8 +413,10 @@ def evaluate(problem, w, b, scratch=False):
     viol = np.empty(p)
     margin = np.empty(p)
     nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
-    X_args = design.columns(nonzero)
-    X_dense = X_args[0]
+    # a CSR X whose store does not hold w's columns: X w row by row (one
+    # read of X, bit for bit the same) rather than copying them out
+    by_rows = design.is_csr and not design.holds(nonzero)
+    X_args = None if by_rows else design.columns(nonzero)
     at_reference = b == problem.b0 and nonzero.size == 0
     if at_reference:
         # the reference point (0, b0): make_problem computed X^T u there
@@ -410,9 +431,12 @@ def evaluate(problem, w, b, scratch=False):
     else:
         if problem.work is not None:
             # X w over the nonzero columns, X^T u over all of this design's columns
-            problem.work.add_columns(design, nonzero)
+            problem.work.add(design.nnz if by_rows else design.column_nnz(nonzero))
             problem.work.add(design.nnz)
-        if not design.is_sparse and X_dense.dtype == np.float64:
+        if by_rows:
+            rows_times_w(problem, w, z)
+        elif not design.is_sparse and X_args[0].dtype == np.float64:
+            X_dense = X_args[0]
             # BLAS for X w with a dense X (IEEE arithmetic, only the
             # summation order differs from the compiled loop)
             if 4 * nonzero.size < w.shape[0]:

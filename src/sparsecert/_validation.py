@@ -50,6 +50,10 @@ class Design:
     def prefer(self, feats):
         """A hint of columns a solver may ask for later (used by RowDesign)."""
 
+    def holds(self, feats):
+        """Whether the columns ``feats`` are at hand without a copy out of X."""
+        return True
+
     def column_nnz(self, feats):
         """The stored entries of the columns ``feats`` (n each when dense)."""
         if not self.is_sparse:
@@ -179,6 +183,10 @@ class RowDesign:
         """Columns to copy out with the next columns asked for (a solver's next
         candidates, best first), replacing the previous hint."""
         self.preferred = np.asarray(feats, dtype=np.int64)
+
+    def holds(self, feats):
+        """Whether the store holds the columns ``feats`` (an empty one needs no copy)."""
+        return bool(np.all(self.taken[feats] | (self.counts()[feats] == 0)))
 
     def column_nnz(self, feats):
         counts = self.counts()

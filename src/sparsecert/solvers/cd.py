@@ -24,12 +24,12 @@ import numpy as np
 
 from .._kernels import codes
 from .._kernels.cd import cd_quadratic_anderson
-from .._kernels.datafit import matvec
 from .._kernels.wide import WIDE
 from .._problem import evaluate
 from ..certificate import _thresholds, build_certificate
 from .common import (_WS_START, CertifiedRounds, SolverResult, _epochs_per_call_for,
-                     gap_short, profiled_residual, threads_for, top_ranked, zeros_hold)
+                     gap_short, profiled_residual, threads_for, times_w, top_ranked,
+                     zeros_hold)
 from .dual import _DUAL_HISTORY, _dual_candidate, _objective_on, _refit_on_support
 from .gram import _GRAM_CERT, _GramState, _use_gram
 from .messages import _warn_not_converged
@@ -229,7 +229,7 @@ class _QuadraticCD(CertifiedRounds):
             return False
         self.n_iter += gram.solve(self.w, self.w_cert, self.cert, wanted,
                                   self.tol_abs * self.shrink, self.max_iter - self.n_iter,
-                                  self.n_anderson, ws.size)
+                                  self.n_anderson, gram.entries(ws))
         self.refresh()
         self.cert = self.certify()
         self.aim_at_gap()
@@ -307,7 +307,7 @@ class _QuadraticCD(CertifiedRounds):
     def _x_times_w(self, support):
         """X w from the columns of ``support`` (w's nonzeros)."""
         z = self.problem.scratch("x_times_w", self.n)  # read once, by _objective_on
-        matvec(*self.problem.design.columns(support), self.n, self.w, z)
+        times_w(self.problem, self.w, support, z)
         return z
 
     def residual_round(self, ws, score, stable):
@@ -333,7 +333,7 @@ class _QuadraticCD(CertifiedRounds):
             self.n_iter += gram.solve(self.w, self.w_cert, self.cert,
                                       np.union1d(ws, np.flatnonzero(score == np.inf)),
                                       self.tol_abs * self.shrink, self.max_iter - self.n_iter,
-                                      self.n_anderson, ws.size)
+                                      self.n_anderson, gram.entries(ws))
         # a jump taken refreshes the residual at its own point
         jumped = held and not switch and self.try_support_jump(certify=False)
         if not jumped:
@@ -396,7 +396,7 @@ class _QuadraticCD(CertifiedRounds):
             self.n_iter += ep
             problem.work.add(work[0])
             if gram is not None:
-                gram.credit(ep * gram.unit * ws.size)
+                gram.credit(ep * gram.entries(ws))
             if cheap <= inner_tol:
                 break
             if gram is not None and gram.affordable(ws) and self.n_iter < self.max_iter:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._kernels import codes
 from .._kernels.datafit import matvec
+from .._problem import rows_times_w
 from .._sums import sample_dot
 from .._validation import _Threads
 
@@ -122,14 +123,27 @@ def profiled_residual(problem, w, out=None):
     # round refreshes, and each fresh n-vector is pages to fault in
     resid = np.empty(n) if out is None else out
     if nonzero.size:
-        matvec(*problem.design.columns(nonzero), n, w, resid)
-        problem.work.add_columns(problem.design, nonzero)
+        times_w(problem, w, nonzero, resid)
         np.subtract(problem.y, resid, out=resid)
     else:
         # X w = 0 (what matvec would write): y - 0 is y, bit for bit
         resid[:] = problem.y
     b = sample_dot(problem.sw, resid) / n if problem.fit_intercept else 0.0
     return b, np.multiply(problem.sw, resid, out=resid)
+
+
+def times_w(problem, w, nonzero, out):
+    """out = X w, ``nonzero`` being w's nonzeros: from their columns, or for
+    a CSR X whose store does not hold them, row by row (one read of X, bit
+    for bit the same, where copying them out would read X and write them)."""
+    design = problem.design
+    if design.is_csr and not design.holds(nonzero):
+        rows_times_w(problem, w, out)
+        problem.work.add(design.nnz)
+    else:
+        matvec(*design.columns(nonzero), design.n_samples, w, out)
+        problem.work.add_columns(design, nonzero)
+    return out
 
 
 class CertifiedRounds:

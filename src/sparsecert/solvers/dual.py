@@ -18,6 +18,8 @@ from .._kernels import codes
 from .._kernels.anderson import anderson_weights
 from .._kernels.datafit import datafit_raw_grad, matvec, support_gram
 from .._sums import sample_dot
+from . import row_gram
+from .common import times_w
 
 # iterates of the final round kept for dual extrapolation (K = 5 differences, as celer)
 _DUAL_HISTORY = 6
@@ -141,6 +143,8 @@ def _normal_equations_sparse(problem, S, budget):
     second.
     """
     design = problem.design
+    if design.is_csr and not design.holds(S):
+        return _normal_equations_rows(problem, S, budget)
     n, p, k = design.n_samples, design.n_features, S.size
     args = design.columns(S)
     counts = design.column_counts(S)
@@ -161,6 +165,28 @@ def _normal_equations_sparse(problem, S, budget):
         matvec(*args, n, w_S, z)
         return z
     return times, A / n, Xty / n
+
+
+def _normal_equations_rows(problem, S, budget):
+    """:func:`_normal_equations_sparse` for a CSR X whose store does not hold
+    S: the raw sums the fit's Gram working set kept, or one read of X's rows
+    (:mod:`.row_gram`), and X_S v row by row: no column copied out."""
+    design = problem.design
+    n, k = design.n_samples, S.size
+    sums = row_gram.cached(problem, S)
+    if sums is None:
+        pairs = row_gram.pairs_estimate(design, design.column_nnz(S), 0)
+        if design.nnz + pairs + k ** 3 / 3.0 > budget:
+            return None
+        _, A, c = row_gram.grow(problem, np.empty(0, dtype=np.int64), None, None, S)
+    else:
+        A, c = sums
+
+    def times(v):
+        w_S = np.zeros(design.n_features)
+        w_S[S] = v
+        return times_w(problem, w_S, S, problem.scratch("refit_z", n))
+    return times, A / n, c / n
 
 
 def sparse_system_reads(counts, n):

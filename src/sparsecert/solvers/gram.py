@@ -16,7 +16,9 @@ import numpy as np
 from .._kernels import codes
 from .._kernels.cd import cd_gram, cd_gram_anderson, gram_rows_block
 from .common import _WS_START, _calls_for
+from . import row_gram
 from .dual import _SCATTER_OVERHEAD, _normal_equations_sparse, sparse_system_reads
+from .row_gram import pairs_estimate
 
 # Gram variant of least-squares CD. "auto" applies the rule of _use_gram and
 # the cost accounting of _GramState; "always" / "never" force a path (test
@@ -50,6 +52,11 @@ _GRAM_COPY = 1.0
 _GRAM_MAC = 0.1
 # and a certificate's pass over X (BLAS) about 0.5 per entry of X
 _GRAM_CERT = 0.5
+# a CSR X's Gram rows (gram_rows), measured on the text 1e5 x 2e4 against its
+# residual epochs (about 3 ns an entry): reading an entry of X about 1, a
+# multiply-add of a pair about 0.5
+_ROW_READ = 1.0
+_ROW_MAC = 0.5
 # residual epochs on the first working set a fit is credited with before it
 # ran any, when one Gram matrix is likely to pay (see _GramState): enough for
 # the Gram matrix of 100 columns (600 n entries). The residual fits measured
@@ -89,7 +96,10 @@ def _use_gram(problem):
         return False
     design = problem.design
     tall = _unit(design) >= _GRAM_MIN_RATIO * design.n_features
-    return tall or (_GRAM_MODE == "always" and not design.is_sparse)
+    # a CSR X builds the set's Gram matrix from its rows (gram_rows), at a
+    # cost the accounting weighs against the set's own entries: a text's
+    # popular words (thousands of entries each) pay for it, rare ones never
+    return tall or _is_rows(design) or (_GRAM_MODE == "always" and not design.is_sparse)
 
 
 def _unit(design):
@@ -99,6 +109,11 @@ def _unit(design):
     if not design.is_sparse:
         return design.n_samples
     return design.nnz / max(design.n_features, 1)
+
+
+def _is_rows(design):
+    """Whether ``design`` is a CSR X used as given (:class:`RowDesign`)."""
+    return getattr(design, "is_csr", False)
 
 
 class _GramState:
@@ -152,6 +167,14 @@ class _GramState:
         # a warm start (a path's next alpha) usually needs a few epochs only
         start = not warm and (p <= _WS_START or n * p >= _GRAM_LARGE_X)
         self.balance = _GRAM_CREDIT * self.unit * min(p, _WS_START) if start else 0.0
+        # a sparse X is credited with the first working set's own entries,
+        # at the first round (see entries); an average column undercounts a
+        # text's set of popular words a hundredfold
+        self.start_credit = start and problem.design.is_sparse
+        if self.start_credit:
+            self.balance = 0.0
+        # a CSR X's raw sums (X^T S X and X^T S y on feats, see _extend_rows)
+        self.raw = None
 
     def new_features(self, wanted):
         """The features of ``wanted`` not held yet (a round asks twice: whether
@@ -175,6 +198,13 @@ class _GramState:
         if new == 0:
             return 0.0
         design = self.problem.design
+        if _is_rows(design):
+            # one read of X's indices (about a residual entry's cost each)
+            # and a multiply-add for each pair of the set's entries in a row
+            # with a new one (about half a residual entry each)
+            held = design.column_nnz(self.feats) if self.feats.size else 0
+            pairs = pairs_estimate(design, design.column_nnz(self.new_features(wanted)), held)
+            return _ROW_READ * design.nnz + _ROW_MAC * pairs
         if design.is_sparse:
             # the whole matrix again (see _extend_sparse), the cheaper of its
             # two ways, each of whose reads costs about a residual step's
@@ -185,7 +215,17 @@ class _GramState:
         macs = m * m / 2.0 if self.feats.size == 0 else float(new * m)
         return self.unit * (_GRAM_COPY * m + _GRAM_MAC * macs)
 
+    def entries(self, feats):
+        """Work of one residual epoch on ``feats``: their entries (n each when dense)."""
+        design = self.problem.design
+        if design.is_sparse:
+            return float(design.column_nnz(feats))
+        return self.unit * feats.size
+
     def affordable(self, wanted):
+        if self.start_credit:
+            self.start_credit = False
+            self.balance += _GRAM_CREDIT * self.entries(wanted)
         c = self.cost(wanted)
         return math.isfinite(c) and (self.forced or c <= self.balance)
 
@@ -194,7 +234,7 @@ class _GramState:
         c = self.cost(ws)
         if not np.isfinite(c):
             return 10**9
-        per_epoch = self.unit * max(ws.size, 1)
+        per_epoch = max(self.entries(ws), 1.0)
         return max(int(np.ceil((c - self.balance) / per_epoch)), 1)
 
     def credit(self, work):
@@ -203,6 +243,9 @@ class _GramState:
     def extend(self, new):
         """Append the features ``new`` (not yet held) and their Gram rows and columns."""
         problem = self.problem
+        if _is_rows(problem.design):
+            self._extend_rows(new)
+            return
         if problem.design.is_sparse:
             self._extend_sparse(new)
             return
@@ -234,6 +277,21 @@ class _GramState:
             H[m_old:, m_old:] = 0.5 * (block + block.T)
         self.feats, self.H = feats, H
 
+    def _extend_rows(self, new):
+        """:meth:`extend` for a CSR X: the new features' raw sums from its rows
+        (:func:`.row_gram.grow`), the held ones' kept; H = A / n - m m^T,
+        centred as in :meth:`_extend_sparse`, exactly symmetric as A is. The
+        sums are kept on the problem for the support refit."""
+        problem = self.problem
+        A, c = self.raw if self.raw is not None else (None, None)
+        feats, A, c = row_gram.grow(problem, self.feats, A, c, new)
+        self.raw = (A, c)
+        row_gram.remember(problem, feats, A, c)
+        H = A / problem.design.n_samples
+        m = problem.means[feats]
+        H -= m[:, None] * m
+        self.feats, self.H = feats, H
+
     def _extend_sparse(self, new):
         """:meth:`extend` for a sparse X: H is built again on all the held
         features, as the support refit builds its system (the sparse product
@@ -252,10 +310,12 @@ class _GramState:
         # exactly symmetric, whichever way it was built
         self.feats, self.H = feats, np.ascontiguousarray(0.5 * (A + A.T))
 
-    def solve(self, w, w_cert, cert, wanted, tol_abs, budget, n_anderson, ws_size):
+    def solve(self, w, w_cert, cert, wanted, tol_abs, budget, n_anderson, ws_work):
         """Grow to hold ``wanted`` (paid from the balance) and run Gram CD on the
         held features from ``w``; the gradient is anchored at ``w_cert``, where
-        ``cert`` computed it exactly from X. Returns the epochs run."""
+        ``cert`` computed it exactly from X. ``ws_work``: what a residual
+        epoch on the round's working set costs (:meth:`entries`). Returns
+        the epochs run."""
         problem = self.problem
         self.balance -= self.cost(wanted)
         new = self.new_features(wanted)
@@ -290,7 +350,7 @@ class _GramState:
         # the residual epochs this spared, counted on the residual working
         # set and halved (the Gram solve goes to tol, a residual round to 0.1 x
         # the violation): what later growth may spend
-        self.credit(0.5 * ran * self.unit * ws_size)
+        self.credit(0.5 * ran * ws_work)
         return ran
 
     def agrees(self, cert, tol_abs):
