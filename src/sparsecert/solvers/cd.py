@@ -230,6 +230,8 @@ class _QuadraticCD(CertifiedRounds):
         self.n_iter += gram.solve(self.w, self.w_cert, self.cert, wanted,
                                   self.tol_abs * self.shrink, self.max_iter - self.n_iter,
                                   self.n_anderson, gram.entries(ws))
+        if gram.raw is not None:
+            self.jump_on_kept_sums()
         self.refresh()
         self.cert = self.certify()
         self.aim_at_gap()
@@ -239,6 +241,32 @@ class _QuadraticCD(CertifiedRounds):
         if not gram.agrees(self.cert, self.tol_abs):
             self.gram = None  # rounding defeats the Gram gradient: residual CD from here
         return True
+
+    def jump_on_kept_sums(self):
+        """After a CSR X's Gram solve: w's support with its signs solved
+        exactly, from the sums the Gram working set kept, if no sign flips.
+
+        The Gram solve stops at half the tolerance, where the residual rounds
+        mostly end on a support jump (an exact point whose gap is rounding);
+        the same jump costs nothing more here: the system comes from the
+        kept sums, and X w at the new point is the refit's own product, kept
+        for the refresh and the certificate. With the signs held and no
+        feature dropped, the refit minimizes the objective over the orthant
+        face w lies on, so it is at least as good as w without comparing
+        objectives (each a pass over X). The certificate decides as always."""
+        support = np.flatnonzero(self.w)
+        if not (self.convex and _SUPPORT_JUMP and self.jump_tries[False] < _JUMP_TRIES) or (
+                self.jump_support is not None and np.array_equal(support, self.jump_support)):
+            return
+        self.jump_tries[False] += 1
+        self.jump_support = support
+        fit = _refit_on_support(self.problem, self.w)
+        if fit is None:
+            return
+        S, v, _ = fit
+        if S.size == support.size and np.all(np.sign(v) == np.sign(self.w[S])):
+            self.w[S] = v
+            self.jump_fit = (S, v.copy())
 
     def support_is_stable(self):
         """Whether the support came through the last round unchanged."""
