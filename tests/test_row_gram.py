@@ -15,9 +15,10 @@ import sparsecert
 from sparsecert import _validation
 from sparsecert._kernels.datafit import matvec
 from sparsecert._kernels import rows as rows_kernels
-from sparsecert._kernels.rows import gram_rows, matvec_rows
+from sparsecert._kernels.rows import (gram_rows, gram_rows_threads, matvec_rows,
+                                      matvec_rows_threads)
 from sparsecert._problem import make_problem, rows_times_w
-from sparsecert._validation import as_design
+from sparsecert._validation import _chunk_bounds, as_design
 from sparsecert.datafits import Quadratic
 from sparsecert.penalties import L1
 from sparsecert.solvers import cd, gram, row_gram
@@ -34,31 +35,53 @@ def _csr(seed=0, n=400, p=60, density=0.2):
     return X
 
 
-def _gram_rows(X, feats, m_old, sw, y):
+def _gram_rows(X, feats, m_old, sw, y, n_chunks=1, threads=False):
     pos = np.full(X.shape[1], -1, dtype=np.int64)
     pos[feats] = np.arange(feats.size)
     cross = np.zeros((feats.size - m_old, feats.size))
     c = np.zeros(feats.size - m_old)
-    longest = int(np.max(np.diff(X.indptr)))
-    gram_rows(X.data, X.indices, X.indptr, pos, m_old, sw, y, cross, c,
-              np.empty(longest + 1, dtype=np.int64), np.empty(longest + 1))
+    row = int(np.max(np.diff(X.indptr))) + 1
+    bounds = _chunk_bounds(X.indptr, n_chunks)
+    args = (X.data, X.indices, X.indptr, bounds, pos, m_old, sw, y, cross, c)
+    if threads:
+        gram_rows_threads(*args, np.empty((n_chunks, row), dtype=np.int64),
+                          np.empty((n_chunks, row)), np.empty((n_chunks,) + cross.shape),
+                          np.empty((n_chunks, c.size)))
+    else:
+        gram_rows(*args, np.empty(row, dtype=np.int64), np.empty(row), np.empty(cross.shape),
+                  np.empty(c.size))
     return cross, c
 
 
+@pytest.mark.parametrize("n_chunks", [1, 3])
 @pytest.mark.parametrize("m_old", [0, 7])
-def test_gram_rows_are_the_weighted_products(m_old):
+def test_gram_rows_are_the_weighted_products(m_old, n_chunks):
     X = _csr()
     rng = np.random.default_rng(0)
     n, p = X.shape
     sw, y = rng.uniform(0.5, 2.0, n), rng.normal(size=n)
     feats = rng.permutation(p)[:20]  # insertion order, not sorted
-    cross, c = _gram_rows(X, feats, m_old, sw, y)
+    cross, c = _gram_rows(X, feats, m_old, sw, y, n_chunks)
     XS = X[:, feats].toarray()
     A = XS.T @ (sw[:, None] * XS)
     np.testing.assert_allclose(cross, A[m_old:], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(c, (XS.T @ (sw * y))[m_old:], rtol=1e-12, atol=1e-12)
     new = cross[:, m_old:]
     np.testing.assert_array_equal(new, new.T)  # exactly symmetric
+    if n_chunks > 1:
+        # the threads sum the same chunks in the same order: the same bits
+        cross_t, c_t = _gram_rows(X, feats, m_old, sw, y, n_chunks, threads=True)
+        np.testing.assert_array_equal(cross_t, cross)
+        np.testing.assert_array_equal(c_t, c)
+
+
+def test_threaded_row_matvec_is_the_serial_one_bitwise():
+    X = _csr(seed=6)
+    w = np.random.default_rng(4).normal(size=X.shape[1])
+    a, b = np.empty(X.shape[0]), np.empty(X.shape[0])
+    matvec_rows(X.data, X.indices, X.indptr, w, a)
+    matvec_rows_threads(X.data, X.indices, X.indptr, _chunk_bounds(X.indptr, 4), w, b)
+    np.testing.assert_array_equal(a, b)
 
 
 def test_grown_sums_are_the_sums_built_at_once():
@@ -176,10 +199,11 @@ def test_text_lasso_solves_on_row_gram_without_copying_columns(monkeypatch, fit_
     np.testing.assert_allclose(est.coef_, other.coef_, atol=1e-7)
 
 
-def test_row_gram_waits_until_the_rounds_paid_for_it(monkeypatch):
-    """Uniformly sparse columns (a few entries each): the first working set's
-    epochs are too cheap to pay for reading X at once, so the fit starts
-    with residual rounds; a text's set of popular words pays at once."""
+def test_row_gram_only_where_its_steps_cost_less(monkeypatch):
+    """Uniformly sparse columns (a dozen entries each): a Gram step over a
+    set of 100 would cost more than a residual one, and the fit runs
+    residual rounds only; a text's set of popular words takes the Gram
+    matrix at once."""
     X = sp.random(3000, 1500, density=0.004, format="csr", random_state=0)
     rng = np.random.default_rng(0)
     y = X @ np.where(rng.uniform(size=1500) < 0.02, 1.0, 0.0) + 0.01 * rng.normal(size=3000)
@@ -191,8 +215,40 @@ def test_row_gram_waits_until_the_rounds_paid_for_it(monkeypatch):
     monkeypatch.setattr(gram._GramState, "_extend_rows",
                         lambda self, new: events.append("gram") or real_extend(self, new))
     est = sparsecert.Lasso(alpha=sparsecert.alpha_max(X, y) / 20).fit(X, y)
-    assert est.certificate_.converged and events[0] == "residual"
+    assert est.certificate_.converged and events and "gram" not in events
     events.clear()
     X, y = _text_problem()
     est = sparsecert.Lasso(alpha=sparsecert.alpha_max(X, y) / 20).fit(X, y)
     assert est.certificate_.converged and events[0] == "gram"
+
+
+def test_text_lasso_is_bitwise_the_same_for_any_n_jobs(monkeypatch):
+    """The Gram rows and X w over the threads, chunk by chunk: the same bits."""
+    monkeypatch.setattr(_validation, "_CHUNK_MIN_NNZ", 5000)
+    X, y = _text_problem(seed=1)
+    assert as_design(X).bounds.size - 1 > 1
+    threaded = []
+    real = rows_kernels.gram_rows_threads
+    monkeypatch.setattr(rows_kernels, "gram_rows_threads",
+                        lambda *args: threaded.append(1) or real(*args))
+    alpha = sparsecert.alpha_max(X, y) / 100
+    fits = [sparsecert.Lasso(alpha=alpha, n_jobs=j, tol=1e-6).fit(X, y) for j in (None, 2)]
+    assert threaded and fits[0].certificate_.converged
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    assert fits[0].intercept_ == fits[1].intercept_ and fits[0].n_iter_ == fits[1].n_iter_
+    np.testing.assert_array_equal(fits[0].certificate_.gradient, fits[1].certificate_.gradient)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_row_gram_fit_ends_on_the_exact_support_solution(monkeypatch, fit_intercept):
+    """At a loose tol the Gram solve stops early, and the support's exact
+    solution from the kept sums makes the returned point exact anyway."""
+    X, y = _text_problem(seed=2)
+    alpha = sparsecert.alpha_max(X, y, fit_intercept=fit_intercept) / 100
+    ref = SkLasso(alpha=alpha, fit_intercept=fit_intercept, tol=1e-14, max_iter=100000)
+    ref.fit(X.tocsc(), y)
+    est = sparsecert.Lasso(alpha=alpha, fit_intercept=fit_intercept, tol=1e-2).fit(X, y)
+    cert = est.certificate_
+    assert cert.converged and cert.relative_gap < 1e-10
+    np.testing.assert_allclose(est.coef_, ref.coef_, atol=1e-8)
+    assert np.max(np.abs(est.coef_ - ref.coef_)) < 1e-10 * np.max(np.abs(ref.coef_))

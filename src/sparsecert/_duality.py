@@ -305,9 +305,11 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
     inside = live & (bound < edge)
     exact = (~inside).nonzero()[0]
     grad2 = np.zeros(problem.design.n_features)
-    grad2[exact] = _rmatvec_subset(problem, u2, exact)
+    design = problem.design
     if problem.work is not None:
-        problem.work.add_columns(problem.design, exact)
+        full = exact.size and design.is_sparse and _subset_by_full_pass(design, exact)
+        problem.work.add(design.nnz if full else design.column_nnz(exact))
+    grad2[exact] = _rmatvec_subset(problem, u2, exact)
     gap2, t2 = duality_gap_kernel(problem.df_code, problem.y, sw, n, u2, grad2, problem.means,
                                   False, *problem.penalty_args, problem.lipschitz, objective, buf)
     g = -grad2 if problem.penalty.positive else np.abs(grad2)
@@ -334,6 +336,13 @@ def _threshold_constants(problem):
     return out
 
 
+def _subset_by_full_pass(design, feats):
+    """Whether :func:`_rmatvec_subset` reads all of a sparse X for ``feats``."""
+    share = _ROWS_FOR_SUBSET if design.is_csr else _FULL_FOR_SUBSET
+    return (feats.size == design.n_features or design.column_nnz(feats) > share * design.nnz
+            or (design.is_csr and not design.holds(feats)))
+
+
 def _rmatvec_subset(problem, u, feats):
     """X_j^T u for j in ``feats`` (BLAS on the columns of a float64 dense X)."""
     design = problem.design
@@ -344,9 +353,7 @@ def _rmatvec_subset(problem, u, feats):
         if feats.size == design.n_features:
             return X_dense.T @ u
         return X_dense[:, feats].T @ u
-    share = _ROWS_FOR_SUBSET if design.is_csr else _FULL_FOR_SUBSET
-    if (feats.size == design.n_features or design.column_nnz(feats) > share * design.nnz
-            or (design.is_csr and not design.holds(feats))):
+    if _subset_by_full_pass(design, feats):
         # every column: the certificate's own pass (no second kernel to
         # compile); for a CSR X, copying that many columns out costs about
         # what one pass over the rows does; for a CSC X, the full pass reads

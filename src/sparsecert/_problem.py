@@ -386,14 +386,21 @@ def rows_times_w(problem, w, out):
     for its residual (``solvers.common.profiled_residual``), then for its
     certificate; the last product is kept with a copy of its w (a vector of
     this problem's own: a path's sub-problems are shallow copies)."""
-    from ._kernels.rows import matvec_rows  # CSR only
+    from ._kernels.rows import matvec_rows, matvec_rows_threads  # CSR only
 
     kept = problem.__dict__.get("_rows_xw")
     if kept is not None and kept[0] == id(problem) and np.array_equal(kept[1], w):
         out[:] = kept[2]
         return out
     xw = kept[2] if kept is not None and kept[0] == id(problem) else np.empty(out.shape[0])
-    matvec_rows(*problem.design.rows, w, xw)
+    design = problem.design
+    if problem.work is not None:
+        problem.work.add(design.nnz)
+    if problem.n_threads > 1 and design.bounds.shape[0] > 2:
+        with _Threads(problem.n_threads):
+            matvec_rows_threads(*design.rows, design.bounds, w, xw)
+    else:
+        matvec_rows(*design.rows, w, xw)
     problem.__dict__["_rows_xw"] = (id(problem), w.copy(), xw)
     out[:] = xw
     return out
@@ -431,7 +438,8 @@ def evaluate(problem, w, b, scratch=False):
     else:
         if problem.work is not None:
             # X w over the nonzero columns, X^T u over all of this design's columns
-            problem.work.add(design.nnz if by_rows else design.column_nnz(nonzero))
+            # (a product by rows counts itself, once per point: rows_times_w)
+            problem.work.add(0 if by_rows else design.column_nnz(nonzero))
             problem.work.add(design.nnz)
         if by_rows:
             rows_times_w(problem, w, z)

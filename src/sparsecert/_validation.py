@@ -155,6 +155,7 @@ class RowDesign:
         n_chunks = int(min(_MAX_CHUNKS, max(1, self.nnz // per_chunk)))
         self.bounds = _chunk_bounds(X.indptr, n_chunks)
         self.col_nnz = None  # stored entries per column (the set-up counts them)
+        self._longest = None  # see longest_row
         self.chunk_count = None  # the same per chunk of rows (n_chunks x p)
         self.n_threads = 1   # threads of a copy out (make_problem sets n_jobs's)
         self.copied = 0.0    # entries of X read by the copies of columns out of it
@@ -194,6 +195,13 @@ class RowDesign:
 
     def column_counts(self, feats):
         return self.counts()[feats].astype(np.float64)
+
+    def longest_row(self):
+        """The most entries a row of X holds (computed once)."""
+        if self._longest is None:
+            indptr = self.rows[2]
+            self._longest = int(np.max(indptr[1:] - indptr[:-1])) if indptr.size > 1 else 0
+        return self._longest
 
     def counts(self):
         """Stored entries per column."""

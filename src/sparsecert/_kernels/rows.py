@@ -253,13 +253,10 @@ def grow_columns(data, indices, indptr, n_rows, new, new_ptr, out_indptr, out_da
         out_indptr[j] = new_ptr[j]
 
 
-@njit(cache=True, nogil=True)
-def matvec_rows(data, indices, indptr, w, out):
-    """out = X w for a CSR X, row by row: out[i] = sum_k x_ik w_k over row
-    i's entries in order. A zero w_k adds a zero, so this is bit for bit
-    :func:`.datafit.matvec` on X's columns (which skips them), without a
-    column-ordered copy of the nonzero ones."""
-    for i in range(out.shape[0]):
+@njit(cache=True, nogil=True, inline="always")
+def _matvec_chunk(data, indices, indptr, lo, hi, w, out):
+    """out[i] = sum_k x_ik w_k over row i's entries in order, for rows lo:hi."""
+    for i in range(lo, hi):
         acc = 0.0
         for k in range(indptr[i], indptr[i + 1]):
             acc += data[k] * w[indices[k]]
@@ -267,24 +264,25 @@ def matvec_rows(data, indices, indptr, w, out):
 
 
 @njit(cache=True, nogil=True)
-def gram_rows(data, indices, indptr, pos, m_old, sw, y, cross, xty, slots, vals):
-    """The weighted Gram rows of the features that join a set, from a CSR X.
+def matvec_rows(data, indices, indptr, w, out):
+    """out = X w for a CSR X, row by row. A zero w_k adds a zero, so this is
+    bit for bit :func:`.datafit.matvec` on X's columns (which skips them),
+    without a column-ordered copy of the nonzero ones."""
+    _matvec_chunk(data, indices, indptr, 0, out.shape[0], w, out)
 
-    The set's features j have ``pos[j]`` >= 0 (their place in the set; -1 for
-    the others), those at places >= ``m_old`` are new. For each new place a
-    and every place b: cross[a - m_old, b] = sum_i s_i x_{i,j_a} x_{i,j_b},
-    and xty[a - m_old] = sum_i s_i x_{i,j_a} y_i, summed over the rows in
-    order (cross and xty start at zero). One read of X's indices, plus a
-    multiply-add per pair of the set's entries in a row with one of them new:
-    sum_i k_new,i k_i, where a copy of the columns (:func:`take_columns`)
-    would write the entries of the set out first. ``slots`` and ``vals``
-    hold one row's entries of the set (longest row + 1).
 
-    A pair of new features is summed once, into the row of the one whose
-    column comes first (X's indices are sorted: in every row the same one),
-    then mirrored: the new block comes out exactly symmetric.
-    """
-    for i in range(indptr.shape[0] - 1):
+@njit(cache=True, nogil=True, parallel=True)
+def matvec_rows_threads(data, indices, indptr, bounds, w, out):
+    """:func:`matvec_rows` with the chunks of rows over Numba's threads (each
+    row's sum the same: bit for bit the serial product)."""
+    for c in prange(bounds.shape[0] - 1):
+        _matvec_chunk(data, indices, indptr, bounds[c], bounds[c + 1], w, out)
+
+
+@njit(cache=True, nogil=True)
+def _gram_chunk(data, indices, indptr, lo, hi, pos, m_old, sw, y, cross, xty, slots, vals):
+    """Rows lo:hi's share of :func:`gram_rows`' sums (added to cross and xty)."""
+    for i in range(lo, hi):
         m = 0
         for k in range(indptr[i], indptr[i + 1]):
             # written whether or not it is in the set, kept only if it is: no
@@ -309,9 +307,70 @@ def gram_rows(data, indices, indptr, pos, m_old, sw, y, cross, xty, slots, vals)
                     b = slots[v]
                     if b < m_old:
                         cross[a, b] += xa * vals[v]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mirror_new(cross, m_old):
+    """The new block of ``cross`` made symmetric: each pair was summed into
+    one of its two places (the other zero)."""
     m_new = cross.shape[0]
     for a in range(m_new):
         for b in range(a + 1, m_new):
             t = cross[a, m_old + b] + cross[b, m_old + a]
             cross[a, m_old + b] = t
             cross[b, m_old + a] = t
+
+
+@njit(cache=True, nogil=True)
+def gram_rows(data, indices, indptr, bounds, pos, m_old, sw, y, cross, xty, slots, vals,
+              chunk_cross, chunk_xty):
+    """The weighted Gram rows of the features that join a set, from a CSR X.
+
+    The set's features j have ``pos[j]`` >= 0 (their place in the set; -1 for
+    the others), those at places >= ``m_old`` are new. For each new place a
+    and every place b: cross[a - m_old, b] = sum_i s_i x_{i,j_a} x_{i,j_b},
+    and xty[a - m_old] = sum_i s_i x_{i,j_a} y_i (cross and xty start at
+    zero), summed chunk by chunk of rows (``bounds``; ``chunk_cross`` and
+    ``chunk_xty``: one chunk's sums, when there are several), each chunk's
+    rows in order, the chunks added in order. One read of X's indices, plus
+    a multiply-add per pair of the set's entries in a row with one of them
+    new: sum_i k_new,i k_i, where a copy of the columns (:func:`take_columns`)
+    would write the entries of the set out first. ``slots`` and ``vals``
+    hold one row's entries of the set (longest row + 1).
+
+    A pair of new features is summed once, into the row of the one whose
+    column comes first (X's indices are sorted: in every row the same one),
+    then mirrored: the new block comes out exactly symmetric.
+    """
+    n_chunks = bounds.shape[0] - 1
+    if n_chunks == 1:
+        _gram_chunk(data, indices, indptr, bounds[0], bounds[1], pos, m_old, sw, y, cross, xty,
+                    slots, vals)
+    else:
+        for c in range(n_chunks):
+            chunk_cross[:, :] = 0.0
+            chunk_xty[:] = 0.0
+            _gram_chunk(data, indices, indptr, bounds[c], bounds[c + 1], pos, m_old, sw, y,
+                        chunk_cross, chunk_xty, slots, vals)
+            cross += chunk_cross
+            xty += chunk_xty
+    _mirror_new(cross, m_old)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def gram_rows_threads(data, indices, indptr, bounds, pos, m_old, sw, y, cross, xty, slots,
+                      vals, chunk_cross, chunk_xty):
+    """:func:`gram_rows` with the chunks over Numba's threads (``slots`` and
+    ``vals``: a row of each per chunk; ``chunk_cross`` and ``chunk_xty``: a
+    block of each per chunk), added in chunk order after: bit for bit the
+    serial sums."""
+    n_chunks = bounds.shape[0] - 1
+    for c in prange(n_chunks):
+        chunk_cross[c, :, :] = 0.0
+        chunk_xty[c, :] = 0.0
+        _gram_chunk(data, indices, indptr, bounds[c], bounds[c + 1], pos, m_old, sw, y,
+                    chunk_cross[c], chunk_xty[c], slots[c], vals[c])
+    for c in range(n_chunks):
+        cross += chunk_cross[c]
+        xty += chunk_xty[c]
+    _mirror_new(cross, m_old)

@@ -138,8 +138,7 @@ def times_w(problem, w, nonzero, out):
     for bit the same, where copying them out would read X and write them)."""
     design = problem.design
     if design.is_csr and not design.holds(nonzero):
-        rows_times_w(problem, w, out)
-        problem.work.add(design.nnz)
+        rows_times_w(problem, w, out)  # (counts its pass, once per point)
     else:
         matvec(*design.columns(nonzero), design.n_samples, w, out)
         problem.work.add_columns(design, nonzero)

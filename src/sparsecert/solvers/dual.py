@@ -95,7 +95,9 @@ def _refit_on_support(problem, w):
     system = build(problem, S, budget)
     if system is None:
         return None
-    problem.work.add_columns(problem.design, S, times=2)  # the system, then X_S v
+    if not (problem.design.is_csr and not problem.design.holds(S)):
+        # the system, then X_S v (by rows, each counts itself: .row_gram, rows_times_w)
+        problem.work.add_columns(problem.design, S, times=2)
     times, A, Xty = system
     k = S.size
     if problem.fit_intercept:

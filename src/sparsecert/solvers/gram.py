@@ -199,6 +199,11 @@ class _GramState:
             return 0.0
         design = self.problem.design
         if _is_rows(design):
+            if _GRAM_MIN_RATIO * design.column_nnz(wanted) < m * m:
+                # a Gram step (m entries) would cost more than a residual
+                # one (2 nnz(X_j)) on columns this short: as _use_gram's
+                # rule for a tall X
+                return np.inf
             # one read of X's indices (about a residual entry's cost each)
             # and a multiply-add for each pair of the set's entries in a row
             # with a new one (about half a residual entry each)
@@ -227,7 +232,19 @@ class _GramState:
             self.start_credit = False
             self.balance += _GRAM_CREDIT * self.entries(wanted)
         c = self.cost(wanted)
-        return math.isfinite(c) and (self.forced or c <= self.balance)
+        return math.isfinite(c) and (self.forced or c <= self.balance + self.copy_spared(wanted))
+
+    def copy_spared(self, wanted):
+        """For a CSR X, what a residual round would pay first to copy the
+        features of ``wanted`` the store does not hold out of X (a read of X
+        and a write of their entries), which the Gram rows spare."""
+        design = self.problem.design
+        if not _is_rows(design):
+            return 0.0
+        new = self.new_features(wanted)
+        if design.holds(new):
+            return 0.0
+        return _ROW_READ * design.nnz + float(design.column_nnz(new))
 
     def epochs_until_affordable(self, ws):
         """Residual epochs on ``ws`` before the balance pays for its Gram matrix (>= 1)."""
@@ -317,7 +334,7 @@ class _GramState:
         epoch on the round's working set costs (:meth:`entries`). Returns
         the epochs run."""
         problem = self.problem
-        self.balance -= self.cost(wanted)
+        self.balance += self.copy_spared(wanted) - self.cost(wanted)
         new = self.new_features(wanted)
         if new.size:
             self.extend(new)

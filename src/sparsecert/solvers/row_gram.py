@@ -17,12 +17,19 @@ it again (:func:`cached`).
 
 import numpy as np
 
+from .._validation import _Threads
+
+# the threaded Gram rows keep a block per chunk of rows: up to this many
+# float64 entries in all (64 MiB; 8 chunks of a 1000-feature set), past
+# which one thread sums them, a chunk at a time, into the same bits
+_THREAD_ENTRIES = 1 << 23
+
 
 def grow(problem, held, A, c, new):
     """(feats, A, c) for ``held`` + ``new`` (``A``, ``c``: the raw sums on
     ``held``, None when it is empty): the new features' rows and columns
     from one read of X (:func:`gram_rows`); the held block is kept as is."""
-    from .._kernels.rows import gram_rows  # (CSR kernels load with a CSR X only)
+    from .._kernels.rows import gram_rows, gram_rows_threads  # (CSR kernels: a CSR X only)
 
     design = problem.design
     feats = np.concatenate([held, new]).astype(np.int64)
@@ -32,9 +39,20 @@ def grow(problem, held, A, c, new):
     cross = np.zeros((m - m_old, m))
     c_new = np.zeros(m - m_old)
     data, indices, indptr = design.rows
-    longest = int(np.max(np.diff(indptr))) if indptr.size > 1 else 0
-    gram_rows(data, indices, indptr, pos, m_old, problem.sw, problem.y, cross, c_new,
-              np.empty(longest + 1, dtype=np.int64), np.empty(longest + 1))
+    bounds = design.bounds
+    n_chunks = bounds.shape[0] - 1
+    row = design.longest_row() + 1
+    args = (data, indices, indptr, bounds, pos, m_old, problem.sw, problem.y, cross, c_new)
+    if problem.n_threads > 1 and n_chunks > 1 and n_chunks * cross.size <= _THREAD_ENTRIES:
+        with _Threads(problem.n_threads):
+            gram_rows_threads(*args, np.empty((n_chunks, row), dtype=np.int64),
+                              np.empty((n_chunks, row)), np.empty((n_chunks,) + cross.shape),
+                              np.empty((n_chunks, m - m_old)))
+    else:
+        # (the same sums: a chunk's block at a time, added in the same order)
+        one = n_chunks == 1
+        gram_rows(*args, np.empty(row, dtype=np.int64), np.empty(row),
+                  np.empty((0, 0) if one else cross.shape), np.empty(0 if one else m - m_old))
     problem.work.add(design.nnz)
     A_all = np.empty((m, m))
     if m_old:
