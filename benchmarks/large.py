@@ -37,13 +37,11 @@ timed fits, minus its RSS just before each (X loaded, warm-up done), is the extr
 memory of the fit: the peak (VmHWM) is reset just before each timed fit, and
 the workers run with a fixed glibc mmap threshold so that freed arrays go back.
 
-Measured (2-core shared VM, 2026-12-02, noisy): default size, best of 5,
-sparsecert 0.14 / 0.21 s (Lasso amax/20, /200), 0.26 / 0.59 s (logistic),
-the best peer 0.09 / 0.11 s and 0.36 / 0.42 s; full size, best of 1, 1.0-14.5 s
-per fit, every solver certified, the whole run 8.5 min, peak RSS 1.2 GiB
-(liblinear's worker). At full size sparsecert's Lasso fit (amax/20, 1.9 s best
-of 3) spends its time on the CSR -> CSC copy (~0.5 s), the set-up sweep
-(0.4 s) and four certificates (0.8 s), the CD epochs ~0.5 s.
+Measured (2-core shared VM, 2026-12-07, noisy): default size, best of 3,
+sparsecert 0.044 / 0.061 s (Lasso amax/20, /200), 0.15 / 0.26 s (logistic),
+the best peer 0.074 / 0.104 s and 0.28 / 0.35 s; full size, best of 1,
+0.5-10.4 s per fit, every solver certified, the whole run 4.8 min. The
+README's "Large sparse jobs" has the tables.
 """
 
 import argparse
