@@ -340,7 +340,7 @@ def _subset_by_full_pass(design, feats):
     """Whether :func:`_rmatvec_subset` reads all of a sparse X for ``feats``."""
     share = _ROWS_FOR_SUBSET if design.is_csr else _FULL_FOR_SUBSET
     return (feats.size == design.n_features or design.column_nnz(feats) > share * design.nnz
-            or (design.is_csr and not design.holds(feats)))
+            or not design.holds(feats))
 
 
 def _rmatvec_subset(problem, u, feats):

@@ -406,6 +406,20 @@ def rows_times_w(problem, w, out):
     return out
 
 
+def times_w(problem, w, nonzero, out):
+    """out = X w, ``nonzero`` being w's nonzeros, counted in ``problem.work``:
+    from their columns, or for a CSR X whose store does not hold them, row
+    by row (:func:`rows_times_w`: one read of X, bit for bit the same,
+    where copying them out would read X and write them)."""
+    design = problem.design
+    if not design.holds(nonzero):
+        return rows_times_w(problem, w, out)  # (counts its pass, once per point)
+    matvec(*design.columns(nonzero), design.n_samples, w, out)
+    if problem.work is not None:
+        problem.work.add_columns(design, nonzero)
+    return out
+
+
 def evaluate(problem, w, b, scratch=False):
     """Run the optimality kernel at (w, b): a dict of the raw pieces.
 
@@ -420,10 +434,6 @@ def evaluate(problem, w, b, scratch=False):
     viol = np.empty(p)
     margin = np.empty(p)
     nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
-    # a CSR X whose store does not hold w's columns: X w row by row (one
-    # read of X, bit for bit the same) rather than copying them out
-    by_rows = design.is_csr and not design.holds(nonzero)
-    X_args = None if by_rows else design.columns(nonzero)
     at_reference = b == problem.b0 and nonzero.size == 0
     if at_reference:
         # the reference point (0, b0): make_problem computed X^T u there
@@ -437,14 +447,12 @@ def evaluate(problem, w, b, scratch=False):
         grad[:] = problem.grad0
     else:
         if problem.work is not None:
-            # X w over the nonzero columns, X^T u over all of this design's columns
-            # (a product by rows counts itself, once per point: rows_times_w)
-            problem.work.add(0 if by_rows else design.column_nnz(nonzero))
+            # X^T u over all of this design's columns (X w: below)
             problem.work.add(design.nnz)
-        if by_rows:
-            rows_times_w(problem, w, z)
-        elif not design.is_sparse and X_args[0].dtype == np.float64:
-            X_dense = X_args[0]
+        if not design.is_sparse and design.dtype == np.float64:
+            X_dense = design.args[0]
+            if problem.work is not None:
+                problem.work.add_columns(design, nonzero)
             # BLAS for X w with a dense X (IEEE arithmetic, only the
             # summation order differs from the compiled loop)
             if 4 * nonzero.size < w.shape[0]:
@@ -453,7 +461,7 @@ def evaluate(problem, w, b, scratch=False):
             else:
                 np.dot(X_dense, w, out=z)
         else:
-            matvec(*X_args, n, w, z)
+            times_w(problem, w, nonzero, z)
         z += b
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         # BLAS, the threads (each column's sum the same for any n_jobs), row

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._kernels import codes
-from .._kernels.datafit import matvec
-from .._problem import rows_times_w
+from .._problem import times_w
 from .._sums import sample_dot
 from .._validation import _Threads
 
@@ -130,19 +129,6 @@ def profiled_residual(problem, w, out=None):
         resid[:] = problem.y
     b = sample_dot(problem.sw, resid) / n if problem.fit_intercept else 0.0
     return b, np.multiply(problem.sw, resid, out=resid)
-
-
-def times_w(problem, w, nonzero, out):
-    """out = X w, ``nonzero`` being w's nonzeros: from their columns, or for
-    a CSR X whose store does not hold them, row by row (one read of X, bit
-    for bit the same, where copying them out would read X and write them)."""
-    design = problem.design
-    if design.is_csr and not design.holds(nonzero):
-        rows_times_w(problem, w, out)  # (counts its pass, once per point)
-    else:
-        matvec(*design.columns(nonzero), design.n_samples, w, out)
-        problem.work.add_columns(design, nonzero)
-    return out
 
 
 class CertifiedRounds:

@@ -19,7 +19,7 @@ from .._kernels.anderson import anderson_weights
 from .._kernels.datafit import datafit_raw_grad, matvec, support_gram
 from .._sums import sample_dot
 from . import row_gram
-from .common import times_w
+from .._problem import times_w
 
 # iterates of the final round kept for dual extrapolation (K = 5 differences, as celer)
 _DUAL_HISTORY = 6
@@ -95,8 +95,8 @@ def _refit_on_support(problem, w):
     system = build(problem, S, budget)
     if system is None:
         return None
-    if not (problem.design.is_csr and not problem.design.holds(S)):
-        # the system, then X_S v (by rows, each counts itself: .row_gram, rows_times_w)
+    if problem.design.holds(S):
+        # the system, then X_S v (a CSR X by rows: each counts itself, .row_gram, times_w)
         problem.work.add_columns(problem.design, S, times=2)
     times, A, Xty = system
     k = S.size
@@ -145,7 +145,7 @@ def _normal_equations_sparse(problem, S, budget):
     second.
     """
     design = problem.design
-    if design.is_csr and not design.holds(S):
+    if not design.holds(S):
         return _normal_equations_rows(problem, S, budget)
     n, p, k = design.n_samples, design.n_features, S.size
     args = design.columns(S)

@@ -166,13 +166,12 @@ class _GramState:
         self._last_new = None  # (wanted, feats, new) of new_features
         # a warm start (a path's next alpha) usually needs a few epochs only
         start = not warm and (p <= _WS_START or n * p >= _GRAM_LARGE_X)
-        self.balance = _GRAM_CREDIT * self.unit * min(p, _WS_START) if start else 0.0
         # a sparse X is credited with the first working set's own entries,
-        # at the first round (see entries); an average column undercounts a
-        # text's set of popular words a hundredfold
+        # at the first round (see affordable); an average column undercounts
+        # a text's set of popular words a hundredfold
         self.start_credit = start and problem.design.is_sparse
-        if self.start_credit:
-            self.balance = 0.0
+        dense_start = start and not self.start_credit
+        self.balance = _GRAM_CREDIT * self.unit * min(p, _WS_START) if dense_start else 0.0
         # a CSR X's raw sums (X^T S X and X^T S y on feats, see _extend_rows)
         self.raw = None
 
@@ -222,10 +221,7 @@ class _GramState:
 
     def entries(self, feats):
         """Work of one residual epoch on ``feats``: their entries (n each when dense)."""
-        design = self.problem.design
-        if design.is_sparse:
-            return float(design.column_nnz(feats))
-        return self.unit * feats.size
+        return float(self.problem.design.column_nnz(feats))
 
     def affordable(self, wanted):
         if self.start_credit:
