@@ -102,18 +102,17 @@ def test_candidate_gap_skips_only_columns_that_cannot_matter(kind, spread):
     pieces = evaluate(problem, w, 0.0)
     u = pieces["u"].copy()
     grad = pieces["grad"].copy()
-    buf = np.empty(50)
     obj = pieces["loss"] + pieces["penalty"]
     duality_gap_kernel(problem.df_code, y, problem.sw, 50, u, grad, problem.means, True,
-                       *problem.penalty_args, problem.lipschitz, obj, buf)
+                       *problem.penalty_args, problem.lipschitz, obj)
     u2 = u + spread * np.random.default_rng(2).standard_normal(50) * problem.sw / 50
-    gap, t, grad2, reach = _candidate_gap(problem, u, grad, u2, obj, buf)
+    gap, t, grad2, reach = _candidate_gap(problem, u, grad, u2.copy(), obj)
     # brute force: every column's product
     u2c = u2 - problem.sw * u2.sum() / 50
     full = X.T @ u2c
     gap_full, t_full = duality_gap_kernel(problem.df_code, y, problem.sw, 50, u2c.copy(),
                                           full.copy(), problem.means, False,
-                                          *problem.penalty_args, problem.lipschitz, obj, buf)
+                                          *problem.penalty_args, problem.lipschitz, obj)
     assert gap == pytest.approx(gap_full, rel=1e-12, abs=1e-15)
     assert t == pytest.approx(t_full, rel=1e-12)
     # the screening bound really bounds

@@ -201,7 +201,7 @@ def test_datafit_gradient_and_conjugate(code):
         assert u[i] == pytest.approx(fd, rel=1e-5, abs=1e-9)
     # Fenchel-Young equality at u = f'(z): f(z) + f*(u) = u.z
     fz = datafit_value(code, y, z, sw, n)
-    assert fz + datafit_conjugate(code, y, u, sw, n) == pytest.approx(u @ z, rel=1e-10, abs=1e-12)
+    assert fz + datafit_conjugate(code, y, u, sw, n, 1.0) == pytest.approx(u @ z, rel=1e-10, abs=1e-12)
 
 
 def test_logistic_is_stable_for_huge_margins():

@@ -318,8 +318,10 @@ def test_csr_fits_match_csc_fits(fit_intercept, dtype):
 
 def test_constant_and_offset_columns_are_centred_exactly():
     """sq = S2/n - m^2 cancels for a column whose mean is its size: such
-    columns are recomputed from their own entries (a constant column has
-    L_j = 0, as CSC gives it)."""
+    columns are summed again as squares of centred entries, with no
+    cancellation (a constant column has L_j = 0 to rounding; a column
+    1e4 + N(0, 1) its variance to 1e-12, judged by a long double two-pass
+    variance), in a second pass over the rows: no column is copied out."""
     from sparsecert._problem import make_problem
     from sparsecert.datafits import Quadratic
     from sparsecert.penalties import L1
@@ -331,10 +333,17 @@ def test_constant_and_offset_columns_are_centred_exactly():
     X = sp.csr_matrix(dense)
     y = dense[:, 1] + dense[:, 2] + 0.1 * rng.normal(size=n)
     sw = np.ones(n)
-    stats = [make_problem(as_design(M), y, sw, Quadratic(), L1(alpha=0.01), True)
-             for M in (X, X.tocsc())]
-    np.testing.assert_array_equal(stats[0].lipschitz[:2], stats[1].lipschitz[:2])
-    np.testing.assert_allclose(stats[0].lipschitz, stats[1].lipschitz, rtol=1e-13)
+    design = as_design(X)
+    stats = [make_problem(d, y, sw, Quadratic(), L1(alpha=0.01), True)
+             for d in (design, as_design(X.tocsc()))]
+    assert not design.taken.any()  # no column copied out of X
+    exact = dense.astype(np.longdouble)
+    exact = ((exact - exact.mean(axis=0)) ** 2).mean(axis=0).astype(np.float64)
+    assert stats[0].lipschitz[0] <= 1e-25
+    np.testing.assert_allclose(stats[0].lipschitz[1:], exact[1:], rtol=1e-12)
+    # CSC's column_stats folds the zeros in as sum s (d^2 - m^2) + n m^2,
+    # which cancels: 1.3e-8 off on the offset column
+    np.testing.assert_allclose(stats[0].lipschitz, stats[1].lipschitz, rtol=1e-7, atol=1e-16)
     np.testing.assert_allclose(stats[0].means, stats[1].means, rtol=1e-14)
     r = sparsecert.Lasso(alpha=0.01, tol=1e-8).fit(X, y)
     c = sparsecert.Lasso(alpha=0.01, tol=1e-8).fit(X.tocsc(), y)

@@ -218,12 +218,15 @@ def _computed_gap(problem, w, pieces, objective, converged, gap_tol, dual_candid
     decision never rests on a dual point that cannot be recomputed from
     (w, b) alone.
     """
-    buf = problem.scratch("gap", problem.design.n_samples)
     free = _unpenalized(problem)
     if problem.fit_intercept or free.size:
         # the dual point is changed in place below (centred, balanced or
-        # projected): the pieces stay the certificate's own
-        grad_dual, u = pieces["grad"].copy(), pieces["u"].copy()
+        # projected): the pieces stay the certificate's own; a solver's
+        # scratch u (written over z, evaluate's keep_z=False) is read by
+        # nothing after, so it is changed in place (an n-vector saved)
+        scratch_u = "z" in pieces and pieces["z"] is None
+        u = pieces["u"] if scratch_u else pieces["u"].copy()
+        grad_dual = pieces["grad"].copy()
     else:
         grad_dual, u = pieces["grad"], pieces["u"]  # only read from here on
     if free.size:
@@ -239,7 +242,7 @@ def _computed_gap(problem, w, pieces, objective, converged, gap_tol, dual_candid
     gap, t_dual = duality_gap_kernel(problem.df_code, problem.y, problem.sw,
                                      problem.design.n_samples, u, grad_dual, problem.means,
                                      problem.fit_intercept, *problem.penalty_args,
-                                     problem.lipschitz, objective, buf)
+                                     problem.lipschitz, objective)
     dual_kind = "residual"
     reach = None
     converged = converged and _relative_gap(problem, float(gap)) <= gap_tol
@@ -247,7 +250,7 @@ def _computed_gap(problem, w, pieces, objective, converged, gap_tol, dual_candid
             and problem.pen_code in (L1, ELASTIC_NET)):
         u2 = dual_candidate()
         if u2 is not None:
-            found = _candidate_gap(problem, u, grad_dual, u2, objective, buf)
+            found = _candidate_gap(problem, u, grad_dual, u2, objective)
             if found is not None and found[0] < gap:
                 gap, t_dual, grad_dual, reach = found
                 dual_kind = "extrapolated"
@@ -271,7 +274,7 @@ def _thresholds(problem):
     return thr
 
 
-def _candidate_gap(problem, u, grad_u, u2, objective, buf):
+def _candidate_gap(problem, u, grad_u, u2, objective):
     """Gap at the dual candidate u2, without a full pass over X; or None.
 
     ``u`` is the residual's feasible (centred) dual point and ``grad_u`` =
@@ -285,19 +288,16 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
     the others cost a column product. Returns (gap, t, X^T u2 with those
     zeros, reach), reach_j an upper bound on t |X_j^T u2| (t (-X_j^T u2) for
     ``positive``) for the screening test.
+
+    u2 (float64, the candidate's own vector) is centred in place: no copy of
+    an n-vector, nor of u2 - u, on a large X.
     """
     n = problem.design.n_samples
     sw = problem.sw
-    u2 = np.array(u2, dtype=np.float64)
     if problem.fit_intercept:
         u2 -= sw * (u2.sum() / n)
-    d = u2 - u
     sqrt_nl, live, edge, _, all_pos = _threshold_constants(problem)
-    if all_pos:
-        dnorm = math.sqrt(float(np.sum(d ** 2 / sw)))
-    else:
-        pos = sw > 0
-        dnorm = math.sqrt(float(np.sum(d[pos] ** 2 / sw[pos])))
+    dnorm = math.sqrt(_weighted_distance(u2, u, sw, all_pos))
     if not math.isfinite(dnorm):
         return None
     bound = np.abs(grad_u) + sqrt_nl * dnorm
@@ -311,10 +311,25 @@ def _candidate_gap(problem, u, grad_u, u2, objective, buf):
         problem.work.add(design.nnz if full else design.column_nnz(exact))
     grad2[exact] = _rmatvec_subset(problem, u2, exact)
     gap2, t2 = duality_gap_kernel(problem.df_code, problem.y, sw, n, u2, grad2, problem.means,
-                                  False, *problem.penalty_args, problem.lipschitz, objective, buf)
+                                  False, *problem.penalty_args, problem.lipschitz, objective)
     g = -grad2 if problem.penalty.positive else np.abs(grad2)
     reach = t2 * np.where(inside, bound, g)
     return gap2, t2, grad2, reach
+
+
+def _weighted_distance(a, b, sw, all_pos, chunk=1 << 16):
+    """sum_i (a_i - b_i)^2 / s_i over the samples of positive weight s_i
+    (all of them when ``all_pos``), a chunk at a time: a few pages of
+    temporaries where whole-vector ones would be three n-vectors."""
+    acc = 0.0
+    for lo in range(0, a.shape[0], chunk):
+        d = a[lo:lo + chunk] - b[lo:lo + chunk]
+        s = sw[lo:lo + chunk]
+        if not all_pos:
+            pos = s > 0
+            d, s = d[pos], s[pos]
+        acc += float(np.sum(np.square(d, out=d) / s))
+    return acc
 
 
 def _threshold_constants(problem):

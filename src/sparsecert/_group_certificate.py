@@ -164,10 +164,10 @@ def group_gap(problem, pieces, objective):
         norms = dual_norms(enc, grad, rho)
         worst = float(np.max(norms / thr)) if norms.size else 0.0
     t = 1.0 if worst <= 1.0 else 1.0 / worst
-    theta = t * u
     if logistic:
-        dual = -float(datafit_conjugate(problem.df_code, problem.y, theta, problem.sw, n))
+        dual = -float(datafit_conjugate(problem.df_code, problem.y, u, problem.sw, n, t))
     else:
+        theta = t * u
         pos = _positive_weights(problem)
         dual = -sample_dot(theta, problem.y) - 0.5 * n * float(
             np.sum(theta ** 2 / problem.sw) if pos is None

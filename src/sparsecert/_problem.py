@@ -89,9 +89,6 @@ class Problem:
     # than the residual for its gap (solvers.dual), and its certificate stays
     # a draft (certificate._Draft, no defensive copies)
     internal: bool = False
-    # the loss derivative at the reference point (0, b0), which make_problem
-    # computed for grad0 (the first certificate of a fit starts there)
-    u0: np.ndarray = None
 
     @property
     def df_code(self):
@@ -266,8 +263,8 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     grad0 = np.empty(p)
     work = Work(design)
     if design.is_csr:
-        _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads)
-        work.add(work.size)
+        work.add(work.size * _column_stats_rows(design, sw, center, u, means, sq, grad0,
+                                                n_threads))
     elif not design.is_sparse and design.args[0].dtype == np.float64:
         # BLAS, as in evaluate(): its SIMD pass keeps up with memory, which the
         # compiled reduction (IEEE order, no fastmath) does not
@@ -308,7 +305,7 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     return Problem(design, y, sw, bool(fit_intercept), datafit, penalty, pen_code, pen_params,
                    pen_weights, means, lipschitz, b0, grad0, scale, objective0,
                    scale_intercept, tol_floor, tol_floor_intercept, col_weight, col_floor, work,
-                   int(n_threads), u0=u)
+                   int(n_threads))
 
 
 def _writable(v):
@@ -321,39 +318,49 @@ def _column_stats_rows(design, sw, center, u, means, sq, grad0, n_threads):
     Rows give sums, not the two-step centring of :func:`column_stats`:
     sq_j = S2_j / n - m_j^2 with S2_j = sum_i s_i x_ij^2. That difference
     loses the bits of m_j^2 / (S2_j / n); where it would lose more than one
-    (a column whose mean is as large as its spread, e.g. constant), the
-    column is copied out and recomputed by :func:`column_stats` exactly.
+    (a column whose mean is as large as its spread, e.g. constant), a second
+    pass over the rows sums the centred squares of those columns, as
+    :func:`column_stats` does. Returns the passes over X made (1 or 2).
     """
     # imported here: only a CSR X needs the row kernels (a fresh process that
     # fits a CSC or dense X never defines them)
-    from ._kernels.rows import column_sums_rows, column_sums_rows_threads
+    from ._kernels.rows import (centred_moments_rows, column_sums_rows,
+                                column_sums_rows_threads)
 
     n, p = design.n_samples, design.n_features
     s1, s2 = np.empty(p), np.empty(p)
     count = np.empty(p, dtype=np.int64)
     n_chunks = design.bounds.shape[0] - 1
-    chunk_count = np.empty((n_chunks, p), dtype=np.int64)
-    if n_threads > 1 and n_chunks > 1:
+    threaded = n_threads > 1 and n_chunks > 1
+    # the per-chunk counts serve only the threaded column copy
+    # (RowDesign.columns): one fit on one thread keeps none (n_chunks x p int64,
+    # 6 MiB for 1e5 features)
+    chunk_count = np.empty((n_chunks if threaded else 1, p), dtype=np.int64)
+    if threaded:
         with _Threads(n_threads):
             column_sums_rows_threads(*design.rows, design.bounds, sw, u, s1, s2, grad0, count,
                                      np.empty((n_chunks, p, 4)), chunk_count)
     else:
         column_sums_rows(*design.rows, design.bounds, sw, u, s1, s2, grad0, count,
                          np.empty((p, 4)), chunk_count)
-    design.col_nnz, design.chunk_count, design.n_threads = count, chunk_count, n_threads
+    design.col_nnz, design.n_threads = count, n_threads
+    design.chunk_count = chunk_count if threaded else None
     ms = s2 / n
     if center:
         np.divide(s1, n, out=means)
         np.maximum(ms - means * means, 0.0, out=sq)
         redo = np.flatnonzero(means * means > 0.5 * ms)
         if redo.size:
-            sub = sub_design(design, redo)
-            m_sub, sq_sub = np.empty(redo.size), np.empty(redo.size)
-            column_stats(*sub.args, n, redo.size, sw, True, m_sub, sq_sub)
-            means[redo], sq[redo] = m_sub, sq_sub
+            slot = np.full(p, -1, dtype=np.int64)
+            slot[redo] = np.arange(redo.size)
+            sq_sub = np.empty(redo.size)
+            centred_moments_rows(*design.rows, sw, slot, means[redo], sq_sub)
+            sq[redo] = sq_sub
+            return 2
     else:
         means[:] = 0.0
         sq[:] = ms
+    return 1
 
 
 def rmatvec_full(design, u, out, n_threads=1):
@@ -380,19 +387,24 @@ def rmatvec_full(design, u, out, n_threads=1):
         rmatvec(*design.args, u, out)
 
 
-def rows_times_w(problem, w, out):
+def rows_times_w(problem, w, out=None):
     """out = X w for a CSR X, row by row (bit for bit the column product):
     one read of X, done once per w. A fit asks twice at the same point,
     for its residual (``solvers.common.profiled_residual``), then for its
     certificate; the last product is kept with a copy of its w (a vector of
-    this problem's own: a path's sub-problems are shallow copies)."""
+    this problem's own: a path's sub-problems are shallow copies). Without
+    ``out``, the kept vector itself, to be read only (or first released,
+    :func:`release_rows_xw`): no copy of it."""
     from ._kernels.rows import matvec_rows, matvec_rows_threads  # CSR only
 
     kept = problem.__dict__.get("_rows_xw")
     if kept is not None and kept[0] == id(problem) and np.array_equal(kept[1], w):
+        if out is None:
+            return kept[2]
         out[:] = kept[2]
         return out
-    xw = kept[2] if kept is not None and kept[0] == id(problem) else np.empty(out.shape[0])
+    mine = kept is not None and kept[0] == id(problem)
+    xw = kept[2] if mine else np.empty(problem.design.n_samples)
     design = problem.design
     if problem.work is not None:
         problem.work.add(design.nnz)
@@ -402,8 +414,18 @@ def rows_times_w(problem, w, out):
     else:
         matvec_rows(*design.rows, w, xw)
     problem.__dict__["_rows_xw"] = (id(problem), w.copy(), xw)
+    if out is None:
+        return xw
     out[:] = xw
     return out
+
+
+def release_rows_xw(problem, v):
+    """Forget the X w :func:`rows_times_w` kept if ``v`` is its vector: the
+    caller is about to overwrite it."""
+    kept = problem.__dict__.get("_rows_xw")
+    if kept is not None and kept[2] is v:
+        del problem.__dict__["_rows_xw"]
 
 
 def times_w(problem, w, nonzero, out):
@@ -420,16 +442,18 @@ def times_w(problem, w, nonzero, out):
     return out
 
 
-def evaluate(problem, w, b, scratch=False):
+def evaluate(problem, w, b, scratch=False, keep_z=True):
     """Run the optimality kernel at (w, b): a dict of the raw pieces.
 
     ``scratch``: z and u are the problem's scratch vectors (:meth:`Problem.scratch`),
     overwritten by the next such call: for a solver's certificates, which
-    keep only the p-vectors."""
+    keep only the p-vectors. Without ``keep_z``, u is written over z (one
+    n-vector less; pieces["z"] is None), and the certificate may change u
+    in place (its gap's dual point): the caller reads neither again."""
     design = problem.design
     n, p = design.n_samples, design.n_features
     z = problem.scratch("z", n) if scratch else np.empty(n)
-    u = problem.scratch("u", n) if scratch else np.empty(n)
+    u = z if not keep_z else problem.scratch("u", n) if scratch else np.empty(n)
     grad = np.empty(p)
     viol = np.empty(p)
     margin = np.empty(p)
@@ -440,10 +464,10 @@ def evaluate(problem, w, b, scratch=False):
         # already, with the same arithmetic as below (BLAS for a float64 dense
         # X, the compiled column loop otherwise), so the pass over X is saved
         z.fill(b)
-        if problem.u0 is not None:
-            u[:] = problem.u0  # what datafit_raw_grad gives, computed by make_problem
-        else:
-            datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+        loss = _value_before_u(problem, z, keep_z)
+        # make_problem's u, computed again (O(n), where keeping it would hold
+        # an n-vector for the problem's life)
+        datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         grad[:] = problem.grad0
     else:
         if problem.work is not None:
@@ -463,15 +487,27 @@ def evaluate(problem, w, b, scratch=False):
         else:
             times_w(problem, w, nonzero, z)
         z += b
+        loss = _value_before_u(problem, z, keep_z)
         datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
         # BLAS, the threads (each column's sum the same for any n_jobs), row
         # by row for a CSR X, or the compiled column loop
         rmatvec_full(design, u, grad, problem.n_threads)
-    max_viol, g_b, loss, pen = optimality_kernel(
+    max_viol, g_b, loss_z, pen = optimality_kernel(
         n, problem.y, problem.sw, w, problem.fit_intercept, problem.df_code,
-        *problem.penalty_args, problem.lipschitz, z, u, grad, viol, margin)
-    return dict(z=z, u=u, grad=grad, viol=viol, margin=margin, max_violation=float(max_viol),
-                intercept_grad=float(g_b), loss=float(loss), penalty=float(pen))
+        *problem.penalty_args, problem.lipschitz, z if keep_z else _NO_Z, u, grad, viol, margin)
+    return dict(z=z if keep_z else None, u=u, grad=grad, viol=viol, margin=margin,
+                max_violation=float(max_viol), intercept_grad=float(g_b),
+                loss=float(loss_z if keep_z else loss), penalty=float(pen))
+
+
+_NO_Z = np.empty(0)  # optimality_kernel's "u was written over z" (read-only use)
+
+
+def _value_before_u(problem, z, keep_z):
+    """f(z) where u is about to overwrite z (the kernel computes it otherwise)."""
+    if keep_z:
+        return None
+    return datafit_value(problem.df_code, problem.y, z, problem.sw, z.shape[0])
 
 
 def make_group_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):

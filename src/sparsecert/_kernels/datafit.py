@@ -338,25 +338,27 @@ def datafit_raw_grad(code, y, z, sw, n_samples, out):
     _grad_by_kind(code, y, z, sw, float(n_samples), out)
 
 
-def _conjugate_quadratic(code, y, u, sw, n):
+def _conjugate_quadratic(code, y, u, sw, n, t):
     acc = 0.0
     for i in range(y.shape[0]):
+        v = t * u[i]
         if sw[i] == 0.0:
-            if u[i] != 0.0:
+            if v != 0.0:
                 return np.inf
             continue
-        acc += u[i] * y[i] + n * u[i] * u[i] / (2.0 * sw[i])
+        acc += v * y[i] + n * v * v / (2.0 * sw[i])
     return acc
 
 
-def _conjugate_logistic(code, y, u, sw, n):
+def _conjugate_logistic(code, y, u, sw, n, t):
     acc = 0.0
     for i in range(y.shape[0]):
+        v = t * u[i]
         if sw[i] == 0.0:
-            if u[i] != 0.0:
+            if v != 0.0:
                 return np.inf
             continue
-        a = -n * u[i] * y[i] / sw[i]
+        a = -n * v * y[i] / sw[i]
         if a < 0.0 or a > 1.0:
             return np.inf
         h = 0.0
@@ -371,12 +373,12 @@ def _conjugate_logistic(code, y, u, sw, n):
 _CONJUGATE = {"quadratic": _conjugate_quadratic, "logistic": _conjugate_logistic}
 
 
-def _conjugate_by_kind(code, y, u, sw, n):
-    return _CONJUGATE[code.compiled](code, y, u, sw, n)
+def _conjugate_by_kind(code, y, u, sw, n, t):
+    return _CONJUGATE[code.compiled](code, y, u, sw, n, t)
 
 
 @overload(_conjugate_by_kind)
-def _conjugate_by_kind_impl(code, y, u, sw, n):
+def _conjugate_by_kind_impl(code, y, u, sw, n, t):
     return select(code, "datafit", _CONJUGATE)
 
 
@@ -395,14 +397,16 @@ def _is_quadratic_impl(code):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def datafit_conjugate(code, y, u, sw, n_samples):
-    """Fenchel conjugate f^*(u) = sup_z u.z - f(z) (may be +inf).
+def datafit_conjugate(code, y, u, sw, n_samples, t):
+    """Fenchel conjugate f^*(t u) = sup_z t u.z - f(z) (may be +inf), the
+    scaled dual point's without writing it out (an n-vector saved).
 
-    quadratic: sum_i u_i y_i + n u_i^2 / (2 s_i)   (u_i must be 0 where s_i = 0)
-    logistic:  (1/n) sum_i s_i h(-n u_i y_i / s_i) with h(a) = a log a + (1-a) log(1-a)
+    With v = t u:
+    quadratic: sum_i v_i y_i + n v_i^2 / (2 s_i)   (v_i must be 0 where s_i = 0)
+    logistic:  (1/n) sum_i s_i h(-n v_i y_i / s_i) with h(a) = a log a + (1-a) log(1-a)
                on [0, 1], +inf outside.
     """
-    return _conjugate_by_kind(code, y, u, sw, float(n_samples))
+    return _conjugate_by_kind(code, y, u, sw, float(n_samples), float(t))
 
 
 @njit(cache=True, nogil=True)

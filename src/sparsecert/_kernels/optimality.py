@@ -21,7 +21,9 @@ def optimality_kernel(n_samples, y, sw, w, fit_intercept, df_code, pen_code, pen
     column loops otherwise, see ``sparsecert._problem.evaluate``): this
     kernel never reads X, so a dense fit compiles no product of its own.
     Returns (max_violation, intercept_gradient, datafit_value, penalty_value).
-    ``max_violation`` includes |dF/db| when ``fit_intercept``.
+    ``max_violation`` includes |dF/db| when ``fit_intercept``. An empty z
+    (u was written over it) returns NaN for the datafit's value, which the
+    caller took from z before.
     """
     g_b = 0.0
     if fit_intercept:
@@ -32,7 +34,7 @@ def optimality_kernel(n_samples, y, sw, w, fit_intercept, df_code, pen_code, pen
     # NaN must propagate: max() alone would drop it
     if abs(g_b) > max_viol or g_b != g_b:
         max_viol = abs(g_b)
-    loss = datafit_value(df_code, y, z, sw, n_samples)
+    loss = datafit_value(df_code, y, z, sw, n_samples) if z.shape[0] else np.nan
     return max_viol, g_b, loss, pen
 
 
@@ -101,22 +103,20 @@ def dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz):
 
 @njit(cache=True, nogil=True)
 def dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code, pen_params,
-               pen_weights, buf):
+               pen_weights):
     """D(t u) = -f^*(t u) - sum_j G_j^*(-t X_j^T u), with X^T u = ``grad``.
 
     Unpenalized features (weight 0, or alpha = 0) are left out of the sum:
     their conjugate is the indicator of X_j^T u = 0, which holds at the
     optimum and whose departure is reported as their violation instead.
     """
-    for i in range(u.shape[0]):
-        buf[i] = t * u[i]
-    d = -datafit_conjugate(df_code, y, buf, sw, n_samples)
+    d = -datafit_conjugate(df_code, y, u, sw, n_samples, t)
     return d - penalty_conjugate_sum(grad, t, pen_code, pen_params, pen_weights)
 
 
 @njit(cache=True, nogil=True)
 def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
-                       pen_code, pen_params, pen_weights, lipschitz, primal, buf):
+                       pen_code, pen_params, pen_weights, lipschitz, primal):
     """Duality gap P(w, b) - max(D(u'), D(t u')) with u' a feasible dual point.
 
     u' is f'(z), made to satisfy the intercept's constraint sum u' = 0: for the
@@ -146,11 +146,11 @@ def duality_gap_kernel(df_code, y, sw, n_samples, u, grad, means, fit_intercept,
         d = -np.inf
     else:
         d = dual_value(df_code, y, sw, n_samples, u, grad, 1.0, pen_code, pen_params,
-                       pen_weights, buf)
+                       pen_weights)
     t_best = 1.0
     if t < 1.0:
         d_t = dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code,
-                         pen_params, pen_weights, buf)
+                         pen_params, pen_weights)
         if d_t > d or d != d:
             d = d_t
             t_best = t

@@ -158,8 +158,8 @@ def _block_conjugate(Xk, yk, swk, n, df_code, w, b, shift, pos_scale, neg_scale,
         u -= swk * shift / n
     if pos_scale != 1.0 or neg_scale != 1.0:
         u = np.where(yk > 0, u * pos_scale, u * neg_scale)
-    c1 = datafit_conjugate(df_code, yk, u, swk, n)
-    ct = c1 if t == 1.0 else datafit_conjugate(df_code, yk, t * u, swk, n)
+    c1 = datafit_conjugate(df_code, yk, u, swk, n, 1.0)
+    ct = c1 if t == 1.0 else datafit_conjugate(df_code, yk, u, swk, n, t)
     return np.array([c1, ct])
 
 

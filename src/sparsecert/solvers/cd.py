@@ -159,7 +159,8 @@ class _QuadraticCD(CertifiedRounds):
         """The exact certificate at (w, b); ``ring`` holds the round's last
         iterates, from which a certified fit's dual point may be extrapolated."""
         problem, w = self.problem, self.w
-        pieces = evaluate(problem, w, self.b, scratch=True)  # (keeps no n-vector)
+        # (keeps no n-vector; u over z: z is read for the loss only)
+        pieces = evaluate(problem, w, self.b, scratch=True, keep_z=False)
         # called only if (w, b) is certified: a better dual point for the gap
         # the fit reports
         # at the support jump's point the residual is the refit's own: no better candidate

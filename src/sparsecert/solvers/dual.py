@@ -19,7 +19,7 @@ from .._kernels.anderson import anderson_weights
 from .._kernels.datafit import datafit_raw_grad, matvec, support_gram
 from .._sums import sample_dot
 from . import row_gram
-from .._problem import times_w
+from .._problem import release_rows_xw, rows_times_w
 
 # iterates of the final round kept for dual extrapolation (K = 5 differences, as celer)
 _DUAL_HISTORY = 6
@@ -64,9 +64,10 @@ def _support_refit_dual(problem, w):
     fit = _refit_on_support(problem, w)
     if fit is None:
         return None
-    u = np.empty(problem.design.n_samples)
-    datafit_raw_grad(problem.df_code, problem.y, fit[2], problem.sw,
-                     problem.design.n_samples, u)
+    # in place: X_S v is read once, here (an n-vector saved on a large X)
+    u = fit[2]
+    release_rows_xw(problem, u)
+    datafit_raw_grad(problem.df_code, problem.y, u, problem.sw, problem.design.n_samples, u)
     return u
 
 
@@ -96,7 +97,7 @@ def _refit_on_support(problem, w):
     if system is None:
         return None
     if problem.design.holds(S):
-        # the system, then X_S v (a CSR X by rows: each counts itself, .row_gram, times_w)
+        # the system, then X_S v (a CSR X by rows: each counts itself, .row_gram, rows_times_w)
         problem.work.add_columns(problem.design, S, times=2)
     times, A, Xty = system
     k = S.size
@@ -187,7 +188,9 @@ def _normal_equations_rows(problem, S, budget):
     def times(v):
         w_S = np.zeros(design.n_features)
         w_S[S] = v
-        return times_w(problem, w_S, S, problem.scratch("refit_z", n))
+        # the kept product itself: the jump reads it, the refresh and the
+        # certificate take it from there, a dual candidate releases it
+        return rows_times_w(problem, w_S)
     return times, A / n, c / n
 
 
@@ -283,6 +286,5 @@ def _extrapolated_dual(problem, ring, ring_count, ws):
     z = np.empty(n)
     matvec(*design.columns(ws), n, w_acc, z)
     problem.work.add_nonzero_columns(design, w_acc)
-    u = np.empty(n)
-    datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
-    return u
+    datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, z)  # u, in place
+    return z
