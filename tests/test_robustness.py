@@ -231,32 +231,26 @@ def test_real_ctrl_c_stops_a_long_fit_with_keyboard_interrupt():
     import subprocess
     import threading
     import time
-    import warnings
 
     script = Path(__file__).resolve().parent / "scripts" / "long_fit.py"
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     lines = []
-    sent = 0
     try:
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(2.0)  # well inside the compiled loop by now
+        proc.send_signal(signal.SIGINT)
         # the line the script prints when the fit raised, read as it comes
         reader = threading.Thread(target=lambda: lines.append(proc.stdout.readline()),
                                   daemon=True)
         reader.start()
-        # a user presses Ctrl-C again when the first press seems lost: two
-        # full-suite runs of five (2026-12-07) saw no line within 60 s of one
-        # signal, never reproduced alone (20 tries, loaded or not)
-        while reader.is_alive() and sent < 3:
-            proc.send_signal(signal.SIGINT)
-            sent += 1
-            reader.join(20)
+        reader.join(60)
+        if reader.is_alive() and proc.poll() is None:
+            proc.send_signal(signal.SIGUSR1)  # where it is: its stacks, on stderr
+            time.sleep(2.0)
     finally:
         if proc.poll() is None:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    assert lines and lines[0].strip() == "interrupted", f"no answer to {sent} SIGINTs"
-    if sent > 1:
-        warnings.warn(f"the long fit stopped on SIGINT number {sent}, not the first")
+    assert lines and lines[0].strip() == "interrupted"

@@ -30,8 +30,10 @@ def _violations(problem, pieces, tol_relative):
     # each feature against its own tolerance, reported in common units
     # (Problem.violation_scale): a column of tiny norm cannot hide its error
     vscale = problem.violation_scale(tol_relative)
-    viol = pieces["viol"] * vscale
-    margin = pieces["margin"] * vscale
+    # in place: the pieces' raw p-vectors are the certificate's own, read
+    # nowhere else (two p-vectors less for each certificate a fit holds)
+    viol = np.multiply(pieces["viol"], vscale, out=pieces["viol"])
+    margin = np.multiply(pieces["margin"], vscale, out=pieces["margin"])
     g_b = pieces["intercept_grad"]
     v_b = _intercept_violation(g_b, tol, tol_intercept)
     max_feat = float(viol.max()) if viol.size else 0.0
