@@ -118,7 +118,7 @@ class _QuadraticCD(CertifiedRounds):
         self.tol, self.max_iter, self.verbose = tol, max_iter, verbose
         self.tol_abs = problem.tolerances(tol)[0]
         self.vscale = problem.violation_scale(tol)
-        self.all_feats = np.arange(self.p, dtype=np.int64)
+        self.all_feats = None  # np.arange(p), made when a set first holds every feature
         self.always = problem.pen_weights == 0  # unpenalized: always in the working set
         self.resid_buf = None
         self.sw_r = None  # the weighted residual (refresh)
@@ -217,6 +217,8 @@ class _QuadraticCD(CertifiedRounds):
             n_live = self.p - int(np.count_nonzero(-score > self.deep_thr))
             take = min(self.ws_size, max(n_live, 1))
         if take >= self.p:
+            if self.all_feats is None:
+                self.all_feats = np.arange(self.p, dtype=np.int64)
             return self.all_feats
         return top_ranked(score, take, self.problem.design)
 
