@@ -403,9 +403,9 @@ def rows_times_w(problem, w, out=None):
             return kept[2]
         out[:] = kept[2]
         return out
-    mine = kept is not None and kept[0] == id(problem)
-    xw = kept[2] if mine else np.empty(problem.design.n_samples)
     design = problem.design
+    mine = kept is not None and kept[0] == id(problem)
+    xw = kept[2] if mine else np.empty(design.n_samples)
     if problem.work is not None:
         problem.work.add(design.nnz)
     if problem.n_threads > 1 and design.bounds.shape[0] > 2:
@@ -460,15 +460,7 @@ def evaluate(problem, w, b, scratch=False, keep_z=True):
     nonzero = w.nonzero()[0]  # np.flatnonzero of a 1-D w, without its wrappers
     at_reference = b == problem.b0 and nonzero.size == 0
     if at_reference:
-        # the reference point (0, b0): make_problem computed X^T u there
-        # already, with the same arithmetic as below (BLAS for a float64 dense
-        # X, the compiled column loop otherwise), so the pass over X is saved
         z.fill(b)
-        loss = _value_before_u(problem, z, keep_z)
-        # make_problem's u, computed again (O(n), where keeping it would hold
-        # an n-vector for the problem's life)
-        datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
-        grad[:] = problem.grad0
     else:
         if problem.work is not None:
             # X^T u over all of this design's columns (X w: below)
@@ -487,8 +479,16 @@ def evaluate(problem, w, b, scratch=False, keep_z=True):
         else:
             times_w(problem, w, nonzero, z)
         z += b
-        loss = _value_before_u(problem, z, keep_z)
-        datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+    # f(z) read before u overwrites z (else the kernel below computes it)
+    loss = None if keep_z else datafit_value(problem.df_code, problem.y, z, problem.sw, n)
+    # at the reference point (0, b0) this is make_problem's u, computed again
+    # (O(n), where keeping it would hold an n-vector for the problem's life)
+    datafit_raw_grad(problem.df_code, problem.y, z, problem.sw, n, u)
+    if at_reference:
+        # make_problem computed X^T u there already, with the same arithmetic
+        # as rmatvec_full, so the pass over X is saved
+        grad[:] = problem.grad0
+    else:
         # BLAS, the threads (each column's sum the same for any n_jobs), row
         # by row for a CSR X, or the compiled column loop
         rmatvec_full(design, u, grad, problem.n_threads)
@@ -501,13 +501,6 @@ def evaluate(problem, w, b, scratch=False, keep_z=True):
 
 
 _NO_Z = np.empty(0)  # optimality_kernel's "u was written over z" (read-only use)
-
-
-def _value_before_u(problem, z, keep_z):
-    """f(z) where u is about to overwrite z (the kernel computes it otherwise)."""
-    if keep_z:
-        return None
-    return datafit_value(problem.df_code, problem.y, z, problem.sw, z.shape[0])
 
 
 def make_group_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):

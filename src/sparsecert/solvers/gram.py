@@ -18,7 +18,6 @@ from .._kernels.cd import cd_gram, cd_gram_anderson, gram_rows_block
 from .common import _WS_START, _calls_for
 from . import row_gram
 from .dual import _SCATTER_OVERHEAD, _normal_equations_sparse, sparse_system_reads
-from .row_gram import pairs_estimate
 
 # Gram variant of least-squares CD. "auto" applies the rule of _use_gram and
 # the cost accounting of _GramState; "always" / "never" force a path (test
@@ -207,7 +206,8 @@ class _GramState:
             # and a multiply-add for each pair of the set's entries in a row
             # with a new one (about half a residual entry each)
             held = design.column_nnz(self.feats) if self.feats.size else 0
-            pairs = pairs_estimate(design, design.column_nnz(self.new_features(wanted)), held)
+            pairs = row_gram.pairs_estimate(design, design.column_nnz(self.new_features(wanted)),
+                                            held)
             return _ROW_READ * design.nnz + _ROW_MAC * pairs
         if design.is_sparse:
             # the whole matrix again (see _extend_sparse), the cheaper of its
