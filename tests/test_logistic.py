@@ -547,18 +547,22 @@ def test_a_round_short_only_of_the_gap_keeps_its_working_set(monkeypatch):
     X = text_like_csr(4000, 2000, 80000, seed=2)
     labels = (targets(X, seed=2)[1] > 0).astype(int)
     events = []
-    kernel, gap_short = prox_newton.prox_newton_logistic, prox_newton.gap_short
+    gap_short = prox_newton.gap_short
 
-    def spy_kernel(*args):
-        events.append(("kernel", args[11].copy()))
-        return kernel(*args)
+    def spy(kernel):
+        # both kernels (by columns, by rows) take the working features 12th
+        def spy_kernel(*args):
+            events.append(("kernel", args[11].copy()))
+            return kernel(*args)
+        return spy_kernel
 
     def spy_gap(cert):
         short = gap_short(cert)
         events.append(("gap", short))
         return short
 
-    monkeypatch.setattr(prox_newton, "prox_newton_logistic", spy_kernel)
+    for name in ("prox_newton_logistic", "prox_newton_rows"):
+        monkeypatch.setattr(prox_newton, name, spy(getattr(prox_newton, name)))
     monkeypatch.setattr(prox_newton, "gap_short", spy_gap)
     alpha = alpha_max(X, labels, datafit="logistic", fit_intercept=False) / 20
     est = SparseLogisticRegression(alpha=alpha, tol=1e-4, fit_intercept=False).fit(X, labels)

@@ -82,7 +82,7 @@ def test_gram_epochs_minimise_the_model_on_the_active_features(fit_intercept, pe
     g = np.empty(act.size)
     epochs, db = newton_gram.gram_model_cd(Q, act, act.size, feats, w, d, grad, hdiag, hxs, gb,
                                            hsum, fit_intercept, code, params, weights, 1e-16,
-                                           10000, g)
+                                           10000, g, np.int64(0))
     assert 1 < epochs < 10000
     # the model's gradient over d_A (db at its optimum), from X
     xd = XA @ d[act] + db

@@ -239,6 +239,11 @@ def test_fits_growing_in_place_match_fits_copying_again(monkeypatch, datafit):
     from sparsecert.solvers import gram
 
     monkeypatch.setattr(gram, "_GRAM_MODE", "never")
+    # ... and proximal Newton's (which reads a text's popular columns by rows:
+    # test_newton_rows.py)
+    from sparsecert.solvers import prox_newton
+
+    monkeypatch.setattr(prox_newton, "_ROWS_SHARE", np.inf)
     a = clone(est).fit(X, y)
     assert any(grows)  # the fit grew its store in place at least once
     monkeypatch.setattr(_validation, "_GROW_SHARE", 0.0)

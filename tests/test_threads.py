@@ -56,6 +56,8 @@ def test_logistic_threaded_gradient_changes_no_bit(kind, monkeypatch):
     X = {"csc": X, "csr": X.tocsr(), "dense": X.toarray()}[kind]
     labels = (y > np.median(y)).astype(int)
     monkeypatch.setattr(prox_newton, "_THREADED_ENTRIES", 0)
+    # the column kernel on a CSR X too (the row kernel: test_newton_rows.py)
+    monkeypatch.setattr(prox_newton, "_ROWS_SHARE", np.inf)
     kernel, kinds = prox_newton.prox_newton_logistic, []
 
     def spy(*args):

@@ -118,13 +118,14 @@ def gram_of_rows(row_ptr, rcol, rx, h, act, nact, hxs, hsum, fit_intercept, Q):
 
 @njit(cache=True, nogil=True)
 def gram_model_cd(Q, act, nact, feats, w, d, grad, hdiag, hxs, gb, hsum, fit_intercept,
-                  pen_code, pen_params, pen_weights, inner_tol, max_epochs, g):
+                  pen_code, pen_params, pen_weights, inner_tol, max_epochs, g, free_epochs):
     """CD epochs over the active features on the model held by ``Q``.
 
     The same steps as the column epochs (:func:`.prox_newton._model_epoch`
     after its first): each minimises the model over (d_j, db) exactly, with
-    curvature ``hdiag`` (the centred one), and a feature that went back to
-    zero stays there; epochs stop once none moved the model by more than
+    curvature ``hdiag`` (the centred one), and a feature that is zero after
+    the first ``free_epochs`` epochs (0 here: after the first, column epoch;
+    1 for :mod:`.newton_rows`, whose first epoch runs here) stays there; epochs stop once none moved the model by more than
     ``inner_tol`` (largest |delta| hdiag_j) or after ``max_epochs``. Updates
     ``d``; returns (epochs, db), db = -(gb + hx^T d) / sum_i h_i the
     intercept's step (0 without one). ``g`` (nact) is scratch.
@@ -145,7 +146,7 @@ def gram_model_cd(Q, act, nact, feats, w, d, grad, hdiag, hxs, gb, hsum, fit_int
             j = feats[jj]
             wj = w[j]
             cur = wj + d[jj]
-            if cur == 0.0 and wj == 0.0:
+            if cur == 0.0 and wj == 0.0 and epochs > free_epochs:
                 continue
             hc = hdiag[jj]
             new = model_coordinate(pen_code, pen_params, pen_weights[j], cur, hc, g[a])
@@ -223,6 +224,6 @@ def gram_epochs(X_data, X_indices, X_indptr, feats, act, nact, w, d, grad, hdiag
     g = np.empty(nact)
     _, db = gram_model_cd(Q, act, nact, feats, w, d, grad, hdiag, hxs, gb, hsum,
                           fit_intercept, pen_code, pen_params, pen_weights, inner_tol,
-                          max_epochs, g)
+                          max_epochs, g, np.int64(0))
     return True, db, rcol, rx
 

@@ -135,7 +135,16 @@ def _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code, pen_p
     if decrease > 0.0:
         # cannot happen for an exact model step; guard against rounding
         decrease = 0.0
-    t = 1.0
+    return backtrack(y, sw, z, xd, n_samples, f0, pen0, decrease, 1.0, e, feats, w, d,
+                     pen_code, pen_params, pen_weights, blk_ptr, blk_thr, blk_thr1, threads)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def backtrack(y, sw, z, xd, n_samples, f0, pen0, decrease, t, e, feats, w, d, pen_code,
+              pen_params, pen_weights, blk_ptr, blk_thr, blk_thr1, threads):
+    """The line search's steps from ``t`` on: t, t/2, ... until Armijo's
+    condition phi(t) <= f0 + pen0 + ARMIJO t ``decrease`` or phi'(t+) <= 0;
+    returns (accepted, t, f(z + t xd)) (:func:`_line_search`)."""
     for _ in range(MAX_BACKTRACK):
         ft, dft = loss_along(threads, y, sw, z, xd, t, n_samples, e)
         pent, dpen = _penalty_along(pen_code, feats, w, d, t, pen_params, pen_weights, blk_ptr,

@@ -159,6 +159,25 @@ def _csr_growth_runs():
                                dtype=dtype): grow(X) for dtype in (np.float64, np.float32)]
 
 
+def _csr_column_newton_runs():
+    """An L1-logistic fit on a CSR X reads a working set holding a good share of
+    X's entries by rows (``_kernels/newton_rows.py``), as these small fits'
+    sets do; a set of rarer columns gets the column kernel on their copy:
+    run that one too."""
+    from ..solvers import prox_newton
+
+    def run(X, y):
+        before = prox_newton._ROWS_SHARE
+        prox_newton._ROWS_SHARE = np.inf
+        try:
+            sc.SparseLogisticRegression(alpha=_ratio(X, y, "logistic", 0.05), tol=TOL).fit(X, y)
+        finally:
+            prox_newton._ROWS_SHARE = before
+
+    return [lambda d=dtype: run(*_classification(60, 30, "csr", d))
+            for dtype in (np.float64, np.float32)]
+
+
 def _wide_runs():
     """n_jobs=2 on columns wide enough that a coordinate step splits its loops
     over the threads (``_kernels/wide.py``): a CSC and a CSR X, float64, with
@@ -220,6 +239,7 @@ def groups():
             out.append((f"paths and CV, {tag}", lambda l=layout, d=dtype: _path_runs(l, d)))
     out.append(("CSR row passes over threads (n_jobs=2)", _csr_thread_runs))
     out.append(("a CSR column store growing in place", _csr_growth_runs))
+    out.append(("proximal Newton on a CSR X's copied columns", _csr_column_newton_runs))
     out.append(("coordinate steps and Newton gradients over threads (n_jobs=2)", _wide_runs))
     if _dask_installed():
         out.append(("distributed (Dask arrays, dense and CSR blocks)", _dask_runs))

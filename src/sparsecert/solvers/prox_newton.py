@@ -13,6 +13,7 @@ certificate holds.
 
 import numpy as np
 
+from .._kernels.newton_rows import ROWS_MAX_FEATURES, prox_newton_rows, rows_census
 from .._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
 from .._problem import evaluate
 from ..certificate import build_certificate
@@ -26,6 +27,7 @@ _WS_MIN_FEATURES = 200   # below this many features, always work on all of them
 _PN_WS_START = 64
 _WS_MAX_FRACTION = 0.25  # past this fraction of the features, work on all of them
 _WS_SATURATED = 0.95     # a working set this full of nonzeros is too small: use all features
+_SATURATED_GROWTH = 4    # ... or this x as many, for a CSR X (_working_set_size)
 # the first set (chosen at w = 0, where the ranking knows least) holds at most
 # this share of X's entries, and never fewer than _WS_FIRST_MIN features: on
 # text the most violating features at w = 0 are the most popular columns (64
@@ -47,6 +49,16 @@ _PN_SHRINK = 1.0
 # its Newton steps' gradient and per-sample passes run on the threads
 # (smaller: a thread launch costs more than it spares)
 _THREADED_ENTRIES = 2 ** 16
+# on a CSR X, a working set holding at least this share of X's entries has
+# its Newton steps read X by rows (_kernels/newton_rows.py) when its Gram
+# matrix is small and cheap: two reads of X's indices a step, against four
+# or more gathers of its columns' entries and a copy of them
+_ROWS_SHARE = 0.2
+# ... and when its Gram matrix costs at most this many multiply-adds per
+# entry of X in the working columns (the column kernel would copy those
+# entries out and read them four times or more a step; text 1e5 x 5000,
+# 424 working features holding 72% of X's entries: 8.05)
+_ROWS_GRAM_COST = 16.0
 
 
 def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
@@ -162,8 +174,11 @@ def _working_set_size(problem, w, size, n_iter):
         # is far larger than the working set (on the sparse benchmark
         # most features violate at w = 0), and growing it step by step
         # costs rounds and leads through restricted problems whose
-        # solutions are poor starting points (damped Newton steps)
-        size = p
+        # solutions are poor starting points (damped Newton steps). On a
+        # CSR X all features means a copy of X by columns, where a set
+        # 4x larger is most often still read by rows (text 1e5 x 2e4,
+        # amax/200, 211 nonzeros: 0.58 -> 0.36 s, 2.68 -> 0.58 x X traced)
+        size = _SATURATED_GROWTH * size if problem.design.is_csr else p
     size = min(p, max(size, 2 * nnz))
     if size > _WS_MAX_FRACTION * p:
         # a working set this large saves little and costs rounds
@@ -199,13 +214,13 @@ def _within_share(problem, cert, feats):
 
 
 def _scratch(args, n):
-    """The kernel's scratch for one fit (:func:`prox_newton_logistic`): five
-    n-vectors, the row pointers of its Gram census (a sparse X), and empty
+    """The column kernel's scratch for one fit (:func:`prox_newton_logistic`)
+    beside its five n-vectors: the row pointers of its Gram census (a sparse X), and empty
     buffers it grows. Allocated once a fit: every call allocating its own
     faulted in fresh pages (text 1e5 x 2e4, L1-logistic amax/200: 8800 minor
     page faults a fit, most of them the kernel's)."""
     sparse = args[0].ndim == 1
-    return (np.empty((5, n)), np.empty(n + 1 if sparse else 0, dtype=np.int64),
+    return (np.empty(n + 1 if sparse else 0, dtype=np.int64),
             np.empty(0, dtype=np.int32), np.empty(0), np.empty(0, dtype=args[2].dtype),
             np.empty(0), np.empty(0))
 
@@ -222,7 +237,10 @@ class _NewtonRun:
         self.verbose = verbose
         self.chunk = max(_epochs_per_call_for(problem.design, problem.design.n_features) // 4, 1)
         self.n_iter = 0
-        self.scratch = None  # the kernel's buffers, kept for the whole fit (_scratch)
+        self.nvec = None  # the kernels' five n-vectors, kept for the whole fit
+        self.col_scratch = None  # the column kernel's other buffers (_scratch)
+        self.slot = None  # the row kernel's place of each working feature (-1: none)
+        self.census = None  # (feats, entries, pairs) of the last rows_census
 
     def newton_steps(self, w, b, z, feats, inner_tol):
         """Newton steps on ``feats`` from (w, b), z = X w, until the kernel's
@@ -232,27 +250,30 @@ class _NewtonRun:
         design = problem.design
         start = self.n_iter
         status = PN_CONVERGED
+        rows = self._by_rows(feats)
+        entries = design.nnz if rows is not None else design.column_nnz(feats)
         threads, on_threads = threads_for(
-            problem.n_threads > 1 and design.column_nnz(feats) >= _THREADED_ENTRIES,
-            problem.n_threads)
+            problem.n_threads > 1 and entries >= _THREADED_ENTRIES, problem.n_threads)
+        if self.nvec is None or (rows is None and self.nvec.shape[0] < 5):
+            # the column kernel needs five n-vectors, the row kernel four
+            self.nvec = None
+            self.nvec = np.empty((4 if rows is not None else 5, design.n_samples))
         while self.n_iter < self.max_iter:
             budget = min(self.chunk, self.max_iter - self.n_iter)
             work = np.zeros(1)
-            args = design.columns(feats)
-            if self.scratch is None:
-                self.scratch = _scratch(args, design.n_samples)
             with on_threads:
-                it, status, viol, b, *grown = prox_newton_logistic(
-                    *args, design.n_samples, problem.y, problem.sw, w, b,
-                    problem.fit_intercept, z, feats, self.vscale, self.b_scale,
-                    *problem.penalty_args, budget, _PN_MAX_INNER, inner_tol, self.tol_abs,
-                    _PN_SHRINK, work, *self.scratch, threads)
-            self.scratch = self.scratch[:2] + tuple(grown)
+                if rows is not None:
+                    it, status, viol, b = self._rows_call(rows, w, b, z, feats, budget,
+                                                          inner_tol, work, threads)
+                else:
+                    it, status, viol, b = self._columns_call(w, b, z, feats, budget,
+                                                             inner_tol, work, threads)
             problem.work.add(work[0])
             self.n_iter += it
             if self.verbose:
                 print(f"[sparsecert] prox-Newton iteration {self.n_iter}: violation on "
-                      f"{feats.size} working features {viol:.3e} (tol {inner_tol:.3e})")
+                      f"{feats.size} working features {viol:.3e} (tol {inner_tol:.3e})"
+                      + (" (by rows)" if rows is not None else ""))
             if status == PN_CONVERGED and self.n_iter == start and inner_tol > self.tol_abs:
                 # nothing to do at the loose tolerance: solve to the final one
                 inner_tol = self.tol_abs
@@ -260,5 +281,68 @@ class _NewtonRun:
             if status == PN_CONVERGED:
                 break
             if status == PN_LINE_SEARCH:
+                if rows is not None:
+                    self.slot[feats] = -1
                 return b, status, True
+        if rows is not None:
+            self.slot[feats] = -1
         return b, status, False
+
+    def _columns_call(self, w, b, z, feats, budget, inner_tol, work, threads):
+        """One call of the column kernel (:func:`prox_newton_logistic`) on a copy of
+        ``feats``' columns (a CSR X) or X itself."""
+        problem = self.problem
+        args = problem.design.columns(feats)
+        if self.col_scratch is None:
+            self.col_scratch = _scratch(args, problem.design.n_samples)
+        it, status, viol, b, *grown = prox_newton_logistic(
+            *args, problem.design.n_samples, problem.y, problem.sw, w, b,
+            problem.fit_intercept, z, feats, self.vscale, self.b_scale,
+            *problem.penalty_args, budget, _PN_MAX_INNER, inner_tol, self.tol_abs,
+            _PN_SHRINK, work, self.nvec, *self.col_scratch, threads)
+        self.col_scratch = self.col_scratch[:1] + tuple(grown)
+        return it, status, viol, b
+
+    def _rows_call(self, rows, w, b, z, feats, budget, inner_tol, work, threads):
+        """One call of the row kernel (:func:`prox_newton_rows`), ``rows`` its scratch."""
+        problem = self.problem
+        design = problem.design
+        return prox_newton_rows(
+            *design.rows, design.bounds, design.n_samples, problem.y, problem.sw, w, b,
+            problem.fit_intercept, z, feats, self.slot, self.vscale, self.b_scale,
+            *problem.penalty_args, budget, _PN_MAX_INNER, inner_tol, self.tol_abs, _PN_SHRINK,
+            work, self.nvec[:4], *rows, threads)
+
+    def _by_rows(self, feats):
+        """The row kernel's scratch when its Newton steps on ``feats`` should read
+        a CSR X by rows (a working set small enough for its Gram matrix,
+        holding at least ``_ROWS_SHARE`` of X's entries, whose rows meet few of
+        them each), else None. Sets ``self.slot`` for ``feats`` when it returns
+        the scratch (newton_steps resets it)."""
+        design = self.problem.design
+        m = feats.size
+        if (not design.is_csr or m > ROWS_MAX_FEATURES
+                or design.column_nnz(feats) < _ROWS_SHARE * design.nnz):
+            return None
+        if self.slot is None:
+            # int16 (m <= 512): the row passes look every entry's column up here
+            self.slot = np.full(design.n_features, -1, dtype=np.int16)
+        self.slot[feats] = np.arange(m, dtype=np.int16)
+        if self.census is None or not np.array_equal(self.census[0], feats):
+            # (a round on the same set as the last one reads X's indices once less)
+            self.census = (feats.copy(), *rows_census(design.rows[1], design.rows[2], self.slot))
+            self.problem.work.add(design.nnz)  # the census reads X's indices
+        entries, pairs = self.census[1:]
+        if pairs > _ROWS_GRAM_COST * entries:
+            self.slot[feats] = -1
+            return None
+        # the chunks' own sums: one block each on the threads, one for all of
+        # them on one thread, none for a single chunk (summed in place)
+        n_chunks = len(design.bounds) - 1
+        threaded = self.problem.n_threads > 1 and design.nnz >= _THREADED_ENTRIES
+        c = n_chunks if threaded else min(n_chunks - 1, 1)
+        # the model (acc, vecs, Q) and its state: new for each working set
+        return (np.empty((m, 2)), np.empty((4, m)), np.empty((m, m)), np.zeros(5),
+                np.empty((c, m, 2)), np.empty((c, m, m)),
+                np.empty((max(c, 1), m), dtype=np.int16), np.empty((max(c, 1), m)),
+                np.empty((n_chunks, 5)))

@@ -1,0 +1,168 @@
+"""Proximal Newton steps read from a CSR X by rows (_kernels/newton_rows.py).
+
+On a text, the L1-logistic's first working features are the commonest words,
+whose columns hold a large share of X's entries: the solver then reads X by
+rows with the working set's Gram matrix instead of copying those columns
+out. Both kernels minimise the same local models; these tests hold the row
+kernel to the column kernel's steps and fits, to its certificate, and to the
+same bits for any n_jobs.
+"""
+
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+import sparsecert
+from sparsecert import alpha_max
+from sparsecert._kernels import codes
+from sparsecert._problem import make_problem
+from sparsecert._validation import as_design
+from sparsecert.datafits import Logistic
+from sparsecert.penalties import L1, ElasticNet
+from sparsecert.solvers import prox_newton
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from benchmarks.large import targets, text_like_csr  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def text():
+    X = text_like_csr(6000, 2000, 80000, seed=2)
+    return X, (targets(X, seed=2)[1] > 0).astype(int)
+
+
+def _spy(monkeypatch, name):
+    """Record each call's threads kind of the kernel ``name``."""
+    kernel, kinds = getattr(prox_newton, name), []
+
+    def spy(*args):
+        kinds.append(args[-1])
+        return kernel(*args)
+
+    monkeypatch.setattr(prox_newton, name, spy)
+    return kinds
+
+
+def _objective(est, X, y, sw, alpha, l1_ratio):
+    z = X @ est.coef_.ravel() + est.intercept_
+    yy = np.where(y > 0, 1.0, -1.0)
+    w = est.coef_.ravel()
+    loss = np.sum(sw * np.logaddexp(0.0, -yy * z)) / np.sum(sw)
+    return loss + alpha * (l1_ratio * np.abs(w).sum() + 0.5 * (1 - l1_ratio) * w @ w)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "positive"])
+def test_text_fits_read_rows_and_agree_with_the_column_kernel(text, monkeypatch, fit_intercept,
+                                                              weighted, penalty):
+    X, y = text
+    sw = np.random.default_rng(1).uniform(0.2, 2.0, X.shape[0]) if weighted else None
+    alpha = alpha_max(X, y, datafit="logistic", fit_intercept=fit_intercept) / (
+        500 if penalty == "positive" else 50)
+    l1_ratio = 0.5 if penalty == "elasticnet" else 1.0
+    est = sparsecert.SparseLogisticRegression(
+        alpha=alpha, penalty="elasticnet" if penalty == "elasticnet" else "l1",
+        l1_ratio=l1_ratio, positive=penalty == "positive", fit_intercept=fit_intercept,
+        tol=1e-8)
+    rows = _spy(monkeypatch, "prox_newton_rows")
+    if penalty == "positive":
+        # the features pushed up are rarer words: a smaller share of X in them
+        monkeypatch.setattr(prox_newton, "_ROWS_SHARE", 0.0)
+    by_rows = clone(est).fit(X, y, sample_weight=sw)
+    assert rows, "a text's first working set is read by rows"
+    monkeypatch.setattr(prox_newton, "_ROWS_SHARE", np.inf)
+    rows.clear()
+    by_columns = clone(est).fit(X, y, sample_weight=sw)
+    assert not rows
+    assert by_rows.certificate_.converged and by_columns.certificate_.converged
+    assert np.count_nonzero(by_rows.coef_) > 5
+    if penalty == "positive":
+        assert by_rows.coef_.min() >= 0.0
+    scale = np.abs(by_columns.coef_).max()
+    np.testing.assert_allclose(by_rows.coef_, by_columns.coef_, atol=1e-5 * scale)
+    s = np.ones(X.shape[0]) if sw is None else sw
+    assert _objective(by_rows, X, y, s, alpha, l1_ratio) == pytest.approx(
+        _objective(by_columns, X, y, s, alpha, l1_ratio), rel=1e-9)
+
+
+def test_the_row_kernel_is_bitwise_the_same_for_any_n_jobs(monkeypatch):
+    """Several chunks of rows (8e5 entries): the threads sum each chunk's
+    model and the chunks are added in order, as on one thread."""
+    X = text_like_csr(40000, 2000, 800_000, seed=5)
+    y = (targets(X, seed=5)[1] > 0).astype(int)
+    assert len(as_design(X).bounds) > 2
+    kinds = _spy(monkeypatch, "prox_newton_rows")
+    fits = {}
+    for j in (1, 2):
+        kinds.clear()
+        fits[j] = sparsecert.SparseLogisticRegression(alpha=alpha_max(
+            X, y, datafit="logistic") / 100, tol=1e-8, n_jobs=j).fit(X, y)
+        assert set(kinds) == {codes.ONE_THREAD if j == 1 else codes.THREADS}
+    assert fits[1].certificate_.converged
+    np.testing.assert_array_equal(fits[1].coef_, fits[2].coef_)
+    assert fits[1].intercept_ == fits[2].intercept_ and fits[1].n_iter_ == fits[2].n_iter_
+    assert fits[1].certificate_.max_violation == fits[2].certificate_.max_violation
+
+
+def _one_step(X, y, start, fit_intercept, rows_share, monkeypatch):
+    """One Newton step on the 64 commonest columns from ``start``: (w, b, entries read)."""
+    monkeypatch.setattr(prox_newton, "_ROWS_SHARE", rows_share)
+    yy = np.where(y > 0, 1.0, -1.0)
+    penalty = ElasticNet(alpha=alpha_max(X, y, datafit="logistic") / 30, l1_ratio=0.8)
+    problem = make_problem(as_design(X), yy, np.ones(X.shape[0]), Logistic(), penalty,
+                           fit_intercept)
+    feats = np.sort(np.argsort(-np.bincount(X.indices, minlength=X.shape[1]),
+                               kind="stable")[:64])
+    w = np.zeros(X.shape[1])
+    w[feats] = start
+    b = 0.3 if fit_intercept else 0.0
+    z = X @ w + b
+    run = prox_newton._NewtonRun(problem, 1e-8, 0.0, 1, 0)
+    before = problem.work.entries
+    b, status, stalled = run.newton_steps(w, b, z, feats, 0.0)
+    assert not stalled and run.n_iter == 1
+    np.testing.assert_allclose(z, X @ w + b, rtol=1e-12, atol=1e-12)  # z kept equal to X w + b
+    return w, b, (problem.work.entries - before) / X.nnz
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("start,full_step", [("zero", True), ("far", False)])
+def test_one_step_by_rows_is_the_column_kernels_step(text, monkeypatch, fit_intercept, start,
+                                                     full_step):
+    """From w = 0 the full Newton step is taken: the row kernel reads X twice
+    (its model, then one pass for X d and the next model together), after
+    its census. From far off (margins of hundreds) the full step overshoots
+    and the line search backtracks: a third pass makes the model at the
+    point it took. Either way the step is the column kernel's."""
+    X, y = text
+    rng = np.random.default_rng(3)
+    values = 0.0 if start == "zero" else 40.0 * rng.choice([-1.0, 1.0], 64)
+    w_rows, b_rows, passes = _one_step(X, y, values, fit_intercept, 0.0, monkeypatch)
+    w_cols, b_cols, _ = _one_step(X, y, values, fit_intercept, np.inf, monkeypatch)
+    assert passes == (3.0 if full_step else 4.0)
+    moved = w_rows.copy()
+    moved[np.sort(np.argsort(-np.bincount(X.indices, minlength=X.shape[1]),
+                             kind="stable")[:64])] -= values
+    assert np.count_nonzero(moved) > 5  # the step moved the coefficients
+    np.testing.assert_allclose(w_rows, w_cols, rtol=1e-9, atol=1e-12 * np.abs(w_cols).max())
+    assert b_rows == pytest.approx(b_cols, rel=1e-9, abs=1e-12)
+
+
+def test_a_set_whose_rows_meet_many_of_its_features_keeps_the_column_kernel(monkeypatch):
+    """Dense rows (every working feature in every row): the Gram matrix's
+    products per entry exceed newton_gram.GRAM_COST, so the census sends
+    the set to the column kernel."""
+    rng = np.random.default_rng(0)
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(rng.normal(size=(300, 120)))
+    y = (X @ rng.normal(size=120) > 0).astype(int)
+    rows = _spy(monkeypatch, "prox_newton_rows")
+    columns = _spy(monkeypatch, "prox_newton_logistic")
+    est = sparsecert.SparseLogisticRegression(alpha=alpha_max(X, y, datafit="logistic") / 10,
+                                              tol=1e-8).fit(X, y)
+    assert est.certificate_.converged and columns and not rows
