@@ -166,3 +166,22 @@ def test_a_set_whose_rows_meet_many_of_its_features_keeps_the_column_kernel(monk
     est = sparsecert.SparseLogisticRegression(alpha=alpha_max(X, y, datafit="logistic") / 10,
                                               tol=1e-8).fit(X, y)
     assert est.certificate_.converged and columns and not rows
+
+
+def test_the_census_of_a_sample_of_rows_estimates_the_products_per_entry():
+    """The solver decides on a census of one block of rows in 16 (a full one
+    cost a third of a Newton step at 1e6 rows): its products per working
+    entry are the whole X's within a few percent on a text."""
+    from sparsecert._kernels.newton_rows import CENSUS_BLOCK, rows_census
+
+    X = text_like_csr(200_000, 3000, 2_000_000, seed=7)
+    slot = np.full(X.shape[1], -1, dtype=np.int16)
+    feats = np.sort(np.argsort(-np.bincount(X.indices, minlength=X.shape[1]))[:64])
+    slot[feats] = np.arange(64, dtype=np.int16)
+    entries, pairs = rows_census(X.indices, X.indptr, slot, 1)
+    k = np.diff(np.concatenate([[0], np.cumsum(slot[X.indices] >= 0)])[X.indptr])
+    assert entries == k.sum() and pairs == np.sum(k * (k + 1) / 2)  # every row: exact
+    some, some_pairs = rows_census(X.indices, X.indptr, slot, 16)
+    blocks = np.arange(X.shape[0]) // CENSUS_BLOCK % 16 == 0
+    assert some == k[blocks].sum()  # the sampled blocks' rows only
+    assert some_pairs / some == pytest.approx(pairs / entries, rel=0.05)

@@ -46,21 +46,28 @@ from .samples import _derivatives_part, derivatives, serial_body
 
 # the local model is held as a Gram matrix of at most this many features (2 MiB)
 ROWS_MAX_FEATURES = 512
+# the census samples blocks of this many rows (rows_census)
+CENSUS_BLOCK = 1024
 
 
 @njit(cache=True, nogil=True)
-def rows_census(indices, indptr, slot):
-    """(entries of X in the working columns, sum_i k_i (k_i + 1) / 2): the
-    multiply-adds of a model pass (:func:`model_rows`), k_i the working
-    entries of row i (slot >= 0)."""
+def rows_census(indices, indptr, slot, every):
+    """(entries of X in the working columns, sum_i k_i (k_i + 1) / 2) over the
+    rows of one block of CENSUS_BLOCK in ``every`` (all rows for 1): the
+    multiply-adds of a model pass (:func:`model_rows`) per working entry, as
+    a sample of the rows sees them, k_i the working entries of row i (slot
+    >= 0)."""
     entries = 0
     pairs = 0.0
-    for i in range(indptr.shape[0] - 1):
-        k = 0
-        for e in range(indptr[i], indptr[i + 1]):
-            k += slot[indices[e]] >= 0
-        entries += k
-        pairs += 0.5 * k * (k + 1)
+    n = indptr.shape[0] - 1
+    for start in range(0, n, CENSUS_BLOCK * every):
+        stop = start + CENSUS_BLOCK
+        for i in range(start, stop if stop < n else n):
+            k = 0
+            for e in range(indptr[i], indptr[i + 1]):
+                k += slot[indices[e]] >= 0
+            entries += k
+            pairs += 0.5 * k * (k + 1)
     return entries, pairs
 
 

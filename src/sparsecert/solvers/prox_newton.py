@@ -9,11 +9,18 @@ wide problems the kernel works on a working set of features ranked by how
 far each is from its dead zone, solved loosely (to a fraction of the full
 violation) and resized from the full certificate of every round until that
 certificate holds.
+
+On a CSR X, a working set holding a good share of X's entries (a text's
+commonest words) has its Newton steps read X by rows, with the set's Gram
+matrix as the local model (:mod:`sparsecert._kernels.newton_rows`): no copy
+of its columns, one pass over X a step. Other sets, and every set of a CSC
+or dense X, run the column kernel (:mod:`sparsecert._kernels.prox_newton`).
 """
 
 import numpy as np
 
-from .._kernels.newton_rows import ROWS_MAX_FEATURES, prox_newton_rows, rows_census
+from .._kernels.newton_rows import (CENSUS_BLOCK, ROWS_MAX_FEATURES, prox_newton_rows,
+                                     rows_census)
 from .._kernels.prox_newton import PN_CONVERGED, PN_LINE_SEARCH, prox_newton_logistic
 from .._problem import evaluate
 from ..certificate import build_certificate
@@ -59,6 +66,8 @@ _ROWS_SHARE = 0.2
 # entries out and read them four times or more a step; text 1e5 x 5000,
 # 424 working features holding 72% of X's entries: 8.05)
 _ROWS_GRAM_COST = 16.0
+# ... which a census (rows_census) estimates from one block of rows in this many
+_CENSUS_EVERY = 16
 
 
 def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
@@ -240,7 +249,7 @@ class _NewtonRun:
         self.nvec = None  # the kernels' five n-vectors, kept for the whole fit
         self.col_scratch = None  # the column kernel's other buffers (_scratch)
         self.slot = None  # the row kernel's place of each working feature (-1: none)
-        self.census = None  # (feats, entries, pairs) of the last rows_census
+        self.census = None  # (feats, products per entry) of the last rows_census
 
     def newton_steps(self, w, b, z, feats, inner_tol):
         """Newton steps on ``feats`` from (w, b), z = X w, until the kernel's
@@ -329,11 +338,14 @@ class _NewtonRun:
             self.slot = np.full(design.n_features, -1, dtype=np.int16)
         self.slot[feats] = np.arange(m, dtype=np.int16)
         if self.census is None or not np.array_equal(self.census[0], feats):
-            # (a round on the same set as the last one reads X's indices once less)
-            self.census = (feats.copy(), *rows_census(design.rows[1], design.rows[2], self.slot))
-            self.problem.work.add(design.nnz)  # the census reads X's indices
-        entries, pairs = self.census[1:]
-        if pairs > _ROWS_GRAM_COST * entries:
+            # a sample of the rows: one block in _CENSUS_EVERY when X has that
+            # many (at full size a census of every row took 45 ms, a third of
+            # a Newton step); a round on the same set as the last one reuses it
+            every = _CENSUS_EVERY if design.n_samples >= 4 * _CENSUS_EVERY * CENSUS_BLOCK else 1
+            entries, pairs = rows_census(design.rows[1], design.rows[2], self.slot, every)
+            self.census = (feats.copy(), pairs / max(entries, 1))
+            self.problem.work.add(design.nnz / every)  # it reads those rows' indices
+        if self.census[1] > _ROWS_GRAM_COST:
             self.slot[feats] = -1
             return None
         # the chunks' own sums: one block each on the threads, one for all of
