@@ -28,6 +28,12 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from benchmarks.large import targets, text_like_csr  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def small_x_by_rows(monkeypatch):
+    """The solver reads X by rows from 2^20 entries on; these X are smaller."""
+    monkeypatch.setattr(prox_newton, "_ROWS_MIN_NNZ", 0)
+
+
 @pytest.fixture(scope="module")
 def text():
     X = text_like_csr(6000, 2000, 80000, seed=2)

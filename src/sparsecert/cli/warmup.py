@@ -159,23 +159,28 @@ def _csr_growth_runs():
                                dtype=dtype): grow(X) for dtype in (np.float64, np.float32)]
 
 
-def _csr_column_newton_runs():
-    """An L1-logistic fit on a CSR X reads a working set holding a good share of
-    X's entries by rows (``_kernels/newton_rows.py``), as these small fits'
-    sets do; a set of rarer columns gets the column kernel on their copy:
-    run that one too."""
+def _csr_row_newton_runs():
+    """An L1-logistic fit on a CSR X of 2^20 entries and more reads a working
+    set holding a good share of X's entries by rows (``_kernels/newton_rows.py``),
+    on one thread and over threads: these small fits do too, when told to."""
+    from .. import _validation
     from ..solvers import prox_newton
 
-    def run(X, y):
-        before = prox_newton._ROWS_SHARE
-        prox_newton._ROWS_SHARE = np.inf
+    def run(X, y, n_jobs):
+        names = (prox_newton, "_ROWS_MIN_NNZ"), (prox_newton, "_THREADED_ENTRIES"), \
+            (_validation, "_CHUNK_MIN_NNZ")
+        before = [getattr(*name) for name in names]
+        for (module, attr), value in zip(names, (0, 0, 64)):
+            setattr(module, attr, value)
         try:
-            sc.SparseLogisticRegression(alpha=_ratio(X, y, "logistic", 0.05), tol=TOL).fit(X, y)
+            sc.SparseLogisticRegression(alpha=_ratio(X, y, "logistic", 0.05), tol=TOL,
+                                        n_jobs=n_jobs).fit(X, y)
         finally:
-            prox_newton._ROWS_SHARE = before
+            for (module, attr), value in zip(names, before):
+                setattr(module, attr, value)
 
-    return [lambda d=dtype: run(*_classification(60, 30, "csr", d))
-            for dtype in (np.float64, np.float32)]
+    return [lambda d=dtype, j=n_jobs: run(*_classification(200, 30, "csr", d), j)
+            for dtype in (np.float64, np.float32) for n_jobs in (None, 2)]
 
 
 def _wide_runs():
@@ -239,7 +244,7 @@ def groups():
             out.append((f"paths and CV, {tag}", lambda l=layout, d=dtype: _path_runs(l, d)))
     out.append(("CSR row passes over threads (n_jobs=2)", _csr_thread_runs))
     out.append(("a CSR column store growing in place", _csr_growth_runs))
-    out.append(("proximal Newton on a CSR X's copied columns", _csr_column_newton_runs))
+    out.append(("proximal Newton on a CSR X by rows", _csr_row_newton_runs))
     out.append(("coordinate steps and Newton gradients over threads (n_jobs=2)", _wide_runs))
     if _dask_installed():
         out.append(("distributed (Dask arrays, dense and CSR blocks)", _dask_runs))

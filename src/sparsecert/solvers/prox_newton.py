@@ -66,6 +66,11 @@ _ROWS_SHARE = 0.2
 # entries out and read them four times or more a step; text 1e5 x 5000,
 # 424 working features holding 72% of X's entries: 8.05)
 _ROWS_GRAM_COST = 16.0
+# ... for an X of at least this many entries: a smaller one (12 MiB) stays
+# in cache, where the column kernel's gathers are cheap, its shrinking
+# skips most of a model's features and the copy is small (a9a, 228k
+# entries, amax/10: 16-19 ms by columns, 27-28 ms by rows)
+_ROWS_MIN_NNZ = 2 ** 20
 # ... which a census (rows_census) estimates from one block of rows in this many
 _CENSUS_EVERY = 16
 
@@ -330,7 +335,7 @@ class _NewtonRun:
         the scratch (newton_steps resets it)."""
         design = self.problem.design
         m = feats.size
-        if (not design.is_csr or m > ROWS_MAX_FEATURES
+        if (not design.is_csr or m > ROWS_MAX_FEATURES or design.nnz < _ROWS_MIN_NNZ
                 or design.column_nnz(feats) < _ROWS_SHARE * design.nnz):
             return None
         if self.slot is None:
