@@ -316,3 +316,20 @@ def test_reference_point_reuses_the_gradient_exactly(kind, datafit, fit_intercep
     u = -sw * (y - z) / 80 if datafit == "quadratic" else -sw * y / (1 + np.exp(y * z)) / 80
     np.testing.assert_allclose(moved, Xd.T @ u, rtol=1e-6 if kind == "dense32" else 1e-10,
                                atol=1e-7)
+
+
+def test_the_repr_gives_each_test_its_own_outcome(fitted):
+    """A certificate short of its gap alone reads "max_violation=... <= tol=...
+    is True" and "relative ... <= gap_tol=... is False" (the repr once printed
+    the overall outcome after the violation test: "1.48e-07 <= 8.42e-07 is
+    False")."""
+    from sparsecert.certificate import Certificate
+
+    cert = fitted[3].certificate_
+    short = Certificate(**{**cert.__dict__, "converged": False,
+                           "relative_gap": 10 * cert.gap_tol})
+    text = repr(short)
+    assert text.startswith("Certificate(NOT certified")
+    assert f"<= tol={cert.tol:.3g} is True" in text
+    assert f"<= gap_tol={cert.gap_tol:.3g} is False" in text
+    assert f"<= gap_tol={cert.gap_tol:.3g} is True" in repr(cert)

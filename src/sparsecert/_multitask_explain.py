@@ -8,18 +8,29 @@ def multitask_repr(cert):
     return _block_repr(cert, "MultiTaskCertificate", f"tasks={cert.n_tasks}")
 
 
+def tests_text(cert):
+    """The certificate's two tests as a repr shows them, each with its own
+    outcome: "max_violation=v at feature j <= tol=t is True, duality_gap=g
+    (relative r <= gap_tol=e is False)" (no gap part without a gap)."""
+    where = "intercept" if cert.argmax is None else f"feature {cert.argmax}"
+    text = (f"max_violation={cert.max_violation:.3g} at {where} <= tol={cert.tol:.3g} is "
+            f"{bool(cert.max_violation <= cert.tol)}")
+    if cert.duality_gap is None:
+        return text
+    gap_tol = getattr(cert, "gap_tol", None)
+    test = "" if gap_tol is None else (
+        f" <= gap_tol={gap_tol:.3g} is {bool(cert.relative_gap <= gap_tol)}")
+    return text + f", duality_gap={cert.duality_gap:.3g} (relative {cert.relative_gap:.3g}{test})"
+
+
 def _block_repr(cert, kind, blocks):
     """One line: the status, the worst violation and where, the gap, the
     objective, the nonzero features and ``blocks`` (what a block spans)."""
     status = "certified" if cert.converged else "NOT certified"
-    gap = ("" if cert.duality_gap is None else
-           f", duality_gap={cert.duality_gap:.3g} (relative {cert.relative_gap:.3g})")
-    where = "intercept" if cert.argmax is None else f"feature {cert.argmax}"
     it = f", n_iter={cert.n_iter}" if cert.n_iter is not None else ""
     solver = f", solver={cert.solver!r}" if cert.solver else ""
-    return (f"{kind}({status}, kind={cert.kind!r}, max_violation="
-            f"{cert.max_violation:.3g} at {where} <= tol={cert.tol:.3g} is "
-            f"{bool(cert.converged)}{gap}, objective={cert.objective:.10g}, nonzero "
+    return (f"{kind}({status}, kind={cert.kind!r}, {tests_text(cert)}, "
+            f"objective={cert.objective:.10g}, nonzero "
             f"features={cert.n_nonzero}/{cert.n_groups}, {blocks}{it}{solver})")
 
 

@@ -52,7 +52,7 @@ from ._duality import (_balanced_logistic_dual_point, _candidate_gap, _computed_
 from ._kernels import codes
 from ._violations import _violations
 from ._multitask_explain import explain_multinomial, explain_multitask, multinomial_repr, \
-    multitask_repr
+    multitask_repr, tests_text
 from ._validation import check_coef, validate_arrays
 
 
@@ -177,15 +177,10 @@ class Certificate:
 
     def __repr__(self):
         status = "certified" if self.converged else "NOT certified"
-        gap = ""
-        if self.duality_gap is not None:
-            gap = f", duality_gap={self.duality_gap:.3g} (relative {self.relative_gap:.3g})"
-        where = "intercept" if self.argmax is None else f"feature {self.argmax}"
         it = f", n_iter={self.n_iter}" if self.n_iter is not None else ""
         solver = f", solver={self.solver!r}" if self.solver else ""
-        return (f"Certificate({status}, kind={self.kind!r}, "
-                f"max_violation={self.max_violation:.3g} at {where} <= tol={self.tol:.3g}"
-                f" is {bool(self.converged)}{gap}, objective={self.objective:.10g}, "
+        return (f"Certificate({status}, kind={self.kind!r}, {tests_text(self)}, "
+                f"objective={self.objective:.10g}, "
                 f"nonzeros={self.n_nonzero}/{self.coef.shape[0]}{it}{solver})")
 
     def explain(self, feature_names=None, top=10):
