@@ -616,3 +616,28 @@ def test_caller_arrays_never_modified(make, data, tmp_path):
                     assert after == before_flag, (name, key)
                 elif after is not None:
                     assert after == _true_flag(Xv, key), (name, key)
+
+
+@pytest.mark.parametrize("layout", ["csr", "csc"])
+def test_many_empty_columns_are_not_looked_at_one_by_one(layout, monkeypatch):
+    """A hashing vectorizer's X has most of its 2^20 columns empty: the
+    underflow check skips them (all zeros, constant) and still catches a
+    column of tiny varying entries among them. Looking at each empty column
+    (np.ptp on its implicit zero) took 7.7 s of an 8.5 s fit at 2^20."""
+    from sparsecert import _validation
+
+    rng = np.random.default_rng(0)
+    n, p = 200, 50_000
+    X = sp.random(n, p, density=2e-4, format="csr", random_state=0)
+    X = sp.hstack([sp.csr_matrix(rng.normal(size=(n, 3))), X], format=layout)
+    y = X[:, :3].toarray() @ np.array([1.0, -2.0, 0.5]) + 0.01 * rng.normal(size=n)
+    looks = []
+    real_ptp = np.ptp
+    monkeypatch.setattr(_validation.np, "ptp", lambda a, *k: looks.append(1) or real_ptp(a, *k))
+    est = Lasso(alpha=0.05).fit(X, y)
+    assert est.certificate_.converged and not looks
+    monkeypatch.undo()
+    bad = X.tolil()
+    bad[:2, 10] = np.array([[1e-170], [3e-170]])
+    with pytest.raises(ValueError, match=r"X column 10 is not constant.*rescale X"):
+        Lasso(alpha=0.05).fit(bad.asformat(layout), y)

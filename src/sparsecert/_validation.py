@@ -457,6 +457,11 @@ def check_no_underflow(design, lipschitz, centered):
             f"coordinate steps (entries of magnitude about 1e-152 or less): rescale X, e.g. "
             f"with sklearn.preprocessing.MaxAbsScaler, and the coefficients accordingly.")
     flat = np.flatnonzero(lipschitz == 0.0)
+    if design.is_sparse:
+        # an empty column is all zeros, constant: only a column with entries
+        # needs a look (a hashing vectorizer's X at 2^20 columns had 585855
+        # empty ones, which a look each kept here 7.7 s of an 8.5 s fit)
+        flat = flat[design.column_counts(flat) > 0]
     X_dense, X_data, _, X_indptr = design.columns(flat)
     for j in flat:
         if design.is_sparse:
