@@ -58,8 +58,8 @@ _PN_SHRINK = 1.0
 _THREADED_ENTRIES = 2 ** 16
 # on a CSR X, a working set holding at least this share of X's entries has
 # its Newton steps read X by rows (_kernels/newton_rows.py) when its Gram
-# matrix is small and cheap: two reads of X's indices a step, against four
-# or more gathers of its columns' entries and a copy of them
+# matrix is small and cheap: one read of X's rows a step, against four or
+# more gathers of its columns' entries and a copy of them
 _ROWS_SHARE = 0.2
 # ... and when its Gram matrix costs at most this many multiply-adds per
 # entry of X in the working columns (the column kernel would copy those
@@ -261,7 +261,7 @@ class _NewtonRun:
         self.verbose = verbose
         self.chunk = max(_epochs_per_call_for(problem.design, problem.design.n_features) // 4, 1)
         self.n_iter = 0
-        self.nvec = None  # the kernels' five n-vectors, kept for the whole fit
+        self.nvec = None  # the kernels' n-vectors (five, four by rows), kept for the fit
         self.col_scratch = None  # the column kernel's other buffers (_scratch)
         self.slot = None  # the row kernel's place of each working feature (-1: none)
         self.census = None  # (feats, products per entry) of the last rows_census
