@@ -162,7 +162,7 @@ def _csr_growth_runs():
 def _csr_row_newton_runs():
     """An L1-logistic fit on a CSR X of 2^20 entries and more reads a working
     set holding a good share of X's entries by rows (``_kernels/newton_rows.py``),
-    on one thread and over threads: these small fits do too, when told to."""
+    on one thread and over threads (float64): these small fits do too, when told to."""
     from .. import _validation
     from ..solvers import prox_newton
 
@@ -179,8 +179,10 @@ def _csr_row_newton_runs():
             for (module, attr), value in zip(names, before):
                 setattr(module, attr, value)
 
+    # float32 on one thread only: every row kernel is a long compile (about
+    # 10 s each), and a float32 X over threads compiles at its first fit
     return [lambda d=dtype, j=n_jobs: run(*_classification(200, 30, "csr", d), j)
-            for dtype in (np.float64, np.float32) for n_jobs in (None, 2)]
+            for dtype, n_jobs in ((np.float64, None), (np.float64, 2), (np.float32, None))]
 
 
 def _wide_runs():
