@@ -642,3 +642,32 @@ def test_many_empty_columns_are_not_looked_at_one_by_one(layout, monkeypatch):
     bad[:2, j] = np.array([[1e-170], [3e-170]])
     with pytest.raises(ValueError, match=rf"X column {j} is not constant.*rescale X"):
         Lasso(alpha=0.05).fit(bad.asformat(layout), y)
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("model", ["lasso", "logistic"])
+def test_a_column_seen_only_in_rows_of_weight_zero_is_no_error(layout, model):
+    """Weight 0 takes a row out of the fit: a column whose entries all sit in
+    such rows has L_j = 0 and is zero for the fit, not a column whose squared
+    norm underflowed (the check raised that, looking at every row). The fit
+    is the one on the other rows, and that column's coefficient is 0."""
+    from sparsecert import SparseLogisticRegression
+
+    rng = np.random.default_rng(3)
+    n, p = 120, 8
+    X = rng.normal(size=(n, p))
+    out = np.arange(n) % 4 == 0               # the rows of weight 0
+    X[~out, 5] = 0.0                           # column 5 lives in those rows only
+    y = X[:, :3] @ np.array([1.0, -1.0, 0.5]) + 0.1 * rng.normal(size=n)
+    sw = np.where(out, 0.0, 1.0)
+    if model == "logistic":
+        y = (y > 0).astype(int)
+        make = lambda: SparseLogisticRegression(alpha=0.02, tol=1e-10)  # noqa: E731
+    else:
+        make = lambda: Lasso(alpha=0.05, tol=1e-10)  # noqa: E731
+    as_layout = {"dense": np.asarray, "csr": sp.csr_matrix, "csc": sp.csc_matrix}[layout]
+    est = make().fit(as_layout(X), y, sample_weight=sw)
+    kept = make().fit(as_layout(X[~out]), y[~out])
+    assert est.certificate_.converged and np.ravel(est.coef_)[5] == 0.0
+    np.testing.assert_allclose(np.ravel(est.coef_), np.ravel(kept.coef_), atol=1e-7)
+    np.testing.assert_allclose(est.intercept_, kept.intercept_, atol=1e-7)

@@ -191,3 +191,52 @@ def test_the_census_of_a_sample_of_rows_estimates_the_products_per_entry():
     blocks = np.arange(X.shape[0]) // CENSUS_BLOCK % 16 == 0
     assert some == k[blocks].sum()  # the sampled blocks' rows only
     assert some_pairs / some == pytest.approx(pairs / entries, rel=0.05)
+
+
+def _edge_case(X, case):
+    """X made into one of the inputs the row kernel must take as they come."""
+    rng = np.random.default_rng(0)
+    sw = None
+    if case == "zero weights":
+        sw = rng.uniform(0.5, 2.0, X.shape[0])
+        sw[rng.random(X.shape[0]) < 0.3] = 0.0
+    elif case == "float32":
+        X = X.astype(np.float32)
+    elif case == "int64 indices":
+        X = X.copy()
+        X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
+    elif case == "empty rows":
+        X = X.tolil()
+        X[::7] = 0
+        X = X.tocsr()
+        X.eliminate_zeros()
+    elif case == "unsorted":
+        X = X.copy()
+        for i in range(0, X.shape[0], 3):
+            a, b = X.indptr[i], X.indptr[i + 1]
+            X.indices[a:b], X.data[a:b] = X.indices[a:b][::-1].copy(), X.data[a:b][::-1].copy()
+        X.has_sorted_indices = False
+    return X, sw
+
+
+@pytest.mark.parametrize("case", ["zero weights", "float32", "int64 indices", "empty rows",
+                                  "unsorted"])
+def test_the_row_kernel_takes_inputs_as_they_come(text, monkeypatch, case):
+    """Rows of weight 0, float32 values, int64 indices, empty rows and a
+    CSR with unsorted indices (which the design sorts in a copy, never in the
+    caller's X): the row kernel's fit is the column kernel's."""
+    X, y = text
+    X, sw = _edge_case(X, case)
+    before = (X.data.copy(), X.indices.copy())
+    alpha = alpha_max(X, y, datafit="logistic", sample_weight=sw) / 50
+    est = sparsecert.SparseLogisticRegression(alpha=alpha, tol=1e-8)
+    rows = _spy(monkeypatch, "prox_newton_rows")
+    by_rows = clone(est).fit(X, y, sample_weight=sw)
+    assert rows
+    monkeypatch.setattr(prox_newton, "_ROWS_SHARE", np.inf)
+    by_columns = clone(est).fit(X, y, sample_weight=sw)
+    assert by_rows.certificate_.converged and by_columns.certificate_.converged
+    scale = np.abs(by_columns.coef_).max()
+    np.testing.assert_allclose(by_rows.coef_, by_columns.coef_, atol=1e-9 * scale)
+    np.testing.assert_array_equal(X.data, before[0])
+    np.testing.assert_array_equal(X.indices, before[1])

@@ -284,7 +284,7 @@ def make_problem(design, y, sw, datafit, penalty, fit_intercept, n_threads=1):
     scale = float(np.abs(grad0).max()) if p else 0.0
     objective0 = float(datafit_value(datafit.code, y, z, sw, n))
     check_no_overflow(lipschitz, scale, objective0)
-    check_no_underflow(design, lipschitz, center)
+    check_no_underflow(design, lipschitz, center, sw)
     # the intercept's own scale: the weighted RMS of the per-sample loss
     # derivative at (0, b0) (for least squares, of y - b0). By Cauchy-Schwarz
     # |grad0_j| <= rms(X_j) * scale_intercept: the same reference point.
