@@ -7,7 +7,7 @@ working set of 64 features holds half of X's entries. The copy then costs as
 much memory as half of X, and each Newton step reads it four times or more,
 gathering the per-sample vectors at random rows.
 
-Here a Newton step reads X by rows, twice, and copies nothing. With the
+Here a Newton step reads X by rows and copies nothing. With the
 working features ``feats`` (m of them, sorted) at places slot[j] = jj (-1
 for every other column), one pass over the rows (:func:`model_rows`) sums
 
@@ -17,10 +17,13 @@ each row adding the products of its k_i working entries (k_i (k_i + 1) / 2
 multiply-adds, in cache: Q is at most ``ROWS_MAX_FEATURES`` squared). That is
 the gradient, the curvature and the whole local model of
 :mod:`.newton_gram`: with the intercept profiled out, Qc = Q - hx hx^T /
-sum_i h_i, and every CD epoch on the model then costs m^2 and reads no X. A
-second pass makes xd = X d + db for the line search (:func:`.rows.matvec_rows`
-on d scattered into a p-vector). Everything else (derivatives, shrinking, the
-line search, the step) is the column kernel's own code.
+sum_i h_i, and every CD epoch on the model then costs m^2 and reads no X.
+The step's pass (:func:`step_rows`) makes xd = X d + db for the line search
+and, in the same read of each row, the derivatives and the model at z + xd:
+when the full step is taken (most steps) that is the next step's model, and
+a step costs one pass over X; after a backtrack a model pass follows.
+Everything else (shrinking, the CD steps, the backtracking, the step) is
+the column kernel's own code.
 
 A row pass reads all of X's indices, not only the working columns' entries,
 so this pays when the working set holds a good share of X's entries and its
@@ -95,6 +98,16 @@ def _add_row(acc, Q, loc, val, k, ui, hi):
             Q[a, loc[q]] += hv * val[q]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _add_chunks(acc, Q, chunk_acc, chunk_Q, n_chunks):
+    """acc and Q = the first ``n_chunks`` chunks' own sums, added in chunk order."""
+    acc[:, :] = 0.0
+    Q[:, :] = 0.0
+    for c in range(n_chunks):
+        acc += chunk_acc[c]
+        Q += chunk_Q[c]
+
+
 @njit(cache=True, nogil=True)
 def _model_rows_serial(threads, data, indices, indptr, bounds, slot, u, h, acc, Q, chunk_acc,
                        chunk_Q, loc, val):
@@ -123,11 +136,7 @@ def _model_rows_threads(threads, data, indices, indptr, bounds, slot, u, h, acc,
         chunk_Q[c, :, :] = 0.0
         _model_chunk(data, indices, indptr, bounds[c], bounds[c + 1], slot, u, h, chunk_acc[c],
                      chunk_Q[c], loc[c], val[c])
-    acc[:, :] = 0.0
-    Q[:, :] = 0.0
-    for c in range(n_chunks):
-        acc += chunk_acc[c]
-        Q += chunk_Q[c]
+    _add_chunks(acc, Q, chunk_acc, chunk_Q, n_chunks)
 
 
 _MODEL_ROWS = {"one": _model_rows_serial, "many": _model_rows_threads}
@@ -282,11 +291,7 @@ def _step_rows_threads(threads, data, indices, indptr, bounds, slot, d, db, y, s
         sums[c, :] = 0.0
         _step_chunk(data, indices, indptr, bounds[c], bounds[c + 1], slot, d, db, y, sw, z, nf,
                     u, h, xd, zn, chunk_acc[c], chunk_Q[c], loc[c], val[c], sums[c])
-    acc[:, :] = 0.0
-    Q[:, :] = 0.0
-    for c in range(n_chunks):
-        acc += chunk_acc[c]
-        Q += chunk_Q[c]
+    _add_chunks(acc, Q, chunk_acc, chunk_Q, n_chunks)
     return _added(sums, nf)
 
 

@@ -124,12 +124,8 @@ def _csr_thread_runs():
     from .. import _validation
 
     def run(est, X, y):
-        before = _validation._CHUNK_MIN_NNZ
-        _validation._CHUNK_MIN_NNZ = 64
-        try:
+        with _settings((_validation, "_CHUNK_MIN_NNZ", 64)):
             est.fit(X, y)
-        finally:
-            _validation._CHUNK_MIN_NNZ = before
 
     runs = []
     for dtype in (np.float64, np.float32):
@@ -167,17 +163,10 @@ def _csr_row_newton_runs():
     from ..solvers import prox_newton
 
     def run(X, y, n_jobs):
-        names = (prox_newton, "_ROWS_MIN_NNZ"), (prox_newton, "_THREADED_ENTRIES"), \
-            (_validation, "_CHUNK_MIN_NNZ")
-        before = [getattr(*name) for name in names]
-        for (module, attr), value in zip(names, (0, 0, 64)):
-            setattr(module, attr, value)
-        try:
+        with _settings((prox_newton, "_ROWS_MIN_NNZ", 0), (prox_newton, "_THREADED_ENTRIES", 0),
+                       (_validation, "_CHUNK_MIN_NNZ", 64)):
             sc.SparseLogisticRegression(alpha=_ratio(X, y, "logistic", 0.05), tol=TOL,
                                         n_jobs=n_jobs).fit(X, y)
-        finally:
-            for (module, attr), value in zip(names, before):
-                setattr(module, attr, value)
 
     # float32 on one thread only: every row kernel is a long compile (about
     # 10 s each), and a float32 X over threads compiles at its first fit
@@ -254,18 +243,25 @@ def groups():
 
 
 @contextlib.contextmanager
+def _settings(*changes):
+    """Each (module, name, value) of ``changes`` set for the block, restored after."""
+    before = [getattr(module, name) for module, name, _ in changes]
+    try:
+        for module, name, value in changes:
+            setattr(module, name, value)
+        yield
+    finally:
+        for (module, name, _), value in zip(changes, before):
+            setattr(module, name, value)
+
+
 def _extrapolating_gram():
     """A Gram solve extrapolates (``cd_gram_anderson``) only after
     ``_GRAM_PLAIN`` plain epochs, which these small fits rarely need: with
     one plain epoch, a fit that goes on compiles both kernels."""
     from ..solvers import gram
 
-    before = gram._GRAM_PLAIN
-    gram._GRAM_PLAIN = 1
-    try:
-        yield
-    finally:
-        gram._GRAM_PLAIN = before
+    return _settings((gram, "_GRAM_PLAIN", 1))
 
 
 def run_all(report=print):

@@ -270,11 +270,20 @@ class _NewtonRun:
         """Newton steps on ``feats`` from (w, b), z = X w, until the kernel's
         violation there is <= ``inner_tol``, the line search fails or
         ``max_iter``; w and z are updated in place. Returns (b, status, stalled)."""
+        rows = self._by_rows(feats)
+        try:
+            return self._steps(rows, w, b, z, feats, inner_tol)
+        finally:
+            if rows is not None:
+                self.slot[feats] = -1  # (_by_rows set the set's places)
+
+    def _steps(self, rows, w, b, z, feats, inner_tol):
+        """:meth:`newton_steps`' calls of a kernel: the row kernel with its
+        scratch ``rows``, or the column kernel for None."""
         problem = self.problem
         design = problem.design
         start = self.n_iter
         status = PN_CONVERGED
-        rows = self._by_rows(feats)
         entries = design.nnz if rows is not None else design.column_nnz(feats)
         threads, on_threads = threads_for(
             problem.n_threads > 1 and entries >= _THREADED_ENTRIES, problem.n_threads)
@@ -305,11 +314,7 @@ class _NewtonRun:
             if status == PN_CONVERGED:
                 break
             if status == PN_LINE_SEARCH:
-                if rows is not None:
-                    self.slot[feats] = -1
                 return b, status, True
-        if rows is not None:
-            self.slot[feats] = -1
         return b, status, False
 
     def _columns_call(self, w, b, z, feats, budget, inner_tol, work, threads):
@@ -342,7 +347,7 @@ class _NewtonRun:
         a CSR X by rows (a working set small enough for its Gram matrix,
         holding at least ``_ROWS_SHARE`` of X's entries, whose rows meet few of
         them each), else None. Sets ``self.slot`` for ``feats`` when it returns
-        the scratch (newton_steps resets it)."""
+        the scratch (newton_steps resets it, whatever happens)."""
         design = self.problem.design
         m = feats.size
         if (not design.is_csr or m > ROWS_MAX_FEATURES or design.nnz < _ROWS_MIN_NNZ
