@@ -18,6 +18,7 @@ from sparsecert._validation import _chunk_bounds, as_design
 from sparsecert.certificate import Certificate
 from sparsecert.datafits import Quadratic
 from sparsecert.penalties import L1
+from sparsecert.solvers import prox_newton
 
 
 def _text(n=6000, p=2000, nnz=80000, seed=2):
@@ -67,6 +68,31 @@ def test_evaluate_in_scratch_gives_the_same_pieces_in_the_same_vectors():
         assert again[key] == moved[key]
 
 
+@pytest.mark.parametrize("datafit", ["quadratic", "logistic"])
+def test_a_certificates_x_w_is_kept_for_least_squares_only(datafit):
+    """A least-squares solver asks for the certificate's X w again (its
+    residual at the same w), so a CSR X's row product is kept; the
+    logistic's solver never does, and keeping it cost an n-vector. The
+    pieces are the same either way, bit for bit."""
+    from sparsecert._problem import rows_times_w
+    from sparsecert.datafits import Logistic
+
+    X, z, rng = _text(n=400, p=150, nnz=4000)
+    y = np.where(z > 0, 1.0, -1.0) if datafit == "logistic" else z
+    problem = make_problem(as_design(X), y, np.ones(X.shape[0]),
+                           Logistic() if datafit == "logistic" else Quadratic(),
+                           L1(alpha=0.01), True)
+    w = np.where(rng.random(150) < 0.1, rng.normal(size=150), 0.0)
+    old = rows_times_w(problem, 0.5 * w)  # kept, for another w
+    pieces = evaluate(problem, w, 0.3, scratch=True)
+    kept = problem.__dict__.get("_rows_xw")
+    if datafit == "quadratic":
+        assert kept is not None and np.array_equal(kept[1], w) and kept[2] is old
+    else:
+        assert kept is None  # the stale one is released too
+    np.testing.assert_array_equal(pieces["z"], X @ w + 0.3)
+
+
 def _fresh_scratch(self, name, size, zeros=False):
     return np.zeros(size) if zeros else np.empty(size)
 
@@ -102,12 +128,17 @@ def test_fits_reusing_scratch_match_fits_allocating_afresh(monkeypatch, datafit,
 
     monkeypatch.setattr(_problem.Problem, "scratch", counted)
     a = clone(est).fit(X, y, sample_weight=sw)
-    # the CD certificates write u over z; the Newton rounds keep both
-    assert ({"z", "u"} if datafit == "logistic" else {"z"}) <= names
+    # the CD certificates write u over z; the Newton rounds keep both, u in
+    # one of the kernels' n-vectors (idle between the rounds' Newton steps)
+    assert "z" in names and "u" not in names
     if datafit == "quadratic":
         assert {"gram_rows", "refit_z", "objective"} <= names  # a support jump was tried
     monkeypatch.setattr(_problem.Problem, "scratch", _fresh_scratch)
+    idle = []
+    monkeypatch.setattr(prox_newton._NewtonRun, "idle_vector",
+                        lambda self: idle.append(1) or np.full(X.shape[0], np.nan))
     b = clone(est).fit(X, y, sample_weight=sw)
+    assert bool(idle) == (datafit == "logistic")
     assert a.certificate_.converged
     assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)
     assert np.array_equal(a.n_iter_, b.n_iter_)

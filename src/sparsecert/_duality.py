@@ -20,6 +20,7 @@ from ._kernels.codes import ELASTIC_NET, L1, LOGISTIC, PARAM_L1_RATIO, QUADRATIC
 from ._kernels.datafit import rmatvec_subset
 from ._kernels.optimality import duality_gap_kernel, sphere_test
 from ._problem import rmatvec_full
+from ._sums import sample_dot
 
 
 _EPS = float(np.finfo(np.float64).eps)
@@ -41,17 +42,22 @@ def _balanced_logistic_dual_point(problem, u, grad):
     when the correction is not exactly zero.
     """
     y = problem.y
-    pos_total = -float(u[y > 0].sum())   # sum over y = +1 of s_i a_i / n
-    neg_total = float(u[y < 0].sum())    # sum over y = -1 of s_i a_i / n
+    # the two class totals from sum_i u_i and sum_i y_i u_i (y = +-1), without
+    # a copy of either class's u (0.8 n floats at the full text benchmark)
+    total = float(np.sum(u))
+    signed = sample_dot(u, y)
+    pos_total = -0.5 * (total + signed)  # sum over y = +1 of s_i a_i / n
+    neg_total = 0.5 * (total - signed)   # sum over y = -1 of s_i a_i / n
     rounding = 16.0 * np.sqrt(y.shape[0]) * np.finfo(np.float64).eps * max(pos_total, neg_total)
-    if abs(pos_total - neg_total) <= rounding:
-        # balanced up to the rounding of the sums themselves (the start (0, b0),
-        # a solved intercept): the pass over X would change nothing measurable
+    if abs(total) <= rounding:
+        # balanced (pos_total - neg_total = -sum_i u_i) up to the rounding of
+        # the sums themselves (the start (0, b0), a solved intercept): the
+        # pass over X would change nothing measurable
         return u, grad
     if pos_total > neg_total:
-        u[y > 0] *= neg_total / pos_total
+        np.multiply(u, neg_total / pos_total, out=u, where=y > 0)
     else:
-        u[y < 0] *= pos_total / neg_total
+        np.multiply(u, pos_total / neg_total, out=u, where=y < 0)
     rmatvec_full(problem.design, u, grad, problem.n_threads)
     if problem.work is not None:
         problem.work.add(problem.design.nnz)
@@ -222,9 +228,10 @@ def _computed_gap(problem, w, pieces, objective, converged, gap_tol, dual_candid
     if problem.fit_intercept or free.size:
         # the dual point is changed in place below (centred, balanced or
         # projected): the pieces stay the certificate's own; a solver's
-        # scratch u (written over z, evaluate's keep_z=False) is read by
-        # nothing after, so it is changed in place (an n-vector saved)
-        scratch_u = "z" in pieces and pieces["z"] is None
+        # scratch u (written over z, evaluate's keep_z=False, or marked
+        # "u_free") is read by nothing after, so it is changed in place
+        # (an n-vector saved)
+        scratch_u = pieces.get("u_free", False) or ("z" in pieces and pieces["z"] is None)
         u = pieces["u"] if scratch_u else pieces["u"].copy()
         grad_dual = pieces["grad"].copy()
     else:

@@ -387,14 +387,17 @@ def rmatvec_full(design, u, out, n_threads=1):
         rmatvec(*design.args, u, out)
 
 
-def rows_times_w(problem, w, out=None):
+def rows_times_w(problem, w, out=None, keep=True):
     """out = X w for a CSR X, row by row (bit for bit the column product):
-    one read of X, done once per w. A fit asks twice at the same point,
-    for its residual (``solvers.common.profiled_residual``), then for its
-    certificate; the last product is kept with a copy of its w (a vector of
-    this problem's own: a path's sub-problems are shallow copies). Without
-    ``out``, the kept vector itself, to be read only (or first released,
-    :func:`release_rows_xw`): no copy of it."""
+    one read of X, done once per w. A least-squares fit asks twice at the
+    same point, for its residual (``solvers.common.profiled_residual``),
+    then for its certificate; the last product is kept with a copy of its w
+    (a vector of this problem's own: a path's sub-problems are shallow
+    copies). Without ``out``, the kept vector itself, to be read only (or
+    first released, :func:`release_rows_xw`): no copy of it. Without
+    ``keep`` (a caller that never asks twice: the logistic's certificates,
+    whose z the Newton steps then move), the product goes into ``out`` and
+    nothing is kept: an n-vector less."""
     from ._kernels.rows import matvec_rows, matvec_rows_threads  # CSR only
 
     kept = problem.__dict__.get("_rows_xw")
@@ -405,7 +408,12 @@ def rows_times_w(problem, w, out=None):
         return out
     design = problem.design
     mine = kept is not None and kept[0] == id(problem)
-    xw = kept[2] if mine else np.empty(design.n_samples)
+    if not keep and out is not None:
+        if mine:
+            del problem.__dict__["_rows_xw"]  # (of another w: stale)
+        xw = out
+    else:
+        xw = kept[2] if mine else np.empty(design.n_samples)
     if problem.work is not None:
         problem.work.add(design.nnz)
     if problem.n_threads > 1 and design.bounds.shape[0] > 2:
@@ -413,6 +421,8 @@ def rows_times_w(problem, w, out=None):
             matvec_rows_threads(*design.rows, design.bounds, w, xw)
     else:
         matvec_rows(*design.rows, w, xw)
+    if xw is out:
+        return out
     problem.__dict__["_rows_xw"] = (id(problem), w.copy(), xw)
     if out is None:
         return xw
@@ -428,32 +438,39 @@ def release_rows_xw(problem, v):
         del problem.__dict__["_rows_xw"]
 
 
-def times_w(problem, w, nonzero, out):
+def times_w(problem, w, nonzero, out, keep=True):
     """out = X w, ``nonzero`` being w's nonzeros, counted in ``problem.work``:
     from their columns, or for a CSR X whose store does not hold them, row
     by row (:func:`rows_times_w`: one read of X, bit for bit the same,
-    where copying them out would read X and write them)."""
+    where copying them out would read X and write them; ``keep`` as there)."""
     design = problem.design
     if not design.holds(nonzero):
-        return rows_times_w(problem, w, out)  # (counts its pass, once per point)
+        return rows_times_w(problem, w, out, keep)  # (counts its pass, once per point)
     matvec(*design.columns(nonzero), design.n_samples, w, out)
     if problem.work is not None:
         problem.work.add_columns(design, nonzero)
     return out
 
 
-def evaluate(problem, w, b, scratch=False, keep_z=True):
+def evaluate(problem, w, b, scratch=False, keep_z=True, u_out=None):
     """Run the optimality kernel at (w, b): a dict of the raw pieces.
 
     ``scratch``: z and u are the problem's scratch vectors (:meth:`Problem.scratch`),
     overwritten by the next such call: for a solver's certificates, which
     keep only the p-vectors. Without ``keep_z``, u is written over z (one
     n-vector less; pieces["z"] is None), and the certificate may change u
-    in place (its gap's dual point): the caller reads neither again."""
+    in place (its gap's dual point): the caller reads neither again.
+    ``u_out``: the n-vector u is written to (with ``keep_z``), in place of
+    a new or scratch one."""
     design = problem.design
     n, p = design.n_samples, design.n_features
     z = problem.scratch("z", n) if scratch else np.empty(n)
-    u = z if not keep_z else problem.scratch("u", n) if scratch else np.empty(n)
+    if not keep_z:
+        u = z
+    elif u_out is not None:
+        u = u_out
+    else:
+        u = problem.scratch("u", n) if scratch else np.empty(n)
     grad = np.empty(p)
     viol = np.empty(p)
     margin = np.empty(p)
@@ -477,7 +494,9 @@ def evaluate(problem, w, b, scratch=False, keep_z=True):
             else:
                 np.dot(X_dense, w, out=z)
         else:
-            times_w(problem, w, nonzero, z)
+            # a least-squares solver asks for the same X w again (its
+            # residual); the logistic's never does
+            times_w(problem, w, nonzero, z, keep=problem.df_code == codes.QUADRATIC)
         z += b
     # f(z) read before u overwrites z (else the kernel below computes it)
     loss = None if keep_z else datafit_value(problem.df_code, problem.y, z, problem.sw, n)

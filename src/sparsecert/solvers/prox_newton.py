@@ -108,7 +108,7 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     # the certificate's units (|dF/db| rescaled by tol / tol_intercept)
     tol_abs = problem.tolerances(tol)[0]
     run = _NewtonRun(problem, tol, tol_abs, max_iter, verbose)
-    pieces, cert = _certify(problem, w, b, tol, 0)
+    pieces, cert = _certify(problem, w, b, tol, 0, run.idle_vector())
     use_ws = p > _WS_MIN_FEATURES
     size = max(_PN_WS_START, 2 * int(np.count_nonzero(w)))
     stalled = False
@@ -128,8 +128,9 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
             inner_tol = max(tol_abs, _PN_WS_TOL * float(cert.max_violation))
         start = run.n_iter
         # z = X w + b moves with w: the next evaluate writes it afresh, not reading it
+        pieces["u"] = None  # (a view of the kernels' n-vectors, which the steps write)
         b, status, stalled = run.newton_steps(w, b, pieces["z"], feats, inner_tol)
-        pieces, cert = _certify(problem, w, b, tol, run.n_iter)
+        pieces, cert = _certify(problem, w, b, tol, run.n_iter, run.idle_vector())
         if verbose:
             print(f"[sparsecert] iteration {run.n_iter}: {cert!r}")
         short = gap_short(cert)
@@ -155,11 +156,14 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     return SolverResult(w, b, cert, run.n_iter)
 
 
-def _certify(problem, w, b, tol, n_iter):
-    """(pieces, draft certificate) at (w, b): z and u in the problem's scratch
-    vectors (the next round's Newton steps move z from there), the
-    certificate without defensive copies (:meth:`final` makes the last one's)."""
-    pieces = evaluate(problem, w, b, scratch=True)
+def _certify(problem, w, b, tol, n_iter, u_out):
+    """(pieces, draft certificate) at (w, b): z in the problem's scratch vector
+    (the next round's Newton steps move z from there), u in ``u_out`` (a
+    kernel's n-vector, idle until the next Newton step; the certificate's
+    gap may change u in place: nothing reads it after), the certificate
+    without defensive copies (:meth:`final` makes the last one's)."""
+    pieces = evaluate(problem, w, b, scratch=True, u_out=u_out)
+    pieces["u_free"] = True
     return pieces, build_certificate(problem, w, b, tol, n_iter=n_iter, solver="prox_newton",
                                      pieces=pieces, draft=True)
 
@@ -266,6 +270,22 @@ class _NewtonRun:
         self.slot = None  # the row kernel's place of each working feature (-1: none)
         self.census = None  # (feats, products per entry) of the last rows_census
 
+    def idle_vector(self):
+        """An n-vector of the kernels' that holds nothing between two calls of
+        :meth:`newton_steps` (each starts from z alone): the certificates'
+        u, which would otherwise be an n-vector more (1e6 samples: 8 MB).
+        Makes the kernels' n-vectors: four where the row kernel may run,
+        five for the column kernel."""
+        return self._vectors()[0]
+
+    def _vectors(self):
+        """The kernels' n-vectors (made on first use)."""
+        if self.nvec is None:
+            design = self.problem.design
+            rows = design.is_csr and design.nnz >= _ROWS_MIN_NNZ
+            self.nvec = np.empty((4 if rows else 5, design.n_samples))
+        return self.nvec
+
     def newton_steps(self, w, b, z, feats, inner_tol):
         """Newton steps on ``feats`` from (w, b), z = X w, until the kernel's
         violation there is <= ``inner_tol``, the line search fails or
@@ -287,10 +307,10 @@ class _NewtonRun:
         entries = design.nnz if rows is not None else design.column_nnz(feats)
         threads, on_threads = threads_for(
             problem.n_threads > 1 and entries >= _THREADED_ENTRIES, problem.n_threads)
-        if self.nvec is None or (rows is None and self.nvec.shape[0] < 5):
+        if self._vectors().shape[0] < 5 and rows is None:
             # the column kernel needs five n-vectors, the row kernel four
             self.nvec = None
-            self.nvec = np.empty((4 if rows is not None else 5, design.n_samples))
+            self.nvec = np.empty((5, design.n_samples))
         while self.n_iter < self.max_iter:
             budget = min(self.chunk, self.max_iter - self.n_iter)
             work = np.zeros(1)
