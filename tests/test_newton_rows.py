@@ -18,7 +18,7 @@ from sklearn.base import clone
 import sparsecert
 from sparsecert import alpha_max
 from sparsecert._kernels import codes
-from sparsecert._problem import make_problem
+from sparsecert._problem import make_problem, rows_times_w
 from sparsecert._validation import as_design
 from sparsecert.datafits import Logistic
 from sparsecert.penalties import L1, ElasticNet
@@ -93,6 +93,15 @@ def test_text_fits_read_rows_and_agree_with_the_column_kernel(text, monkeypatch,
     s = np.ones(X.shape[0]) if sw is None else sw
     assert _objective(by_rows, X, y, s, alpha, l1_ratio) == pytest.approx(
         _objective(by_columns, X, y, s, alpha, l1_ratio), rel=1e-9)
+    # the certificates took z from the row kernel's full steps, not from X:
+    # anyone's check at the returned point gives the same numbers, to the bit
+    pen = (ElasticNet(alpha=alpha, l1_ratio=l1_ratio) if penalty == "elasticnet" else
+           L1(alpha=alpha, positive=penalty == "positive"))
+    check = sparsecert.check_optimality(
+        X, y, by_rows.coef_.ravel(), by_rows.intercept_[0] if fit_intercept else None,
+        datafit="logistic", penalty=pen, sample_weight=sw, tol=1e-8)
+    for name in ("objective", "max_violation", "duality_gap"):
+        assert getattr(check, name) == getattr(by_rows.certificate_, name), name
 
 
 def test_the_row_kernel_is_bitwise_the_same_for_any_n_jobs(monkeypatch):
@@ -132,7 +141,11 @@ def _one_step(X, y, start, fit_intercept, rows_share, monkeypatch):
     b, status, stalled = run.newton_steps(w, b, z, feats, 0.0)
     assert not stalled and run.n_iter == 1
     np.testing.assert_allclose(z, X @ w + b, rtol=1e-12, atol=1e-12)  # z kept equal to X w + b
-    return w, b, (problem.work.entries - before) / X.nnz
+    passes = (problem.work.entries - before) / X.nnz
+    if run.z_exact:
+        # the full step's z is the certificate's X w + b to the bit: it reads no X for it
+        np.testing.assert_array_equal(z, rows_times_w(problem, w) + b)
+    return w, b, passes, run.z_exact
 
 
 @pytest.mark.parametrize("fit_intercept", [False, True])
@@ -147,9 +160,10 @@ def test_one_step_by_rows_is_the_column_kernels_step(text, monkeypatch, fit_inte
     X, y = text
     rng = np.random.default_rng(3)
     values = 0.0 if start == "zero" else 40.0 * rng.choice([-1.0, 1.0], 64)
-    w_rows, b_rows, passes = _one_step(X, y, values, fit_intercept, 0.0, monkeypatch)
-    w_cols, b_cols, _ = _one_step(X, y, values, fit_intercept, np.inf, monkeypatch)
+    w_rows, b_rows, passes, exact = _one_step(X, y, values, fit_intercept, 0.0, monkeypatch)
+    w_cols, b_cols, _, exact_cols = _one_step(X, y, values, fit_intercept, np.inf, monkeypatch)
     assert passes == (3.0 if full_step else 4.0)
+    assert exact == full_step and not exact_cols  # z + t X d: X w + b up to rounding only
     moved = w_rows.copy()
     moved[np.sort(np.argsort(-np.bincount(X.indices, minlength=X.shape[1]),
                              kind="stable")[:64])] -= values

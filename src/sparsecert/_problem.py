@@ -452,7 +452,28 @@ def times_w(problem, w, nonzero, out, keep=True):
     return out
 
 
-def evaluate(problem, w, b, scratch=False, keep_z=True, u_out=None):
+def _linear_predictor(problem, w, b, nonzero, z):
+    """z = X w + b (``nonzero``: w's nonzeros), its reads of X counted."""
+    design = problem.design
+    if not design.is_sparse and design.dtype == np.float64:
+        X_dense = design.args[0]
+        if problem.work is not None:
+            problem.work.add_columns(design, nonzero)
+        # BLAS for X w with a dense X (IEEE arithmetic, only the
+        # summation order differs from the compiled loop)
+        if 4 * nonzero.size < w.shape[0]:
+            # a sparse w: only its columns enter X w
+            np.dot(X_dense[:, nonzero], w[nonzero], out=z)
+        else:
+            np.dot(X_dense, w, out=z)
+    else:
+        # a least-squares solver asks for the same X w again (its
+        # residual); the logistic's never does
+        times_w(problem, w, nonzero, z, keep=problem.df_code == codes.QUADRATIC)
+    z += b
+
+
+def evaluate(problem, w, b, scratch=False, keep_z=True, u_out=None, z_given=None):
     """Run the optimality kernel at (w, b): a dict of the raw pieces.
 
     ``scratch``: z and u are the problem's scratch vectors (:meth:`Problem.scratch`),
@@ -461,10 +482,15 @@ def evaluate(problem, w, b, scratch=False, keep_z=True, u_out=None):
     n-vector less; pieces["z"] is None), and the certificate may change u
     in place (its gap's dual point): the caller reads neither again.
     ``u_out``: the n-vector u is written to (with ``keep_z``), in place of
-    a new or scratch one."""
+    a new or scratch one. ``z_given``: an n-vector that holds X w + b
+    already, bit for bit as this function computes it (the row kernel's
+    full Newton step makes it so): it is z, and X is not read for it."""
     design = problem.design
     n, p = design.n_samples, design.n_features
-    z = problem.scratch("z", n) if scratch else np.empty(n)
+    if z_given is not None:
+        z = z_given
+    else:
+        z = problem.scratch("z", n) if scratch else np.empty(n)
     if not keep_z:
         u = z
     elif u_out is not None:
@@ -482,22 +508,8 @@ def evaluate(problem, w, b, scratch=False, keep_z=True, u_out=None):
         if problem.work is not None:
             # X^T u over all of this design's columns (X w: below)
             problem.work.add(design.nnz)
-        if not design.is_sparse and design.dtype == np.float64:
-            X_dense = design.args[0]
-            if problem.work is not None:
-                problem.work.add_columns(design, nonzero)
-            # BLAS for X w with a dense X (IEEE arithmetic, only the
-            # summation order differs from the compiled loop)
-            if 4 * nonzero.size < w.shape[0]:
-                # a sparse w: only its columns enter X w
-                np.dot(X_dense[:, nonzero], w[nonzero], out=z)
-            else:
-                np.dot(X_dense, w, out=z)
-        else:
-            # a least-squares solver asks for the same X w again (its
-            # residual); the logistic's never does
-            times_w(problem, w, nonzero, z, keep=problem.df_code == codes.QUADRATIC)
-        z += b
+        if z_given is None:
+            _linear_predictor(problem, w, b, nonzero, z)
     # f(z) read before u overwrites z (else the kernel below computes it)
     loss = None if keep_z else datafit_value(problem.df_code, problem.y, z, problem.sw, n)
     # at the reference point (0, b0) this is make_problem's u, computed again

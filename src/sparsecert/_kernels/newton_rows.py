@@ -218,8 +218,8 @@ def model_cd(Q, feats, w, d, grad, hdiag, hxs, gb, hsum, fit_intercept, pen_code
 
 
 @njit(cache=True, nogil=True)
-def _step_chunk(data, indices, indptr, lo, hi, slot, d, db, y, sw, z, nf, u, h, xd, zn, acc, Q,
-                loc, val, sums):
+def _step_chunk(data, indices, indptr, lo, hi, slot, d, db, wn, bn, y, sw, z, nf, u, h, xd, zn,
+                acc, Q, loc, val, sums):
     """Rows lo:hi of a step pass (:func:`step_rows`), sums += their shares."""
     slope = 0.0
     f = 0.0
@@ -229,10 +229,16 @@ def _step_chunk(data, indices, indptr, lo, hi, slot, d, db, y, sw, z, nf, u, h, 
     for i in range(lo, hi):
         k = row_slots(data, indices, indptr, i, slot, loc, val)
         xdi = db
+        zi = 0.0
         for q in range(k):
             xdi += val[q] * d[loc[q]]
+            zi += val[q] * wn[loc[q]]
         xd[i] = xdi
-        zn[i] = z[i] + xdi  # as _take_step's z + 1.0 xd, to the bit
+        # X w + b at the full step's point as the certificate's row product
+        # makes it, bit for bit (the row's other entries have w_j = 0 and
+        # add zeros): z + xd would differ in the last bits, and the
+        # certificate would have to read X again for its own
+        zn[i] = zi + bn
         if sw[i] != 0.0:
             slope += u[i] * xdi
         hs, gs, fs = _derivatives_part(y, sw, zn, i, i + 1, nf, u, h, zn, False)
@@ -249,22 +255,22 @@ def _step_chunk(data, indices, indptr, lo, hi, slot, d, db, y, sw, z, nf, u, h, 
 
 
 @njit(cache=True, nogil=True)
-def _step_rows_serial(threads, data, indices, indptr, bounds, slot, d, db, y, sw, z, u, h, xd,
-                      zn, acc, Q, chunk_acc, chunk_Q, loc, val, sums):
+def _step_rows_serial(threads, data, indices, indptr, bounds, slot, d, db, wn, bn, y, sw, z, u,
+                      h, xd, zn, acc, Q, chunk_acc, chunk_Q, loc, val, sums):
     nf = float(z.shape[0])
     acc[:, :] = 0.0
     Q[:, :] = 0.0
     sums[:, :] = 0.0
     n_chunks = bounds.shape[0] - 1
     if n_chunks == 1:
-        _step_chunk(data, indices, indptr, bounds[0], bounds[1], slot, d, db, y, sw, z, nf, u, h,
-                    xd, zn, acc, Q, loc[0], val[0], sums[0])
+        _step_chunk(data, indices, indptr, bounds[0], bounds[1], slot, d, db, wn, bn, y, sw, z,
+                    nf, u, h, xd, zn, acc, Q, loc[0], val[0], sums[0])
         return _added(sums, nf)
     for c in range(n_chunks):
         chunk_acc[0, :, :] = 0.0
         chunk_Q[0, :, :] = 0.0
-        _step_chunk(data, indices, indptr, bounds[c], bounds[c + 1], slot, d, db, y, sw, z, nf,
-                    u, h, xd, zn, chunk_acc[0], chunk_Q[0], loc[0], val[0], sums[c])
+        _step_chunk(data, indices, indptr, bounds[c], bounds[c + 1], slot, d, db, wn, bn, y, sw,
+                    z, nf, u, h, xd, zn, chunk_acc[0], chunk_Q[0], loc[0], val[0], sums[c])
         acc += chunk_acc[0]
         Q += chunk_Q[0]
     return _added(sums, nf)
@@ -281,16 +287,16 @@ def _added(sums, nf):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _step_rows_threads(threads, data, indices, indptr, bounds, slot, d, db, y, sw, z, u, h, xd,
-                       zn, acc, Q, chunk_acc, chunk_Q, loc, val, sums):
+def _step_rows_threads(threads, data, indices, indptr, bounds, slot, d, db, wn, bn, y, sw, z, u,
+                       h, xd, zn, acc, Q, chunk_acc, chunk_Q, loc, val, sums):
     nf = float(z.shape[0])
     n_chunks = bounds.shape[0] - 1
     for c in prange(n_chunks):
         chunk_acc[c, :, :] = 0.0
         chunk_Q[c, :, :] = 0.0
         sums[c, :] = 0.0
-        _step_chunk(data, indices, indptr, bounds[c], bounds[c + 1], slot, d, db, y, sw, z, nf,
-                    u, h, xd, zn, chunk_acc[c], chunk_Q[c], loc[c], val[c], sums[c])
+        _step_chunk(data, indices, indptr, bounds[c], bounds[c + 1], slot, d, db, wn, bn, y, sw,
+                    z, nf, u, h, xd, zn, chunk_acc[c], chunk_Q[c], loc[c], val[c], sums[c])
     _add_chunks(acc, Q, chunk_acc, chunk_Q, n_chunks)
     return _added(sums, nf)
 
@@ -298,31 +304,33 @@ def _step_rows_threads(threads, data, indices, indptr, bounds, slot, d, db, y, s
 _STEP_ROWS = {"one": _step_rows_serial, "many": _step_rows_threads}
 
 
-def step_rows(threads, data, indices, indptr, bounds, slot, d, db, y, sw, z, u, h, xd, zn, acc,
-              Q, chunk_acc, chunk_Q, loc, val, sums):
+def step_rows(threads, data, indices, indptr, bounds, slot, d, db, wn, bn, y, sw, z, u, h, xd, zn,
+              acc, Q, chunk_acc, chunk_Q, loc, val, sums):
     """One pass over X's rows for a Newton step's direction d (places of
     ``feats``) and db, which is also the next step's model pass if the full
-    step is taken: xd = X d + db, zn = z + xd, then u and h replaced by the
+    step is taken: xd = X d + db, zn = X wn + bn at the full step's point
+    (wn: its working coefficients by place, the others being 0; zn is then
+    the certificate's X w + b there, bit for bit), then u and h replaced by the
     derivatives at zn (:func:`.samples.derivatives`, after u_i's share of
     u^T xd is taken) and the model at zn summed into ``acc`` and ``Q`` as
     :func:`model_rows` does. Returns (u^T xd, f(zn), the derivative of
     f(z + t xd) at t = 1, sum_i h_i and sum_i u_i at zn). ``sums`` (chunks,
     5): each chunk's sums, added in chunk order (the bits do not depend on
     the thread count)."""
-    return _STEP_ROWS[threads.compiled](threads, data, indices, indptr, bounds, slot, d, db, y,
-                                        sw, z, u, h, xd, zn, acc, Q, chunk_acc, chunk_Q, loc,
-                                        val, sums)
+    return _STEP_ROWS[threads.compiled](threads, data, indices, indptr, bounds, slot, d, db, wn,
+                                        bn, y, sw, z, u, h, xd, zn, acc, Q, chunk_acc, chunk_Q,
+                                        loc, val, sums)
 
 
 @overload(step_rows)
-def _step_rows_impl(threads, data, indices, indptr, bounds, slot, d, db, y, sw, z, u, h, xd, zn,
-                    acc, Q, chunk_acc, chunk_Q, loc, val, sums):
+def _step_rows_impl(threads, data, indices, indptr, bounds, slot, d, db, wn, bn, y, sw, z, u, h,
+                    xd, zn, acc, Q, chunk_acc, chunk_Q, loc, val, sums):
     impl = select(threads, "threads", _STEP_ROWS)
     return serial_body(impl, _STEP_ROWS) or (
-        lambda threads, data, indices, indptr, bounds, slot, d, db, y, sw, z, u, h, xd, zn, acc,
-        Q, chunk_acc, chunk_Q, loc, val, sums: impl(
-            threads, data, indices, indptr, bounds, slot, d, db, y, sw, z, u, h, xd, zn, acc, Q,
-            chunk_acc, chunk_Q, loc, val, sums))
+        lambda threads, data, indices, indptr, bounds, slot, d, db, wn, bn, y, sw, z, u, h, xd,
+        zn, acc, Q, chunk_acc, chunk_Q, loc, val, sums: impl(
+            threads, data, indices, indptr, bounds, slot, d, db, wn, bn, y, sw, z, u, h, xd, zn,
+            acc, Q, chunk_acc, chunk_Q, loc, val, sums))
 
 
 @njit(cache=True, nogil=True)
@@ -343,6 +351,25 @@ def _model_pass(data, indices, indptr, bounds, n_samples, y, sw, z, feats, slot,
     state[4] = gb
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _full_point(feats, w, d, wn):
+    """wn = the working coefficients after the full step (by place), as
+    :func:`_full_step` will make them: w_j + d_j."""
+    for jj in range(feats.shape[0]):
+        wn[jj] = w[feats[jj]] + d[jj]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _full_step(feats, d, w, b, db, zn, z):
+    """:func:`.newton_step._take_step` at t = 1 (the same w and b, bit for
+    bit), z set to the step pass's ``zn``: X w + b at the new point."""
+    for jj in range(feats.shape[0]):
+        if d[jj] != 0.0:
+            w[feats[jj]] += d[jj]
+    z[:] = zn
+    return b + db
+
+
 @njit(cache=True, nogil=True)
 def prox_newton_rows(data, indices, indptr, bounds, n_samples, y, sw, w, b, fit_intercept, z,
                      feats, slot, vscale, b_scale, pen_code, pen_params, pen_weights,
@@ -357,8 +384,11 @@ def prox_newton_rows(data, indices, indptr, bounds, n_samples, y, sw, w, b, fit_
     other column. Kept between the calls of one working set: ``nvec`` (4, n:
     u, h, xd, e), the model ``acc`` (m, 2), ``vecs`` (4, m: grad, hxs,
     hdiag, d) and ``Q`` (m, m), valid while state[0] = 1 (the caller sets 0
-    for a new set or a moved z), with state[1:] as :func:`_model_pass` sets
-    it. ``chunk_acc``, ``chunk_Q``, ``loc``, ``val``, ``sums``: the passes'
+    for a new set or a moved z), with state[1:5] as :func:`_model_pass` sets
+    it; state[5] = 1 while z is X w + b as the certificate's row product
+    makes it, bit for bit (the caller sets it for the z it passes; a full
+    step keeps it, a backtracked one clears it): the certificate then need
+    not read X for it. ``chunk_acc``, ``chunk_Q``, ``loc``, ``val``, ``sums``: the passes'
     scratch (:func:`model_rows`, :func:`step_rows`). The other arguments
     are the column kernel's; so are the returned (n_outer, status,
     violation, b), the violation measured at the last point.
@@ -366,6 +396,7 @@ def prox_newton_rows(data, indices, indptr, bounds, n_samples, y, sw, w, b, fit_
     grad, hxs, hdiag, d = vecs[0], vecs[1], vecs[2], vecs[3]
     u, h, xd, e = nvec[0], nvec[1], nvec[2], nvec[3]
     cand = np.empty(feats.shape[0], np.int64)
+    wn = np.empty(feats.shape[0])
     no_blocks, no_thr = np.empty(0, dtype=np.int64), np.empty(0)  # separable: no blocks
     nnz = float(indptr[indptr.shape[0] - 1])
     # (bool(...), not literals: a literal would compile _model_pass once more)
@@ -391,16 +422,17 @@ def prox_newton_rows(data, indices, indptr, bounds, n_samples, y, sw, w, b, fit_
         pen1, dpen1 = _penalty_along(pen_code, feats, w, d, 1.0, pen_params, pen_weights,
                                      no_blocks, no_thr, no_thr)
         work[0] += nnz
-        # e holds z + xd here (scratch: the full step's derivatives need no exp cache)
+        _full_point(feats, w, d, wn)
+        # e holds the full step's z here (scratch: its derivatives need no exp cache)
         slope, f1, dft1, hsum1, gb1 = step_rows(threads, data, indices, indptr, bounds, slot, d,
-                                                db, y, sw, z, u, h, xd, e, acc, Q, chunk_acc,
-                                                chunk_Q, loc, val, sums)
+                                                db, wn, b + db, y, sw, z, u, h, xd, e, acc, Q,
+                                                chunk_acc, chunk_Q, loc, val, sums)
         decrease = slope + pen1 - pen0
         if decrease > 0.0:  # rounding (as the column kernel's line search)
             decrease = 0.0
         if f1 + pen1 <= f + pen0 + ARMIJO * decrease or dft1 + dpen1 <= 0.0:
             # the full step: the pass summed the model at its point already
-            b = _take_step(feats, d, w, b, db, 1.0, xd, z)
+            b = _full_step(feats, d, w, b, db, e, z)
             state[1] = finish_model(feats, acc, Q, hsum1, gb1, fit_intercept, b_scale, w,
                                     vscale, pen_code, pen_params, pen_weights, grad, hxs, hdiag)
             state[2], state[3], state[4] = f1, hsum1, gb1
@@ -412,6 +444,7 @@ def prox_newton_rows(data, indices, indptr, bounds, n_samples, y, sw, w, b, fit_
             state[0] = 0.0  # u and h hold the rejected point's derivatives
             return it, PN_LINE_SEARCH, state[1], b
         b = _take_step(feats, d, w, b, db, t, xd, z)
+        state[5] = 0.0  # z + t xd: X w + b only up to rounding
         work[0] += nnz
         _model_pass(data, indices, indptr, bounds, n_samples, y, sw, z, feats, slot, w,
                     fit_intercept, b_scale, vscale, pen_code, pen_params, pen_weights, nvec,

@@ -108,7 +108,7 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     # the certificate's units (|dF/db| rescaled by tol / tol_intercept)
     tol_abs = problem.tolerances(tol)[0]
     run = _NewtonRun(problem, tol, tol_abs, max_iter, verbose)
-    pieces, cert = _certify(problem, w, b, tol, 0, run.idle_vector())
+    pieces, cert = _certify(problem, w, b, tol, 0, run.idle_vector(), None)
     use_ws = p > _WS_MIN_FEATURES
     size = max(_PN_WS_START, 2 * int(np.count_nonzero(w)))
     stalled = False
@@ -130,7 +130,8 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
         # z = X w + b moves with w: the next evaluate writes it afresh, not reading it
         pieces["u"] = None  # (a view of the kernels' n-vectors, which the steps write)
         b, status, stalled = run.newton_steps(w, b, pieces["z"], feats, inner_tol)
-        pieces, cert = _certify(problem, w, b, tol, run.n_iter, run.idle_vector())
+        pieces, cert = _certify(problem, w, b, tol, run.n_iter, run.idle_vector(),
+                                pieces["z"] if run.z_exact else None)
         if verbose:
             print(f"[sparsecert] iteration {run.n_iter}: {cert!r}")
         short = gap_short(cert)
@@ -156,13 +157,15 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
     return SolverResult(w, b, cert, run.n_iter)
 
 
-def _certify(problem, w, b, tol, n_iter, u_out):
+def _certify(problem, w, b, tol, n_iter, u_out, z_exact):
     """(pieces, draft certificate) at (w, b): z in the problem's scratch vector
-    (the next round's Newton steps move z from there), u in ``u_out`` (a
-    kernel's n-vector, idle until the next Newton step; the certificate's
-    gap may change u in place: nothing reads it after), the certificate
-    without defensive copies (:meth:`final` makes the last one's)."""
-    pieces = evaluate(problem, w, b, scratch=True, u_out=u_out)
+    (the next round's Newton steps move z from there; ``z_exact``: that
+    vector, if it holds X w + b as the certificate computes it, else None),
+    u in ``u_out`` (a kernel's n-vector, idle until the next Newton step;
+    the certificate's gap may change u in place: nothing reads it after),
+    the certificate without defensive copies (:meth:`final` makes the last
+    one's)."""
+    pieces = evaluate(problem, w, b, scratch=True, u_out=u_out, z_given=z_exact)
     pieces["u_free"] = True
     return pieces, build_certificate(problem, w, b, tol, n_iter=n_iter, solver="prox_newton",
                                      pieces=pieces, draft=True)
@@ -269,6 +272,9 @@ class _NewtonRun:
         self.col_scratch = None  # the column kernel's other buffers (_scratch)
         self.slot = None  # the row kernel's place of each working feature (-1: none)
         self.census = None  # (feats, products per entry) of the last rows_census
+        # whether the last newton_steps left z = X w + b bit for bit as the
+        # certificate's row product makes it (the row kernel's full steps do)
+        self.z_exact = False
 
     def idle_vector(self):
         """An n-vector of the kernels' that holds nothing between two calls of
@@ -291,8 +297,13 @@ class _NewtonRun:
         violation there is <= ``inner_tol``, the line search fails or
         ``max_iter``; w and z are updated in place. Returns (b, status, stalled)."""
         rows = self._by_rows(feats)
+        start = self.n_iter
         try:
-            return self._steps(rows, w, b, z, feats, inner_tol)
+            out = self._steps(rows, w, b, z, feats, inner_tol)
+            # z came in exact (the certificate's); the row kernel says whether
+            # its last step kept it so, the column kernel's z + t X d does not
+            self.z_exact = (rows[3][5] == 1.0 if rows is not None else self.n_iter == start)
+            return out
         finally:
             if rows is not None:
                 self.slot[feats] = -1  # (_by_rows set the set's places)
@@ -394,7 +405,10 @@ class _NewtonRun:
         threaded = self.problem.n_threads > 1 and design.nnz >= _THREADED_ENTRIES
         c = n_chunks if threaded else min(n_chunks - 1, 1)
         # the model (acc, vecs, Q) and its state: new for each working set
-        return (np.empty((m, 2)), np.empty((4, m)), np.empty((m, m)), np.zeros(5),
+        # (state[5] = 1: the z passed in is X w + b exactly, the certificate's)
+        state = np.zeros(6)
+        state[5] = 1.0
+        return (np.empty((m, 2)), np.empty((4, m)), np.empty((m, m)), state,
                 np.empty((c, m, 2)), np.empty((c, m, m)),
                 np.empty((max(c, 1), m), dtype=np.int16), np.empty((max(c, 1), m)),
                 np.empty((n_chunks, 5)))
