@@ -79,9 +79,36 @@ def test_threaded_row_matvec_is_the_serial_one_bitwise():
     X = _csr(seed=6)
     w = np.random.default_rng(4).normal(size=X.shape[1])
     a, b = np.empty(X.shape[0]), np.empty(X.shape[0])
-    matvec_rows(X.data, X.indices, X.indptr, w, a)
-    matvec_rows_threads(X.data, X.indices, X.indptr, _chunk_bounds(X.indptr, 4), w, b)
+    matvec_rows(X.data, X.indices, X.indptr, w, np.empty(0, dtype=bool), a)
+    matvec_rows_threads(X.data, X.indices, X.indptr, _chunk_bounds(X.indptr, 4), w,
+                        np.empty(0, dtype=bool), b)
     np.testing.assert_array_equal(a, b)
+
+
+def test_a_masked_row_product_is_the_full_one_bitwise(monkeypatch):
+    """Over a sparse w's nonzeros alone (a mask), the same bits as the full
+    product and as scipy's, on one thread and on several; a w with more
+    nonzeros than the mask's share, or fewer columns, goes unmasked."""
+    from sparsecert import _problem as problem_module
+
+    X = _csr(seed=6, p=400, density=0.05)
+    rng = np.random.default_rng(5)
+    w = np.zeros(X.shape[1])
+    w[1 + rng.choice(X.shape[1] - 1, 6, replace=False)] = rng.normal(size=6)
+    w[0] = -0.0  # (a signed zero is still a zero)
+    assert problem_module._nonzero_mask(w).size == 0  # too few columns to need it
+    monkeypatch.setattr(problem_module, "_MASK_MIN_FEATURES", 1)
+    mask = problem_module._nonzero_mask(w)
+    assert mask.sum() == 6
+    assert problem_module._nonzero_mask(rng.normal(size=X.shape[1])).size == 0
+    full, masked, threads = (np.empty(X.shape[0]) for _ in range(3))
+    matvec_rows(X.data, X.indices, X.indptr, w, np.empty(0, dtype=bool), full)
+    matvec_rows(X.data, X.indices, X.indptr, w, mask, masked)
+    matvec_rows_threads(X.data, X.indices, X.indptr, _chunk_bounds(X.indptr, 4), w, mask,
+                        threads)
+    np.testing.assert_array_equal(masked, full)
+    np.testing.assert_array_equal(threads, full)
+    np.testing.assert_array_equal(masked, X @ w)
 
 
 def test_grown_sums_are_the_sums_built_at_once():
@@ -119,7 +146,7 @@ def test_row_matvec_is_the_column_matvec_bitwise():
     w = np.where(rng.uniform(size=X.shape[1]) < 0.4, rng.normal(size=X.shape[1]), 0.0)
     w[3] = -0.0
     rows, cols = np.empty(X.shape[0]), np.empty(X.shape[0])
-    matvec_rows(X.data, X.indices, X.indptr, w, rows)
+    matvec_rows(X.data, X.indices, X.indptr, w, np.empty(0, dtype=bool), rows)
     C = X.tocsc()
     matvec(np.empty(0), C.data, C.indices, C.indptr, X.shape[0], w, cols)
     np.testing.assert_array_equal(rows, cols)

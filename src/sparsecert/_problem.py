@@ -387,6 +387,25 @@ def rmatvec_full(design, u, out, n_threads=1):
         rmatvec(*design.args, u, out)
 
 
+# a row product reads w at every entry's column: past this many columns w
+# leaves the cache (2 MiB), and a sparse w is read through a byte mask
+_MASK_MIN_FEATURES = 2 ** 18
+# ... holding at most this share of nonzeros (the mask's test is then
+# nearly always false, which a branch predictor learns)
+_MASK_MAX_SHARE = 1 / 64
+_NO_MASK = np.empty(0, dtype=np.bool_)
+
+
+def _nonzero_mask(w):
+    """A bool p-vector marking w's nonzeros for a row product, or an empty
+    one where reading w itself costs less (:func:`.rows._matvec_chunk`)."""
+    p = w.shape[0]
+    if p < _MASK_MIN_FEATURES:
+        return _NO_MASK
+    mask = w != 0.0
+    return mask if np.count_nonzero(mask) <= _MASK_MAX_SHARE * p else _NO_MASK
+
+
 def rows_times_w(problem, w, out=None, keep=True):
     """out = X w for a CSR X, row by row (bit for bit the column product):
     one read of X, done once per w. A least-squares fit asks twice at the
@@ -416,11 +435,12 @@ def rows_times_w(problem, w, out=None, keep=True):
         xw = kept[2] if mine else np.empty(design.n_samples)
     if problem.work is not None:
         problem.work.add(design.nnz)
+    nonzero = _nonzero_mask(w)
     if problem.n_threads > 1 and design.bounds.shape[0] > 2:
         with _Threads(problem.n_threads):
-            matvec_rows_threads(*design.rows, design.bounds, w, xw)
+            matvec_rows_threads(*design.rows, design.bounds, w, nonzero, xw)
     else:
-        matvec_rows(*design.rows, w, xw)
+        matvec_rows(*design.rows, w, nonzero, xw)
     if xw is out:
         return out
     problem.__dict__["_rows_xw"] = (id(problem), w.copy(), xw)

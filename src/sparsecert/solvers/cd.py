@@ -159,6 +159,9 @@ class _QuadraticCD(CertifiedRounds):
         """The exact certificate at (w, b); ``ring`` holds the round's last
         iterates, from which a certified fit's dual point may be extrapolated."""
         problem, w = self.problem, self.w
+        # every caller replaces the certificate with this one: its p-vectors
+        # (gradient, violations, margins) go first (a 2^20-column X: 25 MB)
+        self.cert = None
         # (keeps no n-vector; u over z: z is read for the loss only)
         pieces = evaluate(problem, w, self.b, scratch=True, keep_z=False)
         # called only if (w, b) is certified: a better dual point for the gap
