@@ -172,6 +172,39 @@ def test_one_step_by_rows_is_the_column_kernels_step(text, monkeypatch, fit_inte
     assert b_rows == pytest.approx(b_cols, rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.parametrize("exact", [True, False])
+def test_a_round_on_the_same_set_takes_up_the_last_steps_model(text, monkeypatch, exact):
+    """Two rounds on one set: the second reads X once per step, its model
+    the one the first round's last step summed at this z (no model pass),
+    and ends where one round to the same tolerance does. If the certificate
+    wrote z afresh in between (the last step backtracked), the model is
+    summed again."""
+    X, y = text
+    monkeypatch.setattr(prox_newton, "_ROWS_SHARE", 0.0)
+    yy = np.where(y > 0, 1.0, -1.0)
+    problem = make_problem(as_design(X), yy, np.ones(X.shape[0]), Logistic(),
+                           L1(alpha=alpha_max(X, y, datafit="logistic") / 30), True)
+    feats = np.sort(np.argsort(-np.bincount(X.indices, minlength=X.shape[1]),
+                               kind="stable")[:64])
+    ends = []
+    for rounds in (2, 1):
+        w, b = np.zeros(X.shape[1]), 0.0
+        z = rows_times_w(problem, w) + b
+        run = prox_newton._NewtonRun(problem, 1e-8, 0.0, 100, 0)
+        if rounds == 2:
+            b, _, _ = run.newton_steps(w, b, z, feats, 1e-4)
+            assert run.z_exact and run.last_rows is not None
+            run.z_exact = exact  # as if a step had backtracked: z written afresh
+            before, steps = problem.work.entries, run.n_iter
+            b, _, _ = run.newton_steps(w, b, z, feats, 1e-10)
+            passes = (problem.work.entries - before) / X.nnz
+            assert passes == (run.n_iter - steps) + (0 if exact else 1)
+        else:
+            b, _, _ = run.newton_steps(w, b, z, feats, 1e-10)
+        ends.append((w, b))
+    np.testing.assert_allclose(ends[0][0], ends[1][0], atol=1e-8 * np.abs(ends[1][0]).max())
+
+
 def test_a_set_whose_rows_meet_many_of_its_features_keeps_the_column_kernel(monkeypatch):
     """Dense rows (every working feature in every row): the Gram matrix's
     products per entry exceed newton_gram.GRAM_COST, so the census sends

@@ -275,14 +275,18 @@ class _NewtonRun:
         # whether the last newton_steps left z = X w + b bit for bit as the
         # certificate's row product makes it (the row kernel's full steps do)
         self.z_exact = False
+        # (feats, the row kernel's scratch) of the last newton_steps by rows:
+        # its model at z, which a next round on the same set takes up
+        self.last_rows = None
 
     def idle_vector(self):
         """An n-vector of the kernels' that holds nothing between two calls of
         :meth:`newton_steps` (each starts from z alone): the certificates'
         u, which would otherwise be an n-vector more (1e6 samples: 8 MB).
         Makes the kernels' n-vectors: four where the row kernel may run,
-        five for the column kernel."""
-        return self._vectors()[0]
+        five for the column kernel. (The third, X d: the row kernel keeps u
+        and h at z, its first two, for a next round on the same set.)"""
+        return self._vectors()[2]
 
     def _vectors(self):
         """The kernels' n-vectors (made on first use)."""
@@ -305,6 +309,7 @@ class _NewtonRun:
             self.z_exact = (rows[3][5] == 1.0 if rows is not None else self.n_iter == start)
             return out
         finally:
+            self.last_rows = None if rows is None else (feats.copy(), rows)
             if rows is not None:
                 self.slot[feats] = -1  # (_by_rows set the set's places)
 
@@ -399,6 +404,14 @@ class _NewtonRun:
         if self.census[1] > _ROWS_GRAM_COST:
             self.slot[feats] = -1
             return None
+        if self.last_rows is not None and np.array_equal(self.last_rows[0], feats):
+            # the last round's set again (its violation was short of tol, or
+            # the gap was): the model its last step summed is at this z
+            # unless the certificate wrote z afresh, which saves a pass
+            rows = self.last_rows[1]
+            rows[3][0] = rows[3][0] if self.z_exact else 0.0
+            rows[3][5] = 1.0  # (z comes in as X w + b: the certificate's or kept so)
+            return rows
         # the chunks' own sums: one block each on the threads, one for all of
         # them on one thread, none for a single chunk (summed in place)
         n_chunks = len(design.bounds) - 1
