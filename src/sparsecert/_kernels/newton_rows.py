@@ -360,13 +360,15 @@ def _full_point(feats, w, d, wn):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _full_step(feats, d, w, b, db, zn, z):
+def _full_step(feats, d, w, b, db, zn, z, state):
     """:func:`.newton_step._take_step` at t = 1 (the same w and b, bit for
-    bit), z set to the step pass's ``zn``: X w + b at the new point."""
+    bit), z set to the step pass's ``zn``: X w + b at the new point, made
+    afresh whatever steps came before (state[5] = 1)."""
     for jj in range(feats.shape[0]):
         if d[jj] != 0.0:
             w[feats[jj]] += d[jj]
     z[:] = zn
+    state[5] = 1.0
     return b + db
 
 
@@ -432,7 +434,7 @@ def prox_newton_rows(data, indices, indptr, bounds, n_samples, y, sw, w, b, fit_
             decrease = 0.0
         if f1 + pen1 <= f + pen0 + ARMIJO * decrease or dft1 + dpen1 <= 0.0:
             # the full step: the pass summed the model at its point already
-            b = _full_step(feats, d, w, b, db, e, z)
+            b = _full_step(feats, d, w, b, db, e, z, state)
             state[1] = finish_model(feats, acc, Q, hsum1, gb1, fit_intercept, b_scale, w,
                                     vscale, pen_code, pen_params, pen_weights, grad, hxs, hdiag)
             state[2], state[3], state[4] = f1, hsum1, gb1
