@@ -179,6 +179,17 @@ def test_the_kept_row_product_is_used_only_at_its_own_point(monkeypatch):
     d = rows_times_w(problem, w, np.empty(n))
     assert len(reads) == 3
     np.testing.assert_array_equal(c, d)
+    # the kept vector itself as ``out`` at another point: kept again, for that point
+    kept = rows_times_w(problem, w)
+    w3 = rng.normal(size=p)
+    rows_times_w(problem, w3, kept)
+    np.testing.assert_allclose(rows_times_w(problem, w), X @ w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(rows_times_w(problem, w3), X @ w3, rtol=1e-12, atol=1e-12)
+    # without ``keep`` nothing is kept, not even the product before
+    w4 = rng.normal(size=p)
+    e = rows_times_w(problem, w4, np.empty(n), keep=False)
+    np.testing.assert_allclose(e, X @ w4, rtol=1e-12, atol=1e-12)
+    assert "_rows_xw" not in problem.__dict__
 
 
 def _text_problem(seed=0, n=6000, p=2000, nnz=80000):

@@ -427,7 +427,8 @@ def rows_times_w(problem, w, out=None, keep=True):
         return out
     design = problem.design
     mine = kept is not None and kept[0] == id(problem)
-    if not keep and out is not None:
+    keep = keep or out is None
+    if not keep:
         if mine:
             del problem.__dict__["_rows_xw"]  # (of another w: stale)
         xw = out
@@ -441,7 +442,7 @@ def rows_times_w(problem, w, out=None, keep=True):
             matvec_rows_threads(*design.rows, design.bounds, w, nonzero, xw)
     else:
         matvec_rows(*design.rows, w, nonzero, xw)
-    if xw is out:
+    if not keep:
         return out
     problem.__dict__["_rows_xw"] = (id(problem), w.copy(), xw)
     if out is None:
