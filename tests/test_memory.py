@@ -58,9 +58,9 @@ def test_a_text_logistic_fit_copies_no_column(text, fit_intercept, ratio):
     """An L1-logistic fit reads its working set's columns by rows
     (_kernels/newton_rows.py): no column store (on this X it held half of X's
     entries, and a copy by rows of the active ones came beside it: 1.18-1.54
-    x X before). What stays is eight n-vectors: the labels as +-1, unit
-    weights, the kernel's four (u, h, X d, exp), the certificate's z, and
-    its u in one of the kernel's vectors (idle between rounds; with the
+    x X before). What stays is seven n-vectors: the labels as +-1, unit
+    weights, the kernel's four (u, h, X d, exp) and the certificate's z,
+    its u sharing one of the kernel's vectors (idle between rounds; with the
     kept X w and the gap's copy of u, 0.33-0.50 x X here before); and the
     working set's Gram matrix with one chunk's share of it (2 x 1.4 MB for
     the 424 features of the amax/200 fit here, which weigh 0.12 x this
