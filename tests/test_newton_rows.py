@@ -205,6 +205,38 @@ def test_a_round_on_the_same_set_takes_up_the_last_steps_model(text, monkeypatch
     np.testing.assert_allclose(ends[0][0], ends[1][0], atol=1e-8 * np.abs(ends[1][0]).max())
 
 
+def test_rows_holding_every_working_feature_and_more_stay_in_their_buffers(monkeypatch):
+    """row_slots writes each entry of a row before keeping or skipping it: a
+    row with all m working features and one more entry after them writes at
+    place m, so the row kernel's buffers hold m + 1 or more (they held m,
+    and such a row wrote past them). The step is still the column kernel's."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(7)
+    n, m = 300, 5
+    rows = np.repeat(np.arange(n), m + 1)
+    cols = np.column_stack([np.tile(np.arange(m), (n, 1)), rng.integers(m, 40, n)]).ravel()
+    X = sp.csr_matrix((rng.uniform(0.5, 1.5, rows.size), (rows, cols)), shape=(n, 40))
+    score = X @ rng.normal(size=40)
+    yy = np.where(score > np.median(score), 1.0, -1.0)
+    monkeypatch.setattr(prox_newton, "_ROWS_SHARE", 0.0)
+    monkeypatch.setattr(prox_newton, "_ROWS_GRAM_COST", np.inf)
+    feats = np.arange(m)
+    ends = []
+    for share in (0.0, np.inf):  # by rows, then by columns
+        monkeypatch.setattr(prox_newton, "_ROWS_SHARE", share)
+        problem = make_problem(as_design(X), yy, np.ones(n), Logistic(), L1(alpha=1e-3), True)
+        run = prox_newton._NewtonRun(problem, 1e-8, 0.0, 1, 0)
+        if share == 0.0:
+            scratch = run._by_rows(feats)
+            assert scratch[6].shape[1] > m and scratch[7].shape[1] > m  # loc, val
+            run.slot[feats] = -1
+        w, b = np.zeros(40), 0.0
+        b, _, _ = run.newton_steps(w, b, X @ w + b, feats, 0.0)
+        ends.append((w, b))
+    np.testing.assert_allclose(ends[0][0], ends[1][0], rtol=1e-9, atol=1e-12)
+
+
 def test_a_set_whose_rows_meet_many_of_its_features_keeps_the_column_kernel(monkeypatch):
     """Dense rows (every working feature in every row): the Gram matrix's
     products per entry exceed newton_gram.GRAM_COST, so the census sends

@@ -27,6 +27,7 @@ from ..certificate import build_certificate
 from .common import (SolverResult, _epochs_per_call_for, gap_short, threads_for, tightened,
                      top_ranked)
 from .messages import _warn_if_separable, _warn_logistic
+from .row_gram import row_buffers
 
 # CD epochs at most on each local model
 _PN_MAX_INNER = 100
@@ -423,5 +424,6 @@ class _NewtonRun:
         state[5] = 1.0
         return (np.empty((m, 2)), np.empty((4, m)), np.empty((m, m)), state,
                 np.empty((c, m, 2)), np.empty((c, m, m)),
-                np.empty((max(c, 1), m), dtype=np.int16), np.empty((max(c, 1), m)),
+                # (a row holding all m working features writes one entry past them)
+                *row_buffers(max(c, 1), m, np.int16),
                 np.empty((n_chunks, 5)))

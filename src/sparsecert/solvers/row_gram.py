@@ -25,6 +25,20 @@ from .._validation import _Threads
 _THREAD_ENTRIES = 1 << 23
 
 
+def row_buffers(n_chunks, longest, dtype):
+    """Per-chunk buffers for one row's entries in a set of columns
+    (:func:`sparsecert._kernels.rows.row_slots`): (places, values), each
+    n_chunks x L. row_slots writes every entry of a row before it keeps or
+    skips it, so a row holding ``longest`` entries of the set and one more
+    writes at ``longest``: L is at least longest + 1. Each chunk's row
+    starts on cache lines of its own: threads write the first entries of
+    theirs at every row, and two of them in one line bounced it between
+    the cores (full-size text, rows of at most 45 entries in int16: 97 ->
+    110 ms a Gram pass, unpadded)."""
+    length = -(-(longest + 1) // 64) * 64 + 64
+    return np.empty((n_chunks, length), dtype=dtype), np.empty((n_chunks, length))
+
+
 def grow(problem, held, A, c, new):
     """(feats, A, c) for ``held`` + ``new`` (``A``, ``c``: the raw sums on
     ``held``, None when it is empty): the new features' rows and columns
@@ -45,22 +59,18 @@ def grow(problem, held, A, c, new):
     data, indices, indptr = design.rows
     bounds = design.bounds
     n_chunks = bounds.shape[0] - 1
-    row = design.longest_row() + 1
+    longest = design.longest_row()
     args = (data, indices, indptr, bounds, pos, m_old, problem.sw, problem.y, cross, c_new)
     if problem.n_threads > 1 and n_chunks > 1 and n_chunks * cross.size <= _THREAD_ENTRIES:
-        # each chunk's row buffers start on cache lines of their own: the
-        # threads write the first entries of theirs at every row, and two
-        # of them in one line bounced it between the cores (full-size text,
-        # rows of at most 45 entries in int16: 97 -> 110 ms a pass, unpadded)
-        pad = -(-row // 64) * 64 + 64
         with _Threads(problem.n_threads):
-            gram_rows_threads(*args, np.empty((n_chunks, pad), dtype=places),
-                              np.empty((n_chunks, pad)), np.empty((n_chunks,) + cross.shape),
+            gram_rows_threads(*args, *row_buffers(n_chunks, longest, places),
+                              np.empty((n_chunks,) + cross.shape),
                               np.empty((n_chunks, m - m_old)))
     else:
         # (the same sums: a chunk's block at a time, added in the same order)
         one = n_chunks == 1
-        gram_rows(*args, np.empty(row, dtype=places), np.empty(row),
+        slots, vals = row_buffers(1, longest, places)
+        gram_rows(*args, slots[0], vals[0],
                   np.empty((0, 0) if one else cross.shape), np.empty(0 if one else m - m_old))
     problem.work.add(design.nnz)
     A_all = np.empty((m, m))
