@@ -324,8 +324,10 @@ class _NewtonRun:
         entries = design.nnz if rows is not None else design.column_nnz(feats)
         threads, on_threads = threads_for(
             problem.n_threads > 1 and entries >= _THREADED_ENTRIES, problem.n_threads)
-        if self._vectors().shape[0] < 5 and rows is None:
-            # the column kernel needs five n-vectors, the row kernel four
+        self._vectors()  # (made on first use)
+        if rows is None and self.nvec.shape[0] < 5:
+            # the column kernel needs five n-vectors, the row kernel four (the
+            # four go before the five are made)
             self.nvec = None
             self.nvec = np.empty((5, design.n_samples))
         while self.n_iter < self.max_iter:
@@ -410,7 +412,8 @@ class _NewtonRun:
             # the gap was): the model its last step summed is at this z
             # unless the certificate wrote z afresh, which saves a pass
             rows = self.last_rows[1]
-            rows[3][0] = rows[3][0] if self.z_exact else 0.0
+            if not self.z_exact:
+                rows[3][0] = 0.0  # the model is at the z before the certificate's
             rows[3][5] = 1.0  # (z comes in as X w + b: the certificate's or kept so)
             return rows
         # the chunks' own sums: one block each on the threads, one for all of
