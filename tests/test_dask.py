@@ -80,15 +80,18 @@ def test_import_does_not_import_dask():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
+@pytest.mark.parametrize("solver", ["auto", "fista"])
 @pytest.mark.parametrize("make", [sc.Lasso, lambda **k: sc.ElasticNet(l1_ratio=0.7, **k)],
                          ids=["lasso", "enet"])
-def test_dense_matches_in_memory(client, make):
+def test_dense_matches_in_memory(client, make, solver):
     X, y = _regression()
     ref = make(alpha=0.05, tol=1e-10, max_iter=10000).fit(X, y)
-    est = bounded(make(alpha=0.05, tol=1e-10, max_iter=10000).fit,
+    est = bounded(make(alpha=0.05, tol=1e-10, max_iter=10000, solver=solver).fit,
                   da.from_array(X, chunks=(100, -1)), y)
     cert = est.certificate_
-    assert cert.distributed is True and cert.converged and cert.solver == "fista_dask"
+    # "auto": 30 features, solved on their Gram matrix, certified from X
+    expected = "gram_dask" if solver == "auto" else "fista_dask"
+    assert cert.distributed is True and cert.converged and cert.solver == expected
     assert ref.certificate_.distributed is False
     assert _rel(est.coef_, ref.coef_) < 1e-6
     assert abs(est.intercept_ - ref.intercept_) < 1e-6 * abs(ref.intercept_)
@@ -140,6 +143,34 @@ def test_lp_and_general_estimator(client):
         sc.LpRegression(alpha=0.05, p=0.5).fit(Xd, y)
     with pytest.raises(ValueError, match="Dask"):
         sc.Lasso(alpha=0.05, solver="cd").fit(Xd, y)
+
+
+def test_gram_start_is_judged_by_the_distributed_certificate(monkeypatch):
+    """Few features: solved from the Gram matrix gathered in one pass. A wrong
+    Gram solution fails the certificate computed from X, and FISTA goes on from it."""
+    from sparsecert.distributed import blocks
+    from sparsecert.solvers import gram_path
+
+    X, y = _regression(n=300, p=10, seed=9)
+    Xs = sp.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0))
+    sw = np.random.default_rng(9).uniform(0.5, 2.0, 300)
+    ref = sc.Lasso(alpha=0.05, tol=1e-10).fit(Xs, y, sample_weight=sw)
+    monkeypatch.setattr(blocks, "_GRAM_ROWS", 7)  # sparse blocks made dense 7 rows at a time
+    with dask.config.set(scheduler="threads"):
+        est = sc.Lasso(alpha=0.05, tol=1e-10).fit(_dask_csr(Xs, 3), y, sample_weight=sw)
+        assert est.certificate_.solver == "gram_dask" and est.certificate_.converged
+        assert _rel(est.coef_, ref.coef_) < 1e-6
+        solve = gram_path._solve_on_gram
+
+        def off_by_one_percent(*args, **kwargs):
+            coefs, intercepts, epochs = solve(*args, **kwargs)
+            return coefs * 1.01, intercepts, epochs
+
+        monkeypatch.setattr(gram_path, "_solve_on_gram", off_by_one_percent)
+        est = sc.Lasso(alpha=0.05, tol=1e-10, max_iter=20000).fit(_dask_csr(Xs, 3), y,
+                                                                  sample_weight=sw)
+    assert est.certificate_.solver == "fista_dask" and est.certificate_.converged
+    assert _rel(est.coef_, ref.coef_) < 1e-6
 
 
 def test_logistic_matches_in_memory(client):
@@ -265,7 +296,8 @@ def test_survives_a_worker_killed_mid_fit(client):
     w = np.zeros(p)
     w[::10] = rng.standard_normal(p // 10)
     y = X @ w + rng.standard_normal(n)
-    make = lambda: sc.Lasso(alpha=0.01, tol=1e-9, max_iter=100000)  # noqa: E731
+    # FISTA: 50 features would be solved from their Gram matrix in one pass
+    make = lambda: sc.Lasso(alpha=0.01, tol=1e-9, max_iter=100000, solver="fista")  # noqa: E731
     Xd = da.from_array(X, chunks=(1000, -1))
     quiet = bounded(make().fit, Xd, y)
     assert quiet.certificate_.converged

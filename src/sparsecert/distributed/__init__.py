@@ -39,6 +39,15 @@ is 1/L with L = 1.1 lambda_max([X 1]^T S [X 1] / n) (a quarter of it for the
 logistic loss), lambda_max from a distributed power iteration capped by the
 trace; backtracking doubles L when the sufficient-decrease test fails.
 
+Few features: least squares with the L1 or elastic-net penalty on at most
+200 features (``solver="auto"``) is first solved from its centred Gram
+matrix H = Xc^T S Xc / n, gathered in one pass (p^2 numbers per block),
+by the compiled Gram solver of :mod:`sparsecert.solvers.gram_path`. The
+distributed certificate of that solution, computed from X as below,
+decides: certified, the fit is done in five passes with the set-up's two
+("gram_dask");
+otherwise FISTA goes on from it. ``solver="fista"`` skips this start.
+
 Reduction: the per-block results are summed by a tree of tasks of fan-in
 ``rowblocks._FAN_IN`` on the workers whose last level (at most ``_FAN_IN`` partial
 vectors) is gathered and summed on the client, in a fixed order. Latency,

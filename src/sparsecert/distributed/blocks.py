@@ -15,6 +15,10 @@ import scipy.sparse as sp
 from .._kernels import fista as _fista
 from .._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value
 
+# rows of a sparse block made dense at a time for its Gram matrix (p <= 200
+# features: at most 13 MB)
+_GRAM_ROWS = 8192
+
 
 def _block(Xk):
     """A row block as something with ``@`` and ``.T``: CSR or a 2-D ndarray."""
@@ -100,6 +104,30 @@ def _block_gram(Xk, yk, swk, n, v):
     z = _matvec(Xk, v[:-1]) + v[-1]
     zs = swk * z / n
     return np.concatenate([_rmatvec(Xk, zs), [zs.sum(), zs @ z]])
+
+
+def _block_centred_gram(Xk, yk, swk, n, means, ybar):
+    """[H_k (p x p, row by row), c_k (p), yy_k]: the block's share of the centred
+    Gram matrix H = Xc^T S Xc / n, of c = Xc^T S (y - ybar) / n and of
+    yy = (y - ybar)^T S (y - ybar) / n, with Xc = X - 1 means^T.
+
+    The centring uses the global means, so the blocks' shares add up to H
+    exactly (no cancellation from a one-pass formula). A sparse block is
+    made dense ``_GRAM_ROWS`` rows at a time.
+    """
+    Xk = _block(Xk)
+    nk, p = Xk.shape
+    root = np.sqrt(swk / n)
+    yc = (yk - ybar) * root
+    H = np.zeros((p, p))
+    c = np.zeros(p)
+    for a in range(0, nk, _GRAM_ROWS):
+        rows = Xk[a:a + _GRAM_ROWS]
+        dense = rows.toarray() if sp.issparse(rows) else rows
+        D = (np.asarray(dense, dtype=np.float64) - means) * root[a:a + _GRAM_ROWS, None]
+        H += D.T @ D
+        c += D.T @ yc[a:a + _GRAM_ROWS]
+    return np.concatenate([H.ravel(), c, [yc @ yc]])
 
 
 def _block_gradient(Xk, yk, swk, n, df_code, w, b, split):

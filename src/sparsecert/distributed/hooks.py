@@ -21,14 +21,17 @@ def fit_dask(X, y64, sample_weight, datafit, penalty, fit_intercept, *, solver="
 
     ``y64`` holds the encoded targets (float64; +-1 for the logistic loss), a
     numpy or Dask vector. ``solver`` must be "auto" or "fista": coordinate
-    descent updates one coordinate at a time and does not distribute.
+    descent updates one coordinate at a time and does not distribute
+    ("auto" solves least squares on few features from their Gram matrix
+    first, see :func:`.solver.solve_dask`).
     Returns a ``SolverResult`` whose certificate has ``distributed=True``.
     """
     if solver not in ("auto", "fista"):
         raise ValueError(f"solver={solver!r} does not run on Dask arrays: a Dask X is fitted "
                          f"by distributed FISTA (solver='auto' or 'fista').")
     problem = make_dask_problem(X, y64, sample_weight, datafit, penalty, fit_intercept)
-    return solve_dask(problem, w0, b0, tol=tol, max_iter=max_iter, verbose=verbose)
+    return solve_dask(problem, w0, b0, tol=tol, max_iter=max_iter, verbose=verbose,
+                      solver=solver)
 
 
 def decision_dask(X, coef, intercept):

@@ -50,8 +50,12 @@ def _fits(design, penalty):
             and _penalties.l1_ratio_of(penalty) > 0)
 
 
-def _solve_on_gram(problem, grid, w0, tol, max_iter):
-    """(coefs, intercepts, epochs) of every alpha of ``grid``, or None."""
+def _solve_on_gram(problem, grid, w0, tol, max_iter, stats=None):
+    """(coefs, intercepts, epochs) of every alpha of ``grid``, or None.
+
+    ``stats``: (H, c, yy, ybar) of :func:`_centred_gram` when computed
+    elsewhere (a Dask X's blocks); by default from the problem's dense X.
+    """
     lip = problem.lipschitz
     # alpha = 0 or an unpenalized feature: the certificate's dual point needs
     # a projection (see sparsecert._duality) that the Gram algebra does not make
@@ -59,8 +63,10 @@ def _solve_on_gram(problem, grid, w0, tol, max_iter):
             or np.any((lip > 0) & ((lip < _GRAM_SAFE_RANGE[0]) | (lip > _GRAM_SAFE_RANGE[1])))):
         return None
     design = problem.design
-    H, c, yy, ybar = _centred_gram(design.args[0], problem.y, problem.sw, problem.means,
-                                   problem.fit_intercept)
+    if stats is None:
+        stats = _centred_gram(design.args[0], problem.y, problem.sw, problem.means,
+                              problem.fit_intercept)
+    H, c, yy, ybar = stats
     k = grid.shape[0]
     coefs = np.empty((design.n_features, k))
     n_iters = np.zeros(k, dtype=np.int64)
