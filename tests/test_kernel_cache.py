@@ -307,3 +307,45 @@ def test_other_libraries_compile_beside_the_notice():
 
     plus_one.__module__ = None
     assert numba.njit(plus_one)(1.0) == 2.0
+
+
+def test_cache_lock_is_exclusive_across_open_files(tmp_path):
+    """A second holder waits for the first to let go (flock: per open file, so a
+    thread of this process stands in for another process)."""
+    import threading
+    import time
+
+    order = []
+
+    def second():
+        with _cache.cache_lock(str(tmp_path)):
+            order.append("second holds")
+
+    with _cache.cache_lock(str(tmp_path)):
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.3)  # time for the thread to reach the lock, which it must not get
+        order.append("first lets go")
+    thread.join()
+    assert order == ["first lets go", "second holds"]
+
+
+def test_every_save_takes_the_cache_lock(tmp_path):
+    code = (
+        "import sparsecert._kernels._cache as c\n"
+        "calls = []\n"
+        "real = c.cache_lock\n"
+        "def counting(folder):\n"
+        "    calls.append(folder)\n"
+        "    return real(folder)\n"
+        "c.cache_lock = counting\n"
+        "import contextlib, io\n"
+        "from sparsecert.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    main(['compile', '--only', 'in place, float64'])\n"
+        "import re\n"
+        "compiled = int(re.search(r'(\\d+) functions compiled, [0-9.]+ s', out.getvalue())[1])\n"
+        "print(compiled, len(calls), set(calls) == {c.cache_dir()})\n")
+    out = _python(code, env_extra={"NUMBA_CACHE_DIR": str(tmp_path)}).stdout.split()
+    compiled, locked, same_dir = int(out[0]), int(out[1]), out[2]
+    assert compiled > 0 and locked == compiled and same_dir == "True"

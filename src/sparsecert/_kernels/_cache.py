@@ -45,8 +45,19 @@ itself (its ``reload_init``). Nothing else changes: the same object code
 is loaded and called, a miss still compiles (and Numba's compiler then
 refreshes first, as always), and other libraries' functions load as
 before.
+
+Saving is serialized across processes (:func:`cache_lock`): Numba saves
+an overload by reading the function's index, adding the new signature with
+the next free data-file name, and writing the index back. Two processes
+that save two signatures of one function at once could both pick the same
+name; one index entry is then lost and, worse, the surviving entry could
+name the other signature's machine code. ``sparsecert compile --jobs N``
+and joblib's worker processes on a cold cache do save concurrently, so each
+save holds an exclusive lock on the cache directory (POSIX ``flock``; where
+there is none, saves are as Numba makes them).
 """
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -151,6 +162,32 @@ _FAST_LOAD = (_NUMBA_FUNCTION_CACHE is not None
               and getattr(_dispatcher, "FunctionCache", None) is _NUMBA_FUNCTION_CACHE)
 
 
+@contextlib.contextmanager
+def cache_lock(folder):
+    """Hold an exclusive lock on ``folder`` (its ``.lock`` file) across processes.
+
+    Blocks until no other process holds it. Without ``fcntl`` (Windows) or
+    when the lock file cannot be opened, does nothing.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        fcntl = None
+    fd = None
+    if fcntl is not None:
+        try:
+            fd = os.open(os.path.join(folder, ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            fd = None
+    try:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # releases the lock
+
+
 def _ready_to_link(target_context):
     """Register what cached machine code may call, without Numba's registry refresh."""
     from numba.core.runtime import rtsys
@@ -160,12 +197,21 @@ def _ready_to_link(target_context):
 
 
 class KernelFunctionCache(_NUMBA_FUNCTION_CACHE or object):
-    """Numba's per-function cache; this package's kernels load without the refresh.
+    """Numba's per-function cache; this package's kernels load without the
+    refresh and save one process at a time.
 
     (Module docstring.) A function whose cache is not under
     :class:`KernelCacheLocator` (another library's, or ours where the
     locator declined) loads exactly as Numba loads it.
     """
+
+    def save_overload(self, sig, data):
+        locator = getattr(self._impl, "locator", None)
+        if not isinstance(locator, KernelCacheLocator):
+            return super().save_overload(sig, data)
+        # one saver at a time: the index's read-modify-write (module docstring)
+        with cache_lock(locator.get_cache_path()):
+            return super().save_overload(sig, data)
 
     def load_overload(self, sig, target_context):
         if not isinstance(getattr(self._impl, "locator", None), KernelCacheLocator):

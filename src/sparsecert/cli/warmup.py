@@ -12,6 +12,9 @@ compiles, this compiles. The problems are correlated and the tolerance
 tight, so that working sets, extrapolation and support refits all run.
 Every compiled function lands in Numba's on-disk cache (see
 ``sparsecert._kernels._cache`` for where), so later processes load them.
+``--jobs N`` runs the configurations in N processes that share the cache
+(saves are serialized by ``_cache.cache_lock``); ``--only TEXT`` runs those
+whose name contains TEXT.
 """
 
 import contextlib
@@ -138,7 +141,7 @@ def _csr_thread_runs():
     return runs
 
 
-def _csr_growth_runs():
+def _csr_growth_runs(dtype):
     """A CSR X's column store grows in place when a few columns join it
     (``grow_columns``), which these small fits may never do: grow one."""
     import scipy.sparse as sp
@@ -151,8 +154,8 @@ def _csr_growth_runs():
         design.columns(np.array([first]))
         design.columns(np.array([second]))  # within the store's room: in place
 
-    return [lambda X=sp.random(50, 200, density=0.05, format="csr", random_state=0,
-                               dtype=dtype): grow(X) for dtype in (np.float64, np.float32)]
+    return [lambda: grow(sp.random(50, 200, density=0.05, format="csr", random_state=0,
+                                   dtype=dtype))]
 
 
 def _csr_row_newton_runs():
@@ -234,7 +237,9 @@ def groups():
                 _logistic_fits(l, d))))
             out.append((f"paths and CV, {tag}", lambda l=layout, d=dtype: _path_runs(l, d)))
     out.append(("CSR row passes over threads (n_jobs=2)", _csr_thread_runs))
-    out.append(("a CSR column store growing in place", _csr_growth_runs))
+    for dtype in (np.float64, np.float32):
+        out.append((f"a CSR column store growing in place, {np.dtype(dtype).name}",
+                     lambda d=dtype: _csr_growth_runs(d)))
     out.append(("proximal Newton on a CSR X by rows", _csr_row_newton_runs))
     out.append(("coordinate steps and Newton gradients over threads (n_jobs=2)", _wide_runs))
     if _dask_installed():
@@ -264,32 +269,79 @@ def _extrapolating_gram():
     return _settings((gram, "_GRAM_PLAIN", 1))
 
 
-def run_all(report=print):
-    """Run every group, ``report``-ing (print's signature) its name, then what it did.
-    Returns (functions compiled, kernels loaded from the cache, seconds)."""
+def selected(only=()):
+    """Indices into :func:`groups` of the groups whose name contains one of
+    ``only``, ignoring case (every group when ``only`` is empty)."""
+    names = [name.lower() for name, _ in groups()]
+    only = [o.lower() for o in only]
+    return [i for i, name in enumerate(names) if not only or any(o in name for o in only)]
+
+
+def run_group(index):
+    """Run group ``index`` of :func:`groups`: (name, fits, functions compiled, seconds)."""
     from numba.core import event
 
+    name, make = groups()[index]
+    t0 = time.perf_counter()
+    with event.install_recorder("numba:compile") as rec, warnings.catch_warnings(), \
+            _extrapolating_gram():
+        warnings.simplefilter("ignore")
+        runs = make()
+        for call in runs:
+            call()
+    return name, len(runs), _functions_compiled(rec.buffer), time.perf_counter() - t0
+
+
+def run_all(report=print, jobs=1, only=()):
+    """Run the groups ``only`` selects (every one by default), ``report``-ing
+    (print's signature) each one's name, then what it did; in ``jobs``
+    processes when ``jobs`` > 1 (:func:`_run_in_processes`). Returns
+    (functions compiled, kernels loaded from the cache here, seconds)."""
     from .._kernels import _cache
 
     t_start = time.perf_counter()
-    total_compiled = 0
     report(f"cache: {_cache.cache_dir()}")
-    for name, make in groups():
-        report(f"  {name}: ", end="", flush=True)
-        t0 = time.perf_counter()
-        with event.install_recorder("numba:compile") as rec, warnings.catch_warnings(), \
-                _extrapolating_gram():
-            warnings.simplefilter("ignore")
-            runs = make()
-            for call in runs:
-                call()
-        compiled = _functions_compiled(rec.buffer)
+    indices = selected(only)
+    if jobs > 1 and len(indices) > 1:
+        total_compiled = _run_in_processes(indices, jobs, report)
+        return total_compiled, 0, time.perf_counter() - t_start
+    total_compiled = 0
+    for index in indices:
+        report(f"  {groups()[index][0]}: ", end="", flush=True)
+        _, fits, compiled, seconds = run_group(index)
         total_compiled += compiled
-        report(f"{len(runs)} fits, {compiled} functions compiled, "
-               f"{time.perf_counter() - t0:.1f} s")
-    loaded = _loaded_from_cache()
-    seconds = time.perf_counter() - t_start
-    return total_compiled, loaded, seconds
+        report(f"{_fits(fits)}, {compiled} functions compiled, {seconds:.1f} s")
+    return total_compiled, _loaded_from_cache(), time.perf_counter() - t_start
+
+
+def _run_in_processes(indices, jobs, report):
+    """Run the groups in ``jobs`` fresh processes, each taking the next group when
+    it is free (the longest first, :func:`_seconds`); returns the functions
+    compiled. Every process saves into the same cache, one save at a time
+    (:func:`sparsecert._kernels._cache.cache_lock`). A function that two
+    processes need at once is compiled by both, so the total exceeds a
+    serial run's; the wall time is what drops (measured in ``run``'s help)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # "spawn": a forked child would inherit Numba's threading layer and locks
+    ctx = multiprocessing.get_context("spawn")
+    names = [name for name, _ in groups()]
+    # longest first, so that no long group starts last (ties keep groups()' order)
+    order = sorted(indices, key=lambda i: -_seconds(names[i]))
+    total = 0
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures = [pool.submit(run_group, index) for index in order]
+        for fut in as_completed(futures):
+            name, fits, compiled, seconds = fut.result()
+            total += compiled
+            report(f"  {name}: {_fits(fits)}, {compiled} functions compiled, {seconds:.1f} s",
+                   flush=True)
+    return total
+
+
+def _fits(count):
+    return f"{count} fit" if count == 1 else f"{count} fits"
 
 
 def _functions_compiled(buffer):
@@ -322,12 +374,49 @@ def run(args):
     if args.list:
         _print_list()
         return 0
-    print("compiling sparsecert's kernels for every configuration (once per machine and "
-          "version)...", flush=True)
-    compiled, loaded, seconds = run_all()
+    jobs = _jobs(args.jobs)
+    if not selected(args.only):
+        raise ValueError(f"--only {' '.join(args.only)}: no configuration's name contains "
+                         f"it; see sparsecert compile --list.")
+    what = "the configurations asked for" if args.only else "every configuration"
+    print(f"compiling sparsecert's kernels for {what} (once per machine and version)"
+          f"{f', in {jobs} processes' if jobs > 1 else ''}...", flush=True)
+    compiled, loaded, seconds = run_all(jobs=jobs, only=args.only)
     print(f"done in {seconds:.1f} s: {compiled} functions compiled, {loaded} loaded from the "
           f"cache; later processes load them all from the cache")
     return 0
+
+
+# seconds each group took in a serial run on an empty cache (the project's
+# 2-core machine, 2026-12-07), only to order the groups of a parallel run;
+# a group not listed counts as 10 s
+_SERIAL_SECONDS = {
+    "least squares, dense float64": 37, "logistic, dense float64": 35,
+    "logistic, csc float64": 32, "proximal Newton on a CSR X by rows": 32,
+    "logistic, csc float32": 29, "least squares, csc float64": 20,
+    "logistic, dense float32": 20, "least squares, dense float32": 18,
+    "least squares, csc float32": 18, "CSR row passes over threads (n_jobs=2)": 15,
+    "coordinate steps and Newton gradients over threads (n_jobs=2)": 15,
+}
+
+
+def _seconds(name):
+    """What group ``name`` takes to compile, about (:data:`_SERIAL_SECONDS`)."""
+    if name in _SERIAL_SECONDS:
+        return _SERIAL_SECONDS[name]
+    return 3.0 if name.startswith("paths and CV") or " csr " in name else 10.0
+
+
+def _jobs(jobs):
+    """--jobs in scikit-learn's meaning: None 1, -1 every core, -2 all but one."""
+    import os
+
+    if jobs is None:
+        return 1
+    if jobs == 0:
+        raise ValueError("--jobs must be a nonzero integer (-1: every core); got 0.")
+    cores = os.cpu_count() or 1
+    return max(1, jobs if jobs > 0 else cores + 1 + jobs)
 
 
 def _print_list():
