@@ -58,13 +58,15 @@ def test_a_text_logistic_fit_copies_no_column(text, fit_intercept, ratio):
     """An L1-logistic fit reads its working set's columns by rows
     (_kernels/newton_rows.py): no column store (on this X it held half of X's
     entries, and a copy by rows of the active ones came beside it: 1.18-1.54
-    x X before). What stays is seven n-vectors: the labels as +-1, unit
-    weights, the kernel's four (u, h, X d, exp) and the certificate's z,
-    its u sharing one of the kernel's vectors (idle between rounds; with the
-    kept X w and the gap's copy of u, 0.33-0.50 x X here before); and the
-    working set's Gram matrix with one chunk's share of it (2 x 1.4 MB for
-    the 424 features of the amax/200 fit here, which weigh 0.12 x this
-    small X). Measured: 0.26-0.43 x X."""
+    x X before). What stays is six n-vectors: the labels as +-1, unit
+    weights, the kernel's three (u, h, X d; a step pass writes the new z
+    over the old, and the line search's exponentials go to h) and the
+    certificate's z, its u sharing one of the kernel's vectors (idle
+    between rounds; with the kept X w, the gap's copy of u and a fourth
+    kernel vector, 0.33-0.50 x X here before); and the working set's Gram
+    matrix with one chunk's share of it (2 x 1.4 MB for the 424 features of
+    the amax/200 fit here, which weigh 0.12 x this small X). Measured:
+    0.23-0.40 x X (0.26-0.43 with the fourth kernel vector)."""
     X, y_reg = text
     y = (y_reg > np.median(y_reg)).astype(int)
     x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes

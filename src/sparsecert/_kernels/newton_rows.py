@@ -316,7 +316,8 @@ def step_rows(threads, data, indices, indptr, bounds, slot, d, db, wn, bn, y, sw
     :func:`model_rows` does. Returns (u^T xd, f(zn), the derivative of
     f(z + t xd) at t = 1, sum_i h_i and sum_i u_i at zn). ``sums`` (chunks,
     5): each chunk's sums, added in chunk order (the bits do not depend on
-    the thread count)."""
+    the thread count). The pass never reads z's entries (u holds what it
+    needs of z): ``zn`` may be z itself."""
     return _STEP_ROWS[threads.compiled](threads, data, indices, indptr, bounds, slot, d, db, wn,
                                         bn, y, sw, z, u, h, xd, zn, acc, Q, chunk_acc, chunk_Q,
                                         loc, val, sums)
@@ -339,9 +340,10 @@ def _model_pass(data, indices, indptr, bounds, n_samples, y, sw, z, feats, slot,
                 vecs, Q, state, chunk_acc, chunk_Q, loc, val, cached, f, threads):
     """The model at z from scratch (derivatives, then :func:`model_rows` and
     :func:`finish_model`) into ``vecs`` and ``Q``; state[1:] = (violation,
-    f(z), sum_i h_i, sum_i u_i). ``cached``: e holds the line search's
-    exp(-|y z|) and ``f`` is f(z)."""
-    hsum, gb, f0 = derivatives(threads, y, sw, z, n_samples, nvec[0], nvec[1], nvec[3], cached)
+    f(z), sum_i h_i, sum_i u_i). ``cached``: h holds the line search's
+    exp(-|y z|) (:func:`prox_newton_rows`) and ``f`` is f(z); the
+    derivatives read each h_i before they write it."""
+    hsum, gb, f0 = derivatives(threads, y, sw, z, n_samples, nvec[0], nvec[1], nvec[1], cached)
     model_rows(threads, data, indices, indptr, bounds, slot, nvec[0], nvec[1], acc, Q,
                chunk_acc, chunk_Q, loc, val)
     state[1] = finish_model(feats, acc, Q, hsum, gb, fit_intercept, b_scale, w, vscale,
@@ -360,16 +362,29 @@ def _full_point(feats, w, d, wn):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _full_step(feats, d, w, b, db, zn, z, state):
+def _full_step(feats, d, w, b, db, state):
     """:func:`.newton_step._take_step` at t = 1 (the same w and b, bit for
-    bit), z set to the step pass's ``zn``: X w + b at the new point, made
+    bit); z already holds the step pass's X w + b at the new point, made
     afresh whatever steps came before (state[5] = 1)."""
     for jj in range(feats.shape[0]):
         if d[jj] != 0.0:
             w[feats[jj]] += d[jj]
-    z[:] = zn
     state[5] = 1.0
     return b + db
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _back_to_start(z, xd, state):
+    """z -= xd: from the rejected full step's X w_new + b_new back to the
+    step's start, X w + b up to rounding (state[5] = 0: the certificate
+    then computes z afresh), for the line search's z + t xd. (Writing the
+    step's z over the old one spares an n-vector, 8 MB for 1e6 samples.)
+    The line search then keeps its exp(-|y z|) in h, which holds the
+    rejected point's curvature, read by nothing: the model pass after it
+    takes them up from there."""
+    for i in range(z.shape[0]):
+        z[i] -= xd[i]
+    state[5] = 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -383,8 +398,8 @@ def prox_newton_rows(data, indices, indptr, bounds, n_samples, y, sw, w, b, fit_
     taken (:func:`step_rows`).
 
     ``slot``: feats[jj]'s place jj for each working feature, -1 for every
-    other column. Kept between the calls of one working set: ``nvec`` (4, n:
-    u, h, xd, e), the model ``acc`` (m, 2), ``vecs`` (4, m: grad, hxs,
+    other column. Kept between the calls of one working set: ``nvec`` (3, n:
+    u, h, xd), the model ``acc`` (m, 2), ``vecs`` (4, m: grad, hxs,
     hdiag, d) and ``Q`` (m, m), valid while state[0] = 1 (the caller sets 0
     for a new set or a moved z), with state[1:5] as :func:`_model_pass` sets
     it; state[5] = 1 while z is X w + b as the certificate's row product
@@ -396,7 +411,7 @@ def prox_newton_rows(data, indices, indptr, bounds, n_samples, y, sw, w, b, fit_
     violation, b), the violation measured at the last point.
     """
     grad, hxs, hdiag, d = vecs[0], vecs[1], vecs[2], vecs[3]
-    u, h, xd, e = nvec[0], nvec[1], nvec[2], nvec[3]
+    u, h, xd = nvec[0], nvec[1], nvec[2]
     cand = np.empty(feats.shape[0], np.int64)
     wn = np.empty(feats.shape[0])
     no_blocks, no_thr = np.empty(0, dtype=np.int64), np.empty(0)  # separable: no blocks
@@ -425,28 +440,28 @@ def prox_newton_rows(data, indices, indptr, bounds, n_samples, y, sw, w, b, fit_
                                      no_blocks, no_thr, no_thr)
         work[0] += nnz
         _full_point(feats, w, d, wn)
-        # e holds the full step's z here (scratch: its derivatives need no exp cache)
+        # the new X w + b goes over z, which the pass never reads (u holds z's share)
         slope, f1, dft1, hsum1, gb1 = step_rows(threads, data, indices, indptr, bounds, slot, d,
-                                                db, wn, b + db, y, sw, z, u, h, xd, e, acc, Q,
+                                                db, wn, b + db, y, sw, z, u, h, xd, z, acc, Q,
                                                 chunk_acc, chunk_Q, loc, val, sums)
         decrease = slope + pen1 - pen0
         if decrease > 0.0:  # rounding (as the column kernel's line search)
             decrease = 0.0
         if f1 + pen1 <= f + pen0 + ARMIJO * decrease or dft1 + dpen1 <= 0.0:
             # the full step: the pass summed the model at its point already
-            b = _full_step(feats, d, w, b, db, e, z, state)
+            b = _full_step(feats, d, w, b, db, state)
             state[1] = finish_model(feats, acc, Q, hsum1, gb1, fit_intercept, b_scale, w,
                                     vscale, pen_code, pen_params, pen_weights, grad, hxs, hdiag)
             state[2], state[3], state[4] = f1, hsum1, gb1
             continue
-        accepted, t, f_next = backtrack(y, sw, z, xd, n_samples, f, pen0, decrease, 0.5, e,
+        _back_to_start(z, xd, state)  # and the line search's exp(-|y z|) go to h
+        accepted, t, f_next = backtrack(y, sw, z, xd, n_samples, f, pen0, decrease, 0.5, h,
                                         feats, w, d, pen_code, pen_params, pen_weights,
                                         no_blocks, no_thr, no_thr, threads)
         if not accepted:
             state[0] = 0.0  # u and h hold the rejected point's derivatives
             return it, PN_LINE_SEARCH, state[1], b
         b = _take_step(feats, d, w, b, db, t, xd, z)
-        state[5] = 0.0  # z + t xd: X w + b only up to rounding
         work[0] += nnz
         _model_pass(data, indices, indptr, bounds, n_samples, y, sw, z, feats, slot, w,
                     fit_intercept, b_scale, vscale, pen_code, pen_params, pen_weights, nvec,

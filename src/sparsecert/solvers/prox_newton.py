@@ -128,11 +128,11 @@ def _solve_prox_newton(problem, w0, b0, tol, max_iter, verbose):
             # features and intercept, in the kernel's units (the certificate's)
             inner_tol = max(tol_abs, _PN_WS_TOL * float(cert.max_violation))
         start = run.n_iter
-        # z = X w + b moves with w: the next evaluate writes it afresh, not reading it
-        pieces["u"] = None  # (a view of the kernels' n-vectors, which the steps write)
-        b, status, stalled = run.newton_steps(w, b, pieces["z"], feats, inner_tol)
+        # z moves with w (evaluate writes it afresh); the old certificate goes first (4 MB)
+        z, pieces, cert = pieces["z"], None, None
+        b, status, stalled = run.newton_steps(w, b, z, feats, inner_tol)
         pieces, cert = _certify(problem, w, b, tol, run.n_iter, run.idle_vector(),
-                                pieces["z"] if run.z_exact else None)
+                                z if run.z_exact else None)
         if verbose:
             print(f"[sparsecert] iteration {run.n_iter}: {cert!r}")
         short = gap_short(cert)
@@ -269,7 +269,7 @@ class _NewtonRun:
         self.verbose = verbose
         self.chunk = max(_epochs_per_call_for(problem.design, problem.design.n_features) // 4, 1)
         self.n_iter = 0
-        self.nvec = None  # the kernels' n-vectors (five, four by rows), kept for the fit
+        self.nvec = None  # the kernels' n-vectors (five, three by rows), kept for the fit
         self.col_scratch = None  # the column kernel's other buffers (_scratch)
         self.slot = None  # the row kernel's place of each working feature (-1: none)
         self.census = None  # (feats, products per entry) of the last rows_census
@@ -284,7 +284,7 @@ class _NewtonRun:
         """An n-vector of the kernels' that holds nothing between two calls of
         :meth:`newton_steps` (each starts from z alone): the certificates'
         u, which would otherwise be an n-vector more (1e6 samples: 8 MB).
-        Makes the kernels' n-vectors: four where the row kernel may run,
+        Makes the kernels' n-vectors: three where the row kernel may run,
         five for the column kernel. (The third, X d: the row kernel keeps u
         and h at z, its first two, for a next round on the same set.)"""
         return self._vectors()[2]
@@ -294,7 +294,7 @@ class _NewtonRun:
         if self.nvec is None:
             design = self.problem.design
             rows = design.is_csr and design.nnz >= _ROWS_MIN_NNZ
-            self.nvec = np.empty((4 if rows else 5, design.n_samples))
+            self.nvec = np.empty((3 if rows else 5, design.n_samples))
         return self.nvec
 
     def newton_steps(self, w, b, z, feats, inner_tol):
@@ -326,8 +326,8 @@ class _NewtonRun:
             problem.n_threads > 1 and entries >= _THREADED_ENTRIES, problem.n_threads)
         self._vectors()  # (made on first use)
         if rows is None and self.nvec.shape[0] < 5:
-            # the column kernel needs five n-vectors, the row kernel four (the
-            # four go before the five are made)
+            # the column kernel needs five n-vectors, the row kernel three (the
+            # three go before the five are made)
             self.nvec = None
             self.nvec = np.empty((5, design.n_samples))
         while self.n_iter < self.max_iter:
@@ -379,7 +379,7 @@ class _NewtonRun:
             *design.rows, design.bounds, design.n_samples, problem.y, problem.sw, w, b,
             problem.fit_intercept, z, feats, self.slot, self.vscale, self.b_scale,
             *problem.penalty_args, budget, _PN_MAX_INNER, inner_tol, self.tol_abs, _PN_SHRINK,
-            work, self.nvec[:4], *rows, threads)
+            work, self.nvec[:3], *rows, threads)
 
     def _by_rows(self, feats):
         """The row kernel's scratch when its Newton steps on ``feats`` should read
