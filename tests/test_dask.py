@@ -173,6 +173,24 @@ def test_gram_start_is_judged_by_the_distributed_certificate(monkeypatch):
     assert _rel(est.coef_, ref.coef_) < 1e-6
 
 
+def test_gram_start_only_where_it_applies(monkeypatch):
+    """More features than the Gram solver takes, or an unpenalized feature:
+    FISTA from the start, as before (as for the logistic loss, below)."""
+    from sparsecert.solvers import gram_path
+
+    X, y = _regression(n=200, p=10, seed=10)
+    Xd = da.from_array(X, chunks=(50, -1))
+    with dask.config.set(scheduler="threads"):
+        assert sc.Lasso(alpha=0.05).fit(Xd, y).certificate_.solver == "gram_dask"
+        weights = np.r_[0.0, np.ones(9)]  # feature 0 unpenalized: the Gram algebra's dual point
+        gle = sc.GeneralizedLinearEstimator(penalty=sc.penalties.L1(alpha=0.05, weights=weights),
+                                            max_iter=5000).fit(Xd, y)
+        assert gle.certificate_.solver == "fista_dask" and gle.certificate_.converged
+        monkeypatch.setattr(gram_path, "_MAX_FEATURES", 9)
+        est = sc.Lasso(alpha=0.05, max_iter=5000).fit(Xd, y)
+    assert est.certificate_.solver == "fista_dask" and est.certificate_.converged
+
+
 def test_logistic_matches_in_memory(client):
     X, _ = _regression(n=500, p=20, seed=3)
     rng = np.random.default_rng(3)
