@@ -83,7 +83,7 @@ the library's modules below the estimators):
 ``primitives``   the distributed gradient, the step's power iteration, the
                  stopping quantity
 ``certificate``  :func:`distributed_certificate`
-``solver``       :func:`solve_dask`: the distributed FISTA loop
+``solver``       :func:`solve_dask`: the Gram start and the distributed FISTA loop
 ``hooks``        :func:`fit_dask`, :func:`decision_dask`, :func:`unique_labels`:
                  what the estimators call
 ===============  =========================================================

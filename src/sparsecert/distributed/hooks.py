@@ -2,7 +2,8 @@
 
 The estimators of :mod:`sparsecert.estimators` import these lazily, only
 when ``fit`` or ``predict`` receives a Dask array: :func:`fit_dask` checks
-the solver, builds the distributed problem and runs distributed FISTA;
+the solver, builds the distributed problem and runs distributed FISTA (least
+squares on few features from its Gram matrix first);
 :func:`decision_dask` is X coef + intercept as a lazy Dask array;
 :func:`unique_labels` the classes of a numpy or Dask target.
 """

@@ -1,5 +1,8 @@
 """The distributed FISTA loop: the compiled FISTA's iteration, one cluster pass per step.
 
+(Least squares on few features starts from its Gram matrix instead,
+:func:`_gram_start`, and may need no FISTA step at all.)
+
 :func:`solve_dask` runs the iteration of
 :func:`sparsecert._kernels.fista.fista_run` (same momentum, adaptive restart,
 sufficient-decrease backtracking, the intercept an unpenalized coordinate)

@@ -232,7 +232,8 @@ class SparseLinearRegressor(CheapParams, RegressorMixin, BaseEstimator):
                     n_threads=threads_for(getattr(self, "n_jobs", None)))
 
     def _fit_dask(self, X, y, sample_weight, datafit, warm):
-        """Fit on a Dask array X by distributed FISTA (:mod:`sparsecert.distributed`)."""
+        """Fit on a Dask array X by distributed FISTA, or from the Gram matrix of few
+        features (:mod:`sparsecert.distributed`)."""
         from ..distributed import fit_dask, unique_labels
 
         self.n_features_in_ = int(X.shape[1])
