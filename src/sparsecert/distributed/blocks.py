@@ -4,8 +4,8 @@ Each ``_block_*`` function receives one row block X_k (dense ndarray or
 scipy.sparse), its targets y_k and weights s_k (already rescaled to sum to
 n over all blocks) plus a few scalars and p-vectors, and returns a float64
 vector (or a tuple) that the tree reduction of :mod:`.rowblocks` sums over
-blocks. They use NumPy and the library's compiled scalar kernels only: no
-Dask, nothing that talks to the scheduler, so a task that a dead worker
+blocks. They use NumPy, the library's compiled scalar kernels and the
+in-memory Gram path's centred products only: no Dask, nothing that talks to the scheduler, so a task that a dead worker
 leaves unfinished can be rerun anywhere and gives the same numbers.
 """
 
@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from .._kernels import fista as _fista
 from .._kernels.datafit import datafit_conjugate, datafit_raw_grad, datafit_value
+from ..solvers.gram_path import centred_products
 
 # rows of a sparse block made dense at a time for its Gram matrix (p <= 200
 # features: at most 13 MB)
@@ -112,22 +113,23 @@ def _block_centred_gram(Xk, yk, swk, n, means, ybar):
     yy = (y - ybar)^T S (y - ybar) / n, with Xc = X - 1 means^T.
 
     The centring uses the global means, so the blocks' shares add up to H
-    exactly (no cancellation from a one-pass formula). A sparse block is
-    made dense ``_GRAM_ROWS`` rows at a time.
+    exactly (no cancellation from a one-pass formula), each share summed by
+    the in-memory Gram path's :func:`~sparsecert.solvers.gram_path.centred_products`.
+    A sparse block is made dense ``_GRAM_ROWS`` rows at a time.
     """
     Xk = _block(Xk)
     nk, p = Xk.shape
-    root = np.sqrt(swk / n)
-    yc = (yk - ybar) * root
     H = np.zeros((p, p))
     c = np.zeros(p)
+    yy = 0.0
     for a in range(0, nk, _GRAM_ROWS):
-        rows = Xk[a:a + _GRAM_ROWS]
-        dense = rows.toarray() if sp.issparse(rows) else rows
-        D = (np.asarray(dense, dtype=np.float64) - means) * root[a:a + _GRAM_ROWS, None]
-        H += D.T @ D
-        c += D.T @ yc[a:a + _GRAM_ROWS]
-    return np.concatenate([H.ravel(), c, [yc @ yc]])
+        rows = slice(a, a + _GRAM_ROWS)
+        dense = Xk[rows].toarray() if sp.issparse(Xk) else Xk[rows]
+        H_a, c_a, yy_a = centred_products(dense, yk[rows], swk[rows], means, ybar, n)
+        H += H_a
+        c += c_a
+        yy += yy_a
+    return np.concatenate([H.ravel(), c, [yy]])
 
 
 def _block_gradient(Xk, yk, swk, n, df_code, w, b, split):

@@ -99,9 +99,17 @@ def _centred_gram(X, y, sw, means, fit_intercept):
     """H = Xc^T W Xc / n, c = Xc^T W yc / n, yy = yc^T W yc / n and ybar
     (weighted centring with an intercept; none without: ``means`` is 0 then)."""
     n = X.shape[0]
-    root = np.sqrt(sw)
     ybar = sample_dot(sw, y) / n if fit_intercept else 0.0
+    H, c, yy = centred_products(X, y, sw, means, ybar, n)
+    return np.ascontiguousarray(H), c, yy, ybar
+
+
+def centred_products(X, y, sw, means, ybar, n):
+    """(Xc^T W Xc / n, Xc^T W yc / n, yc^T W yc / n) over the rows given, with
+    Xc = X - 1 means^T and yc = y - ybar: a dense X's whole, or a share of
+    them that adds up to the whole (a Dask X's row blocks, which pass the
+    global means, ybar and n)."""
+    root = np.sqrt(sw)
     Xw = (np.asarray(X, dtype=np.float64) - means) * root[:, None]
     yw = (y - ybar) * root
-    H = np.ascontiguousarray(Xw.T @ Xw / n)
-    return H, Xw.T @ yw / n, sample_dot(yw, yw) / n, ybar
+    return Xw.T @ Xw / n, Xw.T @ yw / n, sample_dot(yw, yw) / n
