@@ -10,12 +10,15 @@ import pytest
 import scipy.sparse as sp
 
 import naive
+from _compiled import entry
 import sparsecert as sc
 import sparsecert._group_certificate as group_certificate
 from sparsecert._kernels.group import sgl_dual_norm
 from sparsecert._kernels.group_certificate import group_certificate_scan
 from sparsecert.penalties import GroupLasso as GL
 from sparsecert.penalties import SparseGroupLasso as SGL
+
+sgl_dual_norm = entry(sgl_dual_norm)  # compiled-only: no Python entry point of its own
 
 NAMES = ("comp", "viol", "margin", "norms_g", "thr", "norms_w")
 

@@ -9,6 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 import naive
+from _compiled import entry
 from naive import frozen
 import sparsecert as sc
 from conftest import load_shared
@@ -107,6 +108,7 @@ def _designs(dtype, seed=1):
 @pytest.mark.parametrize("center", [True, False])
 def test_block_epoch_matches_its_numpy_twin(dtype, layout, center):
     from sparsecert._kernels.group import group_bcd_epoch, group_gram
+    group_bcd_epoch, group_gram = entry(group_bcd_epoch), entry(group_gram)
     from sparsecert._validation import as_design
 
     X = _designs(dtype)[0 if layout == "dense" else 1]

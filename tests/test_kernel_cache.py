@@ -179,17 +179,18 @@ def test_warm_kernels_load_without_numbas_refresh_and_run(tmp_path):
 COMPILE_SMALL = """
 import logging, sys
 from sparsecert._kernels import _notice
-_notice.LISTENER.threshold = 0.0  # notice at once: the two tiny kernels compile fast
+_notice.LISTENER.threshold = 0.0  # notice at once: the two small kernels compile fast
 mode = sys.argv[1]
 if mode == "logging":
     logging.basicConfig(level=logging.INFO, format="LOG %(name)s: %(message)s")
 from sparsecert.cli import _compile_notice_on_stderr
 import contextlib
 block = _compile_notice_on_stderr(None) if mode == "cli" else contextlib.nullcontext()
-from sparsecert._kernels import lp_root
-with block:
-    lp_root._two_prod_err(1.0, 3.0)
-    lp_root._is_normal(1.0)
+import numpy as np
+from sparsecert._kernels import anderson, group
+with block:  # two small kernels with a Python entry point
+    group.group_members(np.array([0, 2]), np.array([1, 0]), np.array([0]))
+    anderson.anderson_weights(np.ones((3, 2)))
 """
 
 

@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 
+from _compiled import entry
 from naive import frozen
 from sparsecert._kernels import codes
 from sparsecert._kernels.anderson import anderson_weights
@@ -254,6 +255,7 @@ def test_unit_weight_residual_update_is_the_weighted_one_bitwise():
     """s_i (delta x_ij) with s_i = 1, as the compiled loops round it, is what
     the update that never reads s gives, sparse and dense, at any scale."""
     from sparsecert._kernels.cd import _residual_update, _residual_update_unit
+    _residual_update, _residual_update_unit = entry(_residual_update), entry(_residual_update_unit)
 
     rng = np.random.default_rng(0)
     for t in range(60):

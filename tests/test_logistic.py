@@ -16,6 +16,7 @@ from sparsecert import (GeneralizedLinearEstimator, SparseLogisticRegression, al
 from sparsecert.datafits import Logistic
 from sparsecert.penalties import L1, ElasticNet
 from naive import violation_scale
+from _compiled import entry
 
 
 # ---------------------------------------------------------------- naive twins
@@ -499,7 +500,9 @@ def test_line_search_exponentials_serve_the_next_derivatives_bit_for_bit():
     samples (three here), so their threaded kind gives the same bits."""
     from sparsecert._kernels.codes import ONE_THREAD, THREADS
     from sparsecert._kernels.newton_step import _take_step
+    _take_step = entry(_take_step)
     from sparsecert._kernels.samples import SAMPLE_PART, derivatives, loss_along
+    derivatives, loss_along = entry(derivatives), entry(loss_along)
 
     rng = np.random.default_rng(3)
     n = 2 * SAMPLE_PART + 777

@@ -5,10 +5,16 @@ column epochs it replaces."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _compiled import entry
 
 from sparsecert import SparseLogisticRegression, alpha_max
 from sparsecert._kernels import newton_gram
 from sparsecert.penalties import ElasticNet, L1
+
+# compiled-only helpers (no Python entry point), called here through one
+active_rows, active_by_rows, gram_of_rows, gram_model_cd, gram_epochs = map(entry, (
+    newton_gram.active_rows, newton_gram.active_by_rows, newton_gram.gram_of_rows,
+    newton_gram.gram_model_cd, newton_gram.gram_epochs))
 
 
 def _model(seed, n=300, p=40, density=0.2, fit_intercept=True):
@@ -32,12 +38,12 @@ def _model(seed, n=300, p=40, density=0.2, fit_intercept=True):
 def _gram(X, feats, act, h, hxs, hsum, fit_intercept):
     n = X.shape[0]
     row_ptr = np.empty(n + 1, dtype=np.int64)
-    nnz, pairs = newton_gram.active_rows(X.indices, X.indptr, feats, act, act.size, row_ptr)
+    nnz, pairs = active_rows(X.indices, X.indptr, feats, act, act.size, row_ptr)
     rcol, rx = np.empty(nnz, dtype=np.int32), np.empty(nnz)
-    newton_gram.active_by_rows(X.data, X.indices, X.indptr, feats, act, act.size, row_ptr,
+    active_by_rows(X.data, X.indices, X.indptr, feats, act, act.size, row_ptr,
                                rcol, rx)
     Q = np.empty((act.size, act.size))
-    newton_gram.gram_of_rows(row_ptr, rcol, rx, h, act, act.size, hxs, hsum, fit_intercept, Q)
+    gram_of_rows(row_ptr, rcol, rx, h, act, act.size, hxs, hsum, fit_intercept, Q)
     return nnz, pairs, row_ptr, Q
 
 
@@ -80,7 +86,7 @@ def test_gram_epochs_minimise_the_model_on_the_active_features(fit_intercept, pe
     hdiag[act] = np.diag(Q)
     code, params, weights = penalty.encode(p)
     g = np.empty(act.size)
-    epochs, db = newton_gram.gram_model_cd(Q, act, act.size, feats, w, d, grad, hdiag, hxs, gb,
+    epochs, db = gram_model_cd(Q, act, act.size, feats, w, d, grad, hdiag, hxs, gb,
                                            hsum, fit_intercept, code, params, weights, 1e-16,
                                            10000, g, np.int64(0))
     assert 1 < epochs < 10000
@@ -120,7 +126,7 @@ def test_gram_epochs_decline_when_the_rows_hold_many_active_entries():
         held = np.full(p + 2, -1, dtype=np.int64)
 
         def call():
-            return newton_gram.gram_epochs(
+            return gram_epochs(
                 X.data, X.indices, X.indptr, feats, act, p, w, d, np.zeros(p), np.ones(p),
                 np.zeros(p), 0.0, h.sum(), False, h, code, params, weights, 1e-8, 100, work,
                 np.empty(n + 1, dtype=np.int64), held, np.empty(0, dtype=np.int32),

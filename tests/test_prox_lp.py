@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from _compiled import entry
 from scipy.optimize import minimize_scalar
 
 from sparsecert._kernels.prox_lp import (
@@ -22,6 +23,12 @@ from sparsecert._kernels.prox_lp import (
     lp_value,
     prox_lp,
 )
+
+# compiled-only helpers (no Python entry point), called here through one
+(_prox_lp_bisections, _prox_lp_iterations, _prox_lp_newton, lp_beta, lp_fixed_point_violation,
+ lp_threshold, lp_value, prox_lp) = map(entry, (
+    _prox_lp_bisections, _prox_lp_iterations, _prox_lp_newton, lp_beta,
+    lp_fixed_point_violation, lp_threshold, lp_value, prox_lp))
 
 P_ALL = [0.1, 0.25, 0.5, 2.0 / 3.0, 0.9, 1.0, 1.2, 1.5, 2.0, 3.0, 4.0]
 P_SUB = [p for p in P_ALL if p < 1.0]

@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 import naive
+from _compiled import entry
 from naive import frozen
 import sparsecert as sc
 from conftest import load_shared
@@ -54,6 +55,7 @@ def flat(est):
 @pytest.mark.parametrize("rho", [0.0, 0.05, 0.3, 0.5, 0.9, 0.99, 1.0])
 def test_dual_norm_solves_its_equation(rho):
     from sparsecert._kernels.group import sgl_dual_norm
+    sgl_dual_norm = entry(sgl_dual_norm)
 
     r = np.random.default_rng(1)
     cases = [r.standard_normal(k) * r.uniform(0.1, 10) for k in (1, 2, 3, 7, 40)]
@@ -77,6 +79,7 @@ def test_block_prox_is_the_argmin():
     from scipy.optimize import minimize
 
     from sparsecert._kernels.group import _block_prox
+    _block_prox = entry(_block_prox)
 
     r = np.random.default_rng(2)
     for thr, thr1 in ((0.3, 0.0), (0.3, 0.2), (0.0, 0.5), (2.0, 0.1), (0.1, 3.0)):
@@ -117,6 +120,7 @@ _GROUPS = [[0, 5, 7], [1], [2, 3], [4, 6, 8, 9, 10, 11]]
 @pytest.mark.parametrize("layout", ["dense", "csc"])
 def test_sparse_group_epoch_matches_its_numpy_twin(dtype, layout):
     from sparsecert._kernels.group import group_bcd_epoch
+    group_bcd_epoch = entry(group_bcd_epoch)
 
     X, design = _design(layout, dtype)
     Xd = naive.dense(X)
@@ -405,8 +409,10 @@ def test_newton_block_model_matches_numpy():
     """The model's block at a point: X_g^T u, X_g^T h and the h-weighted
     centred Hessian, with its largest eigenvalue; dense and CSC agree."""
     from sparsecert._kernels.group_newton import _block_model
+    _block_model = entry(_block_model)
     from sparsecert._kernels.codes import ONE_THREAD
     from sparsecert._kernels.samples import derivatives
+    derivatives = entry(derivatives)
 
     for layout in ("dense", "csc"):
         X, design = _design(layout, np.float64, seed=40)
@@ -446,6 +452,7 @@ def test_newton_line_search_penalty_along_blocks():
     derivative (finite differences; at a zero block thr ||d||)."""
     from sparsecert._kernels.codes import GROUP_LASSO
     from sparsecert._kernels.newton_step import _penalty_along
+    _penalty_along = entry(_penalty_along)
 
     r = np.random.default_rng(42)
     feats = np.array([5, 2, 7, 0, 3], dtype=np.int64)

@@ -6,6 +6,7 @@ import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _compiled import entry
 
 import sparsecert
 from sparsecert.datafits import Quadratic
@@ -13,6 +14,8 @@ from sparsecert.penalties import L1
 from sparsecert.solvers import gram
 from sparsecert._kernels import codes
 from sparsecert._kernels.wide import WIDE, WIDE_PART, wide_dot, wide_update
+
+wide_dot, wide_update = entry(wide_dot), entry(wide_update)  # compiled-only kernels behind them
 from sparsecert._validation import _Threads
 
 THREADS = min(2, numba.config.NUMBA_NUM_THREADS)

@@ -9,7 +9,8 @@ microseconds of work.
 """
 
 import numpy as np
-from numba import njit
+
+from ._flags import njit
 
 
 @njit(cache=True, nogil=True)

@@ -20,9 +20,8 @@ solution.
 """
 
 import numpy as np
-from numba import njit
 
-from ._flags import FASTMATH
+from ._flags import FASTMATH, inner, njit
 from .anderson import anderson_combine, anderson_weights
 from .datafit import col_axpy as _axpy
 from .datafit import col_dot_fast, column_entries, iota
@@ -34,7 +33,7 @@ from .wide import WIDE, wide_dot, wide_update
 ACTIVE_SHARE = 0.5
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _is_wide(X_indptr, j):
     """Whether column j of a CSC X has its loops split (:mod:`.wide`). The
     callers test ``X_dense.ndim == 1`` first, in their own body, where Numba
@@ -42,7 +41,7 @@ def _is_wide(X_indptr, j):
     return X_indptr[j + 1] - X_indptr[j] >= WIDE
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _step_dot(threads, X_dense, X_data, X_indices, X_indptr, j, sw_r):
     """X_j^T (s r) for a coordinate step: a wide column by parts."""
     if X_dense.ndim == 1 and _is_wide(X_indptr, j):
@@ -50,7 +49,7 @@ def _step_dot(threads, X_dense, X_data, X_indices, X_indptr, j, sw_r):
     return col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, sw_r)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _step_update(threads, X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw, unit):
     """:func:`_residual_update`, a wide column by parts; ``unit``: every s_i
     is 1, so s_i (delta x_ij) is delta x_ij, bit for bit, without reading s
@@ -63,7 +62,7 @@ def _step_update(threads, X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, 
         _residual_update(X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _cd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples,
               sw_r, sw, w, b, means, lipschitz, vscale, feats, pen_code, pen_params,
               pen_weights, threads, unit):
@@ -110,7 +109,7 @@ def _gather(w, feats, out):
         out[jj] = w[feats[jj]]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid):
     """w <- w_acc on ``feats``, and s*r from its freshly computed residual."""
     for jj in range(feats.shape[0]):
@@ -119,7 +118,7 @@ def _accept_extrapolation(w, feats, w_acc, sw_r, sw, resid):
         sw_r[i] = sw[i] * resid[i]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _active_of(feats, w, pen_weights, act):
     """act[:nact] = the features of ``feats`` that are nonzero or unpenalized; nact."""
     nact = 0
@@ -131,7 +130,7 @@ def _active_of(feats, w, pen_weights, act):
     return nact
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _sweep(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means, lipschitz,
            vscale, feats, pen_code, pen_params, pen_weights, tol, full, act, nact, order,
            all_entries, work, threads, unit):
@@ -247,7 +246,7 @@ def cd_quadratic_anderson(X_dense, X_data, X_indices, X_indptr, n_samples,
     return epoch, cheap, b, accepted, ring_count
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _try_extrapolation(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw_r, sw, w, b,
                        feats, w_cur, w_acc, fit_intercept, pen_code, pen_params, pen_weights,
                        resid_buf):
@@ -274,7 +273,7 @@ def _try_extrapolation(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw_r,
     return False, b
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _ws_objective(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw, w,
                   feats, w_feats, fit_intercept, pen_code, pen_params, pen_weights, resid):
     """P at the point equal to ``w_feats`` on ``feats`` and 0 elsewhere.
@@ -303,7 +302,7 @@ def _ws_objective(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw, w,
     return loss / (2.0 * n) + pen, b
 
 
-@njit(cache=True, nogil=True, fastmath=FASTMATH)
+@inner(cache=True, nogil=True, fastmath=FASTMATH)
 def _residual_update_unit(X_dense, X_data, X_indices, X_indptr, j, delta, sw_r):
     """:func:`_residual_update` with every s_i = 1."""
     if X_dense.ndim == 1:
@@ -314,7 +313,7 @@ def _residual_update_unit(X_dense, X_data, X_indices, X_indptr, j, delta, sw_r):
             sw_r[i] -= delta * X_dense[i, j]
 
 
-@njit(cache=True, nogil=True, fastmath=FASTMATH)
+@inner(cache=True, nogil=True, fastmath=FASTMATH)
 def _residual_update(X_dense, X_data, X_indices, X_indptr, j, delta, sw_r, sw):
     """s*r -= delta s X_j: the weighted residual after w_j <- w_j + delta."""
     if X_dense.ndim == 1:
@@ -345,7 +344,7 @@ def gram_rows_block(X_dense, row_start, row_stop, feats, sqrt_sw, means, out):
             dst[i] = s[i] * (col[i] - m)
 
 
-@njit(cache=True, nogil=True, fastmath=FASTMATH)
+@inner(cache=True, nogil=True, fastmath=FASTMATH)
 def _gram_axpy(H, k, delta, g):
     """g += delta H[:, k], read as row k: H is symmetric and C-ordered (so that a
     1 x 1 H, which NumPy flags both C- and F-contiguous, types as every other)."""
@@ -353,7 +352,7 @@ def _gram_axpy(H, k, delta, g):
         g[i] += delta * H[k, i]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _gram_gradient(H, w, g_anchor, w_anchor, g):
     """g = g_anchor + H (w - w_anchor), from scratch (no incremental drift)."""
     m = w.shape[0]
@@ -365,7 +364,7 @@ def _gram_gradient(H, w, g_anchor, w_anchor, g):
             _gram_axpy(H, k, d, g)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _gram_violation(w, g, lipschitz, vscale, pen_code, pen_params, pen_weights):
     viol = 0.0
     for k in range(w.shape[0]):
@@ -376,7 +375,7 @@ def _gram_violation(w, g, lipschitz, vscale, pen_code, pen_params, pen_weights):
     return viol
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _gram_epoch(H, w, g, lipschitz, vscale, pen_code, pen_params, pen_weights):
     """One cyclic pass; returns (cheap violation bound, number of coordinates moved)."""
     cheap = 0.0
@@ -403,7 +402,7 @@ def _gram_epoch(H, w, g, lipschitz, vscale, pen_code, pen_params, pen_weights):
     return cheap, moved
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _gram_objective(H, w, g_anchor, w_anchor, pen_code, pen_params, pen_weights, g_out):
     """F(w) - F(w_anchor) + G(w); fills g_out with the gradient at w."""
     _gram_gradient(H, w, g_anchor, w_anchor, g_out)

@@ -7,8 +7,8 @@ curvature would certify others.
 """
 
 import numpy as np
-from numba import njit
 
+from ._flags import njit
 from .datafit import col_axpy as _axpy
 from .datafit import sigmoid
 from .prox import prox_1d, subdiff_distance_1d

@@ -22,14 +22,14 @@ with sample weights s_i summing to n.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numba.extending import overload
 
-from ._flags import FASTMATH
+from ._flags import FASTMATH, inner, njit
 from .codes import select
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def col_dot(X_dense, X_data, X_indices, X_indptr, j, v):
     """sum_i X[i, j] v[i]."""
     acc = 0.0
@@ -42,7 +42,7 @@ def col_dot(X_dense, X_data, X_indices, X_indptr, j, v):
     return acc
 
 
-@njit(cache=True, nogil=True, fastmath=FASTMATH)
+@inner(cache=True, nogil=True, fastmath=FASTMATH)
 def col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, v):
     """sum_i X[i, j] v[i], reassociated so that it vectorizes (solvers only:
     the certificate uses :func:`col_dot`)."""
@@ -56,7 +56,7 @@ def col_dot_fast(X_dense, X_data, X_indices, X_indptr, j, v):
     return acc
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def col_axpy(X_dense, X_data, X_indices, X_indptr, j, a, v):
     """v += a X[:, j] (in place)."""
     if X_dense.ndim == 1:
@@ -126,7 +126,7 @@ def column_stats(X_dense, X_data, X_indices, X_indptr, n_samples,
                          means, sq_dev, j)
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@inner(cache=True, nogil=True, _nrt=False)
 def _column_stats_at(X_dense, X_data, X_indices, X_indptr, n_samples, sw, center, means,
                      sq_dev, j):
     """Column j's mean and centred second moment (see :func:`column_stats`).
@@ -145,7 +145,7 @@ def _column_stats_at(X_dense, X_data, X_indices, X_indptr, n_samples, sw, center
                                        j, m)
 
 
-@njit(cache=True, nogil=True, fastmath=FASTMATH, _nrt=False)
+@inner(cache=True, nogil=True, fastmath=FASTMATH, _nrt=False)
 def _column_mean(X_dense, X_data, X_indices, X_indptr, n_samples, sw, j, center):
     """(1/n) sum_i s_i X[i, j], or 0 unless ``center``."""
     m = 0.0
@@ -160,7 +160,7 @@ def _column_mean(X_dense, X_data, X_indices, X_indptr, n_samples, sw, j, center)
     return m
 
 
-@njit(cache=True, nogil=True, fastmath=FASTMATH, _nrt=False)
+@inner(cache=True, nogil=True, fastmath=FASTMATH, _nrt=False)
 def _centred_second_moment(X_dense, X_data, X_indices, X_indptr, n_samples, sw, j, m):
     """(1/n) sum_i s_i (X[i, j] - m)^2 (sparse: zeros folded in as m^2 each)."""
     n = float(n_samples)
@@ -178,7 +178,7 @@ def _centred_second_moment(X_dense, X_data, X_indices, X_indptr, n_samples, sw, 
     return 0.0 if 0.0 > v else v  # max(v, 0.0), without the builtin's compile
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@inner(cache=True, nogil=True, _nrt=False)
 def _column_stats_grad_at(X_dense, X_data, X_indices, X_indptr, n_samples, sw,
                           center, u, means, sq_dev, grad, j):
     """Column j's mean, centred second moment and X_j^T u (see :func:`column_stats_grad`)."""
@@ -213,7 +213,7 @@ def log1pexp(t):
     return np.log1p(np.exp(t))
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def column_entries(X_dense, X_indptr, n_samples, feats, idx, count):
     """Entries of X in the columns feats[idx[:count]] (the work of one sweep; the
     solvers count their passes over X with it)."""

@@ -44,9 +44,9 @@ when it is <= ``tol``. When the next step starts right after a restart
 """
 
 import numpy as np
-from numba import njit
 from numba.extending import overload
 
+from ._flags import inner, njit
 from .codes import select
 from .datafit import col_dot, datafit_raw_grad, datafit_value, matvec, sigmoid
 from .prox import penalty_value, prox_1d, subdiff_distance_1d
@@ -118,7 +118,7 @@ def _bregman_by_kind_impl(code, y, sw, n_samples, z0, z1):
     return select(code, "datafit", _BREGMAN)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _penalty_sum(pen_code, pen_params, pen_weights, w):
     acc = 0.0
     for j in range(w.shape[0]):
@@ -126,7 +126,7 @@ def _penalty_sum(pen_code, pen_params, pen_weights, w):
     return acc
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _full_gradient(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw,
                    fit_intercept, df_code, z, u, grad):
     """u = F'(z) per sample, grad = X^T u; returns dF/db = sum u (0 without intercept)."""
@@ -140,7 +140,7 @@ def _full_gradient(X_dense, X_data, X_indices, X_indptr, n_samples, y, sw,
     return g_b
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _extrapolated_point(X_dense, X_data, X_indices, X_indptr, n, y, sw,
                         fit_intercept, df_code, w, w_prev, b, b_prev, z, z_prev, t,
                         have_grad_at_x, g_b, v, zy, u, grad):
@@ -172,7 +172,7 @@ def _extrapolated_point(X_dense, X_data, X_indices, X_indptr, n, y, sw,
     return vb, t_new, g_b
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _backtracked_step(X_dense, X_data, X_indices, X_indptr, n, y, sw,
                       fit_intercept, df_code, pen_code, pen_params, pen_weights, v, vb, grad,
                       g_b, zy, L, w_new, z_new):
@@ -201,7 +201,7 @@ def _backtracked_step(X_dense, X_data, X_indices, X_indptr, n, y, sw,
     return b_new, L, n_bt
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _needs_restart(v, vb, w, b, w_new, b_new, obj, obj_new):
     """O'Donoghue & Candes' tests: <y - x_new, x_new - x> > 0, or a real increase of P."""
     gm = (vb - b_new) * (b_new - b)
@@ -210,7 +210,7 @@ def _needs_restart(v, vb, w, b, w_new, b_new, obj, obj_new):
     return gm > 0.0 or obj_new > obj + 10.0 * _EPS * abs(obj)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _shift(w, w_prev, w_new, z, z_prev, z_new):
     """(x_{k-1}, x_k) <- (x_k, x_{k+1}) for the coefficients and the predictors."""
     for j in range(w.shape[0]):
@@ -221,7 +221,7 @@ def _shift(w, w_prev, w_new, z, z_prev, z_new):
         z[i] = z_new[i]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _violation_at(X_dense, X_data, X_indices, X_indptr, n, y, sw, fit_intercept,
                   df_code, pen_code, pen_params, pen_weights, coord_lipschitz, vscale, b_scale,
                   w, z, u, grad):

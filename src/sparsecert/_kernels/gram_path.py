@@ -19,8 +19,8 @@ tolerance), from the previous alpha's solution.
 """
 
 import numpy as np
-from numba import njit
 
+from ._flags import inner, njit
 from .cd import _gram_gradient, _gram_violation, cd_gram_anderson
 from .codes import PARAM_ALPHA
 from .optimality import dual_scaling, penalty_conjugate_sum
@@ -32,7 +32,7 @@ GP_CERTIFIED = 1
 GP_UNRELIABLE = 2  # the residual is too small against y for B's difference
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def gram_gap(H, c, yy, w, g, pen_code, pen_params, pen_weights, lipschitz):
     """(P, P - D, B) at w, with g = H w - c (see the module docstring)."""
     cw = 0.0

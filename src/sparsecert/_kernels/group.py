@@ -33,13 +33,13 @@ L_g is (1/4) the largest eigenvalue of the uncentred weighted Gram matrix.
 """
 
 import numpy as np
-from numba import njit
 
+from ._flags import inner, njit
 from .cd import _residual_update
 from .datafit import col_axpy, col_dot, col_dot_fast, log1pexp, sigmoid
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def group_gram(X_dense, X_data, X_indices, X_indptr, n_samples, sw, means, feats, out, buf):
     """out[a, b] = (1/n) sum_i s_i (X[i, fa] - m_fa)(X[i, fb] - m_fb) for fa, fb in ``feats``.
 
@@ -128,7 +128,7 @@ def _soft(x, t):
     return 0.0
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _group_violation(w, grad, vscale, feats, thr, thr1):
     """Distance from -g_g to the subdifferential of thr ||.||_2 + thr1 ||.||_1
     at w_g, each component multiplied by ``vscale`` (the certificate's
@@ -167,7 +167,7 @@ def _group_violation(w, grad, vscale, feats, thr, thr1):
     return np.sqrt(acc)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _block_prox(w, feats, step, thr, thr1, lip):
     """step[:k] <- prox of the group's penalty at the gradient step ``step``
     (w_g - g_g / L_g on entry): S(., thr1 / L) then BST(., thr / L)."""
@@ -187,7 +187,7 @@ def _block_prox(w, feats, step, thr, thr1, lip):
         step[a] = scale * step[a]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _group_step(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means,
                 vscale, feats, thr, thr1, lip, buf):
     """One block step on the group ``feats`` (thresholds ``thr`` = alpha (1 - rho) c_g
@@ -223,7 +223,7 @@ def _group_step(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b,
     return v, b
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def group_bcd_epoch(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, w, b, means,
                     vscale, grp_ptr, grp_idx, ws_groups, thr_g, thr1_g, lip_g, buf):
     """One cyclic pass over the groups ``ws_groups``; returns (cheap bound, b).
@@ -266,7 +266,7 @@ def group_bcd_epochs(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, 
 # logistic datafit
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _refresh_derivative(X_dense, X_data, X_indices, X_indptr, j, y, sw, z, u, n):
     """u_i = -s_i y_i sigmoid(-y_i z_i) / n on the rows of column j (all rows
     for a dense X; a sparse column's rows, some perhaps twice: idempotent)."""
@@ -279,7 +279,7 @@ def _refresh_derivative(X_dense, X_data, X_indices, X_indptr, j, y, sw, z, u, n)
             u[i] = -sw[i] * y[i] * sigmoid(-y[i] * z[i]) / n
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _logistic_group_step(X_dense, X_data, X_indices, X_indptr, y, sw, z, u, w, vscale,
                          feats, thr, thr1, lip, buf):
     """One block proximal-gradient step of the logistic datafit on ``feats``;
@@ -317,7 +317,7 @@ def _logistic_group_step(X_dense, X_data, X_indices, X_indptr, y, sw, z, u, w, v
     return v
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def logistic_intercept_step(y, sw, z, u, b):
     """A descent step on the intercept of the logistic loss; returns b.
 
@@ -404,7 +404,7 @@ def group_logistic_epochs(X_dense, X_data, X_indices, X_indptr, y, sw, z, u, w, 
 _INSERTION_MAX = 16
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def sgl_dual_norm(v, rho, buf):
     """N*(v) for N = (1 - rho) ||.||_2 + rho ||.||_1: the m >= 0 with
     ||S(v, rho m)||_2 = (1 - rho) m (``buf``: scratch of v's size).

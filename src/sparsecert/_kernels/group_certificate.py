@@ -27,8 +27,8 @@ sparse-group lasso's N*(g_g) is NaN too when g_g holds a NaN.
 """
 
 import numpy as np
-from numba import njit
 
+from ._flags import njit
 from .group import _soft, sgl_dual_norm
 
 

@@ -40,8 +40,8 @@ objective, the penalty summed over blocks.
 """
 
 import numpy as np
-from numba import njit
 
+from ._flags import inner, njit
 from .codes import GROUP_LASSO, ONE_THREAD
 from .group import _block_prox, _group_violation, group_gram
 from .newton_step import _line_search, _model_direction, _take_step
@@ -65,7 +65,7 @@ BLOCK_ITERS = 50
 BLOCK_FRACTION = 0.25
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _block_model(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, fit_intercept,
                  zeros, buf, grad, hxs, H):
     """The model's block at the current point: grad[:k] = X_g^T u, hxs[:k] =
@@ -99,7 +99,7 @@ def _block_model(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum, fit_in
     return lam
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _model_block_step(X_dense, X_data, X_indices, X_indptr, feats, v, grad, hxs, H, lam, thr,
                       thr1, vscale, db, hsum, fit_intercept, moved, r, h, q, x, xp, block_tol):
     """One visit of block CD on the model; the block's point is v[feats] (w + d).
@@ -154,7 +154,7 @@ def _model_block_step(X_dense, X_data, X_indices, X_indptr, feats, v, grad, hxs,
     return viol, db, moved
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _block_active(feats, w, v, lo, hi):
     """True when the block feats[lo:hi] is nonzero at w or at w + d."""
     for jj in range(lo, hi):
@@ -163,7 +163,7 @@ def _block_active(feats, w, v, lo, hi):
     return False
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _local_model_bcd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, fptr, hptr, w, v,
                      u, h, hsum, gb, grad, hxs, Hs, lams, thr, thr1, vscale, b_scale,
                      fit_intercept, max_inner, inner_tol, r, q, x, xp, iota, work):
@@ -205,7 +205,7 @@ def _local_model_bcd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, fpt
     return db
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _working_blocks(ws_groups, grp_ptr, grp_idx, thr_g, thr1_g):
     """The working groups laid out contiguously: (fptr, hptr, kmax, feats,
     thr, thr1), block k's features ``feats[fptr[k]:fptr[k+1]]``, its Gram
@@ -232,7 +232,7 @@ def _working_blocks(ws_groups, grp_ptr, grp_idx, thr_g, thr1_g):
     return fptr, hptr, kmax, feats, thr, thr1
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _block_models(X_dense, X_data, X_indices, X_indptr, feats, fptr, hptr, w, u, h, hsum, gb,
                   fit_intercept, b_scale, vscale, thr, thr1, zeros, buf, grad, hxs, Hs, lams):
     """Each working block's local model (:func:`_block_model`: gradient,

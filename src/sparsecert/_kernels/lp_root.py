@@ -7,12 +7,13 @@ the bracketed (safeguarded) Newton solver of that equation
 powers and coefficients that must keep full relative precision for extreme
 arguments (:func:`_pow_recip`, :func:`_coef_direct`, :func:`_ratio_pow`).
 The numerics are described in :mod:`prox_lp`'s docstring. Everything is
-``numba.njit(cache=True, nogil=True)`` and works on float64 scalars.
+compiled (``_flags.inner(cache=True, nogil=True)``: for compiled callers
+only) and works on float64 scalars.
 """
 
 import math
 
-from numba import njit
+from ._flags import inner
 
 # Machine epsilon of float64 (2**-52, twice the unit roundoff).
 _EPS = 2.220446049250313e-16
@@ -29,13 +30,13 @@ _MIN_NORMAL = 2.2250738585072014e-308
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _is_normal(v):
     """``v`` is a finite positive normal float64 (full relative precision)."""
     return v >= _MIN_NORMAL and v < math.inf
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _two_prod_err(a, b):
     """Exact rounding error ``a*b - fl(a*b)`` (Dekker, Veltkamp splitting).
 
@@ -52,7 +53,7 @@ def _two_prod_err(a, b):
     return ((ah * bh - prod) + ah * bl + al * bh) + al * bl
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _pow_recip(base, s_hi, s_lo):
     """``base ** (1 / s)`` for ``s = s_hi + s_lo`` (a double-double).
 
@@ -80,7 +81,7 @@ def _pow_recip(base, s_hi, s_lo):
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _widen(lo, hi):
     """The bracket [lo, hi] widened by 8 ulps at each end.
 
@@ -92,7 +93,7 @@ def _widen(lo, hi):
     return lo * (1.0 - 8.0 * _EPS), hi * (1.0 + 8.0 * _EPS)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _residual(k, e, v):
     """``(h(v), h'(v))`` for ``h(v) = v + k v**e - 1``."""
     kpe = k * v ** e
@@ -102,7 +103,7 @@ def _residual(k, e, v):
     return h, 1.0 + e * kpe / v
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _clamp(v, lo, hi):
     """``v`` moved into ``[lo, hi]``."""
     if v < lo:
@@ -112,7 +113,7 @@ def _clamp(v, lo, hi):
     return v
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _newton_or_bisect(v, vn, h, dh, step, lo, hi, dx_old, dx):
     """The next iterate: the Newton point ``vn`` if safe, else a bisection of ``[lo, hi]``.
 
@@ -134,7 +135,7 @@ def _newton_or_bisect(v, vn, h, dh, step, lo, hi, dx_old, dx):
     return vn, dx, vn - v, True, not ((vn > lo) and (vn < hi))
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _unit_root(k, e, lo, hi, v0, want):
     """Root of ``h(v) = v + k v**e - 1`` inside ``[lo, hi]``.
 
@@ -212,9 +213,7 @@ def _unit_root(k, e, lo, hi, v0, want):
     return v
 
 
-
-
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _solve_pos(k, e, want):
     """Root in ``(0, 1]`` of ``v + k v**e = 1`` for ``0 <= k <= 1``, ``e > 0``.
 
@@ -244,7 +243,7 @@ def _solve_pos(k, e, want):
     return _unit_root(k, e, lo, hi, v0, want)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _coef_direct(a, u, p):
     """``u * p * a**(p-2)`` for ``p > 1`` by direct products, or -1.0.
 
@@ -268,7 +267,7 @@ def _coef_direct(a, u, p):
     return -1.0
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _ratio_pow(a, b, e):
     """``(a / b) ** (1/e)`` to a few ulps, or -1.0 if not a normal number.
 

@@ -32,10 +32,11 @@ These majorized epochs are the solver's fallback; its default rounds are
 """
 
 import numpy as np
-from numba import njit
+
+from ._flags import inner, njit
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def softmax_exp(Z, i, out):
     """out[i, k] = exp(Z[i, k] - m) with m = max_k Z[i, k] (no overflow);
     returns (m, sum_k out[i, k])."""
@@ -52,7 +53,7 @@ def softmax_exp(Z, i, out):
     return m, tot
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def softmax_row(Z, SR, yi, sw, i):
     """SR[i, :] = s_i (softmax(Z[i, :]) - e_{y_i}), without overflow."""
     K = Z.shape[1]
@@ -70,7 +71,7 @@ def multinomial_state(Z, SR, yi, sw):
         softmax_row(Z, SR, yi, sw, i)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _block_gradient(X_dense, X_data, X_indices, X_indptr, n_samples, SR, j, g):
     """g = (1/n) X_j^T SR (K values)."""
     K = SR.shape[1]
@@ -92,7 +93,7 @@ def _block_gradient(X_dense, X_data, X_indices, X_indptr, n_samples, SR, j, g):
         g[k] /= n_samples
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _block_update(X_dense, X_data, X_indices, X_indptr, Z, SR, yi, sw, j, delta):
     """Z += X_j delta^T on the rows where X_j is nonzero, and their SR."""
     K = Z.shape[1]
@@ -112,7 +113,7 @@ def _block_update(X_dense, X_data, X_indices, X_indptr, Z, SR, yi, sw, j, delta)
                 softmax_row(Z, SR, yi, sw, i)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def block_violation(g, Wj, thr, l2, grouped):
     """Distance from -g to the subdifferential of the feature's penalty term at
     W_j: the largest over the classes per coefficient (L1, elastic net), the
@@ -146,7 +147,7 @@ def block_violation(g, Wj, thr, l2, grouped):
     return worst
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _mn_step(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw, W, j, thr,
              l2, lip, grouped, g, delta):
     """One majorized block step on feature j; returns its violation (unscaled)
@@ -193,7 +194,7 @@ def _mn_step(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw, W, 
     return v
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def intercept_step(n_samples, Z, SR, yi, sw, b, gb):
     """b <- b - 2 dF/db (a valid majorization step: the intercepts' Hessian is
     <= I/2), Z and SR updated on every row; returns ||dF/db||_2 before it."""

@@ -21,12 +21,12 @@ at compile time, as everywhere; the state (Z, SR) is
 """
 
 import numpy as np
-from numba import njit
 
+from ._flags import inner, njit
 from .multinomial import _block_gradient, block_violation, softmax_exp, softmax_row
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _probabilities(Z, P, ell, yi):
     """P = softmax rows of Z, ell_i = lse(z_i) - z_{i,y_i}."""
     n, K = Z.shape
@@ -37,7 +37,7 @@ def _probabilities(Z, P, ell, yi):
         ell[i] = m + np.log(tot) - Z[i, yi[i]]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _loss_at(Z, DZ, t, sw, yi, n_samples):
     """(1/n) sum_i s_i [lse(z_i + t dz_i) - (z_i + t dz_i)_{y_i}]."""
     n, K = Z.shape
@@ -57,7 +57,7 @@ def _loss_at(Z, DZ, t, sw, yi, n_samples):
     return acc / n_samples
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _penalty_block(Wj, thr, l2, grouped):
     """The penalty's term of one feature at the K values Wj."""
     K = Wj.shape[0]
@@ -72,7 +72,7 @@ def _penalty_block(Wj, thr, l2, grouped):
     return acc
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _model_gradient(X_dense, X_data, X_indices, X_indptr, n_samples, sw, P, DZ, a, G, j,
                     out):
     """out = G[:, j] + (1/n) sum_i s_i x_ij p_i * (dz_i - a_i): q's gradient at block j."""
@@ -95,7 +95,7 @@ def _model_gradient(X_dense, X_data, X_indices, X_indptr, n_samples, sw, P, DZ, 
         out[k] = G[j, k] + out[k] / n_samples
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _model_update(X_dense, X_data, X_indices, X_indptr, P, DZ, a, j, d):
     """DZ += X_j d^T and a_i += x_ij p_i . d on the rows of X_j."""
     K = P.shape[1]
@@ -115,7 +115,7 @@ def _model_update(X_dense, X_data, X_indices, X_indptr, P, DZ, a, j, d):
                     a[i] += x * P[i, k] * d[k]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _curvatures(X_dense, X_data, X_indices, X_indptr, n_samples, sw, P, j, grouped, Hm, out):
     """Feature j's curvature in the model: per class the diagonal entry
     (1/n) sum_i s_i x_ij^2 p_ik (1 - p_ik); grouped, the largest eigenvalue of
@@ -145,7 +145,7 @@ def _curvatures(X_dense, X_data, X_indices, X_indptr, n_samples, sw, P, j, group
             out[k] /= n_samples
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _add_curvature(x2, P, i, grouped, Hm, out):
     """Row i's share of :func:`_curvatures`, weighted by x2 = s_i x_ij^2."""
     K = P.shape[1]
@@ -159,7 +159,7 @@ def _add_curvature(x2, P, i, grouped, Hm, out):
             out[k] += x2 * pk * (1.0 - pk)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _inner_block(X_dense, X_data, X_indices, X_indptr, n_samples, sw, P, DZ, a, G, W, Dlt,
                  Hd, vscale_j, j, thr, l2, grouped, gq, wj):
     """One CD step of the model on block j; returns its violation before it."""
@@ -207,7 +207,7 @@ def _inner_block(X_dense, X_data, X_indices, X_indptr, n_samples, sw, P, DZ, a, 
     return v
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _inner_intercepts(n_samples, sw, P, DZ, a, gb, hb, Dbs, gq):
     """One exact step of the model per intercept; returns ||model dF/db|| before."""
     n, K = DZ.shape
@@ -237,7 +237,7 @@ def _inner_intercepts(n_samples, sw, P, DZ, a, gb, hb, Dbs, gq):
     return np.sqrt(norm)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _pn_setup(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw, fit_intercept,
               ws, grouped, P, ell, DZ, a, G, Hd, Hm, Dlt, gb, hb, Dbs, gq):
     """The model at the current point: P, the working set's gradients and
@@ -270,7 +270,7 @@ def _pn_setup(X_dense, X_data, X_indices, X_indptr, n_samples, Z, SR, yi, sw, fi
             DZ[i, k] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _pn_line_search(n_samples, Z, SR, yi, sw, W, b, ws, thr, l2, grouped, ell, DZ, G, Dlt,
                     gb, Dbs, wj):
     """Armijo backtracking along (Dlt, Dbs) from (W, b), applied when found.

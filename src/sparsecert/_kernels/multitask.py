@@ -19,13 +19,13 @@ Fortran-ordered or CSC) is chosen by ``X_dense.ndim`` at compile time.
 """
 
 import numpy as np
-from numba import njit
 
+from ._flags import inner, njit
 from .cd import _residual_update
 from .datafit import col_dot_fast
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _mt_step(X_dense, X_data, X_indices, X_indptr, n_samples, sw_r, sw, W, b, means,
              vscale_j, j, thr, l2, lip, buf):
     """One block step on feature ``j``; returns its violation before the step."""

@@ -27,8 +27,8 @@ the active features changed since the last step.
 """
 
 import numpy as np
-from numba import njit
 
+from ._flags import inner, njit
 from .prox import prox_1d
 
 # the Gram matrix is built for at most this many active features (2 MiB)
@@ -50,7 +50,7 @@ def model_coordinate(pen_code, pen_params, weight, cur, hc, gj):
     return prox_1d(pen_code, pen_params, weight, cur - gj / hc, 1.0 / hc)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def active_rows(X_indices, X_indptr, feats, act, nact, row_ptr):
     """row_ptr[i + 1] - row_ptr[i] = the entries of row i in the active columns
     feats[act[:nact]]; returns (their number, sum_i k_i (k_i + 1) / 2)."""
@@ -71,7 +71,7 @@ def active_rows(X_indices, X_indptr, feats, act, nact, row_ptr):
     return nnz, pairs
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def active_by_rows(X_data, X_indices, X_indptr, feats, act, nact, row_ptr, rcol, rx):
     """The active columns feats[act[:nact]] written by rows into (rcol, rx)
     (local column index, value), ``row_ptr`` as :func:`active_rows` left it;
@@ -91,7 +91,7 @@ def active_by_rows(X_data, X_indices, X_indptr, feats, act, nact, row_ptr, rcol,
     row_ptr[0] = 0
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def gram_of_rows(row_ptr, rcol, rx, h, act, nact, hxs, hsum, fit_intercept, Q):
     """Q = Qc (module docstring) from the active columns by rows; each row adds
     its products to the upper triangle only (its local indices increase)."""
@@ -116,7 +116,7 @@ def gram_of_rows(row_ptr, rcol, rx, h, act, nact, hxs, hsum, fit_intercept, Q):
             Q[b, a] = v
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def gram_model_cd(Q, act, nact, feats, w, d, grad, hdiag, hxs, gb, hsum, fit_intercept,
                   pen_code, pen_params, pen_weights, inner_tol, max_epochs, g, free_epochs):
     """CD epochs over the active features on the model held by ``Q``.
@@ -169,7 +169,7 @@ def gram_model_cd(Q, act, nact, feats, w, d, grad, hdiag, hxs, gb, hsum, fit_int
     return epochs, db
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _same_active(feats, act, nact, held):
     """Whether held[2:held[0] + 2] lists the features feats[act[:nact]]."""
     if held[0] != nact:
@@ -180,7 +180,7 @@ def _same_active(feats, act, nact, held):
     return True
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def gram_epochs(X_data, X_indices, X_indptr, feats, act, nact, w, d, grad, hdiag, hxs, gb,
                 hsum, fit_intercept, h, pen_code, pen_params, pen_weights, inner_tol,
                 max_epochs, work, row_ptr, held, rcol, rx):

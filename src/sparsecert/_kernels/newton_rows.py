@@ -35,9 +35,10 @@ in increasing order, as the column kernel's do.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numba.extending import overload
 
+from ._flags import inner, njit
 from .codes import select
 from .newton_gram import gram_model_cd
 from .newton_step import ARMIJO, _penalty_along, _take_step, backtrack
@@ -74,7 +75,7 @@ def rows_census(indices, indptr, slot, every):
     return entries, pairs
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _model_chunk(data, indices, indptr, lo, hi, slot, u, h, acc, Q, loc, val):
     """Rows lo:hi's share of acc[jj] += (sum u_i X_ij, sum h_i X_ij) and of Q's
     upper triangle (X's indices are sorted and feats too: places increase
@@ -108,7 +109,7 @@ def _add_chunks(acc, Q, chunk_acc, chunk_Q, n_chunks):
         Q += chunk_Q[c]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _model_rows_serial(threads, data, indices, indptr, bounds, slot, u, h, acc, Q, chunk_acc,
                        chunk_Q, loc, val):
     acc[:, :] = 0.0
@@ -163,7 +164,7 @@ def _model_rows_impl(threads, data, indices, indptr, bounds, slot, u, h, acc, Q,
                        chunk_Q, loc, val))
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def finish_model(feats, acc, Q, hsum, gb, fit_intercept, b_scale, w, vscale, pen_code,
                  pen_params, pen_weights, grad, hxs, hdiag):
     """From a model pass: grad, hxs (0 without intercept) and hdiag (the
@@ -195,7 +196,7 @@ def finish_model(feats, acc, Q, hsum, gb, fit_intercept, b_scale, w, vscale, pen
     return viol
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def model_cd(Q, feats, w, d, grad, hdiag, hxs, gb, hsum, fit_intercept, pen_code, pen_params,
              pen_weights, viol, vscale, shrink, inner_tol, max_inner, cand):
     """The CD epochs of a Newton step on the model Qc (:func:`finish_model`):
@@ -217,7 +218,7 @@ def model_cd(Q, feats, w, d, grad, hdiag, hxs, gb, hsum, fit_intercept, pen_code
     return db
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _step_chunk(data, indices, indptr, lo, hi, slot, d, db, wn, bn, y, sw, z, nf, u, h, xd, zn,
                 acc, Q, loc, val, sums):
     """Rows lo:hi of a step pass (:func:`step_rows`), sums += their shares."""
@@ -254,7 +255,7 @@ def _step_chunk(data, indices, indptr, lo, hi, slot, d, db, wn, bn, y, sw, z, nf
     sums[4] += gb
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _step_rows_serial(threads, data, indices, indptr, bounds, slot, d, db, wn, bn, y, sw, z, u,
                       h, xd, zn, acc, Q, chunk_acc, chunk_Q, loc, val, sums):
     nf = float(z.shape[0])
@@ -334,7 +335,7 @@ def _step_rows_impl(threads, data, indices, indptr, bounds, slot, d, db, wn, bn,
             acc, Q, chunk_acc, chunk_Q, loc, val, sums))
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _model_pass(data, indices, indptr, bounds, n_samples, y, sw, z, feats, slot, w,
                 fit_intercept, b_scale, vscale, pen_code, pen_params, pen_weights, nvec, acc,
                 vecs, Q, state, chunk_acc, chunk_Q, loc, val, cached, f, threads):

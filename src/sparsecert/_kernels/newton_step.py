@@ -10,9 +10,9 @@ block for the (sparse-)group lasso.
 """
 
 import numpy as np
-from numba import njit
 from numba.extending import overload
 
+from ._flags import inner, njit
 from .codes import select
 from .datafit import col_axpy
 from .prox import penalty_value, slope_1d
@@ -22,7 +22,7 @@ ARMIJO = 1e-4
 MAX_BACKTRACK = 40
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d, db,
                      xd):
     """xd = X d + db, from the nonzero d_j only.
@@ -36,7 +36,7 @@ def _model_direction(X_dense, X_data, X_indices, X_indptr, n_samples, feats, d, 
             col_axpy(X_dense, X_data, X_indices, X_indptr, feats[jj], d[jj], xd)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _block_penalty_along(feats, w, d, t, lo, hi, thr, thr1):
     """(G(w_g + t d_g), its right derivative in t) for one block of ``feats``,
     positions lo:hi, G = thr ||.||_2 + thr1 ||.||_1 (the sparse-group lasso's term)."""
@@ -110,7 +110,7 @@ def _penalty_along_impl(code, feats, w, d, t, params, weights, blk_ptr, blk_thr,
     return select(code, "penalty", _ALONG)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _line_search(y, sw, z, u, xd, n_samples, f0, e, feats, w, d, pen_code, pen_params,
                  pen_weights, blk_ptr, blk_thr, blk_thr1, threads):
     """Step 4: t = 1, 1/2, ... until Armijo's condition or phi'(t+) <= 0; returns
@@ -155,7 +155,7 @@ def backtrack(y, sw, z, xd, n_samples, f0, pen0, decrease, t, e, feats, w, d, pe
     return False, t, f0
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _take_step(feats, d, w, b, db, t, xd, z):
     """w_j += t d_j, z += t xd; returns b + t db."""
     for jj in range(feats.shape[0]):

@@ -5,8 +5,8 @@ the certificate must not inherit the solver's bookkeeping.
 """
 
 import numpy as np
-from numba import njit
 
+from ._flags import inner, njit
 from .codes import PARAM_ALPHA, PARAM_POSITIVE
 from .datafit import datafit_conjugate, datafit_value, is_quadratic
 from .prox import conjugate_1d, penalty_value, subdiff_distance_1d, threshold_1d
@@ -101,7 +101,7 @@ def dual_scaling(grad, pen_code, pen_params, pen_weights, lipschitz):
     return t
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def dual_value(df_code, y, sw, n_samples, u, grad, t, pen_code, pen_params,
                pen_weights):
     """D(t u) = -f^*(t u) - sum_j G_j^*(-t X_j^T u), with X^T u = ``grad``.

@@ -18,9 +18,9 @@ tables here.
 """
 
 import numpy as np
-from numba import njit
 from numba.extending import overload
 
+from ._flags import inner, njit
 from .codes import LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P, PARAM_POSITIVE, select
 from .prox_lp import lp_threshold, prox_lp
 
@@ -321,7 +321,7 @@ def slope_1d(code, params, weight, v, d):
     return _slope_by_kind(code, params, params[PARAM_ALPHA] * weight, v, d)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def lp_stationarity_violation(params, weight, w, g, lipschitz):
     """L-stationarity residual of an Lp (p < 1) coordinate, in gradient units.
 

@@ -67,15 +67,15 @@ through its resolvent cubic; cf. Cao et al., 2013) are used as ~2x faster
 fast paths; they agree with the Newton path to ~1e-15 relative (derivations
 in their docstrings).
 
-All public functions are ``numba.njit(cache=True, nogil=True)`` compiled and
-take and return float64 scalars only, so they can be called from other
-``njit`` code (coordinate-descent loops) without any Python overhead.
+All public functions are compiled with ``_flags.inner(cache=True,
+nogil=True)`` and take and return float64 scalars only: they are called
+from other compiled code (coordinate-descent loops) without any Python
+overhead, and have no Python entry point of their own.
 """
 
 import math
 
-from numba import njit
-
+from ._flags import inner
 from .lp_root import _coef_direct, _is_normal, _pow_recip, _ratio_pow, _solve_pos, _unit_root
 
 __all__ = [
@@ -101,7 +101,7 @@ _NAN = math.nan
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def lp_beta(u, p):
     """Smallest nonzero magnitude returned by the Lp prox (the "gap").
 
@@ -144,7 +144,7 @@ def lp_beta(u, p):
     return math.exp((math.log(2.0) + math.log(u) + math.log1p(-p)) / s_hi)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def lp_threshold(u, p):
     """Threshold below which the Lp prox returns exactly zero.
 
@@ -187,7 +187,7 @@ def lp_threshold(u, p):
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _prox_sub1(a, u, p, beta, want):
     """Larger root of ``z + u p z**(p-1) = a`` for ``0 < p < 1``, ``a > tau``.
 
@@ -221,7 +221,7 @@ def _prox_sub1(a, u, p, beta, want):
     return a * v
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _prox_sup1(a, u, p, want):
     """Unique root in ``(0, a)`` of ``z + u p z**(p-1) = a`` for ``p > 1``.
 
@@ -274,7 +274,7 @@ def _prox_sup1(a, u, p, want):
     return math.exp(lzs + q * math.log(v))
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _prox_half_closed(a, tau):
     """Closed form for ``p = 1/2``, ``a > tau`` (half thresholding).
 
@@ -291,7 +291,7 @@ def _prox_half_closed(a, tau):
     return (2.0 / 3.0) * a * (1.0 + math.cos(_TWO_PI_3 - (2.0 / 3.0) * phi))
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _cbrt(v):
     """Real cube root of ``v > 0`` to ~1 ulp.
 
@@ -303,7 +303,7 @@ def _cbrt(v):
     return y + (v / (y * y) - y) / 3.0
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _prox_two_thirds_closed(a, beta):
     """Closed form for ``p = 2/3``, ``a > tau``; returns -1.0 if not usable.
 
@@ -337,7 +337,7 @@ def _prox_two_thirds_closed(a, beta):
     return beta * (eta * eta * eta)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _prox_lp_core(x, u, p, closed, want):
     """Shared implementation; ``closed`` enables the p = 1/2, 2/3 fast paths.
 
@@ -389,7 +389,7 @@ def _prox_lp_core(x, u, p, closed, want):
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def prox_lp(x, u, p):
     """Proximal operator of ``u |z|**p`` (exact, global minimiser).
 
@@ -443,25 +443,25 @@ def prox_lp(x, u, p):
     return _prox_lp_core(x, u, p, True, 0)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _prox_lp_newton(x, u, p):
     """Same as :func:`prox_lp` but never uses the p = 1/2, 2/3 closed forms."""
     return _prox_lp_core(x, u, p, False, 0)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _prox_lp_iterations(x, u, p):
     """Root-finder iterations :func:`prox_lp` would use (0 if none)."""
     return _prox_lp_core(x, u, p, False, 1)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _prox_lp_bisections(x, u, p):
     """Bisection fallbacks the root finder would take (0 if none)."""
     return _prox_lp_core(x, u, p, False, 2)
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def lp_value(w, u, p):
     """Penalty value ``u * |w|**p`` with the convention ``0**p = 0``.
 
@@ -484,7 +484,7 @@ def lp_value(w, u, p):
     return u * abs(w) ** p
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def lp_fixed_point_violation(w, g, L, a, p):
     """L-stationarity residual of one coordinate, in gradient units.
 

@@ -65,10 +65,10 @@ fastmath.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numba.extending import overload
 
-from ._flags import FASTMATH
+from ._flags import FASTMATH, inner, njit
 from .codes import PARAM_POSITIVE, select
 from .datafit import col_dot, col_dot_fast, column_entries, iota
 from .newton_gram import gram_epochs, model_coordinate
@@ -90,7 +90,7 @@ LANES = 64  # the threaded gradient's lanes (gradient_violation), whatever the t
 # the call site: routing the CSC loops through a FASTMATH wrapper was measured
 # about 10% slower on the sparse benchmark.
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _csc_grad_hess(X_data, X_indices, X_indptr, j, u, h):
     """(sum_i X_ij u_i, sum_i h_i X_ij^2, sum_i h_i X_ij) in one pass over CSC column j."""
     g = 0.0
@@ -106,7 +106,7 @@ def _csc_grad_hess(X_data, X_indices, X_indptr, j, u, h):
     return g, hh, hx
 
 
-@njit(cache=True, nogil=True, fastmath=FASTMATH)
+@inner(cache=True, nogil=True, fastmath=FASTMATH)
 def _dense_grad_hess(X_dense, j, u, h):
     """:func:`_csc_grad_hess` for dense X, reassociated."""
     g = 0.0
@@ -121,7 +121,7 @@ def _dense_grad_hess(X_dense, j, u, h):
     return g, hh, hx
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _col_update_residual(X_dense, X_data, X_indices, X_indptr, j, delta, h, r):
     """r += delta h * X_j, after d_j <- d_j + delta."""
     if X_dense.ndim == 1:
@@ -133,7 +133,7 @@ def _col_update_residual(X_dense, X_data, X_indices, X_indptr, j, delta, h, r):
             r[i] += h[i] * (delta * X_dense[i, j])
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def column_model(X_dense, X_data, X_indices, X_indptr, j, u, h, hsum, fit_intercept):
     """Column j in the local model, one pass: (g_j = X_j^T u, hx_j = sum_i h_i X_ij
     (0 without intercept), sum_i h_i X_ij^2, and the curvature along X_j with
@@ -162,7 +162,7 @@ def _feature_model(X_dense, X_data, X_indices, X_indptr, feats, jj, u, h, hsum, 
     return subdiff_distance_1d(pen_code, pen_params, pen_weights[j], w[j], g, hh) * vscale[j]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _gradient_violation_serial(X_dense, X_data, X_indices, X_indptr, feats, u, h, hsum,
                                viol, fit_intercept, w, vscale, pen_code, pen_params,
                                pen_weights, grad, hxs, hdiag):
@@ -239,7 +239,7 @@ def _gradient_violation_impl(threads, X_dense, X_data, X_indices, X_indptr, feat
     return run
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _shrink_candidates(feats, w, grad, hdiag, vscale, pen_code, pen_params, pen_weights,
                        shrink, viol, cand):
     """cand[:ncand] = the positions in ``feats`` that the model's first CD epoch sweeps.
@@ -264,7 +264,7 @@ def _shrink_candidates(feats, w, grad, hdiag, vscale, pen_code, pen_params, pen_
     return ncand
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _active_features(cand, ncand, feats, w, d, act):
     """act[:nact] = the candidates with w_j != 0 or d_j != 0 (later epochs); returns nact."""
     nact = 0
@@ -276,7 +276,7 @@ def _active_features(cand, ncand, feats, w, d, act):
     return nact
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _pack_active(X_data, X_indices, X_indptr, feats, act, nact, h, c_ptr, c_idx, c_x, c_hx):
     """Copy the active CSC columns, with h_i X_ij, contiguously into (c_ptr, c_idx, c_x, c_hx).
 
@@ -305,7 +305,7 @@ def _pack_active(X_data, X_indices, X_indptr, feats, act, nact, h, c_ptr, c_idx,
     return c_idx, c_x, c_hx
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def model_gradient(X_dense, X_data, X_indices, X_indptr, j, r, moved, grad_j, db, hx_j):
     """The model's derivative in d_j with the intercept profiled out,
     X_j^T r + db hx_j; ``grad_j`` stands for X_j^T r while nothing has moved
@@ -319,7 +319,7 @@ def model_gradient(X_dense, X_data, X_indices, X_indptr, j, r, moved, grad_j, db
     return gj + db * hx_j
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _model_epoch(X_dense, X_data, X_indices, X_indptr, ep, lst, nlist, feats, w,
                  d, grad, hdiag, hxs, pen_code, pen_params, pen_weights, fit_intercept, hsum,
                  db, moved, h, r, c_ptr, c_idx, c_x, c_hx):
@@ -367,7 +367,7 @@ def _model_epoch(X_dense, X_data, X_indices, X_indptr, ep, lst, nlist, feats, w,
     return inner, db, moved
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _local_model_cd(X_dense, X_data, X_indices, X_indptr, n_samples, feats, w, u,
                     h, hsum, gb, grad, hdiag, hxs, viol, pen_code, pen_params, pen_weights,
                     vscale, fit_intercept, max_inner, tol_final, shrink, r, d, cand, act,

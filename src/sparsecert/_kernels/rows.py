@@ -18,10 +18,11 @@ on a CSC X with sorted indices: the same X^T u, bitwise.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from ._flags import inner, njit
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _scatter(data, indices, indptr, lo, hi, u, out):
     """out += X[lo:hi]^T u[lo:hi] (out's entries are added to, in row order)."""
     for i in range(lo, hi):
@@ -30,7 +31,7 @@ def _scatter(data, indices, indptr, lo, hi, u, out):
             out[indices[k]] += data[k] * ui
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _stats_chunk(data, indices, indptr, lo, hi, sw, u, acc):
     """Rows lo:hi's share of acc[j] += (sum_i s_i x_ij, sum_i s_i x_ij^2,
     sum_i u_i x_ij, nnz): the four sums of a column side by side, so that an
@@ -155,7 +156,7 @@ def _add_sums(sums, cnt, s1, s2, grad, count):
         count[j] += cnt[j]
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _copy_rows(data, indices, indptr, lo, hi, step, nxt, out_data, out_indices):
     """Rows lo:hi's entries, each written at ``nxt[j]``, which then moves on
     by ``step[j]``: 1 for a column taken, 0 for one that is not, whose
@@ -343,7 +344,7 @@ def row_slots(data, indices, indptr, i, pos, slots, vals):
     return m
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _gram_chunk(data, indices, indptr, lo, hi, pos, m_old, sw, y, cross, xty, slots, vals):
     """Rows lo:hi's share of :func:`gram_rows`' sums (added to cross and xty)."""
     for i in range(lo, hi):

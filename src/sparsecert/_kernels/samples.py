@@ -14,9 +14,10 @@ one part: the plain sum in order.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numba.extending import overload
 
+from ._flags import inner, njit
 from .codes import select
 from .datafit import logistic_exp, logistic_pieces_of, logistic_probabilities_of
 
@@ -77,7 +78,7 @@ def _derivatives_part(y, sw, z, lo, hi, n, u, h, e, cached):
     return hsum, gb, f
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _derivatives_serial(threads, y, sw, z, n_samples, u, h, e, cached):
     n = float(n_samples)
     hsum = 0.0
@@ -151,7 +152,7 @@ def _loss_part(y, sw, z, xd, t, lo, hi, e):
     return ft, dft
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _loss_along_serial(threads, y, sw, z, xd, t, n_samples, e):
     ft = 0.0
     dft = 0.0

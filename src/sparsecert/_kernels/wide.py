@@ -18,9 +18,10 @@ compiled: a fit with n_jobs=1 never compiles a parallel loop.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numba.extending import overload
 
+from ._flags import inner, njit
 from .codes import select
 
 WIDE = 65536       # entries from which a column's loops are split
@@ -49,7 +50,7 @@ def _part_update(X_data, X_indices, a, b, delta, sw_r, sw):
         sw_r[i] -= sw[i] * (delta * X_data[k])
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _dot_serial(X_data, X_indices, lo, hi, v):
     parts = (hi - lo) // WIDE_PART
     total = 0.0
@@ -72,7 +73,7 @@ def _dot_threads(X_data, X_indices, lo, hi, v):
     return total
 
 
-@njit(cache=True, nogil=True)
+@inner(cache=True, nogil=True)
 def _update_serial(X_data, X_indices, lo, hi, delta, sw_r, sw):
     _part_update(X_data, X_indices, lo, hi, delta, sw_r, sw)
 
