@@ -7,6 +7,7 @@ certificate relies on exact zeros and infinities and is compiled without it.
 from numba import njit as _njit
 from numba.core import config as _config
 from numba.core.registry import CPUDispatcher as _CPUDispatcher
+from numba.extending import overload as _overload
 
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
@@ -22,6 +23,17 @@ def njit(*args, **options):
     """
     options.setdefault("no_cfunc_wrapper", True)
     return _njit(*args, **options)
+
+
+def overload(func, **kwargs):
+    """``numba.extending.overload``, whose implementations get no C-callback wrapper either.
+
+    An overload's implementation already has no CPython entry point (Numba's
+    default); it is compiled as a function of its own for each signature, so
+    the wrapper :func:`njit` leaves out would cost as much here.
+    """
+    kwargs.setdefault("jit_options", {"no_cfunc_wrapper": True})
+    return _overload(func, **kwargs)
 
 
 class CompiledOnly(_CPUDispatcher):

@@ -23,9 +23,8 @@ with sample weights s_i summing to n.
 
 import numpy as np
 from numba import prange
-from numba.extending import overload
 
-from ._flags import FASTMATH, inner, njit
+from ._flags import FASTMATH, inner, njit, overload
 from .codes import select
 
 

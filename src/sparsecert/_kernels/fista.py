@@ -44,9 +44,8 @@ when it is <= ``tol``. When the next step starts right after a restart
 """
 
 import numpy as np
-from numba.extending import overload
 
-from ._flags import inner, njit
+from ._flags import inner, njit, overload
 from .codes import select
 from .datafit import col_dot, datafit_raw_grad, datafit_value, matvec, sigmoid
 from .prox import penalty_value, prox_1d, subdiff_distance_1d

@@ -36,9 +36,8 @@ in increasing order, as the column kernel's do.
 
 import numpy as np
 from numba import prange
-from numba.extending import overload
 
-from ._flags import inner, njit
+from ._flags import inner, njit, overload
 from .codes import select
 from .newton_gram import gram_model_cd
 from .newton_step import ARMIJO, _penalty_along, _take_step, backtrack

@@ -10,9 +10,8 @@ block for the (sparse-)group lasso.
 """
 
 import numpy as np
-from numba.extending import overload
 
-from ._flags import inner, njit
+from ._flags import inner, njit, overload
 from .codes import select
 from .datafit import col_axpy
 from .prox import penalty_value, slope_1d

@@ -18,9 +18,8 @@ tables here.
 """
 
 import numpy as np
-from numba.extending import overload
 
-from ._flags import inner, njit
+from ._flags import inner, njit, overload
 from .codes import LP, PARAM_ALPHA, PARAM_L1_RATIO, PARAM_P, PARAM_POSITIVE, select
 from .prox_lp import lp_threshold, prox_lp
 

@@ -66,9 +66,8 @@ fastmath.
 
 import numpy as np
 from numba import prange
-from numba.extending import overload
 
-from ._flags import FASTMATH, inner, njit
+from ._flags import FASTMATH, inner, njit, overload
 from .codes import PARAM_POSITIVE, select
 from .datafit import col_dot, col_dot_fast, column_entries, iota
 from .newton_gram import gram_epochs, model_coordinate

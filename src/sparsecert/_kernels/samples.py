@@ -15,9 +15,8 @@ one part: the plain sum in order.
 
 import numpy as np
 from numba import prange
-from numba.extending import overload
 
-from ._flags import inner, njit
+from ._flags import inner, njit, overload
 from .codes import select
 from .datafit import logistic_exp, logistic_pieces_of, logistic_probabilities_of
 

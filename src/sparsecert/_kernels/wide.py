@@ -19,9 +19,8 @@ compiled: a fit with n_jobs=1 never compiles a parallel loop.
 
 import numpy as np
 from numba import prange
-from numba.extending import overload
 
-from ._flags import inner, njit
+from ._flags import inner, njit, overload
 from .codes import select
 
 WIDE = 65536       # entries from which a column's loops are split
