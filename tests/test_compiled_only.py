@@ -68,22 +68,22 @@ def _python_calls(tree, namespace, plain_compiled=False, stubs=()):
     """
     found = []
 
-    def visit(node, compiled, overload_depth):
+    def visit(node, compiled, in_overload):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             names = set(_decorator_names(node)) if not isinstance(node, ast.Lambda) else set()
             # an @overload's body runs in Python at typing time; the functions it
             # defines and returns are what Numba compiles
-            compiled = (compiled or bool(names & _COMPILING) or overload_depth > 0
+            compiled = (compiled or bool(names & _COMPILING) or in_overload
                         or (plain_compiled and not names))
-            overload_depth = overload_depth + 1 if "overload" in names or overload_depth else 0
+            in_overload = in_overload or "overload" in names
         if isinstance(node, ast.Call) and not compiled:
             target = _resolve(node.func, namespace)
             if isinstance(target, CompiledOnly) or any(target is f for f in stubs):
                 found.append((node.lineno, ast.unparse(node.func)))
         for child in ast.iter_child_nodes(node):
-            visit(child, compiled, overload_depth)
+            visit(child, compiled, in_overload)
 
-    visit(tree, False, 0)
+    visit(tree, False, False)
     return found
 
 

@@ -40,8 +40,7 @@ def _gram(X, feats, act, h, hxs, hsum, fit_intercept):
     row_ptr = np.empty(n + 1, dtype=np.int64)
     nnz, pairs = active_rows(X.indices, X.indptr, feats, act, act.size, row_ptr)
     rcol, rx = np.empty(nnz, dtype=np.int32), np.empty(nnz)
-    active_by_rows(X.data, X.indices, X.indptr, feats, act, act.size, row_ptr,
-                               rcol, rx)
+    active_by_rows(X.data, X.indices, X.indptr, feats, act, act.size, row_ptr, rcol, rx)
     Q = np.empty((act.size, act.size))
     gram_of_rows(row_ptr, rcol, rx, h, act, act.size, hxs, hsum, fit_intercept, Q)
     return nnz, pairs, row_ptr, Q
@@ -87,8 +86,8 @@ def test_gram_epochs_minimise_the_model_on_the_active_features(fit_intercept, pe
     code, params, weights = penalty.encode(p)
     g = np.empty(act.size)
     epochs, db = gram_model_cd(Q, act, act.size, feats, w, d, grad, hdiag, hxs, gb,
-                                           hsum, fit_intercept, code, params, weights, 1e-16,
-                                           10000, g, np.int64(0))
+                               hsum, fit_intercept, code, params, weights, 1e-16,
+                               10000, g, np.int64(0))
     assert 1 < epochs < 10000
     # the model's gradient over d_A (db at its optimum), from X
     xd = XA @ d[act] + db

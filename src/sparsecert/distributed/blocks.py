@@ -5,8 +5,9 @@ scipy.sparse), its targets y_k and weights s_k (already rescaled to sum to
 n over all blocks) plus a few scalars and p-vectors, and returns a float64
 vector (or a tuple) that the tree reduction of :mod:`.rowblocks` sums over
 blocks. They use NumPy, the library's compiled scalar kernels and the
-in-memory Gram path's centred products only: no Dask, nothing that talks to the scheduler, so a task that a dead worker
-leaves unfinished can be rerun anywhere and gives the same numbers.
+in-memory Gram path's centred products only: no Dask, nothing that talks to
+the scheduler, so a task that a dead worker leaves unfinished can be rerun
+anywhere and gives the same numbers.
 """
 
 import numpy as np
